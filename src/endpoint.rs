@@ -1,0 +1,75 @@
+//! The contract between the engine loop and its endpoints (V9 server, pipe ingest, DTC clients).
+
+use crate::market::MarketState;
+use crate::metrics::LatencyHist;
+use crate::signal::SignalSink;
+use mio::{event::Event, Registry, Token};
+use std::io;
+use std::time::Instant;
+
+/// Tokens per endpoint: endpoint `i` owns tokens `i * TOKEN_SPACE .. (i + 1) * TOKEN_SPACE`.
+pub const TOKEN_SPACE: usize = 1 << 24;
+
+/// Builds the token of sub-source `sub` of the endpoint whose base is `base`.
+#[inline]
+pub fn token(base: usize, sub: usize) -> Token {
+    debug_assert!(sub < TOKEN_SPACE);
+    Token(base + sub)
+}
+
+/// Splits a token into (endpoint index, sub-source).
+#[inline]
+pub fn split_token(t: Token) -> (usize, usize) {
+    (t.0 / TOKEN_SPACE, t.0 % TOKEN_SPACE)
+}
+
+/// What an endpoint may touch while handling an event or a timer: the shared market state and
+/// the signal sink (the V9 server). `now` is read once per loop turn.
+pub struct Ctx<'a> {
+    /// Time of this loop turn.
+    pub now: Instant,
+    /// Last quote per symbol (pipe and DTC feed it).
+    pub market: &'a mut MarketState,
+    /// Where validated signals go (broadcast to V9 receivers).
+    pub signals: &'a mut dyn SignalSink,
+}
+
+/// One I/O shell on the engine loop: owns its sockets/fds and buffers, drives a pure codec.
+///
+/// Rules: never block; drain reads until `WouldBlock`; register WRITABLE only while output is
+/// queued; no allocation or info-level logging per message; bad input is logged (peer + reason)
+/// and dropped, never a panic.
+pub trait Endpoint {
+    /// Short name for logs and reports (`v9`, `pipe`, `dtc.es`).
+    fn name(&self) -> &str;
+
+    /// Registers its sources. `base` is its token base (see [`token`]); keep
+    /// `registry.try_clone()` to re-register later (reconnects, WRITABLE interest).
+    fn register(&mut self, registry: &Registry, base: usize, now: Instant) -> io::Result<()>;
+
+    /// A readiness event for one of its tokens; `sub` is the token minus `base`.
+    fn handle_event(&mut self, sub: usize, event: &Event, ctx: &mut Ctx<'_>);
+
+    /// Earliest instant at which [`Endpoint::handle_timeout`] must run, if any.
+    fn next_deadline(&self) -> Option<Instant>;
+
+    /// Runs due timers (heartbeats, reconnects, stale checks). Called when `now >= next_deadline`.
+    fn handle_timeout(&mut self, ctx: &mut Ctx<'_>);
+
+    /// Its latency histograms, for reports and .hgrm files.
+    fn histograms(&self) -> Vec<&LatencyHist>;
+
+    /// Clears its histograms (after a periodic report when configured to, or after a warm-up).
+    fn reset_histograms(&mut self) {}
+
+    /// A few human lines for the periodic report (counters, peers, state).
+    fn status(&self, now: Instant) -> String;
+
+    /// A text command from outside the loop (CLI/admin/demo); `None` if not understood.
+    fn command(&mut self, _cmd: &str, _ctx: &mut Ctx<'_>) -> Option<Result<String, String>> {
+        None
+    }
+
+    /// Orderly stop: say goodbye to peers, flush what can be flushed without blocking.
+    fn shutdown(&mut self, _now: Instant) {}
+}

@@ -1,0 +1,190 @@
+//! Latency histograms (HdrHistogram, nanoseconds): recording, summaries, tables and .hgrm files.
+
+use hdrhistogram::Histogram;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::Duration;
+
+/// Highest recordable value: 60 s in ns (larger values are clamped, never lost).
+const MAX_NS: u64 = 60_000_000_000;
+
+/// One named latency histogram in nanoseconds, 3 significant digits.
+#[derive(Clone, Debug)]
+pub struct LatencyHist {
+    name: String,
+    hist: Histogram<u64>,
+}
+
+impl LatencyHist {
+    /// A new empty histogram; allocates once, here.
+    pub fn new(name: impl Into<String>) -> Self {
+        let hist = match Histogram::new_with_bounds(1, MAX_NS, 3) {
+            Ok(h) => h,
+            Err(e) => unreachable!("constant histogram bounds are valid: {e}"),
+        };
+        LatencyHist { name: name.into(), hist }
+    }
+
+    /// Its name (e.g. `v9.broadcast_written`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The underlying histogram.
+    pub fn hist(&self) -> &Histogram<u64> {
+        &self.hist
+    }
+
+    /// Records a duration; never fails, never allocates (clamps out-of-range values).
+    #[inline]
+    pub fn record(&mut self, d: Duration) {
+        self.record_ns(d.as_nanos().min(MAX_NS as u128) as u64);
+    }
+
+    /// Records nanoseconds; never fails, never allocates.
+    #[inline]
+    pub fn record_ns(&mut self, ns: u64) {
+        self.hist.saturating_record(ns.clamp(1, MAX_NS));
+    }
+
+    /// Records with coordinated-omission correction for a load sent every `interval_ns`.
+    pub fn record_corrected_ns(&mut self, ns: u64, interval_ns: u64) {
+        let v = ns.clamp(1, MAX_NS);
+        if self.hist.record_correct(v, interval_ns).is_err() {
+            self.hist.saturating_record(v);
+        }
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.hist.is_empty()
+    }
+
+    /// Value at quantile `q` (0..=1) in ns.
+    pub fn quantile_ns(&self, q: f64) -> u64 {
+        self.hist.value_at_quantile(q)
+    }
+
+    /// Clears the samples, keeping the allocation.
+    pub fn reset(&mut self) {
+        self.hist.reset();
+    }
+
+    /// Adds another histogram's samples.
+    pub fn merge(&mut self, other: &LatencyHist) {
+        let _ = self.hist.add(&other.hist);
+    }
+
+    /// `name n=… p50=…µs p99=… p99.9=… max=…` on one line.
+    pub fn summary_line(&self) -> String {
+        let h = &self.hist;
+        format!(
+            "{} n={} p50={} p99={} p99.9={} max={}",
+            self.name,
+            h.len(),
+            fmt_ns(h.value_at_quantile(0.5)),
+            fmt_ns(h.value_at_quantile(0.99)),
+            fmt_ns(h.value_at_quantile(0.999)),
+            fmt_ns(h.max())
+        )
+    }
+
+    /// Writes the HdrHistogram percentile-distribution (.hgrm) text, values in microseconds.
+    pub fn write_hgrm(&self, out: &mut impl Write) -> io::Result<()> {
+        let h = &self.hist;
+        writeln!(out, "{:>12} {:>14} {:>10} {:>14}\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)")?;
+        for v in h.iter_quantiles(5) {
+            let q = v.quantile_iterated_to();
+            let value = v.value_iterated_to() as f64 / 1000.0;
+            if q < 1.0 {
+                writeln!(out, "{value:12.3} {q:2.12} {:10} {:14.2}", v.count_since_last_iteration(), 1.0 / (1.0 - q))?;
+            } else {
+                writeln!(out, "{value:12.3} {q:2.12} {:10}", v.count_since_last_iteration())?;
+            }
+        }
+        let mean = h.mean() / 1000.0;
+        let sd = h.stdev() / 1000.0;
+        let max = h.max() as f64 / 1000.0;
+        writeln!(out, "#[Mean    = {mean:12.3}, StdDeviation   = {sd:12.3}]")?;
+        writeln!(out, "#[Max     = {max:12.3}, Total count    = {:12}]", h.len())?;
+        writeln!(out, "#[Buckets = {:12}, SubBuckets     = {:12}]", h.buckets(), h.distinct_values())?;
+        Ok(())
+    }
+
+    /// Writes `<dir>/<name>.hgrm`, creating `dir`.
+    pub fn save_hgrm(&self, dir: &Path) -> io::Result<std::path::PathBuf> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{}.hgrm", self.name.replace(['/', '\\', ' '], "_")));
+        let mut f = io::BufWriter::new(std::fs::File::create(&path)?);
+        self.write_hgrm(&mut f)?;
+        f.flush()?;
+        Ok(path)
+    }
+}
+
+/// Formats nanoseconds with a readable unit (ns, µs, ms, s).
+pub fn fmt_ns(ns: u64) -> String {
+    if ns < 1_000 {
+        format!("{ns}ns")
+    } else if ns < 1_000_000 {
+        format!("{:.1}µs", ns as f64 / 1e3)
+    } else if ns < 1_000_000_000 {
+        format!("{:.2}ms", ns as f64 / 1e6)
+    } else {
+        format!("{:.2}s", ns as f64 / 1e9)
+    }
+}
+
+/// A percentile table (p50/p90/p99/p99.9/max, count) in microseconds, one row per histogram.
+pub fn percentile_table<'a>(hists: impl IntoIterator<Item = &'a LatencyHist>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<34} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "histogram (µs)", "count", "p50", "p90", "p99", "p99.9", "max"
+    );
+    for h in hists {
+        let us = |q: f64| h.quantile_ns(q) as f64 / 1e3;
+        let _ = writeln!(
+            s,
+            "{:<34} {:>10} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1}",
+            h.name(),
+            h.len(),
+            us(0.5),
+            us(0.9),
+            us(0.99),
+            us(0.999),
+            h.hist().max() as f64 / 1e3
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_reports() {
+        let mut h = LatencyHist::new("t");
+        for i in 1..=1000u64 {
+            h.record_ns(i * 1000);
+        }
+        h.record(Duration::from_secs(3600)); // clamped, not lost
+        assert_eq!(h.len(), 1001);
+        let p50 = h.quantile_ns(0.5);
+        assert!((499_000..=502_000).contains(&p50), "{p50}");
+        assert!(h.summary_line().starts_with("t n=1001 p50="));
+        let mut out = Vec::new();
+        h.write_hgrm(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("#[Max     ="));
+        assert!(percentile_table([&h]).contains("1001"));
+    }
+}
