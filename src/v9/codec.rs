@@ -1,0 +1,462 @@
+//! V9 wire codec (pure, zero-alloc): one `|`-separated message in, typed borrowed values out.
+
+use crate::clock::parse_iso8601;
+use crate::signal::{Action, Signal, SignalError};
+
+/// Spec limit for one message, terminator excluded.
+pub const MAX_MESSAGE: usize = 1024;
+
+/// A parsed V9 message borrowing from the input line.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Message<'a> {
+    /// `CONNECT|NAME|Account_Count:N|Key:Value...`
+    Connect(Connect<'a>),
+    /// `READY|VERSION|STATUS...`
+    Ready {
+        /// Server version.
+        version: &'a str,
+        /// Remaining status fields, raw (`Broadcast_Ready:Yes`).
+        status: &'a str,
+    },
+    /// `ACTION|SYMBOL|QTY|OPTIONS...` (ID:n is our extension).
+    Signal(SignalMsg<'a>),
+    /// `POSITION|ACCOUNT|DIRECTION|QTY|ENTRY|PNL|[TIMESTAMP]|[Symbol:S]`
+    Position(Position<'a>),
+    /// `POSITION_SUMMARY|ACCOUNTS|QTY|PNL|AVG_ENTRY|[LONG:n,SHORT:m]|[ID:n]`
+    Summary(Summary),
+    /// `HEARTBEAT|NAME|[STATUS]`
+    Heartbeat {
+        /// Strategy name.
+        name: &'a str,
+        /// Free status text (may be empty).
+        status: &'a str,
+    },
+    /// `HEARTBEAT_ACK|SERVER_TIME|[STATUS]`
+    HeartbeatAck {
+        /// Server time as sent (ISO-8601).
+        server_time: &'a str,
+        /// Free status text.
+        status: &'a str,
+    },
+    /// `ERROR|CODE|MESSAGE|[DETAILS]`
+    Error(ErrorMsg<'a>),
+    /// `SIGNAL_ACK|ID|RECEIVERS` (extension: the server's answer to a publisher).
+    SignalAck {
+        /// Assigned signal id.
+        id: u64,
+        /// Receivers it was written to.
+        receivers: u32,
+    },
+}
+
+/// CONNECT fields; metadata is scanned lazily from the raw tail.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Connect<'a> {
+    /// Strategy name.
+    pub name: &'a str,
+    /// `Account_Count` / `ACCOUNT_COUNT` value, if present.
+    pub account_count: Option<u32>,
+    /// Every field after the name, raw (`Account_Count:20|Version:1.0`).
+    pub meta: &'a str,
+}
+
+impl<'a> Connect<'a> {
+    /// Value of metadata `key` (case-insensitive), e.g. `Version`, `Role`, `Token`.
+    pub fn meta(&self, key: &str) -> Option<&'a str> {
+        kv_fields(self.meta).find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    }
+}
+
+/// A signal line plus the id the server stamped on it (absent on publisher input).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SignalMsg<'a> {
+    /// The signal.
+    pub signal: Signal<'a>,
+    /// `ID:n` option.
+    pub id: Option<u64>,
+}
+
+/// Position direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Net long.
+    Long,
+    /// Net short.
+    Short,
+    /// No position.
+    Flat,
+}
+
+impl Direction {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Long => "LONG",
+            Direction::Short => "SHORT",
+            Direction::Flat => "FLAT",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "LONG" => Some(Direction::Long),
+            "SHORT" => Some(Direction::Short),
+            "FLAT" => Some(Direction::Flat),
+            _ => None,
+        }
+    }
+}
+
+/// One account's position report.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Position<'a> {
+    /// Account name.
+    pub account: &'a str,
+    /// LONG / SHORT / FLAT.
+    pub direction: Direction,
+    /// Contracts held (0 iff FLAT).
+    pub qty: u32,
+    /// Average entry price.
+    pub entry: f64,
+    /// P&L in dollars, signed.
+    pub pnl: f64,
+    /// Report time, Unix seconds, when given.
+    pub time: Option<i64>,
+    /// Instrument (`Symbol:` extension field); empty when the receiver does not send it.
+    pub symbol: &'a str,
+}
+
+/// Aggregate report over a receiver's accounts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    /// Accounts holding a position.
+    pub accounts: u32,
+    /// Sum of contracts.
+    pub qty: u32,
+    /// Sum of P&L.
+    pub pnl: f64,
+    /// Weighted average entry.
+    pub avg_entry: f64,
+    /// `LONG:n,SHORT:m` breakdown when given.
+    pub breakdown: Option<(u32, u32)>,
+    /// `ID:n` extension: the signal this summary answers.
+    pub signal_id: Option<u64>,
+}
+
+/// ERROR fields.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ErrorMsg<'a> {
+    /// Code as sent (see [`ErrorCode`]).
+    pub code: &'a str,
+    /// Human-readable message.
+    pub message: &'a str,
+    /// Details (may be empty).
+    pub details: &'a str,
+}
+
+/// The spec's error codes, plus `UNAUTHORIZED` for publisher authentication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Lost connection.
+    ConnectionLost,
+    /// Unknown action/symbol (connection stays open).
+    InvalidSignal,
+    /// Account does not exist.
+    AccountNotFound,
+    /// NT rejected order.
+    OrderRejected,
+    /// No message within the timeout (connection closed).
+    Timeout,
+    /// Malformed message (connection closed).
+    ProtocolError,
+    /// Server shutting down.
+    ServerShutdown,
+    /// Protocol version incompatible (connection closed).
+    VersionMismatch,
+    /// Publisher not allowed (connection closed). Extension.
+    Unauthorized,
+    /// Slow consumer: output queue over its bound (connection closed). Extension.
+    Overflow,
+}
+
+impl ErrorCode {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ConnectionLost => "CONNECTION_LOST",
+            ErrorCode::InvalidSignal => "INVALID_SIGNAL",
+            ErrorCode::AccountNotFound => "ACCOUNT_NOT_FOUND",
+            ErrorCode::OrderRejected => "ORDER_REJECTED",
+            ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::ProtocolError => "PROTOCOL_ERROR",
+            ErrorCode::ServerShutdown => "SERVER_SHUTDOWN",
+            ErrorCode::VersionMismatch => "VERSION_MISMATCH",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::Overflow => "OVERFLOW",
+        }
+    }
+}
+
+/// Why a line is not a valid message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    /// Nothing but the terminator.
+    Empty,
+    /// Over [`MAX_MESSAGE`] bytes.
+    TooLong,
+    /// Not UTF-8.
+    NotUtf8,
+    /// Control characters inside the message.
+    ControlChar,
+    /// First field is not a known message type or action.
+    UnknownType,
+    /// A required field is missing or empty (the name says which).
+    Missing(&'static str),
+    /// A field failed to parse (the name says which).
+    Invalid(&'static str),
+    /// A signal failed validation.
+    Signal(SignalError),
+}
+
+impl ParseError {
+    /// True when the spec answers with INVALID_SIGNAL (connection stays open); otherwise
+    /// PROTOCOL_ERROR (connection closed).
+    pub fn is_invalid_signal(self) -> bool {
+        matches!(self, ParseError::UnknownType | ParseError::Signal(_))
+    }
+
+    /// Human-readable reason (used as the ERROR message field and in logs).
+    pub fn message(self) -> &'static str {
+        match self {
+            ParseError::Empty => "Empty message",
+            ParseError::TooLong => "Message over 1024 bytes",
+            ParseError::NotUtf8 => "Message is not UTF-8",
+            ParseError::ControlChar => "Control character in message",
+            ParseError::UnknownType => "Unknown action type",
+            ParseError::Missing(_) => "Missing field",
+            ParseError::Invalid(_) => "Invalid field",
+            ParseError::Signal(e) => e.message(),
+        }
+    }
+
+    /// The field concerned, when there is one.
+    pub fn field(self) -> Option<&'static str> {
+        match self {
+            ParseError::Missing(f) | ParseError::Invalid(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// Parses one message (terminator already removed). Never allocates, never panics.
+pub fn parse(line: &[u8]) -> Result<Message<'_>, ParseError> {
+    if line.len() > MAX_MESSAGE {
+        return Err(ParseError::TooLong);
+    }
+    let text = std::str::from_utf8(line).map_err(|_| ParseError::NotUtf8)?;
+    // Tolerate whitespace around the message (e.g. "\r" left by a CR-only peer), nothing inside.
+    let text = text.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\r');
+    if text.is_empty() {
+        return Err(ParseError::Empty);
+    }
+    if text.bytes().any(|b| b < 0x20 && b != b'\t') {
+        return Err(ParseError::ControlChar);
+    }
+    let (kind, rest) = match text.find('|') {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, ""),
+    };
+    let mut f = Fields(rest.split('|'));
+    match kind {
+        "CONNECT" => {
+            let name = f.required("STRATEGY_NAME")?;
+            let meta = rest.get(name.len() + 1..).unwrap_or("");
+            let account_count = match kv_fields(meta)
+                .find(|(k, _)| k.eq_ignore_ascii_case("Account_Count"))
+            {
+                Some((_, v)) => Some(v.parse().map_err(|_| ParseError::Invalid("ACCOUNT_COUNT"))?),
+                None => None,
+            };
+            Ok(Message::Connect(Connect { name, account_count, meta }))
+        }
+        "READY" => {
+            let version = f.required("SERVER_VERSION")?;
+            Ok(Message::Ready { version, status: rest.get(version.len() + 1..).unwrap_or("") })
+        }
+        "POSITION" => parse_position(&mut f).map(Message::Position),
+        "POSITION_SUMMARY" => parse_summary(&mut f).map(Message::Summary),
+        "HEARTBEAT" => {
+            let name = f.required("STRATEGY_NAME")?;
+            Ok(Message::Heartbeat { name, status: rest.get(name.len() + 1..).unwrap_or("") })
+        }
+        "HEARTBEAT_ACK" => {
+            let server_time = f.required("SERVER_TIME")?;
+            Ok(Message::HeartbeatAck {
+                server_time,
+                status: rest.get(server_time.len() + 1..).unwrap_or(""),
+            })
+        }
+        "ERROR" => {
+            let code = f.required("ERROR_CODE")?;
+            let message = f.optional().unwrap_or("");
+            let consumed = code.len() + 1 + message.len() + 1;
+            Ok(Message::Error(ErrorMsg {
+                code,
+                message,
+                details: rest.get(consumed..).unwrap_or(""),
+            }))
+        }
+        "SIGNAL_ACK" => {
+            let id = f.number("ID")?;
+            let receivers = f.number("RECEIVERS")?;
+            Ok(Message::SignalAck { id, receivers })
+        }
+        _ => match Action::parse(kind) {
+            Some(action) => parse_signal(action, &mut f).map(Message::Signal),
+            None => Err(ParseError::UnknownType),
+        },
+    }
+}
+
+fn parse_signal<'a>(action: Action, f: &mut Fields<'a>) -> Result<SignalMsg<'a>, ParseError> {
+    let symbol = f.0.next().unwrap_or("");
+    let qty_s = f.0.next().unwrap_or("");
+    if symbol.is_empty() {
+        return Err(ParseError::Signal(SignalError::BadSymbol));
+    }
+    let qty = match qty_s {
+        // The spec always sends a quantity; a bare closing action ("FLATTEN|ALL") means 0.
+        "" if !action.opens() => 0,
+        s => parse_u32(s).ok_or(ParseError::Signal(SignalError::BadQuantity))?,
+    };
+    let mut signal = Signal::new(action, symbol, qty);
+    let mut id = None;
+    for opt in f.0.by_ref() {
+        if opt.is_empty() {
+            continue; // a trailing '|' is harmless
+        }
+        let (k, v) = opt.split_once(':').unwrap_or((opt, ""));
+        if k.eq_ignore_ascii_case("TP") {
+            signal.tp = Some(parse_price(v).ok_or(ParseError::Signal(SignalError::BadPrice))?);
+        } else if k.eq_ignore_ascii_case("SL") {
+            signal.sl = Some(parse_price(v).ok_or(ParseError::Signal(SignalError::BadPrice))?);
+        } else if k.eq_ignore_ascii_case("TIF") {
+            signal.tif = Some(v);
+        } else if k.eq_ignore_ascii_case("ID") {
+            id = Some(v.parse().map_err(|_| ParseError::Invalid("ID"))?);
+        } else if !signal.push_extra(opt) {
+            return Err(ParseError::Signal(SignalError::TooManyOptions));
+        }
+    }
+    signal.validate().map_err(ParseError::Signal)?;
+    Ok(SignalMsg { signal, id })
+}
+
+fn parse_position<'a>(f: &mut Fields<'a>) -> Result<Position<'a>, ParseError> {
+    let account = f.required("ACCOUNT_NAME")?;
+    let direction =
+        Direction::parse(f.required("DIRECTION")?).ok_or(ParseError::Invalid("DIRECTION"))?;
+    let qty = f.number("QUANTITY")?;
+    if (direction == Direction::Flat) != (qty == 0) {
+        return Err(ParseError::Invalid("QUANTITY"));
+    }
+    let entry = f.float("ENTRY_PRICE")?;
+    let pnl = f.float("PNL")?;
+    let mut p = Position { account, direction, qty, entry, pnl, time: None, symbol: "" };
+    for extra in f.0.by_ref() {
+        if extra.is_empty() {
+            continue;
+        }
+        match extra.split_once(':') {
+            Some((k, v)) if k.eq_ignore_ascii_case("Symbol") => p.symbol = v,
+            // Anything else with a key is an extension we do not know: ignored, for forward
+            // compatibility. A bare field in the timestamp slot must be a valid ISO-8601 time.
+            _ if p.time.is_none() && extra.as_bytes().first().is_some_and(u8::is_ascii_digit) => {
+                p.time = Some(parse_iso8601(extra).ok_or(ParseError::Invalid("TIMESTAMP"))?);
+            }
+            _ => {}
+        }
+    }
+    Ok(p)
+}
+
+fn parse_summary(f: &mut Fields<'_>) -> Result<Summary, ParseError> {
+    let accounts = f.number("TOTAL_ACCOUNTS")?;
+    let qty = f.number("TOTAL_QUANTITY")?;
+    let pnl = f.float("TOTAL_PNL")?;
+    let avg_entry = f.float("AVG_ENTRY")?;
+    let mut s = Summary { accounts, qty, pnl, avg_entry, breakdown: None, signal_id: None };
+    for extra in f.0.by_ref() {
+        if let Some(v) = extra.strip_prefix("ID:") {
+            s.signal_id = Some(v.parse().map_err(|_| ParseError::Invalid("ID"))?);
+        } else if extra.contains(',') || extra.starts_with("LONG:") || extra.starts_with("SHORT:") {
+            let (mut long, mut short) = (None, None);
+            for part in extra.split(',') {
+                let (k, v) =
+                    part.split_once(':').ok_or(ParseError::Invalid("CONTRACTS_BREAKDOWN"))?;
+                let n = parse_u32(v).ok_or(ParseError::Invalid("CONTRACTS_BREAKDOWN"))?;
+                match k {
+                    "LONG" => long = Some(n),
+                    "SHORT" => short = Some(n),
+                    _ => {} // other buckets (FLAT:n, ...) are informative only
+                }
+            }
+            s.breakdown = Some((long.unwrap_or(0), short.unwrap_or(0)));
+        }
+    }
+    Ok(s)
+}
+
+/// `Key:Value` pairs of a raw `|`-separated tail; fields without ':' are skipped.
+pub fn kv_fields(raw: &str) -> impl Iterator<Item = (&str, &str)> {
+    raw.split('|').filter_map(|f| f.split_once(':'))
+}
+
+struct Fields<'a>(std::str::Split<'a, char>);
+
+impl<'a> Fields<'a> {
+    fn required(&mut self, name: &'static str) -> Result<&'a str, ParseError> {
+        match self.0.next() {
+            Some(s) if !s.is_empty() => Ok(s),
+            _ => Err(ParseError::Missing(name)),
+        }
+    }
+    fn optional(&mut self) -> Option<&'a str> {
+        self.0.next()
+    }
+    fn number<T: std::str::FromStr>(&mut self, name: &'static str) -> Result<T, ParseError> {
+        let s = self.required(name)?;
+        if !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ParseError::Invalid(name));
+        }
+        s.parse().map_err(|_| ParseError::Invalid(name))
+    }
+    fn float(&mut self, name: &'static str) -> Result<f64, ParseError> {
+        let s = self.required(name)?;
+        parse_signed(s).ok_or(ParseError::Invalid(name))
+    }
+}
+
+fn parse_u32(s: &str) -> Option<u32> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// A finite decimal with optional sign (`+150.00`, `-75.50`); rejects inf/nan/exponents.
+fn parse_signed(s: &str) -> Option<f64> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn parse_price(s: &str) -> Option<f64> {
+    parse_signed(s).filter(|v| *v > 0.0)
+}
+
+#[cfg(test)]
+#[path = "codec_tests.rs"]
+mod tests;

@@ -1,0 +1,126 @@
+//! V9 message writers (pure): append one LF-terminated message to a reusable buffer.
+
+use super::codec::{Direction, ErrorCode};
+use crate::clock::iso8601_utc;
+use crate::signal::Signal;
+use std::io::Write;
+
+// Writing into a Vec<u8> cannot fail; the io::Result of write! is only a formality there.
+
+/// `ACTION|SYMBOL|QTY[|TP:p][|SL:p][|TIF:t][|extras...][|ID:n]\n`
+pub fn signal(out: &mut Vec<u8>, s: &Signal<'_>, id: Option<u64>) {
+    let _ = write!(out, "{}|{}|{}", s.action.as_str(), s.symbol, s.qty);
+    if let Some(tp) = s.tp {
+        let _ = write!(out, "|TP:{tp}");
+    }
+    if let Some(sl) = s.sl {
+        let _ = write!(out, "|SL:{sl}");
+    }
+    if let Some(tif) = s.tif {
+        let _ = write!(out, "|TIF:{tif}");
+    }
+    for e in s.extras() {
+        out.push(b'|');
+        out.extend_from_slice(e.as_bytes());
+    }
+    if let Some(id) = id {
+        let _ = write!(out, "|ID:{id}");
+    }
+    out.push(b'\n');
+}
+
+/// `READY|VERSION|Broadcast_Ready:Yes|Role:R\n`
+pub fn ready(out: &mut Vec<u8>, version: &str, role: &str) {
+    let _ = writeln!(out, "READY|{version}|Broadcast_Ready:Yes|Role:{role}");
+}
+
+/// `HEARTBEAT_ACK|YYYY-MM-DDTHH:MM:SSZ|STATUS\n`
+pub fn heartbeat_ack(out: &mut Vec<u8>, unix_secs: i64, status: &str) {
+    let mut ts = [0u8; 20];
+    iso8601_utc(unix_secs, &mut ts);
+    out.extend_from_slice(b"HEARTBEAT_ACK|");
+    out.extend_from_slice(&ts);
+    let _ = writeln!(out, "|{status}");
+}
+
+/// `ERROR|CODE|MESSAGE[|DETAILS]\n`; `|` and control bytes in the texts become `_`.
+pub fn error(out: &mut Vec<u8>, code: ErrorCode, message: &str, details: &str) {
+    let _ = write!(out, "ERROR|{}|", code.as_str());
+    push_sanitized(out, message);
+    if !details.is_empty() {
+        out.push(b'|');
+        push_sanitized(out, details);
+    }
+    out.push(b'\n');
+}
+
+/// `SIGNAL_ACK|ID|RECEIVERS\n`
+pub fn signal_ack(out: &mut Vec<u8>, id: u64, receivers: u32) {
+    let _ = writeln!(out, "SIGNAL_ACK|{id}|{receivers}");
+}
+
+/// `CONNECT|NAME|Account_Count:N[|META]\n`
+pub fn connect(out: &mut Vec<u8>, name: &str, accounts: u32, meta: &str) {
+    let _ = write!(out, "CONNECT|{name}|Account_Count:{accounts}");
+    if !meta.is_empty() {
+        out.push(b'|');
+        out.extend_from_slice(meta.as_bytes());
+    }
+    out.push(b'\n');
+}
+
+/// `HEARTBEAT|NAME|STATUS\n`
+pub fn heartbeat(out: &mut Vec<u8>, name: &str, status: &str) {
+    let _ = writeln!(out, "HEARTBEAT|{name}|{status}");
+}
+
+/// `POSITION|ACCOUNT|DIR|QTY|ENTRY|PNL|TIME[|Symbol:S]\n` (P&L always signed, 2 decimals).
+#[allow(clippy::too_many_arguments)]
+pub fn position(
+    out: &mut Vec<u8>,
+    account: &str,
+    dir: Direction,
+    qty: u32,
+    entry: f64,
+    pnl: f64,
+    unix_secs: i64,
+    symbol: &str,
+) {
+    let mut ts = [0u8; 20];
+    iso8601_utc(unix_secs, &mut ts);
+    let _ = write!(out, "POSITION|{account}|{}|{qty}|{entry:.2}|{pnl:+.2}|", dir.as_str());
+    out.extend_from_slice(&ts);
+    if !symbol.is_empty() {
+        let _ = write!(out, "|Symbol:{symbol}");
+    }
+    out.push(b'\n');
+}
+
+/// `POSITION_SUMMARY|ACCOUNTS|QTY|PNL|AVG|LONG:l,SHORT:s[|ID:n]\n`
+#[allow(clippy::too_many_arguments)]
+pub fn summary(
+    out: &mut Vec<u8>,
+    accounts: u32,
+    qty: u32,
+    pnl: f64,
+    avg: f64,
+    long: u32,
+    short: u32,
+    id: Option<u64>,
+) {
+    let _ = write!(
+        out,
+        "POSITION_SUMMARY|{accounts}|{qty}|{pnl:+.2}|{avg:.2}|LONG:{long},SHORT:{short}"
+    );
+    if let Some(id) = id {
+        let _ = write!(out, "|ID:{id}");
+    }
+    out.push(b'\n');
+}
+
+fn push_sanitized(out: &mut Vec<u8>, s: &str) {
+    // Bound error texts so an echo of hostile input can never exceed the message limit.
+    for &b in s.as_bytes().iter().take(200) {
+        out.push(if b == b'|' || b < 0x20 { b'_' } else { b });
+    }
+}

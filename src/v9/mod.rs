@@ -1,0 +1,5 @@
+//! The V9 signal protocol: codec, framing, writers, server endpoint and position book.
+
+pub mod codec;
+pub mod encode;
+pub mod frame;
