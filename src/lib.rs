@@ -2,12 +2,24 @@
 //! on one pinned, synchronous mio event loop.
 #![deny(missing_docs, rust_2018_idioms)]
 
+pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod dtc;
 pub mod endpoint;
+pub mod engine;
 pub mod market;
 pub mod metrics;
 pub mod pipe;
 pub mod signal;
+pub mod sim;
+pub mod sys;
 pub mod v9;
+
+/// The optional endpoints a configuration asks for (pipe ingest, DTC connections), unregistered.
+pub fn endpoints_from_config(cfg: &config::Config) -> std::io::Result<Vec<Box<dyn endpoint::Endpoint + Send>>> {
+    let eps: Vec<Box<dyn endpoint::Endpoint + Send>> = Vec::new();
+    let _ = cfg;
+    Ok(eps)
+}

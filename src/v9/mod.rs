@@ -2,4 +2,8 @@
 
 pub mod codec;
 pub mod encode;
+pub mod book;
+pub mod client;
 pub mod frame;
+pub mod publisher;
+pub mod server;

@@ -1,0 +1,193 @@
+//! Command line: argv → subcommand; `run` loads config, applies overrides and starts the engine.
+
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::signal::{Action, Signal};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// v9bridge: Sierra Chart → NinjaTrader copy receivers, measured in microseconds.
+#[derive(Parser, Debug)]
+#[command(name = "v9bridge", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the engine (V9 server, pipe ingest, DTC connections) until SIGINT/SIGTERM.
+    Run(RunArgs),
+    /// Publish one signal to a running engine and print its id.
+    Signal(SignalArgs),
+    /// Run a simulated peer.
+    #[command(subcommand)]
+    Sim(SimCommand),
+    /// Run the whole system in one process, verify every account, print a latency report.
+    Demo(crate::demo::DemoArgs),
+}
+
+/// `v9bridge run` options; flags override the config file.
+#[derive(clap::Args, Debug, Default)]
+pub struct RunArgs {
+    /// TOML config file.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// V9 listen address (default 127.0.0.1:5000).
+    #[arg(long)]
+    pub v9_listen: Option<String>,
+    /// Core for the loop thread: a core index, `last` (default) or `none`.
+    #[arg(long)]
+    pub pin: Option<String>,
+    /// Write HdrHistogram .hgrm files into this directory at shutdown.
+    #[arg(long)]
+    pub hgrm: Option<PathBuf>,
+    /// Seconds between periodic reports (0 = off).
+    #[arg(long)]
+    pub report_s: Option<u64>,
+    /// V9 client idle timeout in seconds (spec: 30).
+    #[arg(long)]
+    pub client_timeout_s: Option<f64>,
+    /// Pipe/FIFO path for the ACSIL study's feed (enables pipe ingest).
+    #[arg(long)]
+    pub pipe: Option<String>,
+    /// Print the effective configuration (secrets masked) and exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+/// `v9bridge signal` options.
+#[derive(clap::Args, Debug)]
+pub struct SignalArgs {
+    /// LONG, SHORT, FLATTEN, CLOSE_HALF, CLOSE_ONE or REVERSE.
+    pub action: String,
+    /// Symbol (root such as MES, or ALL for closing actions).
+    pub symbol: String,
+    /// Contracts per account (0 for closing actions).
+    pub qty: u32,
+    /// Take-profit price.
+    #[arg(long)]
+    pub tp: Option<f64>,
+    /// Stop-loss price.
+    #[arg(long)]
+    pub sl: Option<f64>,
+    /// Time in force / order type, passed through as TIF:.
+    #[arg(long)]
+    pub tif: Option<String>,
+    /// Engine's V9 address.
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    pub server: String,
+    /// Publisher token (or env V9BRIDGE_PUBLISHER_TOKEN).
+    #[arg(long)]
+    pub token: Option<String>,
+}
+
+/// `v9bridge sim ...`
+#[derive(Subcommand, Debug)]
+pub enum SimCommand {
+    /// A NinjaTrader V9_CopyReceiver stand-in trading N simulated accounts.
+    Receiver(crate::sim::receiver::ReceiverArgs),
+}
+
+/// Parses argv and runs; the binary's whole `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        Command::Run(a) => run(a),
+        Command::Signal(a) => signal(a),
+        Command::Sim(SimCommand::Receiver(a)) => {
+            let stop = stop_on_ctrl_c();
+            crate::sim::receiver::run(&a, &stop, None).map(|r| {
+                println!("receiver {}: {} signals, {} id gaps, {} connections", a.name, r.signals, r.id_gaps, r.connections);
+            })
+        }
+        Command::Demo(a) => crate::demo::run(&a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("v9bridge: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let env = env_logger::Env::default().default_filter_or("info");
+    let _ = env_logger::Builder::from_env(env).format_timestamp_micros().try_init();
+}
+
+/// Builds the effective configuration from file + flags + environment.
+pub fn effective_config(a: &RunArgs) -> Result<Config, String> {
+    let mut cfg = match &a.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    if let Some(v) = &a.v9_listen {
+        cfg.v9.listen = v.clone();
+    }
+    if let Some(v) = &a.pin {
+        cfg.engine.pin = v.clone();
+    }
+    if let Some(v) = &a.hgrm {
+        cfg.engine.hgrm_dir = Some(v.clone());
+    }
+    if let Some(v) = a.report_s {
+        cfg.engine.report_interval_s = v;
+    }
+    if let Some(v) = a.client_timeout_s {
+        cfg.v9.client_timeout_s = v;
+    }
+    if let Some(p) = &a.pipe {
+        let mut pipe = cfg.pipe.take().unwrap_or_default();
+        pipe.path = p.clone();
+        cfg.pipe = Some(pipe);
+    }
+    cfg.apply_env();
+    cfg.validate()?;
+    Ok(cfg)
+}
+
+fn run(a: RunArgs) -> Result<(), String> {
+    let cfg = effective_config(&a)?;
+    if a.print_config {
+        print!("{}", cfg.to_masked_toml());
+        return Ok(());
+    }
+    let engine = Engine::new(&cfg).map_err(|e| format!("cannot start: {e}"))?;
+    let handle = engine.handle();
+    ctrlc::set_handler(move || handle.stop()).map_err(|e| format!("cannot install the signal handler: {e}"))?;
+    engine.run().map(|_| ()).map_err(|e| format!("engine failed: {e}"))
+}
+
+fn signal(a: SignalArgs) -> Result<(), String> {
+    let action = Action::parse(&a.action.to_ascii_uppercase()).ok_or_else(|| format!("unknown action {:?}", a.action))?;
+    let mut sig = Signal::new(action, &a.symbol, a.qty);
+    sig.tp = a.tp;
+    sig.sl = a.sl;
+    sig.tif = a.tif.as_deref();
+    sig.validate().map_err(|e| e.to_string())?;
+    let token = a.token.clone().or_else(|| std::env::var("V9BRIDGE_PUBLISHER_TOKEN").ok());
+    let mut p = crate::v9::publisher::Publisher::connect(&a.server, "v9bridge-signal", token.as_deref(), Duration::from_secs(5))?;
+    let (id, receivers) = p.send(&sig)?;
+    println!("{id}");
+    eprintln!("signal #{id} {} {} {} written to {receivers} receiver(s)", sig.action, sig.symbol, sig.qty);
+    Ok(())
+}
+
+/// A flag set by SIGINT/SIGTERM (for simulators; the engine uses its own handle).
+pub fn stop_on_ctrl_c() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = stop.clone();
+    if let Err(e) = ctrlc::set_handler(move || s.store(true, std::sync::atomic::Ordering::SeqCst)) {
+        log::warn!("cannot install the signal handler: {e}");
+    }
+    stop
+}

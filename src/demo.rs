@@ -1,0 +1,317 @@
+//! `v9bridge demo`: engine + simulated peers in one process, the spec's example session, a
+//! fixed-rate burst, verification of every account, and a latency report.
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineHandle, EngineOutcome};
+use crate::metrics::{percentile_table, LatencyHist};
+use crate::signal::{Action, Signal};
+use crate::sim::model::Book;
+use crate::sim::receiver::{self, ReceiverArgs, ReceiverReport, XorShift};
+use crate::v9::publisher::Publisher;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// `v9bridge demo` options.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DemoArgs {
+    /// Simulated copy receivers.
+    #[arg(long, default_value_t = 1)]
+    pub receivers: usize,
+    /// Accounts per receiver.
+    #[arg(long, default_value_t = 20)]
+    pub accounts: usize,
+    /// Signals in the burst after the example session.
+    #[arg(long, default_value_t = 10_000)]
+    pub signals: u64,
+    /// Burst rate in signals per second.
+    #[arg(long, default_value_t = 1000.0)]
+    pub rate: f64,
+    /// How many of the receivers send messages without line endings (the spec's wording).
+    #[arg(long, default_value_t = 0)]
+    pub unterminated_receivers: usize,
+    /// Core for the engine loop: index, `last` or `none`.
+    #[arg(long, default_value = "last")]
+    pub pin: String,
+    /// Write .hgrm files here.
+    #[arg(long)]
+    pub hgrm: Option<std::path::PathBuf>,
+}
+
+impl Default for DemoArgs {
+    fn default() -> Self {
+        DemoArgs { receivers: 1, accounts: 20, signals: 10_000, rate: 1000.0, unterminated_receivers: 0, pin: "last".into(), hgrm: None }
+    }
+}
+
+/// The demo's verdict and figures (returned for tests; printed by `run`).
+#[derive(Debug)]
+pub struct DemoResult {
+    /// Every account of every receiver ended as the model says, and nothing was lost.
+    pub ok: bool,
+    /// Problems found (empty when ok).
+    pub problems: Vec<String>,
+    /// Signals sent in total (example session + burst).
+    pub signals_sent: u64,
+    /// Achieved burst rate (signals/s).
+    pub burst_rate: f64,
+    /// Engine and demo histograms.
+    pub histograms: Vec<LatencyHist>,
+}
+
+/// Runs the demo and prints its report; Err unless every account matched.
+pub fn run(args: &DemoArgs) -> Result<(), String> {
+    let r = execute(args, true)?;
+    println!("\n== latency ==\n{}", percentile_table(&r.histograms));
+    if let Some(dir) = &args.hgrm {
+        for h in &r.histograms {
+            h.save_hgrm(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        println!(".hgrm files written to {}", dir.display());
+    }
+    println!("burst: {} signals at {:.0}/s achieved", args.signals, r.burst_rate);
+    if r.ok {
+        println!("RESULT: OK: {} signals, {} receivers x {} accounts, every account in its expected position, no signal lost", r.signals_sent, args.receivers, args.accounts);
+        Ok(())
+    } else {
+        for p in &r.problems {
+            println!("  problem: {p}");
+        }
+        Err(format!("demo FAILED: {} problem(s)", r.problems.len()))
+    }
+}
+
+/// Runs the demo; `verbose` prints the example session as it goes.
+pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
+    let mut cfg = Config::default();
+    cfg.v9.listen = "127.0.0.1:0".into();
+    cfg.engine.pin = args.pin.clone();
+    cfg.engine.report_interval_s = 0;
+    cfg.validate()?;
+    let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?;
+    let handle = engine.handle();
+    let addr = handle.v9_addr().to_string();
+    let engine_thread = std::thread::Builder::new().name("v9bridge-engine".into()).spawn(move || engine.run()).map_err(|e| e.to_string())?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let ready = Arc::new(AtomicUsize::new(0));
+    let peer_cores = peer_cores(&cfg);
+    let receivers: Vec<JoinHandle<Result<ReceiverReport, String>>> = (0..args.receivers)
+        .map(|i| {
+            let a = ReceiverArgs {
+                connect: addr.clone(),
+                accounts: args.accounts,
+                name: format!("V9_CopyReceiver-{}", i + 1),
+                no_terminator: i < args.unterminated_receivers,
+                record_arrivals: true,
+                ..Default::default()
+            };
+            let (stop, ready, cores) = (stop.clone(), ready.clone(), peer_cores.clone());
+            std::thread::spawn(move || {
+                pin_to_any(&cores);
+                receiver::run(&a, &stop, Some(&ready))
+            })
+        })
+        .collect();
+    pin_to_any(&peer_cores);
+    let outcome = drive(args, &handle, &addr, &ready, verbose);
+    // Engine first, so its book still holds every connected receiver when it reports.
+    handle.stop();
+    let engine_outcome = engine_thread.join().map_err(|_| "engine thread panicked".to_string())?.map_err(|e| e.to_string())?;
+    stop.store(true, Ordering::SeqCst);
+    let reports: Vec<ReceiverReport> = receivers.into_iter().filter_map(|j| j.join().ok().and_then(Result::ok)).collect();
+    let (expected, sent, burst_rate, mut hists) = outcome?;
+    Ok(verify(args, &expected, sent, burst_rate, &reports, engine_outcome, &mut hists))
+}
+
+/// Cores other than the engine's, for the simulated peers (empty = no pinning).
+fn peer_cores(cfg: &Config) -> Vec<core_affinity::CoreId> {
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let engine = match crate::config::parse_pin(&cfg.engine.pin) {
+        Ok(crate::config::Pin::Last) => cores.last().map(|c| c.id),
+        Ok(crate::config::Pin::Core(n)) => Some(n),
+        _ => None,
+    };
+    match engine {
+        Some(e) if cores.len() > 1 => cores.into_iter().filter(|c| c.id != e).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Restricts the current thread to `cores` (a no-op when empty). On Linux a thread may be
+/// allowed several cores; core_affinity pins to one, so spread threads by thread id.
+fn pin_to_any(cores: &[core_affinity::CoreId]) {
+    if cores.is_empty() {
+        return;
+    }
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut h);
+    let _ = core_affinity::set_for_current(cores[(h.finish() % cores.len() as u64) as usize]);
+}
+
+type Driven = (Book, Vec<(u64, Instant)>, f64, Vec<LatencyHist>);
+
+fn drive(args: &DemoArgs, handle: &EngineHandle, addr: &str, ready: &AtomicUsize, verbose: bool) -> Result<Driven, String> {
+    wait_until(Duration::from_secs(10), || ready.load(Ordering::SeqCst) >= args.receivers)
+        .map_err(|_| format!("only {} of {} receivers READY", ready.load(Ordering::SeqCst), args.receivers))?;
+    let mut publisher = Publisher::connect(addr, "v9bridge-demo", None, Duration::from_secs(5))?;
+    let mut expected = Book::with_accounts(args.accounts);
+    let mut sent = Vec::with_capacity(args.signals as usize + 3);
+    let mut ack = LatencyHist::new("demo.publisher_send_to_ack");
+    let per_signal = args.receivers as u64;
+
+    if verbose {
+        println!("== example session (spec) ==");
+    }
+    for (action, symbol, qty) in [(Action::Long, "MES", 1), (Action::Short, "ES", 2), (Action::Flatten, "ALL", 0)] {
+        let sig = Signal::new(action, symbol, qty);
+        let t = Instant::now();
+        let (id, n) = publisher.send(&sig)?;
+        sent.push((id, t));
+        expected.apply(&sig, |_| 0.0);
+        wait_summaries(handle, id * per_signal)?;
+        if verbose {
+            println!("Server→Client  {}|{}|{}|ID:{id}   (written to {n} receiver(s))", action, symbol, qty);
+            for line in handle.command("v9", "status", Duration::from_secs(2))?.lines().filter(|l| l.contains("Receiver/Ready")) {
+                println!("Client→Server  POSITIONs + POSITION_SUMMARY →{line}");
+            }
+        }
+    }
+
+    let interval = Duration::from_secs_f64(1.0 / args.rate.max(1.0));
+    let symbols = ["MES", "ES", "NQ"];
+    let mut rng = XorShift(0x5EED_1234_ABCD_0001);
+    let t0 = Instant::now();
+    for i in 0..args.signals {
+        let due = t0 + interval * i as u32;
+        pace_until(due);
+        let sig = random_signal(&mut rng, &symbols);
+        let t = Instant::now();
+        let (id, _) = publisher.send(&sig)?;
+        ack.record_corrected_ns(t.elapsed().as_nanos() as u64, interval.as_nanos() as u64);
+        sent.push((id, t));
+        expected.apply(&sig, |_| 0.0);
+    }
+    let burst_rate = args.signals as f64 / t0.elapsed().as_secs_f64();
+    let last_id = sent.last().map_or(0, |s| s.0);
+    wait_summaries(handle, last_id * per_signal)?;
+    Ok((expected, sent, burst_rate, vec![ack]))
+}
+
+fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static> {
+    let symbol = symbols[(rng.next() % symbols.len() as u64) as usize];
+    let qty = 1 + (rng.next() % 3) as u32;
+    match rng.next() % 20 {
+        0..=5 => Signal::new(Action::Long, symbol, qty),
+        6..=11 => Signal::new(Action::Short, symbol, qty),
+        12..=13 => Signal::new(Action::CloseHalf, symbol, 0),
+        14..=15 => Signal::new(Action::CloseOne, symbol, 0),
+        16..=17 => Signal::new(Action::Reverse, symbol, 0),
+        18 => Signal::new(Action::Flatten, symbol, 0),
+        _ => Signal::new(Action::Flatten, "ALL", 0),
+    }
+}
+
+/// Sleeps most of the way, then spins: `sleep` alone overshoots by ~60 µs on Linux.
+fn pace_until(due: Instant) {
+    loop {
+        let left = due.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        if left > Duration::from_micros(200) {
+            std::thread::sleep(left - Duration::from_micros(150));
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> Result<(), ()> {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if cond() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if cond() {
+        Ok(())
+    } else {
+        Err(())
+    }
+}
+
+fn wait_summaries(handle: &EngineHandle, want: u64) -> Result<(), String> {
+    let mut last = 0;
+    let r = wait_until(Duration::from_secs(30), || {
+        last = handle
+            .command("v9", "counters", Duration::from_secs(2))
+            .ok()
+            .and_then(|s| s.split_whitespace().find_map(|kv| kv.strip_prefix("summaries_with_id=").and_then(|v| v.parse().ok())))
+            .unwrap_or(0);
+        last >= want
+    });
+    r.map_err(|_| format!("receivers answered {last} of {want} signals with a POSITION_SUMMARY"))
+}
+
+fn verify(
+    args: &DemoArgs,
+    expected: &Book,
+    sent: Vec<(u64, Instant)>,
+    burst_rate: f64,
+    reports: &[ReceiverReport],
+    outcome: EngineOutcome,
+    hists: &mut Vec<LatencyHist>,
+) -> DemoResult {
+    let mut problems = Vec::new();
+    if reports.len() != args.receivers {
+        problems.push(format!("{} of {} receivers returned a report", reports.len(), args.receivers));
+    }
+    let mut e2e = LatencyHist::new("demo.publisher_send_to_last_receiver_read");
+    for (id, t) in &sent {
+        let last = reports.iter().filter_map(|r| r.arrivals.iter().find(|(i, _)| i == id).map(|a| a.1)).max();
+        match last {
+            Some(at) if reports.iter().all(|r| r.arrivals.iter().any(|(i, _)| i == id)) => e2e.record(at.saturating_duration_since(*t)),
+            _ => problems.push(format!("signal #{id} did not reach every receiver")),
+        }
+    }
+    for r in reports {
+        if r.id_gaps > 0 || r.signals != sent.len() as u64 {
+            problems.push(format!("a receiver executed {} of {} signals ({} id gaps)", r.signals, sent.len(), r.id_gaps));
+        }
+        for (a, account) in expected.accounts.iter().enumerate() {
+            for h in &expected.holdings[a] {
+                if r.book.qty(a, &h.symbol) != h.qty {
+                    problems.push(format!("a receiver's own {account} {} holds {}, expected {}", h.symbol, r.book.qty(a, &h.symbol), h.qty));
+                }
+            }
+        }
+    }
+    if outcome.positions.len() != args.receivers {
+        problems.push(format!("engine saw {} receivers, expected {}", outcome.positions.len(), args.receivers));
+    }
+    for (name, positions) in &outcome.positions {
+        let mut checked = 0;
+        for (a, account) in expected.accounts.iter().enumerate() {
+            for h in &expected.holdings[a] {
+                let got = positions.iter().find(|(acc, sym, _)| acc == account && *sym == h.symbol).map(|p| p.2);
+                if got != Some(h.qty) {
+                    problems.push(format!("{name}: {account} {} expected {} but engine book has {got:?}", h.symbol, h.qty));
+                }
+                checked += 1;
+            }
+        }
+        if checked != positions.len() {
+            problems.push(format!("{name}: engine book has {} positions, model {checked}", positions.len()));
+        }
+    }
+    problems.truncate(20);
+    hists.push(e2e);
+    let mut all = outcome.histograms;
+    all.append(hists);
+    all.retain(|h| !h.is_empty());
+    DemoResult { ok: problems.is_empty(), problems, signals_sent: sent.len() as u64, burst_rate, histograms: all }
+}

@@ -1,0 +1,223 @@
+//! One V9 connection: socket, fixed input buffer, bounded output queue, handshake state.
+
+use super::book::ReceiverBook;
+use mio::net::TcpStream;
+use mio::{Interest, Registry, Token};
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Input buffer: room for a maximal message plus what a read may bring after it.
+pub const INBUF: usize = 16 * 1024;
+/// Signals remembered per receiver for the signal → POSITION_SUMMARY latency.
+const SENT_RING: usize = 256;
+
+/// Where the handshake stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Connected, CONNECT not yet received: only CONNECT is accepted.
+    AwaitConnect,
+    /// READY sent.
+    Ready,
+    /// An error was queued; the connection closes once it is flushed (or on a deadline).
+    Closing,
+}
+
+/// What the peer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A copy receiver: gets every broadcast, reports positions.
+    Receiver,
+    /// Sends signal lines to broadcast; gets SIGNAL_ACKs, no broadcasts.
+    Publisher,
+}
+
+/// Result of queueing output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sent {
+    /// Written or queued.
+    Ok,
+    /// The queue would exceed its bound: the caller disconnects this slow consumer.
+    Overflow,
+    /// The socket failed: the caller closes.
+    Failed,
+}
+
+/// A connected V9 peer.
+#[derive(Debug)]
+pub struct Client {
+    /// Socket.
+    pub stream: TcpStream,
+    /// Its mio token.
+    pub token: Token,
+    /// Remote address.
+    pub peer: SocketAddr,
+    /// Handshake state.
+    pub state: State,
+    /// Receiver or publisher.
+    pub role: Role,
+    /// Strategy name from CONNECT (empty before).
+    pub name: Box<str>,
+    /// `Account_Count` from CONNECT.
+    pub accounts: u32,
+    /// Bytes received and not yet framed live in `inbuf[..in_len]`.
+    pub inbuf: Box<[u8]>,
+    /// Used part of `inbuf`.
+    pub in_len: usize,
+    out: Vec<u8>,
+    out_pos: usize,
+    writable: bool,
+    /// Last time any byte arrived (for the idle timeout).
+    pub last_rx: Instant,
+    /// Whether the peer terminates its messages (None until its first message).
+    pub terminated: Option<bool>,
+    /// Since when an unterminated, unparseable remainder has been waiting for more bytes.
+    pub partial_since: Option<Instant>,
+    /// When `Closing` started.
+    pub closing_since: Option<Instant>,
+    /// (signal id, written at) awaiting a POSITION_SUMMARY.
+    pub sent: VecDeque<(u64, Instant)>,
+    /// Positions reported by this receiver.
+    pub book: ReceiverBook,
+    /// Messages received.
+    pub msgs_in: u64,
+    /// Bad messages received.
+    pub bad_in: u64,
+}
+
+impl Client {
+    /// A fresh connection; allocates its buffers once.
+    pub fn new(stream: TcpStream, token: Token, peer: SocketAddr, now: Instant) -> Self {
+        Client {
+            stream,
+            token,
+            peer,
+            state: State::AwaitConnect,
+            role: Role::Receiver,
+            name: "".into(),
+            accounts: 0,
+            inbuf: vec![0u8; INBUF].into_boxed_slice(),
+            in_len: 0,
+            out: Vec::with_capacity(4096),
+            out_pos: 0,
+            writable: false,
+            last_rx: now,
+            terminated: None,
+            partial_since: None,
+            closing_since: None,
+            sent: VecDeque::with_capacity(SENT_RING),
+            book: ReceiverBook::default(),
+            msgs_in: 0,
+            bad_in: 0,
+        }
+    }
+
+    /// Bytes queued and not yet written.
+    pub fn queued(&self) -> usize {
+        self.out.len() - self.out_pos
+    }
+
+    /// Writes `bytes` now if nothing is queued, else queues them (up to `limit` queued bytes).
+    /// Registers WRITABLE only when something stays queued.
+    pub fn send(&mut self, bytes: &[u8], registry: &Registry, limit: usize) -> Sent {
+        if self.queued() > 0 {
+            if self.queued() + bytes.len() > limit {
+                return Sent::Overflow;
+            }
+            self.out.extend_from_slice(bytes);
+            return Sent::Ok;
+        }
+        let mut done = 0;
+        while done < bytes.len() {
+            match self.stream.write(&bytes[done..]) {
+                Ok(0) => return Sent::Failed,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // The kernel buffer is full: keep the rest and wait for WRITABLE.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => return Sent::Failed,
+            }
+        }
+        if done < bytes.len() {
+            if bytes.len() - done > limit {
+                return Sent::Overflow;
+            }
+            self.out.clear();
+            self.out_pos = 0;
+            self.out.extend_from_slice(&bytes[done..]);
+            if self.set_writable(registry, true).is_err() {
+                return Sent::Failed;
+            }
+        }
+        Sent::Ok
+    }
+
+    /// Writes queued output until done or `WouldBlock`; drops WRITABLE interest when drained.
+    pub fn flush(&mut self, registry: &Registry) -> io::Result<()> {
+        while self.out_pos < self.out.len() {
+            match self.stream.write(&self.out[self.out_pos..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.out_pos += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        self.out.clear();
+        self.out_pos = 0;
+        self.set_writable(registry, false)
+    }
+
+    fn set_writable(&mut self, registry: &Registry, on: bool) -> io::Result<()> {
+        if self.writable != on {
+            let interest = if on { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+            registry.reregister(&mut self.stream, self.token, interest)?;
+            self.writable = on;
+        }
+        Ok(())
+    }
+
+    /// One `read` into the free part of the input buffer: Ok(0) = EOF.
+    pub fn read_some(&mut self) -> io::Result<usize> {
+        loop {
+            match self.stream.read(&mut self.inbuf[self.in_len..]) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => return r,
+            }
+        }
+    }
+
+    /// Drops the first `n` framed bytes, keeping the remainder at the start.
+    pub fn consume(&mut self, n: usize) {
+        self.inbuf.copy_within(n..self.in_len, 0);
+        self.in_len -= n;
+    }
+
+    /// Remembers that signal `id` was written now (oldest forgotten when full).
+    pub fn note_sent(&mut self, id: u64, at: Instant) {
+        if self.sent.len() == SENT_RING {
+            self.sent.pop_front();
+        }
+        self.sent.push_back((id, at));
+    }
+
+    /// When the signal a summary answers was written: by its `ID:` when given, else the oldest.
+    pub fn take_sent(&mut self, id: Option<u64>) -> Option<Instant> {
+        match id {
+            Some(id) => {
+                while let Some((sid, at)) = self.sent.pop_front() {
+                    if sid == id {
+                        return Some(at);
+                    }
+                    if sid > id {
+                        self.sent.push_front((sid, at));
+                        return None;
+                    }
+                }
+                None
+            }
+            None => self.sent.pop_front().map(|(_, at)| at),
+        }
+    }
+}
