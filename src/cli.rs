@@ -105,7 +105,10 @@ pub fn main() -> ExitCode {
         Command::Sim(SimCommand::Receiver(a)) => {
             let stop = stop_on_ctrl_c();
             crate::sim::receiver::run(&a, &stop, None).map(|r| {
-                println!("receiver {}: {} signals, {} id gaps, {} connections", a.name, r.signals, r.id_gaps, r.connections);
+                println!(
+                    "receiver {}: {} signals, {} id gaps, {} connections",
+                    a.name, r.signals, r.id_gaps, r.connections
+                );
             })
         }
         Command::Demo(a) => crate::demo::run(&a),
@@ -163,22 +166,32 @@ fn run(a: RunArgs) -> Result<(), String> {
     }
     let engine = Engine::new(&cfg).map_err(|e| format!("cannot start: {e}"))?;
     let handle = engine.handle();
-    ctrlc::set_handler(move || handle.stop()).map_err(|e| format!("cannot install the signal handler: {e}"))?;
+    ctrlc::set_handler(move || handle.stop())
+        .map_err(|e| format!("cannot install the signal handler: {e}"))?;
     engine.run().map(|_| ()).map_err(|e| format!("engine failed: {e}"))
 }
 
 fn signal(a: SignalArgs) -> Result<(), String> {
-    let action = Action::parse(&a.action.to_ascii_uppercase()).ok_or_else(|| format!("unknown action {:?}", a.action))?;
+    let action = Action::parse(&a.action.to_ascii_uppercase())
+        .ok_or_else(|| format!("unknown action {:?}", a.action))?;
     let mut sig = Signal::new(action, &a.symbol, a.qty);
     sig.tp = a.tp;
     sig.sl = a.sl;
     sig.tif = a.tif.as_deref();
     sig.validate().map_err(|e| e.to_string())?;
     let token = a.token.clone().or_else(|| std::env::var("V9BRIDGE_PUBLISHER_TOKEN").ok());
-    let mut p = crate::v9::publisher::Publisher::connect(&a.server, "v9bridge-signal", token.as_deref(), Duration::from_secs(5))?;
+    let mut p = crate::v9::publisher::Publisher::connect(
+        &a.server,
+        "v9bridge-signal",
+        token.as_deref(),
+        Duration::from_secs(5),
+    )?;
     let (id, receivers) = p.send(&sig)?;
     println!("{id}");
-    eprintln!("signal #{id} {} {} {} written to {receivers} receiver(s)", sig.action, sig.symbol, sig.qty);
+    eprintln!(
+        "signal #{id} {} {} {} written to {receivers} receiver(s)",
+        sig.action, sig.symbol, sig.qty
+    );
     Ok(())
 }
 

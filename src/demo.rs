@@ -41,7 +41,15 @@ pub struct DemoArgs {
 
 impl Default for DemoArgs {
     fn default() -> Self {
-        DemoArgs { receivers: 1, accounts: 20, signals: 10_000, rate: 1000.0, unterminated_receivers: 0, pin: "last".into(), hgrm: None }
+        DemoArgs {
+            receivers: 1,
+            accounts: 20,
+            signals: 10_000,
+            rate: 1000.0,
+            unterminated_receivers: 0,
+            pin: "last".into(),
+            hgrm: None,
+        }
     }
 }
 
@@ -92,7 +100,10 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?;
     let handle = engine.handle();
     let addr = handle.v9_addr().to_string();
-    let engine_thread = std::thread::Builder::new().name("v9bridge-engine".into()).spawn(move || engine.run()).map_err(|e| e.to_string())?;
+    let engine_thread = std::thread::Builder::new()
+        .name("v9bridge-engine".into())
+        .spawn(move || engine.run())
+        .map_err(|e| e.to_string())?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let ready = Arc::new(AtomicUsize::new(0));
@@ -118,9 +129,13 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     let outcome = drive(args, &handle, &addr, &ready, verbose);
     // Engine first, so its book still holds every connected receiver when it reports.
     handle.stop();
-    let engine_outcome = engine_thread.join().map_err(|_| "engine thread panicked".to_string())?.map_err(|e| e.to_string())?;
+    let engine_outcome = engine_thread
+        .join()
+        .map_err(|_| "engine thread panicked".to_string())?
+        .map_err(|e| e.to_string())?;
     stop.store(true, Ordering::SeqCst);
-    let reports: Vec<ReceiverReport> = receivers.into_iter().filter_map(|j| j.join().ok().and_then(Result::ok)).collect();
+    let reports: Vec<ReceiverReport> =
+        receivers.into_iter().filter_map(|j| j.join().ok().and_then(Result::ok)).collect();
     let (expected, sent, burst_rate, mut hists) = outcome?;
     Ok(verify(args, &expected, sent, burst_rate, &reports, engine_outcome, &mut hists))
 }
@@ -153,9 +168,17 @@ fn pin_to_any(cores: &[core_affinity::CoreId]) {
 
 type Driven = (Book, Vec<(u64, Instant)>, f64, Vec<LatencyHist>);
 
-fn drive(args: &DemoArgs, handle: &EngineHandle, addr: &str, ready: &AtomicUsize, verbose: bool) -> Result<Driven, String> {
+fn drive(
+    args: &DemoArgs,
+    handle: &EngineHandle,
+    addr: &str,
+    ready: &AtomicUsize,
+    verbose: bool,
+) -> Result<Driven, String> {
     wait_until(Duration::from_secs(10), || ready.load(Ordering::SeqCst) >= args.receivers)
-        .map_err(|_| format!("only {} of {} receivers READY", ready.load(Ordering::SeqCst), args.receivers))?;
+        .map_err(|_| {
+            format!("only {} of {} receivers READY", ready.load(Ordering::SeqCst), args.receivers)
+        })?;
     let mut publisher = Publisher::connect(addr, "v9bridge-demo", None, Duration::from_secs(5))?;
     let mut expected = Book::with_accounts(args.accounts);
     let mut sent = Vec::with_capacity(args.signals as usize + 3);
@@ -165,7 +188,9 @@ fn drive(args: &DemoArgs, handle: &EngineHandle, addr: &str, ready: &AtomicUsize
     if verbose {
         println!("== example session (spec) ==");
     }
-    for (action, symbol, qty) in [(Action::Long, "MES", 1), (Action::Short, "ES", 2), (Action::Flatten, "ALL", 0)] {
+    for (action, symbol, qty) in
+        [(Action::Long, "MES", 1), (Action::Short, "ES", 2), (Action::Flatten, "ALL", 0)]
+    {
         let sig = Signal::new(action, symbol, qty);
         let t = Instant::now();
         let (id, n) = publisher.send(&sig)?;
@@ -173,8 +198,15 @@ fn drive(args: &DemoArgs, handle: &EngineHandle, addr: &str, ready: &AtomicUsize
         expected.apply(&sig, |_| 0.0);
         wait_summaries(handle, id * per_signal)?;
         if verbose {
-            println!("Server→Client  {}|{}|{}|ID:{id}   (written to {n} receiver(s))", action, symbol, qty);
-            for line in handle.command("v9", "status", Duration::from_secs(2))?.lines().filter(|l| l.contains("Receiver/Ready")) {
+            println!(
+                "Server→Client  {}|{}|{}|ID:{id}   (written to {n} receiver(s))",
+                action, symbol, qty
+            );
+            for line in handle
+                .command("v9", "status", Duration::from_secs(2))?
+                .lines()
+                .filter(|l| l.contains("Receiver/Ready"))
+            {
                 println!("Client→Server  POSITIONs + POSITION_SUMMARY →{line}");
             }
         }
@@ -250,7 +282,11 @@ fn wait_summaries(handle: &EngineHandle, want: u64) -> Result<(), String> {
         last = handle
             .command("v9", "counters", Duration::from_secs(2))
             .ok()
-            .and_then(|s| s.split_whitespace().find_map(|kv| kv.strip_prefix("summaries_with_id=").and_then(|v| v.parse().ok())))
+            .and_then(|s| {
+                s.split_whitespace().find_map(|kv| {
+                    kv.strip_prefix("summaries_with_id=").and_then(|v| v.parse().ok())
+                })
+            })
             .unwrap_or(0);
         last >= want
     });
@@ -268,44 +304,76 @@ fn verify(
 ) -> DemoResult {
     let mut problems = Vec::new();
     if reports.len() != args.receivers {
-        problems.push(format!("{} of {} receivers returned a report", reports.len(), args.receivers));
+        problems.push(format!(
+            "{} of {} receivers returned a report",
+            reports.len(),
+            args.receivers
+        ));
     }
     let mut e2e = LatencyHist::new("demo.publisher_send_to_last_receiver_read");
     for (id, t) in &sent {
-        let last = reports.iter().filter_map(|r| r.arrivals.iter().find(|(i, _)| i == id).map(|a| a.1)).max();
+        let last = reports
+            .iter()
+            .filter_map(|r| r.arrivals.iter().find(|(i, _)| i == id).map(|a| a.1))
+            .max();
         match last {
-            Some(at) if reports.iter().all(|r| r.arrivals.iter().any(|(i, _)| i == id)) => e2e.record(at.saturating_duration_since(*t)),
+            Some(at) if reports.iter().all(|r| r.arrivals.iter().any(|(i, _)| i == id)) => {
+                e2e.record(at.saturating_duration_since(*t))
+            }
             _ => problems.push(format!("signal #{id} did not reach every receiver")),
         }
     }
     for r in reports {
         if r.id_gaps > 0 || r.signals != sent.len() as u64 {
-            problems.push(format!("a receiver executed {} of {} signals ({} id gaps)", r.signals, sent.len(), r.id_gaps));
+            problems.push(format!(
+                "a receiver executed {} of {} signals ({} id gaps)",
+                r.signals,
+                sent.len(),
+                r.id_gaps
+            ));
         }
         for (a, account) in expected.accounts.iter().enumerate() {
             for h in &expected.holdings[a] {
                 if r.book.qty(a, &h.symbol) != h.qty {
-                    problems.push(format!("a receiver's own {account} {} holds {}, expected {}", h.symbol, r.book.qty(a, &h.symbol), h.qty));
+                    problems.push(format!(
+                        "a receiver's own {account} {} holds {}, expected {}",
+                        h.symbol,
+                        r.book.qty(a, &h.symbol),
+                        h.qty
+                    ));
                 }
             }
         }
     }
     if outcome.positions.len() != args.receivers {
-        problems.push(format!("engine saw {} receivers, expected {}", outcome.positions.len(), args.receivers));
+        problems.push(format!(
+            "engine saw {} receivers, expected {}",
+            outcome.positions.len(),
+            args.receivers
+        ));
     }
     for (name, positions) in &outcome.positions {
         let mut checked = 0;
         for (a, account) in expected.accounts.iter().enumerate() {
             for h in &expected.holdings[a] {
-                let got = positions.iter().find(|(acc, sym, _)| acc == account && *sym == h.symbol).map(|p| p.2);
+                let got = positions
+                    .iter()
+                    .find(|(acc, sym, _)| acc == account && *sym == h.symbol)
+                    .map(|p| p.2);
                 if got != Some(h.qty) {
-                    problems.push(format!("{name}: {account} {} expected {} but engine book has {got:?}", h.symbol, h.qty));
+                    problems.push(format!(
+                        "{name}: {account} {} expected {} but engine book has {got:?}",
+                        h.symbol, h.qty
+                    ));
                 }
                 checked += 1;
             }
         }
         if checked != positions.len() {
-            problems.push(format!("{name}: engine book has {} positions, model {checked}", positions.len()));
+            problems.push(format!(
+                "{name}: engine book has {} positions, model {checked}",
+                positions.len()
+            ));
         }
     }
     problems.truncate(20);
@@ -313,5 +381,11 @@ fn verify(
     let mut all = outcome.histograms;
     all.append(hists);
     all.retain(|h| !h.is_empty());
-    DemoResult { ok: problems.is_empty(), problems, signals_sent: sent.len() as u64, burst_rate, histograms: all }
+    DemoResult {
+        ok: problems.is_empty(),
+        problems,
+        signals_sent: sent.len() as u64,
+        burst_rate,
+        histograms: all,
+    }
 }

@@ -110,8 +110,10 @@ impl Engine {
             ep.register(poll.registry(), (FIRST_EXTRA + i) * TOKEN_SPACE, now)?;
         }
         let (cmd_tx, cmd_rx) = crossbeam_channel::unbounded();
-        let report_every = (cfg.engine.report_interval_s > 0).then(|| Duration::from_secs(cfg.engine.report_interval_s));
-        let pin = parse_pin(&cfg.engine.pin).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let report_every = (cfg.engine.report_interval_s > 0)
+            .then(|| Duration::from_secs(cfg.engine.report_interval_s));
+        let pin = parse_pin(&cfg.engine.pin)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         Ok(Engine {
             poll,
             events: Events::with_capacity(1024),
@@ -155,7 +157,10 @@ impl Engine {
             ep.shutdown(now);
         }
         self.flush_goodbyes();
-        let outcome = EngineOutcome { histograms: self.all_histograms().into_iter().cloned().collect(), ..before };
+        let outcome = EngineOutcome {
+            histograms: self.all_histograms().into_iter().cloned().collect(),
+            ..before
+        };
         info!("engine: stopped\n{}", percentile_table(&outcome.histograms));
         if let Some(dir) = &self.hgrm_dir {
             for h in &outcome.histograms {
@@ -176,7 +181,11 @@ impl Engine {
         loop {
             let now = Instant::now();
             let deadline = self.next_deadline();
-            let timeout = if self.busy_poll { Some(Duration::ZERO) } else { Some(deadline.saturating_duration_since(now)) };
+            let timeout = if self.busy_poll {
+                Some(Duration::ZERO)
+            } else {
+                Some(deadline.saturating_duration_since(now))
+            };
             if let Err(e) = self.poll.poll(&mut self.events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -259,7 +268,10 @@ impl Engine {
                 "engine" | "v9" if cmd.text == "status" => Ok(self.report_text(now)),
                 "v9" if cmd.text == "counters" => {
                     let s = self.v9.stats();
-                    Ok(format!("signals={} summaries_with_id={} bad_messages={} overflows={} timeouts={}", s.signals, s.summaries_with_id, s.bad_messages, s.overflows, s.timeouts))
+                    Ok(format!(
+                        "signals={} summaries_with_id={} bad_messages={} overflows={} timeouts={}",
+                        s.signals, s.summaries_with_id, s.bad_messages, s.overflows, s.timeouts
+                    ))
                 }
                 "engine" if cmd.text == "reset-histograms" => {
                     self.loop_turn.reset();
@@ -270,7 +282,9 @@ impl Engine {
                 target => match self.extras.iter_mut().find(|e| e.name() == target) {
                     Some(ep) => {
                         let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.v9 };
-                        ep.command(&cmd.text, &mut ctx).unwrap_or_else(|| Err(format!("{target}: unknown command {:?}", cmd.text)))
+                        ep.command(&cmd.text, &mut ctx).unwrap_or_else(|| {
+                            Err(format!("{target}: unknown command {:?}", cmd.text))
+                        })
                     }
                     None => Err(format!("no endpoint named {target:?}")),
                 },
@@ -331,7 +345,12 @@ impl Engine {
             .clients()
             .filter(|c| c.role == crate::v9::client::Role::Receiver)
             .map(|c| {
-                let list = c.book.positions().iter().map(|p| (p.account.to_string(), p.symbol.to_string(), p.signed_qty())).collect();
+                let list = c
+                    .book
+                    .positions()
+                    .iter()
+                    .map(|p| (p.account.to_string(), p.symbol.to_string(), p.signed_qty()))
+                    .collect();
                 (c.name.to_string(), list)
             })
             .collect();

@@ -18,7 +18,9 @@ pub mod sys;
 pub mod v9;
 
 /// The optional endpoints a configuration asks for (pipe ingest, DTC connections), unregistered.
-pub fn endpoints_from_config(cfg: &config::Config) -> std::io::Result<Vec<Box<dyn endpoint::Endpoint + Send>>> {
+pub fn endpoints_from_config(
+    cfg: &config::Config,
+) -> std::io::Result<Vec<Box<dyn endpoint::Endpoint + Send>>> {
     let eps: Vec<Box<dyn endpoint::Endpoint + Send>> = Vec::new();
     let _ = cfg;
     Ok(eps)

@@ -15,7 +15,10 @@ pub fn pin_current_thread(pin: Pin) -> Option<usize> {
         Pin::Core(n) => cores.iter().find(|c| c.id == n).copied(),
     };
     let Some(core) = wanted else {
-        warn!("engine: cannot pin to {pin:?}: this machine offers cores {:?}; running unpinned", cores.iter().map(|c| c.id).collect::<Vec<_>>());
+        warn!(
+            "engine: cannot pin to {pin:?}: this machine offers cores {:?}; running unpinned",
+            cores.iter().map(|c| c.id).collect::<Vec<_>>()
+        );
         return None;
     };
     if core_affinity::set_for_current(core) {

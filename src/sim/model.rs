@@ -34,7 +34,10 @@ pub struct Book {
 impl Book {
     /// `n` accounts named `Account1..=n`.
     pub fn with_accounts(n: usize) -> Self {
-        Book { accounts: (1..=n).map(|i| format!("Account{i}")).collect(), holdings: vec![Vec::new(); n] }
+        Book {
+            accounts: (1..=n).map(|i| format!("Account{i}")).collect(),
+            holdings: vec![Vec::new(); n],
+        }
     }
 
     /// The new signed quantity for a holding of `qty` under `action`.
@@ -59,7 +62,12 @@ impl Book {
         let mut touched: Vec<String> = Vec::new();
         for holdings in &mut self.holdings {
             if !all && !holdings.iter().any(|h| h.symbol == sig.symbol) {
-                holdings.push(Holding { symbol: sig.symbol.to_string(), qty: 0, entry: 0.0, realized: 0.0 });
+                holdings.push(Holding {
+                    symbol: sig.symbol.to_string(),
+                    qty: 0,
+                    entry: 0.0,
+                    realized: 0.0,
+                });
             }
             for h in holdings.iter_mut().filter(|h| all || h.symbol == sig.symbol) {
                 let p = price(&h.symbol);
@@ -75,7 +83,10 @@ impl Book {
 
     /// Signed quantity of `account` in `symbol` (0 when never traded).
     pub fn qty(&self, account: usize, symbol: &str) -> i64 {
-        self.holdings.get(account).and_then(|hs| hs.iter().find(|h| h.symbol == symbol)).map_or(0, |h| h.qty)
+        self.holdings
+            .get(account)
+            .and_then(|hs| hs.iter().find(|h| h.symbol == symbol))
+            .map_or(0, |h| h.qty)
     }
 }
 
@@ -92,7 +103,8 @@ fn fill(h: &mut Holding, new: i64, p: f64) {
     } else if old == 0 || new.signum() != old.signum() {
         h.entry = p;
     } else if new.abs() > old.abs() {
-        h.entry = (h.entry * old.abs() as f64 + p * (new.abs() - old.abs()) as f64) / new.abs() as f64;
+        h.entry =
+            (h.entry * old.abs() as f64 + p * (new.abs() - old.abs()) as f64) / new.abs() as f64;
     }
     h.qty = new;
 }

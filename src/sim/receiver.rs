@@ -3,7 +3,7 @@
 use super::model::Book;
 use crate::v9::codec::{self, Direction, Message};
 use crate::v9::encode;
-use crate::v9::frame::{next_frame, Frame};
+use crate::v9::frame::{next_frame, split_unterminated, Frame};
 use log::{debug, info, warn};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -84,7 +84,11 @@ pub fn instrument(symbol: &str) -> (f64, f64) {
 }
 
 /// Runs one receiver until `stop` is set; reconnects with backoff when the server goes away.
-pub fn run(args: &ReceiverArgs, stop: &AtomicBool, ready: Option<&AtomicUsize>) -> Result<ReceiverReport, String> {
+pub fn run(
+    args: &ReceiverArgs,
+    stop: &AtomicBool,
+    ready: Option<&AtomicUsize>,
+) -> Result<ReceiverReport, String> {
     let addr: SocketAddr = args
         .connect
         .to_socket_addrs()
@@ -117,14 +121,20 @@ pub fn run(args: &ReceiverArgs, stop: &AtomicBool, ready: Option<&AtomicUsize>) 
 }
 
 /// Spawns [`run`] on its own thread.
-pub fn spawn(args: ReceiverArgs, stop: Arc<AtomicBool>, ready: Arc<AtomicUsize>) -> JoinHandle<Result<ReceiverReport, String>> {
+pub fn spawn(
+    args: ReceiverArgs,
+    stop: Arc<AtomicBool>,
+    ready: Arc<AtomicUsize>,
+) -> JoinHandle<Result<ReceiverReport, String>> {
     std::thread::spawn(move || run(&args, &stop, Some(&ready)))
 }
 
 fn sleep_unless(stop: &AtomicBool, d: Duration) {
     let until = Instant::now() + d;
     while !stop.load(Ordering::Relaxed) && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(10).min(until.saturating_duration_since(Instant::now())));
+        std::thread::sleep(
+            Duration::from_millis(10).min(until.saturating_duration_since(Instant::now())),
+        );
     }
 }
 
@@ -139,10 +149,16 @@ struct Sim<'a> {
 
 impl<'a> Sim<'a> {
     fn new(args: &'a ReceiverArgs) -> Self {
-        let seed = args.name.bytes().fold(0x9E37_79B9_7F4A_7C15u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01B3));
+        let seed = args
+            .name
+            .bytes()
+            .fold(0x9E37_79B9_7F4A_7C15u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01B3));
         Sim {
             args,
-            report: ReceiverReport { book: Book::with_accounts(args.accounts), ..Default::default() },
+            report: ReceiverReport {
+                book: Book::with_accounts(args.accounts),
+                ..Default::default()
+            },
             prices: Vec::new(),
             last_id: None,
             rng: XorShift(seed | 1),
@@ -150,7 +166,12 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn session(&mut self, mut stream: TcpStream, stop: &AtomicBool, ready: Option<&AtomicUsize>) -> io::Result<()> {
+    fn session(
+        &mut self,
+        mut stream: TcpStream,
+        stop: &AtomicBool,
+        ready: Option<&AtomicUsize>,
+    ) -> io::Result<()> {
         stream.set_nodelay(!self.args.no_terminator)?;
         stream.set_read_timeout(Some(Duration::from_millis(20)))?;
         self.out.clear();
@@ -184,12 +205,31 @@ impl<'a> Sim<'a> {
             match stream.read(&mut buf[len..]) {
                 Ok(0) => break Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed")),
                 Ok(n) => len += n,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    continue
+                }
                 Err(e) => break Err(e),
             }
             let arrived = Instant::now();
             let mut start = 0;
-            while let Frame::Complete { len: n, consumed } = next_frame(&buf[start..len]) {
+            loop {
+                // The server answers an unterminated peer without terminators (one message per
+                // write), so such a peer splits what it reads the same way the server does.
+                let (n, consumed) = match next_frame(&buf[start..len]) {
+                    Frame::Complete { len: n, consumed } => (n, consumed),
+                    _ if self.args.no_terminator && start < len => {
+                        let n = split_unterminated(&buf[start..len]);
+                        (n, n)
+                    }
+                    _ => break,
+                };
                 let line = &buf[start..start + n];
                 start += consumed;
                 match codec::parse(line) {
@@ -208,17 +248,25 @@ impl<'a> Sim<'a> {
                         self.flush(&mut stream)?;
                     }
                     Ok(Message::Error(e)) => {
-                        warn!("receiver {}: server ERROR {} {} {}", self.args.name, e.code, e.message, e.details);
+                        warn!(
+                            "receiver {}: server ERROR {} {} {}",
+                            self.args.name, e.code, e.message, e.details
+                        );
                         self.report.server_errors.push(format!("{}|{}", e.code, e.message));
                     }
                     Ok(other) => debug!("receiver {}: ignoring {other:?}", self.args.name),
-                    Err(e) => warn!("receiver {}: bad line from server: {}", self.args.name, e.message()),
+                    Err(e) => {
+                        warn!("receiver {}: bad line from server: {}", self.args.name, e.message())
+                    }
                 }
             }
             buf.copy_within(start..len, 0);
             len -= start;
             if len == buf.len() {
-                break Err(io::Error::new(io::ErrorKind::InvalidData, "unframed input from server"));
+                break Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "unframed input from server",
+                ));
             }
         };
         if is_ready {
@@ -263,8 +311,10 @@ impl<'a> Sim<'a> {
         } else {
             vec![sig.symbol.to_string()]
         };
-        let prices: Vec<(String, f64)> = symbols.iter().map(|s| (s.clone(), self.price(s))).collect();
-        let price_of = |s: &str| prices.iter().find(|(p, _)| p == s).map_or(instrument(s).0, |(_, p)| *p);
+        let prices: Vec<(String, f64)> =
+            symbols.iter().map(|s| (s.clone(), self.price(s))).collect();
+        let price_of =
+            |s: &str| prices.iter().find(|(p, _)| p == s).map_or(instrument(s).0, |(_, p)| *p);
         let touched = self.report.book.apply(sig, price_of);
         self.out.clear();
         for sym in &touched {
@@ -284,7 +334,8 @@ impl<'a> Sim<'a> {
         for (account, holdings) in book.accounts.iter().zip(&book.holdings) {
             for h in holdings.iter().filter(|h| symbol.is_none_or(|s| s == h.symbol)) {
                 let (dir, q) = direction(h.qty);
-                let last = self.prices.iter().find(|(s, _)| *s == h.symbol).map_or(h.entry, |(_, p)| *p);
+                let last =
+                    self.prices.iter().find(|(s, _)| *s == h.symbol).map_or(h.entry, |(_, p)| *p);
                 let pnl = (h.realized + (last - h.entry) * h.qty as f64) * instrument(&h.symbol).1;
                 encode::position(&mut self.out, account, dir, q, h.entry, pnl, now, &h.symbol);
                 end_message(&mut self.out, self.args.no_terminator);
@@ -294,7 +345,8 @@ impl<'a> Sim<'a> {
 
     fn summary(&mut self, id: Option<u64>) {
         let book = &self.report.book;
-        let (mut holding, mut qty, mut long, mut short, mut pnl, mut notional) = (0u32, 0u32, 0u32, 0u32, 0.0, 0.0);
+        let (mut holding, mut qty, mut long, mut short, mut pnl, mut notional) =
+            (0u32, 0u32, 0u32, 0u32, 0.0, 0.0);
         for hs in &book.holdings {
             if hs.iter().any(|h| h.qty != 0) {
                 holding += 1;
@@ -303,7 +355,8 @@ impl<'a> Sim<'a> {
                 qty += h.qty.unsigned_abs() as u32;
                 long += (h.qty > 0) as u32;
                 short += (h.qty < 0) as u32;
-                let last = self.prices.iter().find(|(s, _)| *s == h.symbol).map_or(h.entry, |(_, p)| *p);
+                let last =
+                    self.prices.iter().find(|(s, _)| *s == h.symbol).map_or(h.entry, |(_, p)| *p);
                 pnl += (h.realized + (last - h.entry) * h.qty as f64) * instrument(&h.symbol).1;
                 notional += h.entry * h.qty.unsigned_abs() as f64;
             }
@@ -312,7 +365,6 @@ impl<'a> Sim<'a> {
         encode::summary(&mut self.out, holding, qty, pnl, avg, long, short, id);
         end_message(&mut self.out, self.args.no_terminator);
     }
-
 
     fn flush(&mut self, stream: &mut TcpStream) -> io::Result<()> {
         if self.args.no_terminator {

@@ -64,7 +64,8 @@ pub struct Mismatch {
 impl ReceiverBook {
     /// Applies a POSITION; allocates only the first time an (account, symbol) is seen.
     pub fn apply_position(&mut self, p: &Position<'_>, now: Instant) {
-        let slot = self.positions.iter_mut().find(|a| &*a.account == p.account && &*a.symbol == p.symbol);
+        let slot =
+            self.positions.iter_mut().find(|a| &*a.account == p.account && &*a.symbol == p.symbol);
         match slot {
             Some(a) => {
                 a.direction = p.direction;
@@ -116,7 +117,9 @@ impl ReceiverBook {
             }
             // Count each account once even when it holds several symbols.
             let first_open = p.direction != Direction::Flat
-                && !self.positions[..i].iter().any(|q| q.account == p.account && q.direction != Direction::Flat);
+                && !self.positions[..i]
+                    .iter()
+                    .any(|q| q.account == p.account && q.direction != Direction::Flat);
             if first_open {
                 holding += 1;
             }
@@ -145,8 +148,20 @@ impl ReceiverBook {
         self.out_of_sync = self
             .positions
             .iter()
-            .filter(|p| p.direction != Direction::Flat && (&*f.symbol == "ALL" || p.symbol.is_empty() || p.symbol == f.symbol))
-            .map(|p| format!("{}{}{} {} {}", p.account, if p.symbol.is_empty() { "" } else { "/" }, p.symbol, p.direction.as_str(), p.qty))
+            .filter(|p| {
+                p.direction != Direction::Flat
+                    && (&*f.symbol == "ALL" || p.symbol.is_empty() || p.symbol == f.symbol)
+            })
+            .map(|p| {
+                format!(
+                    "{}{}{} {} {}",
+                    p.account,
+                    if p.symbol.is_empty() { "" } else { "/" },
+                    p.symbol,
+                    p.direction.as_str(),
+                    p.qty
+                )
+            })
             .collect();
         Some((f.signal_id, &self.out_of_sync))
     }
@@ -170,7 +185,11 @@ impl ReceiverBook {
     pub fn report(&self, now: Instant, out: &mut String) {
         let (holding, qty, long, short) = self.totals();
         let pnl: f64 = self.positions.iter().map(|p| p.pnl).sum();
-        let _ = write!(out, "accounts {} holding {holding} qty {qty} long {long} short {short} pnl {pnl:+.2}", self.positions.len());
+        let _ = write!(
+            out,
+            "accounts {} holding {holding} qty {qty} long {long} short {short} pnl {pnl:+.2}",
+            self.positions.len()
+        );
         if let Some(s) = &self.summary {
             let _ = write!(out, " | summary {} {} {:+.2}", s.accounts, s.qty, s.pnl);
             if self.summary_mismatch {
@@ -182,7 +201,11 @@ impl ReceiverBook {
         }
         let newest = self.positions.iter().map(|p| p.updated).max();
         if let Some(t) = newest {
-            let _ = write!(out, " | last update {:.1}s ago", now.saturating_duration_since(t).as_secs_f64());
+            let _ = write!(
+                out,
+                " | last update {:.1}s ago",
+                now.saturating_duration_since(t).as_secs_f64()
+            );
         }
     }
 }
@@ -209,7 +232,14 @@ mod tests {
         }
         b.apply_position(&pos("A0", Direction::Short, 1, "NQ"), now);
         assert_eq!(b.totals(), (3, 7, 3, 1));
-        let s = Summary { accounts: 3, qty: 7, pnl: 0.0, avg_entry: 1.0, breakdown: Some((3, 1)), signal_id: None };
+        let s = Summary {
+            accounts: 3,
+            qty: 7,
+            pnl: 0.0,
+            avg_entry: 1.0,
+            breakdown: Some((3, 1)),
+            signal_id: None,
+        };
         assert_eq!(b.apply_summary(&s), None);
         let bad = Summary { qty: 8, ..s };
         assert!(b.apply_summary(&bad).is_some());

@@ -171,7 +171,8 @@ impl Client {
 
     fn set_writable(&mut self, registry: &Registry, on: bool) -> io::Result<()> {
         if self.writable != on {
-            let interest = if on { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+            let interest =
+                if on { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
             registry.reregister(&mut self.stream, self.token, interest)?;
             self.writable = on;
         }

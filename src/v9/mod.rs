@@ -1,9 +1,9 @@
 //! The V9 signal protocol: codec, framing, writers, server endpoint and position book.
 
-pub mod codec;
-pub mod encode;
 pub mod book;
 pub mod client;
+pub mod codec;
+pub mod encode;
 pub mod frame;
 pub mod publisher;
 pub mod server;

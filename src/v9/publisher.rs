@@ -20,11 +20,27 @@ pub struct Publisher {
 
 impl Publisher {
     /// Connects and completes the handshake; `token` is sent as `Token:` metadata when given.
-    pub fn connect(addr: &str, name: &str, token: Option<&str>, timeout: Duration) -> Result<Publisher, String> {
-        let sa: SocketAddr = addr.to_socket_addrs().map_err(|e| format!("{addr}: {e}"))?.next().ok_or_else(|| format!("{addr}: no address"))?;
-        let stream = TcpStream::connect_timeout(&sa, timeout).map_err(|e| format!("connect {sa}: {e}"))?;
+    pub fn connect(
+        addr: &str,
+        name: &str,
+        token: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Publisher, String> {
+        let sa: SocketAddr = addr
+            .to_socket_addrs()
+            .map_err(|e| format!("{addr}: {e}"))?
+            .next()
+            .ok_or_else(|| format!("{addr}: no address"))?;
+        let stream =
+            TcpStream::connect_timeout(&sa, timeout).map_err(|e| format!("connect {sa}: {e}"))?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        let mut p = Publisher { stream, buf: vec![0; 16 * 1024], len: 0, out: Vec::with_capacity(1024), timeout };
+        let mut p = Publisher {
+            stream,
+            buf: vec![0; 16 * 1024],
+            len: 0,
+            out: Vec::with_capacity(1024),
+            timeout,
+        };
         let mut meta = String::from("Version:1.0|Role:Publisher");
         if let Some(t) = token {
             meta.push_str("|Token:");
@@ -73,7 +89,9 @@ impl Publisher {
                     Ok(m) if wanted(&m) => Some(match m {
                         Message::Ready { .. } => Reply::Ready,
                         Message::SignalAck { id, receivers } => Reply::Ack(id, receivers),
-                        Message::Error(e) => Reply::Error(format!("{}: {} {}", e.code, e.message, e.details)),
+                        Message::Error(e) => {
+                            Reply::Error(format!("{}: {} {}", e.code, e.message, e.details))
+                        }
                         _ => Reply::Ready,
                     }),
                     _ => None,
@@ -92,7 +110,13 @@ impl Publisher {
             match self.stream.read(&mut self.buf[self.len..]) {
                 Ok(0) => return Err("server closed the connection".into()),
                 Ok(n) => self.len += n,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) => {}
                 Err(e) => return Err(format!("read: {e}")),
             }
             if self.len == self.buf.len() {

@@ -66,7 +66,10 @@ pub struct V9Server {
 impl V9Server {
     /// Binds the listener (port 0 allowed; see [`V9Server::local_addr`]).
     pub fn bind(cfg: &V9Config) -> io::Result<V9Server> {
-        let addr: SocketAddr = cfg.listen.parse().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("v9.listen: {e}")))?;
+        let addr: SocketAddr = cfg
+            .listen
+            .parse()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("v9.listen: {e}")))?;
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         Ok(V9Server {
@@ -106,7 +109,9 @@ impl V9Server {
     }
 
     fn sweep_every(&self) -> Duration {
-        (self.timeout / 4).min(Duration::from_millis(self.cfg.unterminated_grace_ms.max(10))).min(Duration::from_millis(250))
+        (self.timeout / 4)
+            .min(Duration::from_millis(self.cfg.unterminated_grace_ms.max(10)))
+            .min(Duration::from_millis(250))
     }
 
     fn accept(&mut self, now: Instant) {
@@ -125,7 +130,12 @@ impl V9Server {
             if self.clients.len() >= self.cfg.max_clients {
                 self.stats.refused += 1;
                 let mut msg = Vec::new();
-                encode::error(&mut msg, ErrorCode::ProtocolError, "Server full", "Max_Clients reached");
+                encode::error(
+                    &mut msg,
+                    ErrorCode::ProtocolError,
+                    "Server full",
+                    "Max_Clients reached",
+                );
                 let _ = io::Write::write(&mut stream, &msg);
                 warn!("v9: refused {peer}: {} clients connected (max_clients)", self.clients.len());
                 continue;
@@ -205,7 +215,13 @@ impl V9Server {
                 Frame::Oversized if c.terminated != Some(true) => return true,
                 Frame::Oversized => {
                     self.stats.bad_messages += 1;
-                    self.fail(key, ErrorCode::ProtocolError, ParseError::TooLong.message(), "Max_Size:1024", now);
+                    self.fail(
+                        key,
+                        ErrorCode::ProtocolError,
+                        ParseError::TooLong.message(),
+                        "Max_Size:1024",
+                        now,
+                    );
                     return false;
                 }
             }
@@ -251,14 +267,23 @@ impl V9Server {
         c.bad_in += 1;
         if c.bad_in <= 3 || c.bad_in.is_power_of_two() {
             let sample = String::from_utf8_lossy(&raw[..raw.len().min(80)]);
-            warn!("v9 {} ({}): {} [{}], bad #{}: {:?}", c.peer, c.name, e.message(), e.field().unwrap_or("-"), c.bad_in, sample);
+            warn!(
+                "v9 {} ({}): {} [{}], bad #{}: {:?}",
+                c.peer,
+                c.name,
+                e.message(),
+                e.field().unwrap_or("-"),
+                c.bad_in,
+                sample
+            );
         }
         let kind = raw.split(|&b| b == b'|').next().unwrap_or(b"");
         let mut details = String::new();
         if let Some(f) = e.field() {
             let _ = write!(details, "Field: {f}");
         } else if e.is_invalid_signal() {
-            let _ = write!(details, "Action: {}", String::from_utf8_lossy(&kind[..kind.len().min(40)]));
+            let _ =
+                write!(details, "Action: {}", String::from_utf8_lossy(&kind[..kind.len().min(40)]));
         }
         if e.is_invalid_signal() && c.state == State::Ready {
             self.stats.rejected_signals += 1;
@@ -279,7 +304,11 @@ impl V9Server {
             Message::Connect(m) => self.on_connect(key, &m, now),
             Message::Heartbeat { .. } => {
                 self.reply.clear();
-                encode::heartbeat_ack(&mut self.reply, crate::clock::unix_nanos() / 1_000_000_000, "All_Systems_OK");
+                encode::heartbeat_ack(
+                    &mut self.reply,
+                    crate::clock::unix_nanos() / 1_000_000_000,
+                    "All_Systems_OK",
+                );
                 self.send_reply(key);
             }
             Message::Position(p) => c.book.apply_position(&p, now),
@@ -295,14 +324,22 @@ impl V9Server {
             Message::Signal(s) => {
                 if c.role != Role::Publisher {
                     self.stats.rejected_signals += 1;
-                    return self.reply_error(key, ErrorCode::InvalidSignal, SignalError::NotPublisher.message(), "Role:Publisher required");
+                    return self.reply_error(
+                        key,
+                        ErrorCode::InvalidSignal,
+                        SignalError::NotPublisher.message(),
+                        "Role:Publisher required",
+                    );
                 }
                 let (id, receivers) = self.broadcast(&s.signal, now, Origin::Publisher);
                 self.reply.clear();
                 encode::signal_ack(&mut self.reply, id, receivers);
                 self.send_reply(key);
             }
-            Message::Error(e) => warn!("v9 {} ({}): peer reported ERROR {} {} {}", c.peer, c.name, e.code, e.message, e.details),
+            Message::Error(e) => warn!(
+                "v9 {} ({}): peer reported ERROR {} {} {}",
+                c.peer, c.name, e.code, e.message, e.details
+            ),
             // Server-to-client messages echoed back: harmless, ignored.
             Message::Ready { .. } | Message::HeartbeatAck { .. } | Message::SignalAck { .. } => {
                 debug!("v9 {}: ignoring server-side message from client", c.peer)
@@ -314,18 +351,34 @@ impl V9Server {
         let Some(c) = self.clients.get_mut(key) else { return };
         if let Some(v) = m.meta("Version") {
             if v.split('.').next() != Some("1") {
-                return self.fail(key, ErrorCode::VersionMismatch, "Protocol version incompatible", "Server_Version:1.0", now);
+                return self.fail(
+                    key,
+                    ErrorCode::VersionMismatch,
+                    "Protocol version incompatible",
+                    "Server_Version:1.0",
+                    now,
+                );
             }
         }
         let publisher = m.meta("Role").is_some_and(|r| r.eq_ignore_ascii_case("Publisher"));
         if publisher {
             let allowed = match &self.cfg.publisher_token {
-                Some(t) => m.meta("Token").is_some_and(|given| constant_time_eq(given.as_bytes(), t.as_bytes())),
+                Some(t) => m
+                    .meta("Token")
+                    .is_some_and(|given| constant_time_eq(given.as_bytes(), t.as_bytes())),
                 None => c.peer.ip().is_loopback(),
             };
             if !allowed {
                 // The token itself is never logged.
-                warn!("v9 {}: publisher refused ({})", c.peer, if self.cfg.publisher_token.is_some() { "bad or missing token" } else { "not loopback and no token configured" });
+                warn!(
+                    "v9 {}: publisher refused ({})",
+                    c.peer,
+                    if self.cfg.publisher_token.is_some() {
+                        "bad or missing token"
+                    } else {
+                        "not loopback and no token configured"
+                    }
+                );
                 return self.fail(key, ErrorCode::Unauthorized, "Publisher not allowed", "", now);
             }
         }
@@ -335,7 +388,11 @@ impl V9Server {
         c.state = State::Ready;
         info!("v9 {}: {} READY as {:?} with {} accounts", c.peer, c.name, c.role, c.accounts);
         self.reply.clear();
-        encode::ready(&mut self.reply, &self.cfg.server_version, if publisher { "Publisher" } else { "Receiver" });
+        encode::ready(
+            &mut self.reply,
+            &self.cfg.server_version,
+            if publisher { "Publisher" } else { "Receiver" },
+        );
         self.send_reply(key);
     }
 
@@ -354,7 +411,11 @@ impl V9Server {
                 continue;
             }
             // Peers that send no terminator get none (same bytes otherwise).
-            let bytes = if c.terminated == Some(false) { &self.bcast[..self.bcast.len() - 1] } else { &self.bcast[..] };
+            let bytes = if c.terminated == Some(false) {
+                &self.bcast[..self.bcast.len() - 1]
+            } else {
+                &self.bcast[..]
+            };
             match c.send(bytes, registry, self.cfg.max_output_bytes) {
                 Sent::Ok => {
                     receivers += 1;
@@ -367,7 +428,11 @@ impl V9Server {
                 Sent::Failed => self.to_close.push((key, "write error")),
             }
         }
-        let hist = if origin == Origin::Pipe { &mut self.h_pipe_to_bcast } else { &mut self.h_read_to_bcast };
+        let hist = if origin == Origin::Pipe {
+            &mut self.h_pipe_to_bcast
+        } else {
+            &mut self.h_read_to_bcast
+        };
         hist.record(Instant::now().saturating_duration_since(read_at));
         self.stats.signals += 1;
         self.close_pending();
@@ -375,8 +440,14 @@ impl V9Server {
     }
 
     fn send_reply(&mut self, key: usize) {
-        let (Some(registry), Some(c)) = (self.registry.as_ref(), self.clients.get_mut(key)) else { return };
-        let bytes = if c.terminated == Some(false) { &self.reply[..self.reply.len() - 1] } else { &self.reply[..] };
+        let (Some(registry), Some(c)) = (self.registry.as_ref(), self.clients.get_mut(key)) else {
+            return;
+        };
+        let bytes = if c.terminated == Some(false) {
+            &self.reply[..self.reply.len() - 1]
+        } else {
+            &self.reply[..]
+        };
         match c.send(bytes, registry, self.cfg.max_output_bytes) {
             Sent::Ok => {}
             Sent::Overflow => self.to_close.push((key, "overflow")),
@@ -410,12 +481,20 @@ impl V9Server {
             let mut c = self.clients.remove(key);
             if why == "overflow" {
                 self.stats.overflows += 1;
-                warn!("v9 {} ({}): disconnected: output queue over {} bytes (slow or stuck receiver)", c.peer, c.name, self.cfg.max_output_bytes);
+                warn!(
+                    "v9 {} ({}): disconnected: output queue over {} bytes (slow or stuck receiver)",
+                    c.peer, c.name, self.cfg.max_output_bytes
+                );
                 let mut msg = Vec::new();
                 encode::error(&mut msg, ErrorCode::Overflow, "Output queue full", "Slow consumer");
                 let _ = io::Write::write(&mut c.stream, &msg);
             } else {
-                info!("v9 {} ({}): disconnected: {why} ({} clients)", c.peer, c.name, self.clients.len());
+                info!(
+                    "v9 {} ({}): disconnected: {why} ({} clients)",
+                    c.peer,
+                    c.name,
+                    self.clients.len()
+                );
             }
             if let Some(r) = self.registry.as_ref() {
                 let _ = r.deregister(&mut c.stream);
@@ -448,7 +527,12 @@ impl V9Server {
                 if late.is_empty() {
                     info!("v9 {}: FLATTEN #{id}: every account flat", c.name);
                 } else {
-                    warn!("v9 {}: FLATTEN #{id}: {} account(s) out of sync: {}", c.name, late.len(), late.join(", "));
+                    warn!(
+                        "v9 {}: FLATTEN #{id}: {} account(s) out of sync: {}",
+                        c.name,
+                        late.len(),
+                        late.join(", ")
+                    );
                 }
             }
         }
@@ -457,7 +541,12 @@ impl V9Server {
 }
 
 impl SignalSink for V9Server {
-    fn publish(&mut self, signal: &Signal<'_>, origin: Origin, read_at: Instant) -> Result<u64, SignalError> {
+    fn publish(
+        &mut self,
+        signal: &Signal<'_>,
+        origin: Origin,
+        read_at: Instant,
+    ) -> Result<u64, SignalError> {
         if let Err(e) = signal.validate() {
             self.stats.rejected_signals += 1;
             return Err(e);
@@ -489,9 +578,14 @@ impl Endpoint for V9Server {
             self.on_readable(key, ctx.now);
         }
         if event.is_writable() {
-            let (Some(registry), Some(c)) = (self.registry.as_ref(), self.clients.get_mut(key)) else { return };
+            let (Some(registry), Some(c)) = (self.registry.as_ref(), self.clients.get_mut(key))
+            else {
+                return;
+            };
             match c.flush(registry) {
-                Ok(()) if c.state == State::Closing && c.queued() == 0 => self.to_close.push((key, "closed after error")),
+                Ok(()) if c.state == State::Closing && c.queued() == 0 => {
+                    self.to_close.push((key, "closed after error"))
+                }
                 Ok(()) => {}
                 Err(_) => self.to_close.push((key, "write error")),
             }
@@ -547,7 +641,13 @@ impl Endpoint for V9Server {
         let keys: Vec<usize> = self.clients.iter().map(|(k, _)| k).collect();
         for key in keys {
             if self.clients.get(key).is_some_and(|c| c.state != State::Closing) {
-                self.fail(key, ErrorCode::ServerShutdown, "Server shutting down", "Reconnect later", now);
+                self.fail(
+                    key,
+                    ErrorCode::ServerShutdown,
+                    "Server shutting down",
+                    "Reconnect later",
+                    now,
+                );
             }
         }
         self.close_pending();
