@@ -105,7 +105,7 @@ impl Config {
     /// Checks values that would otherwise fail later and obscurely.
     pub fn validate(&self) -> Result<(), String> {
         parse_pin(&self.engine.pin)?;
-        if !(self.v9.client_timeout_s > 0.0) {
+        if self.v9.client_timeout_s.is_nan() || self.v9.client_timeout_s <= 0.0 {
             return Err("v9.client_timeout_s must be > 0".into());
         }
         if self.v9.max_output_bytes < 4096 {

@@ -233,9 +233,9 @@ fn drive(
 }
 
 fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static> {
-    let symbol = symbols[(rng.next() % symbols.len() as u64) as usize];
-    let qty = 1 + (rng.next() % 3) as u32;
-    match rng.next() % 20 {
+    let symbol = symbols[(rng.next_u64() % symbols.len() as u64) as usize];
+    let qty = 1 + (rng.next_u64() % 3) as u32;
+    match rng.next_u64() % 20 {
         0..=5 => Signal::new(Action::Long, symbol, qty),
         6..=11 => Signal::new(Action::Short, symbol, qty),
         12..=13 => Signal::new(Action::CloseHalf, symbol, 0),

@@ -65,6 +65,9 @@ impl EngineHandle {
     }
 }
 
+/// (account, symbol, signed quantity) as a receiver last reported it.
+pub type PositionRow = (String, String, i64);
+
 /// What a finished run leaves behind.
 #[derive(Debug)]
 pub struct EngineOutcome {
@@ -73,7 +76,7 @@ pub struct EngineOutcome {
     /// The last status report.
     pub status: String,
     /// Per receiver name: (account, symbol, signed qty) as last reported.
-    pub positions: Vec<(String, Vec<(String, String, i64)>)>,
+    pub positions: Vec<(String, Vec<PositionRow>)>,
 }
 
 /// The engine loop and its endpoints.
@@ -178,49 +181,53 @@ impl Engine {
     }
 
     fn run_loop(&mut self) -> io::Result<()> {
-        loop {
-            let now = Instant::now();
-            let deadline = self.next_deadline();
-            let timeout = if self.busy_poll {
-                Some(Duration::ZERO)
-            } else {
-                Some(deadline.saturating_duration_since(now))
-            };
-            if let Err(e) = self.poll.poll(&mut self.events, timeout) {
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
-            }
-            let now = Instant::now();
-            let mut woken = false;
-            // Moved out while dispatching (dispatch needs &mut self); an empty Events allocates nothing.
-            let events = std::mem::replace(&mut self.events, Events::with_capacity(0));
-            for event in events.iter() {
-                let (index, sub) = split_token(event.token());
-                if event.token() == WAKER {
-                    woken = true;
-                } else if index == V9_INDEX {
-                    let mut sink = CountingSink::default();
-                    let mut ctx = Ctx { now, market: &mut self.market, signals: &mut sink };
-                    self.v9.handle_event(sub, event, &mut ctx);
-                } else if let Some(ep) = self.extras.get_mut(index.wrapping_sub(FIRST_EXTRA)) {
-                    let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.v9 };
-                    ep.handle_event(sub, event, &mut ctx);
-                }
-            }
-            self.events = events;
-            if !self.events.is_empty() {
-                self.loop_turn.record(now.elapsed());
-            }
-            self.run_timers(Instant::now());
-            if woken {
-                if self.stop.load(Ordering::SeqCst) {
-                    return Ok(());
-                }
-                self.run_commands();
+        while self.turn(None)? {}
+        Ok(())
+    }
+
+    /// One loop turn: poll (up to the next deadline, or `max_wait`), dispatch, timers, commands.
+    /// Returns false once a stop was requested. Public so tests can drive the loop on their own
+    /// thread (e.g. to count allocations there).
+    pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<bool> {
+        let now = Instant::now();
+        let deadline = self.next_deadline();
+        let mut timeout =
+            if self.busy_poll { Duration::ZERO } else { deadline.saturating_duration_since(now) };
+        if let Some(m) = max_wait {
+            timeout = timeout.min(m);
+        }
+        if let Err(e) = self.poll.poll(&mut self.events, Some(timeout)) {
+            return if e.kind() == io::ErrorKind::Interrupted { Ok(true) } else { Err(e) };
+        }
+        let now = Instant::now();
+        let mut woken = false;
+        // Moved out while dispatching (dispatch needs &mut self); an empty Events allocates nothing.
+        let events = std::mem::replace(&mut self.events, Events::with_capacity(0));
+        for event in events.iter() {
+            let (index, sub) = split_token(event.token());
+            if event.token() == WAKER {
+                woken = true;
+            } else if index == V9_INDEX {
+                let mut sink = CountingSink::default();
+                let mut ctx = Ctx { now, market: &mut self.market, signals: &mut sink };
+                self.v9.handle_event(sub, event, &mut ctx);
+            } else if let Some(ep) = self.extras.get_mut(index.wrapping_sub(FIRST_EXTRA)) {
+                let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.v9 };
+                ep.handle_event(sub, event, &mut ctx);
             }
         }
+        self.events = events;
+        if !self.events.is_empty() {
+            self.loop_turn.record(now.elapsed());
+        }
+        self.run_timers(Instant::now());
+        if woken {
+            if self.stop.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            self.run_commands();
+        }
+        Ok(true)
     }
 
     fn next_deadline(&self) -> Instant {
@@ -327,7 +334,7 @@ impl Engine {
                 break;
             }
             let now = Instant::now();
-            let events: Vec<_> = self.events.iter().map(|e| e.clone()).collect();
+            let events: Vec<_> = self.events.iter().cloned().collect();
             for event in events {
                 let (index, sub) = split_token(event.token());
                 if index == V9_INDEX {

@@ -113,7 +113,8 @@ pub fn run(
             break;
         }
         // Exponential backoff with jitter so a fleet of receivers does not reconnect in lockstep.
-        let jitter = Duration::from_millis(sim.rng.next() % (backoff.as_millis() as u64 / 2 + 1));
+        let jitter =
+            Duration::from_millis(sim.rng.next_u64() % (backoff.as_millis() as u64 / 2 + 1));
         sleep_unless(stop, backoff + jitter);
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
@@ -281,7 +282,7 @@ impl<'a> Sim<'a> {
         if !self.prices.iter().any(|(s, _)| s == symbol) {
             self.prices.push((symbol.to_string(), instrument(symbol).0));
         }
-        let step = (self.rng.next() % 5) as f64 - 2.0;
+        let step = (self.rng.next_u64() % 5) as f64 - 2.0;
         let tick = if instrument(symbol).0 > 1000.0 { 0.25 } else { 0.01 };
         let slot = self.prices.iter_mut().find(|(s, _)| s == symbol);
         match slot {
@@ -404,7 +405,7 @@ pub struct XorShift(pub u64);
 
 impl XorShift {
     /// Next value.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 7;

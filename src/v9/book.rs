@@ -21,6 +21,8 @@ pub struct AccountPosition {
     pub pnl: f64,
     /// When the server received it.
     pub updated: Instant,
+    /// Held a position when the pending FLATTEN was sent and has not reported FLAT since.
+    pub needs_flat: bool,
 }
 
 impl AccountPosition {
@@ -34,12 +36,14 @@ impl AccountPosition {
     }
 }
 
-/// A pending FLATTEN check: accounts must be FLAT in `symbol` (or everywhere) by `deadline`.
-#[derive(Clone, Debug)]
+/// A FLATTEN check: accounts must be FLAT in `symbol` (or everywhere) by `deadline`. The
+/// symbol's String is reused from check to check so a FLATTEN costs no allocation.
+#[derive(Clone, Debug, Default)]
 struct FlattenCheck {
+    pending: bool,
     signal_id: u64,
-    symbol: Box<str>,
-    deadline: Instant,
+    symbol: String,
+    deadline: Option<Instant>,
 }
 
 /// What one receiver reported.
@@ -48,7 +52,7 @@ pub struct ReceiverBook {
     positions: Vec<AccountPosition>,
     summary: Option<Summary>,
     summary_mismatch: bool,
-    flatten: Option<FlattenCheck>,
+    flatten: FlattenCheck,
     out_of_sync: Vec<String>,
 }
 
@@ -73,6 +77,9 @@ impl ReceiverBook {
                 a.entry = p.entry;
                 a.pnl = p.pnl;
                 a.updated = now;
+                if p.direction == Direction::Flat {
+                    a.needs_flat = false;
+                }
             }
             None => self.positions.push(AccountPosition {
                 account: p.account.into(),
@@ -82,6 +89,7 @@ impl ReceiverBook {
                 entry: p.entry,
                 pnl: p.pnl,
                 updated: now,
+                needs_flat: false,
             }),
         }
     }
@@ -129,29 +137,36 @@ impl ReceiverBook {
 
     /// Starts (or replaces) a FLATTEN check for `symbol` (`ALL` = every symbol).
     pub fn expect_flat(&mut self, signal_id: u64, symbol: &str, deadline: Instant) {
-        self.flatten = Some(FlattenCheck { signal_id, symbol: symbol.into(), deadline });
+        let f = &mut self.flatten;
+        f.pending = true;
+        f.signal_id = signal_id;
+        f.symbol.clear();
+        f.symbol.push_str(symbol);
+        f.deadline = Some(deadline);
+        // Judged later against what each account reports *after* this FLATTEN, so signals
+        // that reopen positions before the deadline do not look like failures.
+        for p in &mut self.positions {
+            p.needs_flat = p.direction != Direction::Flat
+                && (symbol == "ALL" || p.symbol.is_empty() || *p.symbol == *symbol);
+        }
     }
 
     /// Deadline of the pending FLATTEN check.
     pub fn flatten_deadline(&self) -> Option<Instant> {
-        self.flatten.as_ref().map(|f| f.deadline)
+        self.flatten.deadline.filter(|_| self.flatten.pending)
     }
 
     /// If the FLATTEN check is due: the accounts still not flat (empty = in sync). The list is
     /// kept for the report until the next check.
     pub fn check_flatten(&mut self, now: Instant) -> Option<(u64, &[String])> {
-        let due = self.flatten.as_ref().is_some_and(|f| f.deadline <= now);
-        if !due {
+        if self.flatten_deadline().is_none_or(|d| d > now) {
             return None;
         }
-        let f = self.flatten.take()?;
+        self.flatten.pending = false;
         self.out_of_sync = self
             .positions
             .iter()
-            .filter(|p| {
-                p.direction != Direction::Flat
-                    && (&*f.symbol == "ALL" || p.symbol.is_empty() || p.symbol == f.symbol)
-            })
+            .filter(|p| p.needs_flat)
             .map(|p| {
                 format!(
                     "{}{}{} {} {}",
@@ -163,7 +178,10 @@ impl ReceiverBook {
                 )
             })
             .collect();
-        Some((f.signal_id, &self.out_of_sync))
+        for p in &mut self.positions {
+            p.needs_flat = false;
+        }
+        Some((self.flatten.signal_id, &self.out_of_sync))
     }
 
     /// Latest positions.
@@ -248,6 +266,8 @@ mod tests {
         b.expect_flat(5, "ES", now + Duration::from_secs(1));
         assert!(b.check_flatten(now).is_none(), "not due yet");
         b.apply_position(&pos("A1", Direction::Flat, 0, "ES"), now);
+        // A1 then reopens (a later LONG): it did flatten, so it is in sync.
+        b.apply_position(&pos("A1", Direction::Long, 1, "ES"), now);
         let (id, late) = b.check_flatten(now + Duration::from_secs(2)).unwrap();
         assert_eq!(id, 5);
         assert_eq!(late, ["A0/ES LONG 2", "A2/ES LONG 2"]);

@@ -56,6 +56,7 @@ pub struct V9Server {
     reply: Vec<u8>,
     bcast: Vec<u8>,
     to_close: Vec<(usize, &'static str)>,
+    sweep_keys: Vec<usize>,
     next_sweep: Instant,
     stats: Stats,
     h_read_to_bcast: LatencyHist,
@@ -85,6 +86,7 @@ impl V9Server {
             reply: Vec::with_capacity(2048),
             bcast: Vec::with_capacity(2048),
             to_close: Vec::with_capacity(1024),
+            sweep_keys: Vec::with_capacity(1024),
             next_sweep: Instant::now(),
             stats: Stats::default(),
             h_read_to_bcast: LatencyHist::new("v9.publisher_read_to_broadcast_written"),
@@ -503,9 +505,11 @@ impl V9Server {
     }
 
     fn sweep(&mut self, now: Instant) {
-        let keys: Vec<usize> = self.clients.iter().map(|(k, _)| k).collect();
+        let mut keys = std::mem::take(&mut self.sweep_keys);
+        keys.clear();
+        keys.extend(self.clients.iter().map(|(k, _)| k));
         let grace = Duration::from_millis(self.cfg.unterminated_grace_ms);
-        for key in keys {
+        for &key in &keys {
             let Some(c) = self.clients.get_mut(key) else { continue };
             if c.state == State::Closing {
                 if c.closing_since.is_some_and(|t| now.saturating_duration_since(t) > CLOSE_GRACE) {
@@ -536,6 +540,7 @@ impl V9Server {
                 }
             }
         }
+        self.sweep_keys = keys;
         self.close_pending();
     }
 }

@@ -1,0 +1,102 @@
+//! Broadcasting at steady state allocates nothing on the engine thread (counting allocator).
+
+mod common;
+use common::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+use v9bridge::engine::Engine;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator; the thread-local counter needs no allocation.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        ALLOCS.with(|c| c.set(c.get() + 1));
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(|c| c.get())
+}
+
+#[test]
+fn steady_state_broadcast_allocates_nothing() {
+    use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
+    use std::sync::Arc;
+    let mut engine = Engine::new(&test_config()).unwrap();
+    let addr = engine.handle().v9_addr();
+    // 0 = warming up, 1 = warm-up done (peers wait), 2 = counter snapshot taken, 3 = measured run done.
+    let phase = Arc::new(AtomicU8::new(0));
+    let ph = phase.clone();
+    // Peers run on another thread; only this (the engine) thread's allocations are counted.
+    let peers = std::thread::spawn(move || {
+        let mut receivers: Vec<Raw> =
+            (0..20).map(|i| Raw::receiver(addr, &format!("r{i}"))).collect();
+        let mut p = Raw::publisher(addr, None);
+        let mut last_ack = String::new();
+        for round in 0..2u64 {
+            if round == 1 {
+                ph.store(1, SeqCst);
+                while ph.load(SeqCst) != 2 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            for i in 0..500u64 {
+                let line = ["LONG|MES|1|TP:4700.25", "SHORT|ES|2|SL:4650", "FLATTEN|ALL|0"]
+                    [i as usize % 3];
+                p.send(line);
+                last_ack = p.line();
+                assert!(last_ack.starts_with("SIGNAL_ACK|"));
+                let mut got = String::new();
+                for r in &mut receivers {
+                    got = r.line();
+                }
+                // Well-behaved receivers: FLAT after FLATTEN (an out-of-sync alarm is a slow path).
+                let pos = if got.starts_with("FLATTEN") { "FLAT|0|0.00" } else { "LONG|1|4520.50" };
+                for (k, r) in receivers.iter_mut().enumerate() {
+                    r.send(&format!(
+                        "POSITION|Account{k}|{pos}|+1.00|2026-01-27T18:05:11Z|Symbol:MES"
+                    ));
+                    r.send(&format!(
+                        "POSITION_SUMMARY|1|1|+1.00|4520.50|LONG:1,SHORT:0|ID:{}",
+                        round * 500 + i + 1
+                    ));
+                    r.send("HEARTBEAT|r|ok");
+                    assert!(r.line().starts_with("HEARTBEAT_ACK|"));
+                }
+            }
+        }
+        ph.store(3, SeqCst);
+        last_ack
+    });
+    let limit = Instant::now() + Duration::from_secs(120);
+    while phase.load(SeqCst) != 1 && Instant::now() < limit {
+        engine.turn(Some(Duration::from_millis(10))).unwrap();
+    }
+    let before = allocs();
+    phase.store(2, SeqCst);
+    while phase.load(SeqCst) != 3 && Instant::now() < limit {
+        engine.turn(Some(Duration::from_millis(10))).unwrap();
+    }
+    let during = allocs() - before;
+    let last_ack = peers.join().unwrap();
+    // The measured phase really ran: 500 more signals to 20 receivers, with positions and acks.
+    assert_eq!(last_ack, "SIGNAL_ACK|1000|20");
+    assert_eq!(during, 0, "engine thread allocated {during} times at steady state");
+}

@@ -1,0 +1,104 @@
+//! The binary as a user runs it: `run` with SIGTERM, `signal`, `--print-config`.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_v9bridge");
+
+#[test]
+fn print_config_shows_effective_values_and_masks_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("v9.toml");
+    std::fs::write(
+        &cfg,
+        "[v9]\nlisten = '127.0.0.1:6000'\npublisher_token = 'hunter2'\n[engine]\npin = 'none'\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .args(["--v9-listen", "127.0.0.1:7000", "--print-config"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("listen = \"127.0.0.1:7000\""), "{text}");
+    assert!(text.contains("pin = \"none\""));
+    assert!(!text.contains("hunter2"));
+    let bad =
+        Command::new(BIN).args(["run", "--pin", "banana", "--print-config"]).output().unwrap();
+    assert!(!bad.status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_sends_server_shutdown_to_clients_and_exits_cleanly() {
+    let mut child = Command::new(BIN)
+        .args(["run", "--v9-listen", "127.0.0.1:0", "--pin", "none", "--report-s", "0"])
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("engine exited early").unwrap();
+        if let Some(a) = line.split("listening on ").nth(1) {
+            break a.trim().parse().unwrap();
+        }
+    };
+    let mut r = Raw::receiver(addr, "r");
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(r.line().starts_with("ERROR|SERVER_SHUTDOWN|"));
+    assert!(r.closed());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("histogram")), "percentile table at shutdown");
+}
+
+#[test]
+fn signal_command_prints_the_id_and_fails_on_errors() {
+    let e = start(test_config());
+    let mut r = Raw::receiver(e.addr, "r");
+    let addr = e.addr.to_string();
+    let out = Command::new(BIN)
+        .args(["signal", "LONG", "MES", "1", "--tp", "4700", "--server", &addr])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+    assert_eq!(r.line(), "LONG|MES|1|TP:4700|ID:1");
+    let out =
+        Command::new(BIN).args(["signal", "LONG", "MES", "0", "--server", &addr]).output().unwrap();
+    assert!(!out.status.success(), "qty 0 refused");
+    let out =
+        Command::new(BIN).args(["signal", "JUMP", "MES", "1", "--server", &addr]).output().unwrap();
+    assert!(!out.status.success());
+    drop(e);
+    let out =
+        Command::new(BIN).args(["signal", "LONG", "MES", "1", "--server", &addr]).output().unwrap();
+    assert!(!out.status.success(), "no server");
+}
+
+#[test]
+fn signal_command_with_token() {
+    let mut cfg = test_config();
+    cfg.v9.publisher_token = Some("tok".into());
+    let e = start(cfg);
+    let addr = e.addr.to_string();
+    let out = Command::new(BIN)
+        .args(["signal", "FLATTEN", "ALL", "0", "--server", &addr])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UNAUTHORIZED"));
+    let out = Command::new(BIN)
+        .args(["signal", "FLATTEN", "ALL", "0", "--server", &addr])
+        .env("V9BRIDGE_PUBLISHER_TOKEN", "tok")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+}

@@ -1,0 +1,175 @@
+//! Shared test helpers: engines on port 0, raw V9 clients with bounded reads.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use v9bridge::config::Config;
+use v9bridge::engine::{Engine, EngineHandle, EngineOutcome};
+
+/// Upper bound for any single wait in a test.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A config for tests: port 0, no pinning, no periodic report.
+pub fn test_config() -> Config {
+    let mut c = Config::default();
+    c.v9.listen = "127.0.0.1:0".into();
+    c.engine.pin = "none".into();
+    c.engine.report_interval_s = 0;
+    c
+}
+
+/// A running engine on its own thread.
+pub struct Running {
+    pub handle: EngineHandle,
+    pub addr: SocketAddr,
+    pub thread: Option<JoinHandle<std::io::Result<EngineOutcome>>>,
+}
+
+impl Running {
+    pub fn stop(mut self) -> EngineOutcome {
+        self.handle.stop();
+        self.thread.take().unwrap().join().unwrap().unwrap()
+    }
+    pub fn counter(&self, name: &str) -> u64 {
+        let s = self.handle.command("v9", "counters", WAIT).unwrap();
+        s.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(|v| v.parse().unwrap()))
+            .unwrap()
+    }
+    pub fn status(&self) -> String {
+        self.handle.command("v9", "status", WAIT).unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            self.handle.stop();
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn start(cfg: Config) -> Running {
+    v9bridge::sys::raise_fd_limit();
+    let engine = Engine::new(&cfg).expect("engine");
+    let handle = engine.handle();
+    let addr = handle.v9_addr();
+    let thread = std::thread::spawn(move || engine.run());
+    Running { handle, addr, thread: Some(thread) }
+}
+
+/// Polls `cond` until true or the bound; panics with `what` on timeout.
+#[track_caller]
+pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let until = Instant::now() + WAIT;
+    while Instant::now() < until {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// A raw, blocking V9 client with line-oriented bounded reads.
+pub struct Raw {
+    pub s: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Raw {
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let s = TcpStream::connect(addr).expect("connect");
+        s.set_nodelay(true).unwrap();
+        Raw { s, buf: Vec::new() }
+    }
+
+    /// Connects and completes CONNECT/READY as a receiver.
+    pub fn receiver(addr: SocketAddr, name: &str) -> Raw {
+        let mut r = Raw::connect(addr);
+        r.send(&format!("CONNECT|{name}|Account_Count:20|Version:1.0"));
+        let l = r.line();
+        assert!(l.starts_with("READY|1.0|"), "{l}");
+        r
+    }
+
+    /// Connects as a publisher (optional token).
+    pub fn publisher(addr: SocketAddr, token: Option<&str>) -> Raw {
+        let mut r = Raw::connect(addr);
+        let tok = token.map(|t| format!("|Token:{t}")).unwrap_or_default();
+        r.send(&format!("CONNECT|pub|Account_Count:0|Role:Publisher{tok}"));
+        let l = r.line();
+        assert!(l.starts_with("READY|"), "{l}");
+        r
+    }
+
+    pub fn send(&mut self, line: &str) {
+        self.s.write_all(format!("{line}\n").as_bytes()).unwrap();
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.s.write_all(bytes).unwrap();
+    }
+
+    /// Next LF-terminated line (without LF); panics after the bound.
+    #[track_caller]
+    pub fn line(&mut self) -> String {
+        self.try_line(WAIT).unwrap_or_else(|| {
+            panic!("no line within {WAIT:?}; have {:?}", String::from_utf8_lossy(&self.buf))
+        })
+    }
+
+    /// Next line within `limit`, or None (also None on EOF).
+    pub fn try_line(&mut self, limit: Duration) -> Option<String> {
+        let until = Instant::now() + limit;
+        loop {
+            if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.buf.drain(..=i).collect();
+                return Some(String::from_utf8_lossy(&line[..i]).into_owned());
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            self.s.set_read_timeout(Some(left)).unwrap();
+            let mut tmp = [0u8; 65536];
+            match self.s.read(&mut tmp) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&tmp[..n]),
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Whatever bytes arrive within `limit` (for unterminated replies).
+    pub fn read_chunk(&mut self, limit: Duration) -> Vec<u8> {
+        if !self.buf.is_empty() {
+            return std::mem::take(&mut self.buf);
+        }
+        self.s.set_read_timeout(Some(limit)).unwrap();
+        let mut tmp = [0u8; 65536];
+        match self.s.read(&mut tmp) {
+            Ok(n) => tmp[..n].to_vec(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// True once the server has closed the connection (EOF) within the bound.
+    pub fn closed(&mut self) -> bool {
+        let until = Instant::now() + WAIT;
+        while Instant::now() < until {
+            self.s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+            let mut tmp = [0u8; 4096];
+            match self.s.read(&mut tmp) {
+                Ok(0) => return true,
+                Ok(n) => self.buf.extend_from_slice(&tmp[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+                Err(_) => {}
+            }
+        }
+        false
+    }
+}
