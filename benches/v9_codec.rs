@@ -41,7 +41,16 @@ fn encode_benches(c: &mut Criterion) {
     g.bench_function("position", |b| {
         b.iter(|| {
             out.clear();
-            encode::position(&mut out, "Account1", Direction::Long, 1, 4520.5, 150.0, 1_769_537_130, "MES");
+            encode::position(
+                &mut out,
+                "Account1",
+                Direction::Long,
+                1,
+                4520.5,
+                150.0,
+                1_769_537_130,
+                "MES",
+            );
             black_box(out.len())
         })
     });
@@ -59,7 +68,16 @@ fn framing_benches(c: &mut Criterion) {
     // 21 lines: what one receiver sends back per signal (20 POSITIONs + 1 summary).
     let mut batch = Vec::new();
     for i in 0..20 {
-        encode::position(&mut batch, &format!("Account{i}"), Direction::Long, 1, 4520.5, 1.0, 1_769_537_130, "MES");
+        encode::position(
+            &mut batch,
+            &format!("Account{i}"),
+            Direction::Long,
+            1,
+            4520.5,
+            1.0,
+            1_769_537_130,
+            "MES",
+        );
     }
     encode::summary(&mut batch, 20, 20, 20.0, 4520.5, 20, 0, Some(1));
     let mut g = c.benchmark_group("v9_frame_and_parse");
@@ -70,7 +88,9 @@ fn framing_benches(c: &mut Criterion) {
             |buf| {
                 let mut start = 0;
                 let mut n = 0;
-                while let frame::Frame::Complete { len, consumed } = frame::next_frame(&buf[start..]) {
+                while let frame::Frame::Complete { len, consumed } =
+                    frame::next_frame(&buf[start..])
+                {
                     n += parse(&buf[start..start + len]).is_ok() as u32;
                     start += consumed;
                 }

@@ -4,14 +4,30 @@ use v9bridge::demo::{execute, DemoArgs};
 
 #[test]
 fn demo_verifies_every_account_with_mixed_framing_receivers() {
-    let args = DemoArgs { receivers: 3, accounts: 5, signals: 400, rate: 2000.0, unterminated_receivers: 1, pin: "none".into(), hgrm: None };
+    let args = DemoArgs {
+        receivers: 3,
+        accounts: 5,
+        signals: 400,
+        rate: 2000.0,
+        unterminated_receivers: 1,
+        pin: "none".into(),
+        hgrm: None,
+    };
     let r = execute(&args, false).expect("demo runs");
     assert!(r.ok, "problems: {:?}", r.problems);
     assert_eq!(r.signals_sent, 403);
     let names: Vec<&str> = r.histograms.iter().map(|h| h.name()).collect();
-    for want in ["v9.publisher_read_to_broadcast_written", "v9.signal_sent_to_summary_back", "demo.publisher_send_to_last_receiver_read"] {
+    for want in [
+        "v9.publisher_read_to_broadcast_written",
+        "v9.signal_sent_to_summary_back",
+        "demo.publisher_send_to_last_receiver_read",
+    ] {
         assert!(names.contains(&want), "{names:?}");
     }
-    let e2e = r.histograms.iter().find(|h| h.name() == "demo.publisher_send_to_last_receiver_read").unwrap();
+    let e2e = r
+        .histograms
+        .iter()
+        .find(|h| h.name() == "demo.publisher_send_to_last_receiver_read")
+        .unwrap();
     assert_eq!(e2e.len(), 403, "one sample per signal");
 }
