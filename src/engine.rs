@@ -217,6 +217,8 @@ impl Engine {
             }
         }
         self.events = events;
+        // Signals published by other endpoints this turn leave now, one write per receiver.
+        self.v9.flush_dirty();
         if !self.events.is_empty() {
             self.loop_turn.record(now.elapsed());
         }
@@ -255,6 +257,7 @@ impl Engine {
                 ep.handle_timeout(&mut ctx);
             }
         }
+        self.v9.flush_dirty();
         if now >= self.next_report {
             if let Some(every) = self.report_every {
                 self.next_report = now + every;

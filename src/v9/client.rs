@@ -84,6 +84,8 @@ pub struct Client {
     pub msgs_in: u64,
     /// Bad messages received.
     pub bad_in: u64,
+    /// Queued output not yet flushed this turn (listed in the server's dirty list).
+    pub dirty: bool,
 }
 
 impl Client {
@@ -110,6 +112,7 @@ impl Client {
             book: ReceiverBook::default(),
             msgs_in: 0,
             bad_in: 0,
+            dirty: false,
         }
     }
 
@@ -118,38 +121,23 @@ impl Client {
         self.out.len() - self.out_pos
     }
 
-    /// Writes `bytes` now if nothing is queued, else queues them (up to `limit` queued bytes).
-    /// Registers WRITABLE only when something stays queued.
-    pub fn send(&mut self, bytes: &[u8], registry: &Registry, limit: usize) -> Sent {
-        if self.queued() > 0 {
+    /// Appends `bytes` to the output queue (no syscall; see [`Client::flush`]). Several
+    /// messages queued in one loop turn leave in one write. Only when the queue would pass
+    /// `limit` is it flushed early; a client still over the bound after that is a slow consumer.
+    pub fn queue(&mut self, bytes: &[u8], limit: usize, registry: &Registry) -> Sent {
+        if self.queued() + bytes.len() > limit {
+            if self.flush(registry).is_err() {
+                return Sent::Failed;
+            }
             if self.queued() + bytes.len() > limit {
                 return Sent::Overflow;
             }
-            self.out.extend_from_slice(bytes);
-            return Sent::Ok;
         }
-        let mut done = 0;
-        while done < bytes.len() {
-            match self.stream.write(&bytes[done..]) {
-                Ok(0) => return Sent::Failed,
-                Ok(n) => done += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // The kernel buffer is full: keep the rest and wait for WRITABLE.
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(_) => return Sent::Failed,
-            }
-        }
-        if done < bytes.len() {
-            if bytes.len() - done > limit {
-                return Sent::Overflow;
-            }
+        if self.out_pos > 0 && self.out_pos == self.out.len() {
             self.out.clear();
             self.out_pos = 0;
-            self.out.extend_from_slice(&bytes[done..]);
-            if self.set_writable(registry, true).is_err() {
-                return Sent::Failed;
-            }
         }
+        self.out.extend_from_slice(bytes);
         Sent::Ok
     }
 
@@ -160,7 +148,14 @@ impl Client {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => self.out_pos += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                // The kernel buffer is full: keep the rest, resume on WRITABLE.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if self.out_pos > self.out.len() / 2 {
+                        self.out.drain(..self.out_pos);
+                        self.out_pos = 0;
+                    }
+                    return self.set_writable(registry, true);
+                }
                 Err(e) => return Err(e),
             }
         }

@@ -57,6 +57,8 @@ pub struct V9Server {
     bcast: Vec<u8>,
     to_close: Vec<(usize, &'static str)>,
     sweep_keys: Vec<usize>,
+    dirty: Vec<usize>,
+    unflushed: Vec<(Instant, Origin)>,
     next_sweep: Instant,
     stats: Stats,
     h_read_to_bcast: LatencyHist,
@@ -87,6 +89,8 @@ impl V9Server {
             bcast: Vec::with_capacity(2048),
             to_close: Vec::with_capacity(1024),
             sweep_keys: Vec::with_capacity(1024),
+            dirty: Vec::with_capacity(1024),
+            unflushed: Vec::with_capacity(1024),
             next_sweep: Instant::now(),
             stats: Stats::default(),
             h_read_to_bcast: LatencyHist::new("v9.publisher_read_to_broadcast_written"),
@@ -193,7 +197,7 @@ impl V9Server {
                 }
             }
         }
-        self.close_pending();
+        self.flush_dirty();
     }
 
     /// Handles every complete frame in the input buffer; false once the client is gone/closing.
@@ -398,16 +402,17 @@ impl V9Server {
         self.send_reply(key);
     }
 
-    /// Numbers, formats once and writes `sig` to every ready receiver; returns (id, receivers).
+    /// Numbers, formats once and queues `sig` for every ready receiver; returns (id, receivers).
+    /// The bytes leave at the end of the read batch or loop turn ([`V9Server::flush_dirty`]).
     fn broadcast(&mut self, sig: &Signal<'_>, read_at: Instant, origin: Origin) -> (u64, u32) {
         self.next_id += 1;
         let id = self.next_id;
         self.bcast.clear();
         encode::signal(&mut self.bcast, sig, Some(id));
-        let Some(registry) = self.registry.as_ref() else { return (id, 0) };
         let flatten_deadline = Instant::now() + Duration::from_millis(self.cfg.flatten_check_ms);
         let mut receivers = 0;
-        let written_at = Instant::now();
+        let queued_at = Instant::now();
+        let Some(registry) = self.registry.as_ref() else { return (id, 0) };
         for (key, c) in self.clients.iter_mut() {
             if c.state != State::Ready || c.role != Role::Receiver {
                 continue;
@@ -418,10 +423,14 @@ impl V9Server {
             } else {
                 &self.bcast[..]
             };
-            match c.send(bytes, registry, self.cfg.max_output_bytes) {
+            match c.queue(bytes, self.cfg.max_output_bytes, registry) {
                 Sent::Ok => {
                     receivers += 1;
-                    c.note_sent(id, written_at);
+                    c.note_sent(id, queued_at);
+                    if !c.dirty {
+                        c.dirty = true;
+                        self.dirty.push(key);
+                    }
                     if sig.action == Action::Flatten {
                         c.book.expect_flat(id, sig.symbol, flatten_deadline);
                     }
@@ -430,15 +439,43 @@ impl V9Server {
                 Sent::Failed => self.to_close.push((key, "write error")),
             }
         }
-        let hist = if origin == Origin::Pipe {
-            &mut self.h_pipe_to_bcast
-        } else {
-            &mut self.h_read_to_bcast
-        };
-        hist.record(Instant::now().saturating_duration_since(read_at));
+        self.unflushed.push((read_at, origin));
         self.stats.signals += 1;
-        self.close_pending();
         (id, receivers)
+    }
+
+    /// Writes every client's queued output (one write per client however many messages were
+    /// queued), then records the broadcast latencies. Called after each read batch and at the
+    /// end of every loop turn; cheap when nothing is queued.
+    pub fn flush_dirty(&mut self) {
+        if self.dirty.is_empty() && self.unflushed.is_empty() {
+            return;
+        }
+        if let Some(registry) = self.registry.as_ref() {
+            for &key in &self.dirty {
+                let Some(c) = self.clients.get_mut(key) else { continue };
+                c.dirty = false;
+                match c.flush(registry) {
+                    Ok(()) if c.state == State::Closing && c.queued() == 0 => {
+                        self.to_close.push((key, "closed after error"))
+                    }
+                    Ok(()) => {}
+                    Err(_) => self.to_close.push((key, "write error")),
+                }
+            }
+        }
+        self.dirty.clear();
+        let written = Instant::now();
+        for &(read_at, origin) in &self.unflushed {
+            let hist = if origin == Origin::Pipe {
+                &mut self.h_pipe_to_bcast
+            } else {
+                &mut self.h_read_to_bcast
+            };
+            hist.record(written.saturating_duration_since(read_at));
+        }
+        self.unflushed.clear();
+        self.close_pending();
     }
 
     fn send_reply(&mut self, key: usize) {
@@ -450,8 +487,13 @@ impl V9Server {
         } else {
             &self.reply[..]
         };
-        match c.send(bytes, registry, self.cfg.max_output_bytes) {
-            Sent::Ok => {}
+        match c.queue(bytes, self.cfg.max_output_bytes, registry) {
+            Sent::Ok => {
+                if !c.dirty {
+                    c.dirty = true;
+                    self.dirty.push(key);
+                }
+            }
             Sent::Overflow => self.to_close.push((key, "overflow")),
             Sent::Failed => self.to_close.push((key, "write error")),
         }
@@ -470,7 +512,7 @@ impl V9Server {
         info!("v9 {} ({}): closing: {} {message}", c.peer, c.name, code.as_str());
         c.state = State::Closing;
         c.closing_since = Some(now);
-        if c.queued() == 0 {
+        if c.queued() == 0 && !c.dirty {
             self.to_close.push((key, code.as_str()));
         }
     }
@@ -655,6 +697,7 @@ impl Endpoint for V9Server {
                 );
             }
         }
+        self.flush_dirty();
         self.close_pending();
     }
 }
