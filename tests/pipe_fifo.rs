@@ -1,97 +1,17 @@
 //! The pipe endpoint on real FIFOs, driven by a small mio loop: reconnects, volume, signals.
 #![cfg(unix)]
 
-use mio::{Events, Poll};
+mod pipe_harness;
+
+use pipe_harness::{tick, Harness};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use v9bridge::endpoint::{Ctx, Endpoint};
-use v9bridge::market::MarketState;
 use v9bridge::pipe::{BadInput, PipeConfig, PipeEndpoint};
-use v9bridge::signal::{Origin, Signal, SignalError, SignalSink};
 use v9bridge::sim::pipe_feed::{self, FeedFormat, PipeFeedArgs};
-
-/// Records accepted signals as `ACTION|SYMBOL|QTY`.
-#[derive(Default)]
-struct Recorder(Vec<String>);
-
-impl SignalSink for Recorder {
-    fn publish(
-        &mut self,
-        s: &Signal<'_>,
-        origin: Origin,
-        _read_at: Instant,
-    ) -> Result<u64, SignalError> {
-        assert_eq!(origin, Origin::Pipe);
-        s.validate()?;
-        self.0.push(format!("{}|{}|{}", s.action, s.symbol, s.qty));
-        Ok(self.0.len() as u64)
-    }
-}
-
-struct Harness {
-    poll: Poll,
-    events: Events,
-    ep: PipeEndpoint,
-    market: MarketState,
-    sink: Recorder,
-    /// Events delivered to the endpoint so far.
-    wakeups: u64,
-    _dir: tempfile::TempDir,
-    path: String,
-}
-
-impl Harness {
-    fn new() -> Harness {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("feed.fifo").to_string_lossy().into_owned();
-        let cfg = PipeConfig { path: path.clone(), ..PipeConfig::default() };
-        let mut ep = PipeEndpoint::new(&cfg).unwrap();
-        let poll = Poll::new().unwrap();
-        ep.register(poll.registry(), 0, Instant::now()).unwrap();
-        Harness {
-            poll,
-            events: Events::with_capacity(16),
-            ep,
-            market: MarketState::new(),
-            sink: Recorder::default(),
-            wakeups: 0,
-            _dir: dir,
-            path,
-        }
-    }
-
-    /// One loop turn: poll up to `timeout`, hand every event to the endpoint.
-    fn turn(&mut self, timeout: Duration) {
-        self.poll.poll(&mut self.events, Some(timeout)).unwrap();
-        let now = Instant::now();
-        for ev in self.events.iter() {
-            self.wakeups += 1;
-            let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.sink };
-            self.ep.handle_event(0, ev, &mut ctx);
-        }
-    }
-
-    /// Turns the loop until `done` or `limit` (then fails).
-    #[track_caller]
-    fn run_until(&mut self, limit: Duration, done: impl Fn(&Harness) -> bool) {
-        let end = Instant::now() + limit;
-        while !done(self) {
-            assert!(Instant::now() < end, "timed out; {}", self.ep.status(Instant::now()));
-            self.turn(Duration::from_millis(20));
-        }
-    }
-
-    fn updates(&self, sym: &str) -> u64 {
-        self.market.get(sym).map_or(0, |q| q.updates)
-    }
-}
-
-fn tick(sym: &str, seq: u64) -> String {
-    format!("{{\"symbol\":\"{sym}\",\"price\":4700.25,\"bid\":4700,\"ask\":4700.5,\"ts_us\":1769537130000000,\"seq\":{seq}}}\n")
-}
 
 #[test]
 fn survives_writer_close_and_reopen_without_busy_looping() {
