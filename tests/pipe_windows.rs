@@ -8,7 +8,6 @@ use pipe_harness::Harness;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
-use v9bridge::endpoint::Endpoint;
 use v9bridge::pipe::{PipeConfig, PipeEndpoint};
 use v9bridge::sim::pipe_feed::{self, FeedFormat, PipeFeedArgs};
 
