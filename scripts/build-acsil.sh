@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI check: compiles tools/acsil/V9BridgePipeExport.cpp into a Windows DLL with MinGW against
+# CI check: compiles tools/acsil/V9BridgePipeExport.cpp into a Windows DLL (and a test driver) with MinGW against
 # the stand-in header tools/acsil/stub/sierrachart.h (Sierra Chart's own header is not
 # redistributable). Installs g++-mingw-w64-x86-64-win32 on Debian if missing.
 # usage: scripts/build-acsil.sh [output-dir]   (default target/acsil)
@@ -21,4 +21,8 @@ exports=$(x86_64-w64-mingw32-objdump -p "$out/V9BridgePipeExport_64.dll")
 for sym in scsf_V9BridgePipeExport scdll_DLLName scdll_DLLVersion; do
   grep -q "$sym" <<<"$exports" || { echo "missing export $sym" >&2; exit 1; }
 done
-echo "built $out/V9BridgePipeExport_64.dll"
+# A console driver that runs the study like Sierra Chart does, for the Wine test
+# (tests/pipe_windows.rs, via V9BRIDGE_ACSIL_DRIVER in scripts/ci-windows.sh).
+"$CXX" -std=c++17 -O2 -Wall -Wextra -Werror -static -D_WIN32_WINNT=0x0602 -I tools/acsil/stub \
+  -o "$out/acsil_driver.exe" tools/acsil/stub/driver.cpp tools/acsil/V9BridgePipeExport.cpp
+echo "built $out/V9BridgePipeExport_64.dll and $out/acsil_driver.exe"

@@ -68,3 +68,46 @@ fn a_second_server_on_the_same_name_is_refused() {
     let cfg = PipeConfig { path: h.path.clone(), ..PipeConfig::default() };
     assert!(PipeEndpoint::new(&cfg).is_err());
 }
+
+/// The real study code (built by scripts/build-acsil.sh with the stand-in header and a driver
+/// that calls it like Sierra Chart) writing to the endpoint. Skipped unless
+/// `V9BRIDGE_ACSIL_DRIVER` names the driver (scripts/ci-windows.sh sets it).
+#[test]
+fn the_acsil_study_feeds_the_endpoint_without_breaking_framing() {
+    let Ok(driver) = std::env::var("V9BRIDGE_ACSIL_DRIVER") else {
+        eprintln!("skipped: set V9BRIDGE_ACSIL_DRIVER (scripts/ci-windows.sh does)");
+        return;
+    };
+    const UPDATES: u64 = 20_000;
+    let mut h = Harness::new();
+    let mut child =
+        std::process::Command::new(driver).args([h.path.as_str(), "20000"]).spawn().unwrap();
+    let end = std::time::Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        h.turn(Duration::from_millis(10));
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < end, "driver still running");
+    };
+    assert!(status.success(), "{status}");
+    // The driver closed its handle: whatever it wrote is readable before the disconnect.
+    h.run_until(Duration::from_secs(10), |h| {
+        h.ep.stats().writer_connects == Some(1) && h.sink.0.len() == 1
+    });
+    for _ in 0..10 {
+        h.turn(Duration::from_millis(10));
+    }
+    let st = h.ep.stats();
+    assert_eq!(st.bad_total(), 0, "framing broken: {st:?}");
+    assert_eq!(h.sink.0, vec!["LONG|MES|1".to_string()]);
+    let q = h.market.get("ESZ25_FUT_CME").unwrap();
+    // The study may drop when the pipe is full (seq still counts), but never reorders: every
+    // number up to the last one seen is either received or counted as missing.
+    assert_eq!(q.updates + q.seq_gaps, q.last_seq.unwrap(), "{q:?}");
+    assert!(q.updates > UPDATES / 2, "only {} of {UPDATES} ticks arrived", q.updates);
+    eprintln!(
+        "study → endpoint: {} of {UPDATES} ticks, {} dropped by the study",
+        q.updates, q.seq_gaps
+    );
+}

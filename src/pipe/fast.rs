@@ -95,54 +95,88 @@ fn number(text: &str, start: usize) -> Option<(Val<'_>, usize)> {
         i += 1;
     }
     let int_start = i;
-    i = digits(b, i);
+    // Digits are accumulated while scanning (wrapping; `n_digits` says whether it is exact).
+    let mut mant: u64 = 0;
+    i = digits(b, i, &mut mant);
     let n_int = i - int_start;
     if n_int == 0 || (n_int > 1 && b[int_start] == b'0') {
         return None;
     }
+    let mut n_digits = n_int;
+    let mut exp10: i64 = 0;
     let mut float = false;
     if b.get(i) == Some(&b'.') {
-        let d = digits(b, i + 1);
+        let d = digits(b, i + 1, &mut mant);
         if d == i + 1 {
             return None;
         }
+        n_digits += d - i - 1;
+        exp10 -= (d - i - 1) as i64;
         i = d;
         float = true;
     }
     if matches!(b.get(i), Some(b'e' | b'E')) {
         i += 1;
+        let eneg = b.get(i) == Some(&b'-');
         if matches!(b.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
-        let d = digits(b, i);
+        let mut e: u64 = 0;
+        let d = digits(b, i, &mut e);
         if d == i {
             return None;
         }
+        let e = if d - i > 4 { 100_000 } else { e as i64 };
+        exp10 += if eneg { -e } else { e };
         i = d;
         float = true;
     }
-    let s = &text[start..i];
+    // A number followed by anything but a separator is not JSON (e.g. `12abc`).
+    if !matches!(b.get(ws(b, i)), Some(b',' | b'}')) {
+        return None;
+    }
     let n = if float {
-        // An overflowing exponent: simd-json calls it malformed, and both decoders must agree.
-        Num::F(s.parse::<f64>().ok().filter(|f| f.is_finite())?)
-    } else if neg {
-        // `-0` is an integer zero, as simd-json reads it.
-        match s.parse().ok()? {
-            0 => Num::U(0),
-            v => Num::I(v),
+        Num::F(decimal(neg, mant, n_digits, exp10).or_else(|| text[start..i].parse::<f64>().ok())?)
+    } else if n_digits <= 19 {
+        match (neg, mant) {
+            // `-0` is an integer zero, as simd-json reads it.
+            (_, 0) => Num::U(0),
+            (false, m) => Num::U(m),
+            (true, m) => Num::I(0i64.checked_sub_unsigned(m)?),
         }
     } else {
-        Num::U(s.parse().ok()?)
+        // Too many digits for u64: let simd-json decide what it is.
+        return None;
     };
-    // A number followed by anything but a separator is not JSON (e.g. `12abc`).
-    match b.get(ws(b, i)) {
-        Some(b',' | b'}') => Some((Val::Num(n), i)),
-        _ => None,
+    if let Num::F(f) = n {
+        // An overflowing exponent: simd-json calls it malformed, and both decoders must agree.
+        if !f.is_finite() {
+            return None;
+        }
     }
+    Some((Val::Num(n), i))
 }
 
-fn digits(b: &[u8], mut i: usize) -> usize {
-    while b.get(i).is_some_and(u8::is_ascii_digit) {
+/// Exact decimal → f64 when the digits fit in 53 bits and the power of ten is exactly
+/// representable (Clinger's fast path: one correctly rounded multiply or divide), which covers
+/// every price a chart prints. `None` sends the rare rest to the standard parser.
+fn decimal(neg: bool, mant: u64, n_digits: usize, exp10: i64) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    if n_digits > 19 || mant > (1 << 53) || !(-22..=22).contains(&exp10) {
+        return None;
+    }
+    let m = mant as f64;
+    let v = if exp10 < 0 { m / POW10[(-exp10) as usize] } else { m * POW10[exp10 as usize] };
+    Some(if neg { -v } else { v })
+}
+
+/// Skips ASCII digits from `i`, folding them into `acc` (wrapping: callers bound the count).
+fn digits(b: &[u8], mut i: usize, acc: &mut u64) -> usize {
+    while let Some(&c @ b'0'..=b'9') = b.get(i) {
+        *acc = acc.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
         i += 1;
     }
     i

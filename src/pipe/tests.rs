@@ -283,3 +283,48 @@ fn huge_exponents_are_refused_by_both_decoders() {
     // JSON has no NaN/inf literal; an overflowing exponent is the nearest thing a writer sends.
     assert_eq!(parse_both(br#"{"symbol":"ES","price":1e400}"#), Err(BadInput::Malformed));
 }
+
+#[test]
+fn fast_path_numbers_match_simd_json_bit_for_bit() {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut cases: Vec<String> =
+        ["1", "0.1", "4700.25", "0.000001", "123456789012345678", "9007199254740993", "1e22"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(
+                [
+                    "1e23",
+                    "1.7976931348623157e308",
+                    "5e-324",
+                    "2.2250738585072014e-308",
+                    "0.30000000000000004",
+                ]
+                .map(String::from),
+            )
+            .collect();
+    for _ in 0..20_000 {
+        let r = next();
+        let int = r % 10_000_000;
+        let frac_digits = (r >> 32) % 9;
+        let frac = (r >> 40) % 10u64.pow(frac_digits as u32);
+        let mut s = if frac_digits == 0 {
+            int.to_string()
+        } else {
+            format!("{int}.{frac:0w$}", w = frac_digits as usize)
+        };
+        if r >> 60 == 0 {
+            s.push_str(&format!("e{}", (r >> 20) % 40));
+        }
+        cases.push(s);
+    }
+    for c in cases {
+        let input = format!(r#"{{"symbol":"ES","price":{c},"ts_ms":{c}}}"#);
+        let _ = parse_both(input.as_bytes());
+    }
+}

@@ -106,9 +106,10 @@ struct s_sc {
     SCInputArray Input;
     SCBaseDataIn BaseData;
 
+    // Sierra Chart's Message Log; the CI driver shows it on stderr.
     void AddMessageToLog(const char* message, int show_log) {
-        (void)message;
         (void)show_log;
+        fprintf(stderr, "%s\n", message);
     }
     int& GetPersistentInt(int key) { return ints_[key & 63]; }
     double& GetPersistentDouble(int key) { return doubles_[key & 63]; }
