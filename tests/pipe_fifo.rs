@@ -152,3 +152,23 @@ fn stale_symbols_are_reported_once_from_the_timer() {
     assert!(h.market.get("NQ").unwrap().stale_warned);
     assert!(h.ep.next_deadline().unwrap() > later);
 }
+
+#[test]
+fn seed_format_back_to_back_objects_decode() {
+    let mut h = Harness::new();
+    let args = PipeFeedArgs {
+        pipe: h.path.clone(),
+        rate: 0.0,
+        format: FeedFormat::Seed,
+        count: 5_000,
+        duration_s: Some(60.0),
+        ..PipeFeedArgs::default()
+    };
+    let feed = pipe_feed::spawn(args, Arc::new(AtomicBool::new(false)));
+    h.run_until(Duration::from_secs(60), |h| h.updates("ES") + h.updates("NQ") == 5_000);
+    feed.join().unwrap().unwrap();
+    assert_eq!(h.ep.stats().bad_total(), 0);
+    // SCDateTime stamps are converted, but are not precise enough for the latency histogram.
+    assert!(h.market.get("ES").unwrap().ts_ns > 1_700_000_000_000_000_000);
+    assert!(h.ep.histograms().iter().all(|x| x.name() != "pipe.writer_to_read" || x.is_empty()));
+}

@@ -154,47 +154,65 @@ impl Framer {
 
     fn scan_object(&mut self) -> Option<Frame<'_>> {
         let limit = self.tail.min(self.head + MAX_MESSAGE);
-        while self.scan < limit {
-            let b = self.buf[self.scan];
-            self.scan += 1;
-            if self.in_str {
-                if self.esc {
-                    self.esc = false;
+        // The hot loop works on locals: through `&mut self` the compiler would store every
+        // field back on each byte.
+        let buf = &self.buf[..limit];
+        let (mut i, mut depth, mut in_str, mut esc) =
+            (self.scan, self.depth, self.in_str, self.esc);
+        let mut end = None; // Some(true): object closed; Some(false): LF/NUL inside it
+        while i < limit {
+            let b = buf[i];
+            i += 1;
+            if in_str {
+                if esc {
+                    esc = false;
                 } else if b == b'\\' {
-                    self.esc = true;
+                    esc = true;
                 } else if b == b'"' {
-                    self.in_str = false;
+                    in_str = false;
                 } else if b == b'\n' || b == 0 {
-                    return Some(self.truncated());
+                    end = Some(false);
+                    break;
                 }
                 continue;
             }
             match b {
-                b'"' => self.in_str = true,
-                b'{' => self.depth += 1,
+                b'"' => in_str = true,
+                b'{' => depth += 1,
                 b'}' => {
-                    self.depth -= 1;
-                    if self.depth == 0 {
-                        self.state = State::Idle;
-                        let start = self.head;
-                        self.head = self.scan;
-                        return Some(Frame::Object(&self.buf[start..self.scan]));
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(true);
+                        break;
                     }
                 }
                 // Messages never hold a raw LF or NUL (it is the framing, and JSON forbids it in
                 // strings): the writer lost the end of this one. Resynchronising here costs one
                 // message; gluing the next one on would cost everything up to the size cap.
-                b'\n' | 0 => return Some(self.truncated()),
+                b'\n' | 0 => {
+                    end = Some(false);
+                    break;
+                }
                 _ => {}
             }
         }
-        if self.scan - self.head >= MAX_MESSAGE {
-            let start = self.head;
-            self.state = State::Skip;
-            self.head = self.scan;
-            return Some(Frame::Bad(BadInput::Oversized, &self.buf[start..start + SAMPLE_LEN]));
+        (self.scan, self.depth, self.in_str, self.esc) = (i, depth, in_str, esc);
+        match end {
+            Some(true) => {
+                self.state = State::Idle;
+                let start = self.head;
+                self.head = self.scan;
+                Some(Frame::Object(&self.buf[start..self.scan]))
+            }
+            Some(false) => Some(self.truncated()),
+            None if self.scan - self.head >= MAX_MESSAGE => {
+                let start = self.head;
+                self.state = State::Skip;
+                self.head = self.scan;
+                Some(Frame::Bad(BadInput::Oversized, &self.buf[start..start + SAMPLE_LEN]))
+            }
+            None => None,
         }
-        None
     }
 
     fn truncated(&mut self) -> Frame<'_> {
