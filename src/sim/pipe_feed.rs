@@ -332,3 +332,84 @@ mod sys {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        feed: PipeFeedArgs,
+    }
+
+    #[test]
+    fn parses_every_flag_and_has_defaults() {
+        let cli = Cli::parse_from([
+            "x",
+            "--pipe",
+            "/tmp/p",
+            "--rate",
+            "250",
+            "--symbols",
+            "ES,NQ,CL",
+            "--signals",
+            "--format",
+            "seed",
+            "--count",
+            "7",
+            "--duration-s",
+            "1.5",
+        ]);
+        let a = cli.feed;
+        assert_eq!(
+            (a.pipe.as_str(), a.rate, a.symbols.len(), a.signals),
+            ("/tmp/p", 250.0, 3, true)
+        );
+        assert_eq!((a.format, a.count, a.duration_s), (FeedFormat::Seed, 7, Some(1.5)));
+        let d = Cli::parse_from(["x"]).feed;
+        assert_eq!(
+            (d.format, d.count, d.duration_s, d.symbols.clone()),
+            (FeedFormat::Precise, 0, None, vec!["ES".into(), "NQ".into()])
+        );
+    }
+
+    #[test]
+    fn generated_messages_decode_cleanly() {
+        for format in [FeedFormat::Seed, FeedFormat::Precise] {
+            let mut g = Generator::new(&["ES".into(), "NQ".into()], format);
+            let mut framer = crate::pipe::Framer::new(1 << 20);
+            let mut parser = crate::pipe::Parser::new(0);
+            let mut buf = Vec::new();
+            for i in 0..2_000 {
+                if i % 100 == 0 {
+                    g.signal(&mut buf);
+                } else {
+                    g.tick(&mut buf);
+                }
+            }
+            assert_eq!(framer.push(&buf), buf.len());
+            let mut n = 0;
+            while let Some(f) = framer.next_frame() {
+                let crate::pipe::Frame::Object(o) = f else { panic!("{f:?}") };
+                let msg = parser.parse(o);
+                assert!(msg.is_ok(), "{format:?}: {msg:?} from {}", o.escape_ascii());
+                if let Ok(crate::pipe::Message::Signal(s)) = msg {
+                    assert_eq!(s.validate(), Ok(()));
+                }
+                n += 1;
+            }
+            assert_eq!(n, 2_000);
+        }
+    }
+
+    #[test]
+    fn refuses_bad_arguments() {
+        let stop = AtomicBool::new(false);
+        let bad = PipeFeedArgs { symbols: vec![], ..PipeFeedArgs::default() };
+        assert!(run(&bad, &stop).is_err());
+        let bad = PipeFeedArgs { rate: -1.0, ..PipeFeedArgs::default() };
+        assert!(run(&bad, &stop).is_err());
+    }
+}
