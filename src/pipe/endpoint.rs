@@ -8,7 +8,7 @@ use super::PipeConfig;
 use crate::endpoint::{token, Ctx, Endpoint};
 use crate::market::Feed;
 use crate::metrics::LatencyHist;
-use crate::signal::{Origin, SignalError};
+use crate::signal::{Origin, Signal, SignalError};
 use mio::{event::Event, Registry};
 use std::io;
 use std::time::{Duration, Instant};
@@ -160,14 +160,7 @@ impl PipeEndpoint {
             let bytes = match frame {
                 Frame::Object(b) => b,
                 Frame::Bad(reason, sample) => {
-                    stats.bad[reason.index()] += 1;
-                    log_bad(
-                        &self.path,
-                        &mut self.bad_gates[reason.index()],
-                        reason,
-                        sample,
-                        read_at,
-                    );
+                    note_bad(&self.path, stats, &mut self.bad_gates, reason, sample, read_at);
                     continue;
                 }
             };
@@ -184,26 +177,12 @@ impl PipeEndpoint {
                     stats.signals += 1;
                     if let Err(e) = ctx.signals.publish(&s, Origin::Pipe, read_at) {
                         stats.signals_refused += 1;
-                        log_refused(
-                            &self.path,
-                            &mut self.refused_gate,
-                            e,
-                            s.action.as_str(),
-                            s.symbol,
-                            read_at,
-                        );
+                        log_refused(&self.path, &mut self.refused_gate, e, &s, read_at);
                     }
                 }
                 Err(reason) => {
-                    stats.bad[reason.index()] += 1;
                     let sample = &bytes[..bytes.len().min(super::frame::SAMPLE_LEN)];
-                    log_bad(
-                        &self.path,
-                        &mut self.bad_gates[reason.index()],
-                        reason,
-                        sample,
-                        read_at,
-                    );
+                    note_bad(&self.path, stats, &mut self.bad_gates, reason, sample, read_at);
                     continue;
                 }
             }
@@ -219,8 +198,17 @@ impl PipeEndpoint {
     }
 }
 
-fn log_bad(path: &str, gate: &mut LogGate, reason: BadInput, sample: &[u8], now: Instant) {
-    if let Some(held) = gate.open(now) {
+/// Counts dropped input and logs it, at most once per second per reason.
+fn note_bad(
+    path: &str,
+    stats: &mut PipeStats,
+    gates: &mut [LogGate; BadInput::COUNT],
+    reason: BadInput,
+    sample: &[u8],
+    now: Instant,
+) {
+    stats.bad[reason.index()] += 1;
+    if let Some(held) = gates[reason.index()].open(now) {
         log::warn!(
             "pipe {path}: dropped {reason} input \"{}\" (+{held} more {reason} since the last line)",
             sample.escape_ascii()
@@ -228,17 +216,14 @@ fn log_bad(path: &str, gate: &mut LogGate, reason: BadInput, sample: &[u8], now:
     }
 }
 
-fn log_refused(
-    path: &str,
-    gate: &mut LogGate,
-    e: SignalError,
-    action: &str,
-    symbol: &str,
-    now: Instant,
-) {
+fn log_refused(path: &str, gate: &mut LogGate, e: SignalError, s: &Signal<'_>, now: Instant) {
     if let Some(held) = gate.open(now) {
-        let sym = &symbol[..symbol.len().min(40)];
-        log::warn!("pipe {path}: signal {action} {sym:?} refused: {e} (+{held} refused since the last line)");
+        // The symbol is at most MAX_SYMBOL_LEN bytes (the codec refuses longer ones).
+        log::warn!(
+            "pipe {path}: signal {} {:?} refused: {e} (+{held} refused since the last line)",
+            s.action,
+            s.symbol
+        );
     }
 }
 
