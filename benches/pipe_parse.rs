@@ -66,6 +66,35 @@ fn decoders(c: &mut Criterion) {
     }
 }
 
+/// Where a tick's time goes: decode alone (each decoder) and apply alone.
+fn breakdown(c: &mut Criterion) {
+    let now = Instant::now();
+    let mut g = c.benchmark_group("breakdown/precise");
+    g.throughput(Throughput::Elements(1));
+    let mut fast = Parser::new(0);
+    g.bench_function("decode_fast_path", |b| {
+        b.iter(|| black_box(fast.parse(black_box(PRECISE)).is_ok()))
+    });
+    let mut simd = Parser::new(0);
+    simd.set_fast_path(false);
+    g.bench_function("decode_simd_json_tape", |b| {
+        b.iter(|| black_box(simd.parse(black_box(PRECISE)).is_ok()))
+    });
+    let mut m = MarketState::new();
+    let u = TickUpdate {
+        symbol: "ES",
+        last: Some(1.0),
+        bid: Some(1.0),
+        ask: Some(1.25),
+        seq: Some(1),
+        ..TickUpdate::default()
+    };
+    g.bench_function("market_apply", |b| {
+        b.iter(|| black_box(m.apply(black_box(&u), Feed::Pipe, now).updates))
+    });
+    g.finish();
+}
+
 /// 1000 LF-framed ticks per read, as the endpoint sees them under load.
 fn read_path(c: &mut Criterion) {
     const N: u64 = 1000;
@@ -100,5 +129,5 @@ fn read_path(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, decoders, read_path);
+criterion_group!(benches, decoders, breakdown, read_path);
 criterion_main!(benches);

@@ -59,15 +59,19 @@ impl Parser {
         };
         let Parser { scratch, buffers, tape: slot, sc_offset_ns, fast_path } = self;
         if *fast_path {
-            if let Some(fields) = super::fast::scan(text) {
-                return fields.and_then(|f| f.finish(*sc_offset_ns));
+            let mut f = Fields::default();
+            if let Some(res) = super::fast::scan(text, &mut f) {
+                return res.and_then(|()| f.finish(*sc_offset_ns));
             }
         }
         scratch.clear();
         scratch.extend_from_slice(frame);
         let mut tape: Tape<'s> = slot.take().unwrap_or_else(Tape::null).reset();
         let res = match simd_json::fill_tape(scratch.as_mut_slice(), buffers, &mut tape) {
-            Ok(()) => fields_of(tape.as_value()).and_then(|f| f.finish(*sc_offset_ns)),
+            Ok(()) => {
+                let mut f = Fields::default();
+                fields_of(tape.as_value(), &mut f).and_then(|()| f.finish(*sc_offset_ns))
+            }
             Err(_) => Err(BadInput::Malformed),
         };
         *slot = Some(tape.reset());
@@ -76,9 +80,8 @@ impl Parser {
 }
 
 /// Reads the known keys in one pass.
-fn fields_of<'i>(v: Value<'_, 'i>) -> Result<Fields<'i>, BadInput> {
+fn fields_of<'i>(v: Value<'_, 'i>, f: &mut Fields<'i>) -> Result<(), BadInput> {
     let obj = v.as_object().ok_or(BadInput::Malformed)?;
-    let mut f = Fields::default();
     for (k, v) in obj.iter() {
         let val = if let Some(s) = v.into_string() {
             Val::Str(s)
@@ -95,5 +98,5 @@ fn fields_of<'i>(v: Value<'_, 'i>) -> Result<Fields<'i>, BadInput> {
         };
         f.set(k, val)?;
     }
-    Ok(f)
+    Ok(())
 }

@@ -8,10 +8,10 @@ use super::reason::BadInput;
 /// are strings, numbers or null. `None` means "not that shape (or not valid JSON): ask
 /// simd-json", which then decides between a message and [`BadInput::Malformed`]. A type error
 /// is only returned once the whole object is known to be valid JSON, so both decoders agree.
-pub(crate) fn scan(text: &str) -> Option<Result<Fields<'_>, BadInput>> {
+/// Fills `f` (which starts empty) in place: it is a few hundred bytes, not worth moving.
+pub(crate) fn scan<'a>(text: &'a str, f: &mut Fields<'a>) -> Option<Result<(), BadInput>> {
     let b = text.as_bytes();
     let mut i = ws(b, 1);
-    let mut f = Fields::default();
     let mut err = None;
     if b.get(i) == Some(&b'}') {
         i += 1;
@@ -44,7 +44,7 @@ pub(crate) fn scan(text: &str) -> Option<Result<Fields<'_>, BadInput>> {
     }
     Some(match err {
         Some(e) => Err(e),
-        None => Ok(f),
+        None => Ok(()),
     })
 }
 

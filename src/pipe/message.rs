@@ -157,7 +157,7 @@ impl<'a> Fields<'a> {
 
     /// Checks the fields together and builds the message. `sc_offset_ns` is subtracted from
     /// SCDateTime stamps (Sierra Chart writes them in its configured time zone, not UTC).
-    pub fn finish(self, sc_offset_ns: i64) -> Result<Message<'a>, BadInput> {
+    pub fn finish(&self, sc_offset_ns: i64) -> Result<Message<'a>, BadInput> {
         let symbol = self.symbol.ok_or(BadInput::MissingField)?;
         if symbol.is_empty() || symbol.len() > MAX_SYMBOL_LEN {
             return Err(BadInput::BadSymbol);
@@ -210,7 +210,7 @@ impl<'a> Fields<'a> {
         Ok(Message::Tick(Tick { update, ts_kind }))
     }
 
-    fn finish_signal(self, name: &str, symbol: &'a str) -> Result<Signal<'a>, BadInput> {
+    fn finish_signal(&self, name: &str, symbol: &'a str) -> Result<Signal<'a>, BadInput> {
         let action = Action::parse(name).ok_or(BadInput::UnknownAction)?;
         let qty = match self.qty {
             None => 0,
