@@ -11,6 +11,22 @@ pub const MAX_MESSAGE: usize = 4096;
 /// Longest sample of dropped bytes handed out for a log line.
 pub const SAMPLE_LEN: usize = 48;
 
+/// [`CLASS`] bit: the byte matters outside strings (`"`, `{`, `}`, LF, NUL).
+const OUTSIDE: u8 = 1;
+/// [`CLASS`] bit: the byte matters inside strings (`"`, `\\`, LF, NUL).
+const IN_STRING: u8 = 2;
+/// Which bytes can change the scanner's state, per byte value.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = OUTSIDE | IN_STRING;
+    t[b'{' as usize] = OUTSIDE;
+    t[b'}' as usize] = OUTSIDE;
+    t[b'\n' as usize] = OUTSIDE | IN_STRING;
+    t[0] = OUTSIDE | IN_STRING;
+    t[b'\\' as usize] = IN_STRING;
+    t
+};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     /// Between messages: whitespace, LF and NUL are skipped.
@@ -161,18 +177,36 @@ impl Framer {
             (self.scan, self.depth, self.in_str, self.esc);
         let mut end = None; // Some(true): object closed; Some(false): LF/NUL inside it
         while i < limit {
+            if esc {
+                // The byte after a backslash is taken as is, except the framing bytes.
+                let b = buf[i];
+                i += 1;
+                if b == b'\n' || b == 0 {
+                    end = Some(false);
+                    break;
+                }
+                esc = false;
+                continue;
+            }
+            // Skip bytes that cannot change the state with one table lookup each; only the
+            // few structural bytes take the branchy path below.
+            let mask = if in_str { IN_STRING } else { OUTSIDE };
+            while i < limit && CLASS[buf[i] as usize] & mask == 0 {
+                i += 1;
+            }
+            if i == limit {
+                break;
+            }
             let b = buf[i];
             i += 1;
             if in_str {
-                if esc {
-                    esc = false;
-                } else if b == b'\\' {
-                    esc = true;
-                } else if b == b'"' {
-                    in_str = false;
-                } else if b == b'\n' || b == 0 {
-                    end = Some(false);
-                    break;
+                match b {
+                    b'\\' => esc = true,
+                    b'"' => in_str = false,
+                    _ => {
+                        end = Some(false);
+                        break;
+                    }
                 }
                 continue;
             }
@@ -189,11 +223,10 @@ impl Framer {
                 // Messages never hold a raw LF or NUL (it is the framing, and JSON forbids it in
                 // strings): the writer lost the end of this one. Resynchronising here costs one
                 // message; gluing the next one on would cost everything up to the size cap.
-                b'\n' | 0 => {
+                _ => {
                     end = Some(false);
                     break;
                 }
-                _ => {}
             }
         }
         (self.scan, self.depth, self.in_str, self.esc) = (i, depth, in_str, esc);

@@ -43,6 +43,7 @@ fn obj(s: &str) -> Out {
 const A: &str = r#"{"symbol":"ES","price":4700.25,"bid":4700,"ask":4700.5,"timestamp":46115.5}"#;
 const B: &str =
     r#"{"symbol":"N{Q}","note":"a \"}{\" b \\","ts_ns":1769537130000000000,"seq":7,"price":1}"#;
+const D: &str = r#"{"symbol":"ES","note":"x\n\\\"{\u007d\\","price":2}"#;
 const C: &str = r#"{"signal":"LONG","symbol":"MES","qty":1,"tp":4700,"sl":4650}"#;
 
 #[test]
@@ -54,7 +55,7 @@ fn frames_lf_nul_and_back_to_back() {
 
 #[test]
 fn frames_identically_when_split_at_every_byte() {
-    let stream = format!("{A}{B}\n\0xx{C}\n garbage \n{A}");
+    let stream = format!("{A}{B}\n\0xx{C}\n garbage \n{A}{D}");
     let whole = frame_in_pieces(&[stream.as_bytes()]);
     assert_eq!(
         whole,
@@ -64,9 +65,11 @@ fn frames_identically_when_split_at_every_byte() {
             Out::Bad(BadInput::Garbage),
             obj(C),
             Out::Bad(BadInput::Garbage),
-            obj(A)
+            obj(A),
+            obj(D)
         ]
     );
+    assert!(Parser::new(0).parse(D.as_bytes()).is_ok());
     let b = stream.as_bytes();
     for cut in 0..=b.len() {
         assert_eq!(frame_in_pieces(&[&b[..cut], &b[cut..]]), whole, "cut at {cut}");
@@ -326,5 +329,35 @@ fn fast_path_numbers_match_simd_json_bit_for_bit() {
     for c in cases {
         let input = format!(r#"{{"symbol":"ES","price":{c},"ts_ms":{c}}}"#);
         let _ = parse_both(input.as_bytes());
+    }
+}
+
+#[test]
+fn random_escaped_objects_frame_exactly_with_any_separator_and_split() {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let alphabet: Vec<char> = "ab{}[]\"\\\n\0\t:,é€ ".chars().collect();
+    let mut objects = Vec::new();
+    let mut stream = Vec::new();
+    for _ in 0..300 {
+        let len = (next() % 12) as usize;
+        let s: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        // serde_json writes the escapes (\" \\ \n \u0000 ...) a real writer would.
+        let o = serde_json::json!({ "symbol": "ES", "k": s, "n": { "deep": [s] } }).to_string();
+        stream.extend_from_slice(o.as_bytes());
+        stream.extend_from_slice([&b""[..], b"\n", b"\0", b" \r\n"][(next() % 4) as usize]);
+        objects.push(obj(&o));
+    }
+    assert_eq!(frame_in_pieces(&[&stream]), objects);
+    let cut = |n: u64| (n as usize) % stream.len();
+    for _ in 0..50 {
+        let (a, b) = (cut(next()), cut(next()));
+        let (a, b) = (a.min(b), a.max(b));
+        assert_eq!(frame_in_pieces(&[&stream[..a], &stream[a..b], &stream[b..]]), objects);
     }
 }
