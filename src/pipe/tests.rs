@@ -346,7 +346,8 @@ fn random_escaped_objects_frame_exactly_with_any_separator_and_split() {
     let mut stream = Vec::new();
     for _ in 0..300 {
         let len = (next() % 12) as usize;
-        let s: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        let s: String =
+            (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
         // serde_json writes the escapes (\" \\ \n \u0000 ...) a real writer would.
         let o = serde_json::json!({ "symbol": "ES", "k": s, "n": { "deep": [s] } }).to_string();
         stream.extend_from_slice(o.as_bytes());
