@@ -362,3 +362,18 @@ fn random_escaped_objects_frame_exactly_with_any_separator_and_split() {
         assert_eq!(frame_in_pieces(&[&stream[..a], &stream[a..b], &stream[b..]]), objects);
     }
 }
+
+#[test]
+fn pipe_config_section_parses_with_defaults() {
+    let c = crate::config::Config::from_toml(
+        "[pipe]\npath = '/tmp/x.fifo'\nsc_utc_offset_min = -300\n",
+    )
+    .unwrap();
+    let p = c.pipe.unwrap();
+    assert_eq!(
+        (p.path.as_str(), p.sc_utc_offset_min, p.stale_after_ms),
+        ("/tmp/x.fifo", -300, 5000)
+    );
+    assert_eq!(p.read_chunk, 64 * 1024);
+    assert!(crate::config::Config::from_toml("[pipe]\npth = 'x'\n").is_err());
+}
