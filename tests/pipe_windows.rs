@@ -111,3 +111,43 @@ fn the_acsil_study_feeds_the_endpoint_without_breaking_framing() {
         q.updates, q.seq_gaps
     );
 }
+
+/// The engine stalls (does not read) for the whole run: the study must drop and count instead
+/// of blocking, and what it did write must still frame cleanly (partial writes completed).
+#[test]
+fn the_acsil_study_drops_instead_of_blocking_when_the_engine_stalls() {
+    let Ok(driver) = std::env::var("V9BRIDGE_ACSIL_DRIVER") else {
+        eprintln!("skipped: set V9BRIDGE_ACSIL_DRIVER (scripts/ci-windows.sh does)");
+        return;
+    };
+    let mut h = Harness::new();
+    let mut child =
+        std::process::Command::new(driver).args([h.path.as_str(), "20000"]).spawn().unwrap();
+    let end = std::time::Instant::now() + Duration::from_secs(120);
+    // No loop turns at all while the study runs: a blocking study would never finish.
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < end, "the study blocked");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    h.run_until(Duration::from_secs(20), |h| {
+        h.ep.stats().writer_connects == Some(1) && h.updates("ESZ25_FUT_CME") > 0
+    });
+    let mut idle = 0;
+    while idle < 20 {
+        let before = h.ep.stats().bytes;
+        h.turn(Duration::from_millis(10));
+        idle = if h.ep.stats().bytes == before { idle + 1 } else { 0 };
+    }
+    let st = h.ep.stats();
+    assert_eq!(st.bad_total(), 0, "framing broken: {st:?}");
+    let q = h.market.get("ESZ25_FUT_CME").unwrap();
+    assert_eq!(q.updates + q.seq_gaps, q.last_seq.unwrap(), "{q:?}");
+    // Every update changes the price, so each was one message: the rest were dropped.
+    let last = q.last_seq.unwrap();
+    assert!(last < 20_000, "the pipe never filled: {q:?}");
+    eprintln!("stalled engine: {} of 20000 ticks arrived, the study dropped the rest", q.updates);
+}

@@ -115,24 +115,23 @@ bool FlushPending(SCStudyInterfaceRef sc, ExportState* st) {
     return st->pendingLen == 0;
 }
 
-// Sends one whole message or drops it (and counts it); never blocks.
-void Send(SCStudyInterfaceRef sc, ExportState* st, const char* msg, int len) {
+// Sends one whole message or drops it (and counts it); never blocks. True when sent.
+bool Send(SCStudyInterfaceRef sc, ExportState* st, const char* msg, int len) {
     if (len <= 0 || len >= kPendingCap || !EnsureConnected(sc, st) || !FlushPending(sc, st)) {
         st->dropped++;
-        return;
+        return false;
     }
     int n = WriteSome(sc, st, msg, len);
-    if (n < 0) {
-        st->dropped++;
-    } else if (n == 0) {
-        st->dropped++;  // pipe full: the engine is behind; stale ticks are worth nothing
-    } else {
-        if (n < len) {  // keep the rest so the reader never sees half a message
-            memcpy(st->pending, msg + n, (size_t)(len - n));
-            st->pendingLen = len - n;
-        }
-        st->sent++;
+    if (n <= 0) {
+        st->dropped++;  // engine gone, or pipe full (the engine is behind: stale ticks are worthless)
+        return false;
     }
+    if (n < len) {  // keep the rest so the reader never sees half a message
+        memcpy(st->pending, msg + n, (size_t)(len - n));
+        st->pendingLen = len - n;
+    }
+    st->sent++;
+    return true;
 }
 
 // Appends `"key":value` for a finite positive number; skips NaN/inf/zero (unknown quote).
@@ -191,10 +190,11 @@ void ExportSignal(SCStudyInterfaceRef sc, ExportState* st) {
     pos = AppendPrice(buf, pos, kMessageCap, "sl", sc.Input[IN_SIGNAL_SL].GetFloat());
     int n = snprintf(buf + pos, (size_t)(kMessageCap - pos), ",\"ts_us\":%lld}\n", UnixMicros());
     if (n <= 0 || pos + n >= kMessageCap) return;
-    Send(sc, st, buf, pos + n);
+    bool sent = Send(sc, st, buf, pos + n);
     SCString msg;
-    msg.Format("V9Bridge: signal %s %s sent", kActions[action], sym);
-    sc.AddMessageToLog(msg, 0);
+    msg.Format("V9Bridge: signal %s %s %s", kActions[action], sym,
+               sent ? "sent" : "DROPPED (engine not connected or not keeping up)");
+    sc.AddMessageToLog(msg, 1);  // a lost signal must be seen: open the Message Log
 }
 
 void Report(SCStudyInterfaceRef sc, ExportState* st) {
