@@ -93,6 +93,8 @@ pub struct SignalArgs {
 pub enum SimCommand {
     /// A NinjaTrader V9_CopyReceiver stand-in trading N simulated accounts.
     Receiver(crate::sim::receiver::ReceiverArgs),
+    /// The ACSIL study stand-in: writes ticks (and signals) into the pipe at a fixed rate.
+    PipeFeed(crate::sim::pipe_feed::PipeFeedArgs),
 }
 
 /// Parses argv and runs; the binary's whole `main`.
@@ -108,6 +110,15 @@ pub fn main() -> ExitCode {
                 println!(
                     "receiver {}: {} signals, {} id gaps, {} connections",
                     a.name, r.signals, r.id_gaps, r.connections
+                );
+            })
+        }
+        Command::Sim(SimCommand::PipeFeed(a)) => {
+            let stop = stop_on_ctrl_c();
+            crate::sim::pipe_feed::run(&a, &stop).map(|s| {
+                println!(
+                    "pipe-feed {}: {} ticks, {} signals, {} bytes, {} connects",
+                    a.pipe, s.ticks, s.signals, s.bytes, s.connects
                 );
             })
         }

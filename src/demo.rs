@@ -6,6 +6,7 @@ use crate::engine::{Engine, EngineHandle, EngineOutcome};
 use crate::metrics::{percentile_table, LatencyHist};
 use crate::signal::{Action, Signal};
 use crate::sim::model::Book;
+use crate::sim::pipe_feed::{self, PipeFeedArgs};
 use crate::sim::receiver::{self, ReceiverArgs, ReceiverReport, XorShift};
 use crate::v9::publisher::Publisher;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -37,6 +38,9 @@ pub struct DemoArgs {
     /// Write .hgrm files here.
     #[arg(long)]
     pub hgrm: Option<std::path::PathBuf>,
+    /// Ticks per second written into the pipe by the simulated ACSIL study (0 = no pipe feed).
+    #[arg(long, default_value_t = 1000.0)]
+    pub pipe_rate: f64,
 }
 
 impl Default for DemoArgs {
@@ -49,6 +53,7 @@ impl Default for DemoArgs {
             unterminated_receivers: 0,
             pin: "last".into(),
             hgrm: None,
+            pipe_rate: 1000.0,
         }
     }
 }
@@ -66,6 +71,8 @@ pub struct DemoResult {
     pub burst_rate: f64,
     /// Engine and demo histograms.
     pub histograms: Vec<LatencyHist>,
+    /// What the pipe feed wrote and the engine applied, when it ran.
+    pub pipe: Option<String>,
 }
 
 /// Runs the demo and prints its report; Err unless every account matched.
@@ -79,6 +86,9 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
         println!(".hgrm files written to {}", dir.display());
     }
     println!("burst: {} signals at {:.0}/s achieved", args.signals, r.burst_rate);
+    if let Some(p) = &r.pipe {
+        println!("{p}");
+    }
     if r.ok {
         println!("RESULT: OK: {} signals, {} receivers x {} accounts, every account in its expected position, no signal lost", r.signals_sent, args.receivers, args.accounts);
         Ok(())
@@ -96,6 +106,10 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     cfg.v9.listen = "127.0.0.1:0".into();
     cfg.engine.pin = args.pin.clone();
     cfg.engine.report_interval_s = 0;
+    let pipe_path = (args.pipe_rate > 0.0).then(demo_pipe_path);
+    if let Some(p) = &pipe_path {
+        cfg.pipe = Some(crate::pipe::PipeConfig { path: p.clone(), ..Default::default() });
+    }
     cfg.validate()?;
     let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?;
     let handle = engine.handle();
@@ -125,8 +139,55 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
             })
         })
         .collect();
+    let feed_stop = Arc::new(AtomicBool::new(false));
+    let (inject_tx, inject_rx) = crossbeam_channel::unbounded::<Vec<u8>>();
+    let feed = pipe_path.as_ref().map(|p| {
+        let a = PipeFeedArgs {
+            pipe: p.clone(),
+            rate: args.pipe_rate,
+            symbols: vec!["MES".into(), "ES".into(), "NQ".into()],
+            inject: Some(inject_rx),
+            ..Default::default()
+        };
+        let (stop, cores) = (feed_stop.clone(), peer_cores.clone());
+        std::thread::spawn(move || {
+            pin_to_any(&cores);
+            pipe_feed::run(&a, &stop)
+        })
+    });
     pin_to_any(&peer_cores);
-    let outcome = drive(args, &handle, &addr, &ready, verbose);
+    let inject = feed.as_ref().map(|_| &inject_tx);
+    let mut outcome = drive(args, &handle, &addr, &ready, verbose, inject);
+    feed_stop.store(true, Ordering::SeqCst);
+    let mut pipe_line = None;
+    if let Some(f) = feed {
+        let written = f.join().map_err(|_| "pipe feed panicked".to_string())??;
+        // Lose nothing: every tick written must have been applied by the engine.
+        let applied = || -> u64 {
+            handle
+                .command("pipe", "stats", Duration::from_secs(2))
+                .ok()
+                .and_then(|s| {
+                    s.split_whitespace()
+                        .find_map(|kv| kv.strip_prefix("ticks=").and_then(|v| v.parse().ok()))
+                })
+                .unwrap_or(0)
+        };
+        let all = wait_until(Duration::from_secs(10), || applied() >= written.ticks).is_ok();
+        let got = applied();
+        pipe_line = Some(format!(
+            "pipe: {} ticks written by the simulated study, {got} applied to the market state",
+            written.ticks
+        ));
+        if !all || got != written.ticks {
+            if let Ok(o) = outcome.as_mut() {
+                o.problems.push(format!("pipe: {} ticks written but {got} applied", written.ticks));
+            }
+        }
+    }
+    if let Some(p) = &pipe_path {
+        remove_fifo(p);
+    }
     // Engine first, so its book still holds every connected receiver when it reports.
     handle.stop();
     let engine_outcome = engine_thread
@@ -136,8 +197,10 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     stop.store(true, Ordering::SeqCst);
     let reports: Vec<ReceiverReport> =
         receivers.into_iter().filter_map(|j| j.join().ok().and_then(Result::ok)).collect();
-    let (expected, sent, burst_rate, mut hists) = outcome?;
-    Ok(verify(args, &expected, sent, burst_rate, &reports, engine_outcome, &mut hists))
+    let d = outcome?;
+    let mut r = verify(args, &d, &reports, engine_outcome);
+    r.pipe = pipe_line;
+    Ok(r)
 }
 
 /// Cores other than the engine's, for the simulated peers (empty = no pinning).
@@ -166,7 +229,32 @@ fn pin_to_any(cores: &[core_affinity::CoreId]) {
     let _ = core_affinity::set_for_current(cores[(h.finish() % cores.len() as u64) as usize]);
 }
 
-type Driven = (Book, Vec<(u64, Instant)>, f64, Vec<LatencyHist>);
+/// What `drive` did: the expected final book, every publisher signal's (id, send time), the
+/// burst rate, the demo-side histograms, signals sent by any path, and problems seen so far.
+struct Driven {
+    expected: Book,
+    sent: Vec<(u64, Instant)>,
+    burst_rate: f64,
+    hists: Vec<LatencyHist>,
+    total_signals: u64,
+    problems: Vec<String>,
+}
+
+/// A FIFO path (Unix) or pipe name (Windows) unique to this run.
+fn demo_pipe_path() -> String {
+    let id = std::process::id();
+    if cfg!(windows) {
+        format!(r"\\.\pipe\v9bridge-demo-{id}")
+    } else {
+        std::env::temp_dir().join(format!("v9bridge-demo-{id}.fifo")).to_string_lossy().into_owned()
+    }
+}
+
+fn remove_fifo(path: &str) {
+    if cfg!(unix) {
+        let _ = std::fs::remove_file(path);
+    }
+}
 
 fn drive(
     args: &DemoArgs,
@@ -174,16 +262,27 @@ fn drive(
     addr: &str,
     ready: &AtomicUsize,
     verbose: bool,
+    inject: Option<&crossbeam_channel::Sender<Vec<u8>>>,
 ) -> Result<Driven, String> {
     wait_until(Duration::from_secs(10), || ready.load(Ordering::SeqCst) >= args.receivers)
         .map_err(|_| {
             format!("only {} of {} receivers READY", ready.load(Ordering::SeqCst), args.receivers)
         })?;
     let mut publisher = Publisher::connect(addr, "v9bridge-demo", None, Duration::from_secs(5))?;
-    let mut expected = Book::with_accounts(args.accounts);
-    let mut sent = Vec::with_capacity(args.signals as usize + 3);
+    let mut d = Driven {
+        expected: Book::with_accounts(args.accounts),
+        sent: Vec::with_capacity(args.signals as usize + 3),
+        burst_rate: 0.0,
+        hists: Vec::new(),
+        total_signals: 0,
+        problems: Vec::new(),
+    };
     let mut ack = LatencyHist::new("demo.publisher_send_to_ack");
     let per_signal = args.receivers as u64;
+    let receivers_line = |handle: &EngineHandle| -> Result<String, String> {
+        let status = handle.command("v9", "status", Duration::from_secs(2))?;
+        Ok(status.lines().filter(|l| l.contains("Receiver/Ready")).collect::<Vec<_>>().join("\n"))
+    };
 
     if verbose {
         println!("== example session (spec) ==");
@@ -194,21 +293,30 @@ fn drive(
         let sig = Signal::new(action, symbol, qty);
         let t = Instant::now();
         let (id, n) = publisher.send(&sig)?;
-        sent.push((id, t));
-        expected.apply(&sig, |_| 0.0);
+        d.sent.push((id, t));
+        d.total_signals += 1;
+        d.expected.apply(&sig, |_| 0.0);
         wait_summaries(handle, id * per_signal)?;
         if verbose {
             println!(
-                "Server→Client  {}|{}|{}|ID:{id}   (written to {n} receiver(s))",
-                action, symbol, qty
+                "Server→Client  {action}|{symbol}|{qty}|ID:{id}   (written to {n} receiver(s))"
             );
-            for line in handle
-                .command("v9", "status", Duration::from_secs(2))?
-                .lines()
-                .filter(|l| l.contains("Receiver/Ready"))
-            {
-                println!("Client→Server  POSITIONs + POSITION_SUMMARY →{line}");
-            }
+            println!("Client→Server  POSITIONs + POSITION_SUMMARY →{}", receivers_line(handle)?);
+        }
+    }
+
+    if let Some(tx) = inject {
+        // A signal from the ACSIL study through the pipe: same validation and broadcast path.
+        let sig = Signal::new(Action::Long, "NQ", 2);
+        tx.send(br#"{"signal":"LONG","symbol":"NQ","qty":2,"tp":16100,"sl":15900}"#.iter().chain(b"\n").copied().collect())
+            .map_err(|_| "pipe feed stopped".to_string())?;
+        d.total_signals += 1;
+        d.expected.apply(&sig, |_| 0.0);
+        let id = d.total_signals;
+        wait_summaries(handle, id * per_signal).map_err(|e| format!("pipe signal: {e}"))?;
+        if verbose {
+            println!("Pipe (ACSIL)   {{\"signal\":\"LONG\",\"symbol\":\"NQ\",\"qty\":2,...}} → LONG|NQ|2|TP:16100|SL:15900|ID:{id} to every receiver");
+            println!("Client→Server  POSITIONs + POSITION_SUMMARY →{}", receivers_line(handle)?);
         }
     }
 
@@ -217,19 +325,19 @@ fn drive(
     let mut rng = XorShift(0x5EED_1234_ABCD_0001);
     let t0 = Instant::now();
     for i in 0..args.signals {
-        let due = t0 + interval * i as u32;
-        pace_until(due);
+        pace_until(t0 + interval.mul_f64(i as f64));
         let sig = random_signal(&mut rng, &symbols);
         let t = Instant::now();
         let (id, _) = publisher.send(&sig)?;
         ack.record_corrected_ns(t.elapsed().as_nanos() as u64, interval.as_nanos() as u64);
-        sent.push((id, t));
-        expected.apply(&sig, |_| 0.0);
+        d.sent.push((id, t));
+        d.total_signals += 1;
+        d.expected.apply(&sig, |_| 0.0);
     }
-    let burst_rate = args.signals as f64 / t0.elapsed().as_secs_f64();
-    let last_id = sent.last().map_or(0, |s| s.0);
-    wait_summaries(handle, last_id * per_signal)?;
-    Ok((expected, sent, burst_rate, vec![ack]))
+    d.burst_rate = args.signals as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+    wait_summaries(handle, d.total_signals * per_signal)?;
+    d.hists.push(ack);
+    Ok(d)
 }
 
 fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static> {
@@ -295,14 +403,12 @@ fn wait_summaries(handle: &EngineHandle, want: u64) -> Result<(), String> {
 
 fn verify(
     args: &DemoArgs,
-    expected: &Book,
-    sent: Vec<(u64, Instant)>,
-    burst_rate: f64,
+    d: &Driven,
     reports: &[ReceiverReport],
     outcome: EngineOutcome,
-    hists: &mut Vec<LatencyHist>,
 ) -> DemoResult {
-    let mut problems = Vec::new();
+    let (expected, sent) = (&d.expected, &d.sent);
+    let mut problems = d.problems.clone();
     if reports.len() != args.receivers {
         problems.push(format!(
             "{} of {} receivers returned a report",
@@ -311,7 +417,7 @@ fn verify(
         ));
     }
     let mut e2e = LatencyHist::new("demo.publisher_send_to_last_receiver_read");
-    for (id, t) in &sent {
+    for (id, t) in sent {
         let last = reports
             .iter()
             .filter_map(|r| r.arrivals.iter().find(|(i, _)| i == id).map(|a| a.1))
@@ -324,12 +430,10 @@ fn verify(
         }
     }
     for r in reports {
-        if r.id_gaps > 0 || r.signals != sent.len() as u64 {
+        if r.id_gaps > 0 || r.signals != d.total_signals {
             problems.push(format!(
                 "a receiver executed {} of {} signals ({} id gaps)",
-                r.signals,
-                sent.len(),
-                r.id_gaps
+                r.signals, d.total_signals, r.id_gaps
             ));
         }
         for (a, account) in expected.accounts.iter().enumerate() {
@@ -377,15 +481,16 @@ fn verify(
         }
     }
     problems.truncate(20);
-    hists.push(e2e);
     let mut all = outcome.histograms;
-    all.append(hists);
+    all.extend(d.hists.iter().cloned());
+    all.push(e2e);
     all.retain(|h| !h.is_empty());
     DemoResult {
         ok: problems.is_empty(),
         problems,
-        signals_sent: sent.len() as u64,
-        burst_rate,
+        signals_sent: d.total_signals,
+        burst_rate: d.burst_rate,
         histograms: all,
+        pipe: None,
     }
 }

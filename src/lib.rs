@@ -21,7 +21,9 @@ pub mod v9;
 pub fn endpoints_from_config(
     cfg: &config::Config,
 ) -> std::io::Result<Vec<Box<dyn endpoint::Endpoint + Send>>> {
-    let eps: Vec<Box<dyn endpoint::Endpoint + Send>> = Vec::new();
-    let _ = cfg;
+    let mut eps: Vec<Box<dyn endpoint::Endpoint + Send>> = Vec::new();
+    if let Some(p) = &cfg.pipe {
+        eps.push(Box::new(pipe::PipeEndpoint::new(p)?));
+    }
     Ok(eps)
 }

@@ -1,5 +1,23 @@
 //! Pipe ingest: ticks and signals written by the Sierra Chart ACSIL study into a FIFO / named pipe.
 
+pub mod codec;
+pub mod endpoint;
+mod fast;
+pub mod frame;
+pub mod message;
+pub mod reason;
+pub mod scdatetime;
+#[cfg(unix)]
+mod unix;
+#[cfg(windows)]
+mod windows;
+
+pub use codec::Parser;
+pub use endpoint::PipeEndpoint;
+pub use frame::{Frame, Framer, MAX_MESSAGE};
+pub use message::{Message, Tick, TsKind};
+pub use reason::BadInput;
+
 use serde::{Deserialize, Serialize};
 
 /// `[pipe]` section of the config file.
@@ -10,11 +28,21 @@ pub struct PipeConfig {
     pub path: String,
     /// A symbol silent for longer than this gets a stale-feed warning.
     pub stale_after_ms: u64,
+    /// Offset from UTC, in minutes east, of the SCDateTime `timestamp` values the study writes
+    /// (Sierra Chart stamps in its configured time zone). Unused for `ts_ms`/`ts_us`/`ts_ns`.
+    pub sc_utc_offset_min: i32,
+    /// Bytes per read (the buffer is this plus one 4 KiB message).
+    pub read_chunk: usize,
 }
 
 impl Default for PipeConfig {
     fn default() -> Self {
-        PipeConfig { path: default_pipe_path().into(), stale_after_ms: 5000 }
+        PipeConfig {
+            path: default_pipe_path().into(),
+            stale_after_ms: 5000,
+            sc_utc_offset_min: 0,
+            read_chunk: 64 * 1024,
+        }
     }
 }
 
@@ -26,3 +54,6 @@ pub fn default_pipe_path() -> &'static str {
         "/tmp/v9bridge.pipe"
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,5 @@
-//! Simulators of every peer, so the whole system runs and is tested on one machine.
+//! Simulators of every peer (receivers, the ACSIL pipe writer, the DTC server) for demos and tests.
 
 pub mod model;
+pub mod pipe_feed;
 pub mod receiver;

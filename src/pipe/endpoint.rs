@@ -1,0 +1,309 @@
+//! The pipe ingest endpoint: reads the FIFO / named pipe, frames, decodes, applies, publishes.
+
+use super::codec::Parser;
+use super::frame::{Frame, Framer};
+use super::message::Message;
+use super::reason::BadInput;
+use super::PipeConfig;
+use crate::endpoint::{token, Ctx, Endpoint};
+use crate::market::Feed;
+use crate::metrics::LatencyHist;
+use crate::signal::{Origin, Signal, SignalError};
+use mio::{event::Event, Registry};
+use std::io;
+use std::time::{Duration, Instant};
+
+#[cfg(unix)]
+use super::unix::PipeIo;
+#[cfg(windows)]
+use super::windows::PipeIo;
+
+/// Log lines about one cause of trouble are at most this frequent.
+const LOG_EVERY: Duration = Duration::from_secs(1);
+
+/// Counters reported by [`PipeEndpoint::status`] (and read by tests).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PipeStats {
+    /// Bytes read.
+    pub bytes: u64,
+    /// Messages decoded (ticks + signals).
+    pub messages: u64,
+    /// Ticks applied to the market state.
+    pub ticks: u64,
+    /// Signals handed to the sink (accepted or not).
+    pub signals: u64,
+    /// Signals the sink refused.
+    pub signals_refused: u64,
+    /// Dropped input per [`BadInput`] (index with [`BadInput::index`]).
+    pub bad: [u64; BadInput::COUNT],
+    /// Writer connections seen (`None` where the platform cannot tell: a Unix FIFO).
+    pub writer_connects: Option<u64>,
+}
+
+impl PipeStats {
+    /// Dropped input of one kind.
+    pub fn bad(&self, r: BadInput) -> u64 {
+        self.bad[r.index()]
+    }
+
+    /// All dropped input.
+    pub fn bad_total(&self) -> u64 {
+        self.bad.iter().sum()
+    }
+}
+
+/// A once-per-interval gate for log lines, counting what it held back.
+#[derive(Clone, Copy, Debug, Default)]
+struct LogGate {
+    last: Option<Instant>,
+    held: u64,
+}
+
+impl LogGate {
+    /// `Some(held back since the last line)` when a line may be written now.
+    fn open(&mut self, now: Instant) -> Option<u64> {
+        match self.last {
+            Some(t) if now.saturating_duration_since(t) < LOG_EVERY => {
+                self.held += 1;
+                None
+            }
+            _ => {
+                self.last = Some(now);
+                Some(std::mem::take(&mut self.held))
+            }
+        }
+    }
+}
+
+/// Reads ticks and signals from the ACSIL study (Windows named pipe) or a FIFO (Linux).
+#[derive(Debug)]
+pub struct PipeEndpoint {
+    path: String,
+    io: PipeIo,
+    framer: Framer,
+    parser: Parser,
+    stats: PipeStats,
+    bad_gates: [LogGate; BadInput::COUNT],
+    refused_gate: LogGate,
+    error_gate: LogGate,
+    writer_to_read: LatencyHist,
+    read_to_applied: LatencyHist,
+    stale_after: Duration,
+    next_stale_check: Option<Instant>,
+}
+
+impl PipeEndpoint {
+    /// Creates (Linux: the FIFO if absent; Windows: the pipe server instance) and opens the pipe.
+    pub fn new(cfg: &PipeConfig) -> io::Result<PipeEndpoint> {
+        let io = PipeIo::open(&cfg.path)?;
+        Ok(PipeEndpoint {
+            path: cfg.path.clone(),
+            io,
+            framer: Framer::new(cfg.read_chunk.max(4096)),
+            parser: Parser::new(i64::from(cfg.sc_utc_offset_min) * 60_000_000_000),
+            stats: PipeStats::default(),
+            bad_gates: [LogGate::default(); BadInput::COUNT],
+            refused_gate: LogGate::default(),
+            error_gate: LogGate::default(),
+            writer_to_read: LatencyHist::new("pipe.writer_to_read"),
+            read_to_applied: LatencyHist::new("pipe.read_to_applied"),
+            stale_after: Duration::from_millis(cfg.stale_after_ms.max(1)),
+            next_stale_check: None,
+        })
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> PipeStats {
+        PipeStats { writer_connects: self.io.connects(), ..self.stats.clone() }
+    }
+
+    /// How often stale symbols are looked for: often enough to warn within ~25% of the limit.
+    fn stale_period(&self) -> Duration {
+        (self.stale_after / 4).clamp(Duration::from_millis(50), Duration::from_secs(1))
+    }
+
+    fn drain(&mut self, ctx: &mut Ctx<'_>) {
+        loop {
+            let spare = self.framer.spare();
+            match self.io.read(spare) {
+                Ok(0) => {
+                    // The writer left (Windows); re-arm for the next one. Its partial message
+                    // will never be finished, so it must not prefix the next writer's bytes.
+                    self.framer.reset();
+                    if let Err(e) = self.io.writer_left() {
+                        self.log_error("re-arming after the writer left", &e, ctx.now);
+                    }
+                    log::info!("pipe {}: writer disconnected", self.path);
+                    return;
+                }
+                Ok(n) => {
+                    let read_at = Instant::now();
+                    let read_wall_ns = crate::clock::unix_nanos();
+                    self.framer.commit(n);
+                    self.stats.bytes += n as u64;
+                    self.on_bytes(read_at, read_wall_ns, ctx);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Not expected on a pipe we own; the next event retries.
+                    self.log_error("read", &e, ctx.now);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn on_bytes(&mut self, read_at: Instant, read_wall_ns: i64, ctx: &mut Ctx<'_>) {
+        let PipeEndpoint { framer, parser, stats, .. } = self;
+        while let Some(frame) = framer.next_frame() {
+            let bytes = match frame {
+                Frame::Object(b) => b,
+                Frame::Bad(reason, sample) => {
+                    note_bad(&self.path, stats, &mut self.bad_gates, reason, sample, read_at);
+                    continue;
+                }
+            };
+            match parser.parse(bytes) {
+                Ok(Message::Tick(t)) => {
+                    ctx.market.apply(&t.update, Feed::Pipe, read_at);
+                    stats.ticks += 1;
+                    if t.ts_kind.precise() {
+                        self.writer_to_read
+                            .record_ns(read_wall_ns.saturating_sub(t.update.ts_ns).max(0) as u64);
+                    }
+                }
+                Ok(Message::Signal(s)) => {
+                    stats.signals += 1;
+                    if let Err(e) = ctx.signals.publish(&s, Origin::Pipe, read_at) {
+                        stats.signals_refused += 1;
+                        log_refused(&self.path, &mut self.refused_gate, e, &s, read_at);
+                    }
+                }
+                Err(reason) => {
+                    let sample = &bytes[..bytes.len().min(super::frame::SAMPLE_LEN)];
+                    note_bad(&self.path, stats, &mut self.bad_gates, reason, sample, read_at);
+                    continue;
+                }
+            }
+            stats.messages += 1;
+            self.read_to_applied.record(read_at.elapsed());
+        }
+    }
+
+    fn log_error(&mut self, what: &str, e: &io::Error, now: Instant) {
+        if let Some(held) = self.error_gate.open(now) {
+            log::warn!("pipe {}: {what} failed: {e} ({held} similar errors not logged)", self.path);
+        }
+    }
+}
+
+/// Counts dropped input and logs it, at most once per second per reason.
+fn note_bad(
+    path: &str,
+    stats: &mut PipeStats,
+    gates: &mut [LogGate; BadInput::COUNT],
+    reason: BadInput,
+    sample: &[u8],
+    now: Instant,
+) {
+    stats.bad[reason.index()] += 1;
+    if let Some(held) = gates[reason.index()].open(now) {
+        log::warn!(
+            "pipe {path}: dropped {reason} input \"{}\" (+{held} more {reason} since the last line)",
+            sample.escape_ascii()
+        );
+    }
+}
+
+fn log_refused(path: &str, gate: &mut LogGate, e: SignalError, s: &Signal<'_>, now: Instant) {
+    if let Some(held) = gate.open(now) {
+        // The symbol is at most MAX_SYMBOL_LEN bytes (the codec refuses longer ones).
+        log::warn!(
+            "pipe {path}: signal {} {:?} refused: {e} (+{held} refused since the last line)",
+            s.action,
+            s.symbol
+        );
+    }
+}
+
+impl Endpoint for PipeEndpoint {
+    fn name(&self) -> &str {
+        "pipe"
+    }
+
+    fn register(&mut self, registry: &Registry, base: usize, now: Instant) -> io::Result<()> {
+        self.io.register(registry, token(base, 0))?;
+        self.next_stale_check = Some(now + self.stale_period());
+        log::info!("pipe {}: listening", self.path);
+        Ok(())
+    }
+
+    fn handle_event(&mut self, _sub: usize, _event: &Event, ctx: &mut Ctx<'_>) {
+        match self.io.poll_connect() {
+            Ok(true) => {
+                // A new writer starts a new byte stream.
+                self.framer.reset();
+                log::info!("pipe {}: writer connected", self.path);
+            }
+            Ok(false) => {}
+            Err(e) => self.log_error("accepting the writer", &e, ctx.now),
+        }
+        self.drain(ctx);
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.next_stale_check
+    }
+
+    fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        for (sym, age) in ctx.market.take_newly_stale(ctx.now, self.stale_after) {
+            let feed = ctx.market.get(&sym).map(|q| q.feed);
+            log::warn!(
+                "stale feed: {sym} silent for {:.1}s (last update from {feed:?})",
+                age.as_secs_f64()
+            );
+        }
+        self.next_stale_check = Some(ctx.now + self.stale_period());
+    }
+
+    fn histograms(&self) -> Vec<&LatencyHist> {
+        vec![&self.writer_to_read, &self.read_to_applied]
+    }
+
+    fn reset_histograms(&mut self) {
+        self.writer_to_read.reset();
+        self.read_to_applied.reset();
+    }
+
+    fn command(&mut self, cmd: &str, _ctx: &mut Ctx<'_>) -> Option<Result<String, String>> {
+        (cmd == "stats").then(|| {
+            let s = self.stats();
+            Ok(format!(
+                "messages={} ticks={} signals={} refused={} bad={}",
+                s.messages,
+                s.ticks,
+                s.signals,
+                s.signals_refused,
+                s.bad_total()
+            ))
+        })
+    }
+
+    fn status(&self, _now: Instant) -> String {
+        use std::fmt::Write;
+        let s = self.stats();
+        let connects =
+            s.writer_connects.map_or_else(|| "n/a (FIFO)".to_string(), |c| c.to_string());
+        let mut out = format!(
+            "pipe {}: messages {} (ticks {}, signals {}, refused {}), bytes {}, writer connects {connects}, bad {}",
+            self.path, s.messages, s.ticks, s.signals, s.signals_refused, s.bytes, s.bad_total()
+        );
+        for r in BadInput::ALL {
+            if s.bad(r) > 0 {
+                let _ = write!(out, " {}={}", r.as_str(), s.bad(r));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,83 @@
+//! Linux/Unix side of the pipe ingest: a FIFO read through mio, with our own write end held.
+
+use mio::unix::pipe::Receiver;
+use mio::{Interest, Registry, Token};
+use std::fs::OpenOptions;
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::Path;
+
+/// The FIFO's read end (registered) and a write end that is never written: while any write end
+/// is open, a writer closing is not EOF, so the read end never turns permanently readable (no
+/// busy loop) and the next writer just opens the FIFO again, with no reopen on our side.
+#[derive(Debug)]
+pub(super) struct PipeIo {
+    rx: Receiver,
+    _keep_open: OwnedFd,
+}
+
+impl PipeIo {
+    /// Creates the FIFO if absent (an existing non-FIFO path is an error) and opens both ends.
+    pub fn open(path: &str) -> io::Result<PipeIo> {
+        ensure_fifo(Path::new(path))?;
+        let rd = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+        // Opening the write end non-blocking succeeds now that a reader (us) exists.
+        let wr = OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+        Ok(PipeIo { rx: Receiver::from(OwnedFd::from(rd)), _keep_open: OwnedFd::from(wr) })
+    }
+
+    /// Registers the read end for READABLE.
+    pub fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+        registry.register(&mut self.rx, token, Interest::READABLE)
+    }
+
+    /// True when a writer connected since the last call; a FIFO cannot tell, so never.
+    pub fn poll_connect(&mut self) -> io::Result<bool> {
+        Ok(false)
+    }
+
+    /// Writer connects seen, when the platform can tell (a FIFO cannot).
+    pub fn connects(&self) -> Option<u64> {
+        None
+    }
+
+    /// Non-blocking read; `Ok(0)` cannot happen while our write end is open.
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.rx.read(buf)
+    }
+
+    /// After `Ok(0)`: nothing to re-arm on a FIFO.
+    pub fn writer_left(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn ensure_fifo(path: &Path) -> io::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.file_type().is_fifo() => return Ok(()),
+        Ok(_) => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} exists and is not a FIFO", path.display()),
+            ))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| {
+        io::Error::new(io::ErrorKind::InvalidInput, "FIFO path contains a NUL byte")
+    })?;
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
+        let e = io::Error::last_os_error();
+        // Someone created it between our check and mkfifo: fine if it is a FIFO.
+        if e.kind() == io::ErrorKind::AlreadyExists
+            && std::fs::metadata(path)?.file_type().is_fifo()
+        {
+            return Ok(());
+        }
+        return Err(e);
+    }
+    Ok(())
+}
