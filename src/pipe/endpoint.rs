@@ -88,6 +88,7 @@ pub struct PipeEndpoint {
     error_gate: LogGate,
     writer_to_read: LatencyHist,
     read_to_applied: LatencyHist,
+    writer_to_applied: LatencyHist,
     stale_after: Duration,
     next_stale_check: Option<Instant>,
 }
@@ -107,6 +108,7 @@ impl PipeEndpoint {
             error_gate: LogGate::default(),
             writer_to_read: LatencyHist::new("pipe.writer_to_read"),
             read_to_applied: LatencyHist::new("pipe.read_to_applied"),
+            writer_to_applied: LatencyHist::new("pipe.writer_to_applied"),
             stale_after: Duration::from_millis(cfg.stale_after_ms.max(1)),
             next_stale_check: None,
         })
@@ -157,6 +159,8 @@ impl PipeEndpoint {
     fn on_bytes(&mut self, read_at: Instant, read_wall_ns: i64, ctx: &mut Ctx<'_>) {
         let PipeEndpoint { framer, parser, stats, .. } = self;
         while let Some(frame) = framer.next_frame() {
+            // Writer's precise stamp (ts_us/ts_ns), for writer → applied; 0 when absent.
+            let mut stamp_ns = 0i64;
             let bytes = match frame {
                 Frame::Object(b) => b,
                 Frame::Bad(reason, sample) => {
@@ -169,6 +173,7 @@ impl PipeEndpoint {
                     ctx.market.apply(&t.update, Feed::Pipe, read_at);
                     stats.ticks += 1;
                     if t.ts_kind.precise() {
+                        stamp_ns = t.update.ts_ns;
                         self.writer_to_read
                             .record_ns(read_wall_ns.saturating_sub(t.update.ts_ns).max(0) as u64);
                     }
@@ -187,7 +192,12 @@ impl PipeEndpoint {
                 }
             }
             stats.messages += 1;
-            self.read_to_applied.record(read_at.elapsed());
+            let took = read_at.elapsed();
+            self.read_to_applied.record(took);
+            if stamp_ns != 0 {
+                let since_write = read_wall_ns.saturating_sub(stamp_ns).max(0) as u64;
+                self.writer_to_applied.record_ns(since_write + took.as_nanos() as u64);
+            }
         }
     }
 
@@ -268,12 +278,13 @@ impl Endpoint for PipeEndpoint {
     }
 
     fn histograms(&self) -> Vec<&LatencyHist> {
-        vec![&self.writer_to_read, &self.read_to_applied]
+        vec![&self.writer_to_read, &self.read_to_applied, &self.writer_to_applied]
     }
 
     fn reset_histograms(&mut self) {
         self.writer_to_read.reset();
         self.read_to_applied.reset();
+        self.writer_to_applied.reset();
     }
 
     fn command(&mut self, cmd: &str, _ctx: &mut Ctx<'_>) -> Option<Result<String, String>> {

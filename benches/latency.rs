@@ -1,2 +1,0 @@
-//! Placeholder, replaced by the issue that owns this bench.
-fn main() {}

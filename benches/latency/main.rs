@@ -1,0 +1,337 @@
+//! End-to-end latency bench (`cargo bench --bench latency`): the engine pinned to one core, its
+//! peers on another, fixed-rate loads, every hop beside a raw baseline from the same run.
+//!
+//! Knobs: `V9B_BENCH_QUICK=1` (short runs, for CI smoke), `V9B_BENCH_OUT=DIR` (default
+//! `target/latency`: .hgrm files, latency.svg, results.md).
+
+mod peers;
+mod raw;
+mod report;
+
+use peers::{Peers, Source};
+use report::Row;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::io::{self, Write as _};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use v9bridge::config::Config;
+use v9bridge::engine::{Engine, EngineHandle, EngineOutcome};
+use v9bridge::metrics::LatencyHist;
+
+// ---- allocations on the engine thread only ----
+struct Counting;
+static ENGINE_ALLOCS: AtomicU64 = AtomicU64::new(0);
+thread_local! { static IS_ENGINE: Cell<bool> = const { Cell::new(false) }; }
+// SAFETY: forwards to the system allocator; counting touches only an atomic and a const TLS cell.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        if IS_ENGINE.with(|e| e.get()) {
+            ENGINE_ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        if IS_ENGINE.with(|e| e.get()) {
+            ENGINE_ALLOCS.fetch_add(1, Ordering::Relaxed);
+        }
+        unsafe { System.realloc(p, l, n) }
+    }
+}
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+struct Bench {
+    quick: bool,
+    engine_core: Option<core_affinity::CoreId>,
+    tmp: std::path::PathBuf,
+    rows: Vec<Row>,
+    notes: Vec<String>,
+    extra: Vec<LatencyHist>,
+}
+
+struct Running {
+    handle: EngineHandle,
+    join: std::thread::JoinHandle<io::Result<EngineOutcome>>,
+}
+
+impl Running {
+    fn stop(self) -> io::Result<EngineOutcome> {
+        self.handle.stop();
+        self.join.join().map_err(|_| io::Error::other("engine panicked"))?
+    }
+    fn reset(&self) {
+        let _ = self.handle.command("engine", "reset-histograms", Duration::from_secs(5));
+    }
+}
+
+fn hist(o: &EngineOutcome, name: &str) -> LatencyHist {
+    o.histograms.iter().find(|h| h.name() == name).cloned().unwrap_or_else(|| LatencyHist::new(name))
+}
+
+fn rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+impl Bench {
+    fn config(&self) -> Config {
+        let mut c = Config::default();
+        c.v9.listen = "127.0.0.1:0".into();
+        c.engine.pin = self.engine_core.map_or("none".into(), |c| c.id.to_string());
+        c.engine.report_interval_s = 0;
+        c.v9.max_output_bytes = 16 << 20;
+        c
+    }
+
+    fn start(&self, cfg: Config) -> io::Result<Running> {
+        let engine = Engine::new(&cfg)?;
+        let handle = engine.handle();
+        let join = std::thread::spawn(move || {
+            IS_ENGINE.with(|e| e.set(true));
+            engine.run()
+        });
+        Ok(Running { handle, join })
+    }
+
+    fn n(&self, full: u64) -> u64 {
+        if self.quick {
+            (full / 5).max(500)
+        } else {
+            full
+        }
+    }
+
+    /// Raw one-way baselines.
+    fn baselines(&mut self) -> io::Result<(Option<LatencyHist>, LatencyHist)> {
+        #[cfg(unix)]
+        let fifo = Some(raw::fifo_one_way(&self.tmp, self.engine_core, 2000.0, self.n(20_000))?);
+        #[cfg(not(unix))]
+        let fifo = None;
+        let tcp = raw::tcp_one_way(self.engine_core, 2000.0, self.n(20_000))?;
+        Ok((fifo, tcp))
+    }
+
+    /// Pipe write (intended time) → tick parsed and applied, at 2 kHz.
+    #[cfg(unix)]
+    fn pipe_ticks(&mut self, fifo_base: Option<LatencyHist>) -> io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.tmp.join("engine.fifo");
+        let mut cfg = self.config();
+        cfg.pipe = Some(v9bridge::pipe::PipeConfig { path: path.to_string_lossy().into_owned(), ..Default::default() });
+        let e = self.start(cfg)?;
+        std::thread::sleep(Duration::from_millis(50));
+        let mut w = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
+        let rate = 2000.0;
+        let interval = Duration::from_secs_f64(1.0 / rate);
+        let count = self.n(20_000);
+        let (base, wall) = (Instant::now(), v9bridge::clock::unix_nanos());
+        let mut msg = Vec::with_capacity(128);
+        let t0 = Instant::now() + Duration::from_millis(5);
+        let mut allocs_before = 0;
+        for i in 0..count {
+            if i == count / 10 {
+                e.reset(); // warm-up done
+                allocs_before = ENGINE_ALLOCS.load(Ordering::Relaxed);
+            }
+            let due = t0 + interval.mul_f64(i as f64);
+            while Instant::now() < due {
+                std::hint::spin_loop();
+            }
+            msg.clear();
+            let ts = wall + due.saturating_duration_since(base).as_nanos() as i64;
+            write!(msg, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"ts_ns\":{ts},\"seq\":{}}}\n", i + 1)?;
+            w.write_all(&msg)?;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        let allocs = ENGINE_ALLOCS.load(Ordering::Relaxed) - allocs_before;
+        let o = e.stop()?;
+        let h = hist(&o, "pipe.writer_to_applied");
+        self.notes.push(format!("pipe ticks: {allocs} allocations on the engine thread over {} measured ticks", count - count / 10));
+        self.extra.push(hist(&o, "pipe.read_to_applied"));
+        self.rows.push(Row { hop: "pipe write → tick parsed+applied (2 kHz)".into(), engine: h, baseline: fifo_base });
+        Ok(())
+    }
+
+    /// Publisher send → broadcast written (engine side) and → last receiver read, for N receivers,
+    /// beside the raw broadcaster doing the same writes.
+    fn broadcast(&mut self, n: usize, rate: f64, count: u64) -> io::Result<()> {
+        let msg = b"LONG|MES|1|TP:4700.25|SL:4650\n";
+        let warm = count / 10;
+        // Raw.
+        let rb = raw::RawBroadcaster::start(n, self.engine_core)?;
+        let recv = Peers::receivers(rb.addr, n, false)?;
+        std::thread::sleep(Duration::from_millis(20));
+        let src = Peers::publisher(rb.addr, false)?;
+        let mut peers = Peers::new(Source::Tcp(src), recv)?;
+        let raw_last = peers.run(&format!("raw.send_to_last_of_{n}_read"), msg, rate, count, warm)?.to_last_read;
+        let raw_written = rb.stop()?;
+        // Engine.
+        let e = self.start(self.config())?;
+        let addr = e.handle.v9_addr();
+        let recv = Peers::receivers(addr, n, true)?;
+        let src = Peers::publisher(addr, true)?;
+        let mut peers = Peers::new(Source::Tcp(src), recv)?;
+        peers.run("warmup", msg, rate, warm.max(100), warm.max(100))?;
+        e.reset();
+        let before = ENGINE_ALLOCS.load(Ordering::Relaxed);
+        let r = peers.run(&format!("engine.send_to_last_of_{n}_read"), msg, rate, count, 0)?;
+        let allocs = ENGINE_ALLOCS.load(Ordering::Relaxed) - before;
+        if n == 1000 {
+            if let Some(k) = rss_kib() {
+                self.notes.push(format!("process RSS under load (engine + 1000 receivers + peers): {} MiB", k / 1024));
+            }
+        }
+        let o = e.stop()?;
+        self.notes.push(format!("broadcast to {n}: {allocs} allocations on the engine thread over {count} signals"));
+        let written = hist(&o, "v9.publisher_read_to_broadcast_written");
+        self.rows.push(Row { hop: format!("publisher read → broadcast written to {n}"), engine: written, baseline: Some(raw_written) });
+        self.rows.push(Row { hop: format!("publisher send → last of {n} receivers read ({rate:.0}/s)"), engine: r.to_last_read, baseline: Some(raw_last) });
+        Ok(())
+    }
+
+    /// Pipe signal (intended write time) → last of 20 receivers has read the broadcast.
+    #[cfg(unix)]
+    fn pipe_signal(&mut self) -> io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.tmp.join("signal.fifo");
+        let mut cfg = self.config();
+        cfg.pipe = Some(v9bridge::pipe::PipeConfig { path: path.to_string_lossy().into_owned(), ..Default::default() });
+        let e = self.start(cfg)?;
+        std::thread::sleep(Duration::from_millis(50));
+        let recv = Peers::receivers(e.handle.v9_addr(), 20, true)?;
+        let w = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
+        let mut peers = Peers::new(Source::Fifo(w), recv)?;
+        let msg = b"{\"signal\":\"LONG\",\"symbol\":\"MES\",\"qty\":1}\n";
+        peers.run("warmup", msg, 1000.0, 200, 200)?;
+        e.reset();
+        let r = peers.run("engine.pipe_signal_to_last_of_20_read", msg, 1000.0, self.n(5000), 0)?;
+        let o = e.stop()?;
+        self.extra.push(hist(&o, "v9.pipe_signal_to_broadcast_written"));
+        let base = self.rows.iter().find(|r| r.hop.starts_with("publisher send → last of 20")).and_then(|r| r.baseline.clone());
+        self.rows.push(Row { hop: "pipe signal → last of 20 receivers read (1 kHz)".into(), engine: r.to_last_read, baseline: base });
+        Ok(())
+    }
+
+    /// Highest offered rate to 20 receivers whose p99 (send → last read) stays under 1 ms.
+    fn signal_throughput(&mut self) -> io::Result<()> {
+        let e = self.start(self.config())?;
+        let addr = e.handle.v9_addr();
+        let recv = Peers::receivers(addr, 20, true)?;
+        let src = Peers::publisher(addr, true)?;
+        let mut peers = Peers::new(Source::Tcp(src), recv)?;
+        let msg = b"LONG|MES|1\n";
+        let mut best = 0.0;
+        for rate in [10_000.0, 25_000.0, 50_000.0, 100_000.0, 150_000.0, 200_000.0, 300_000.0] {
+            let count = (rate * if self.quick { 0.2 } else { 1.0 }) as u64;
+            let r = peers.run(&format!("throughput.{rate:.0}"), msg, rate, count, count / 10)?;
+            let p99 = r.to_last_read.quantile_ns(0.99);
+            self.notes.push(format!("signals to 20 receivers at {rate:.0}/s offered ({:.0}/s achieved): p50 {:.1} µs, p99 {:.1} µs", r.achieved_rate, r.to_last_read.quantile_ns(0.5) as f64 / 1e3, p99 as f64 / 1e3));
+            if p99 >= 1_000_000 || r.achieved_rate < rate * 0.95 {
+                break;
+            }
+            best = rate;
+        }
+        e.stop()?;
+        self.notes.push(format!("**throughput: {best:.0} signals/s to 20 receivers with p99 < 1 ms**"));
+        Ok(())
+    }
+
+    /// Sustained pipe ticks/s parsed and applied (writer as fast as the FIFO takes them).
+    #[cfg(unix)]
+    fn tick_throughput(&mut self) -> io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.tmp.join("tput.fifo");
+        let mut cfg = self.config();
+        cfg.pipe = Some(v9bridge::pipe::PipeConfig { path: path.to_string_lossy().into_owned(), ..Default::default() });
+        let e = self.start(cfg)?;
+        std::thread::sleep(Duration::from_millis(50));
+        let mut w = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
+        let count = if self.quick { 400_000 } else { 2_000_000u64 };
+        let mut batch = Vec::with_capacity(1 << 16);
+        let t0 = Instant::now();
+        let mut i = 0u64;
+        while i < count {
+            batch.clear();
+            while batch.len() < 60_000 && i < count {
+                i += 1;
+                write!(batch, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"volume\":3,\"ts_ns\":{},\"seq\":{i}}}\n", 1_700_000_000_000_000_000u64 + i)?;
+            }
+            let mut b = &batch[..];
+            while !b.is_empty() {
+                match w.write(b) {
+                    Ok(n) => b = &b[n..],
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::hint::spin_loop(),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let ticks = || -> u64 {
+            e.handle.command("pipe", "stats", Duration::from_secs(5)).ok().and_then(|s| s.split_whitespace().find_map(|kv| kv.strip_prefix("ticks=").and_then(|v| v.parse().ok()))).unwrap_or(0)
+        };
+        let limit = Instant::now() + Duration::from_secs(60);
+        while ticks() < count && Instant::now() < limit {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let el = t0.elapsed().as_secs_f64();
+        let got = ticks();
+        e.stop()?;
+        self.notes.push(format!("**pipe ingest: {got} of {count} ticks applied in {el:.2} s = {:.0} ticks/s on one pinned core** (writer, FIFO and engine included)", got as f64 / el));
+        Ok(())
+    }
+}
+
+fn main() -> io::Result<()> {
+    if std::env::args().any(|a| a == "--list") {
+        return Ok(()); // cargo bench -- --list
+    }
+    let quick = std::env::var("V9B_BENCH_QUICK").is_ok_and(|v| v == "1");
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let engine_core = if cores.len() > 1 { cores.last().copied() } else { None };
+    raw::pin(if cores.len() > 1 { cores.first().copied() } else { None });
+    let out = std::path::PathBuf::from(std::env::var("V9B_BENCH_OUT").unwrap_or_else(|_| "target/latency".into()));
+    std::fs::create_dir_all(&out)?;
+    let tmp = tempfile::tempdir()?;
+    let mut b = Bench { quick, engine_core, tmp: tmp.path().to_path_buf(), rows: Vec::new(), notes: Vec::new(), extra: Vec::new() };
+    v9bridge::sys::raise_fd_limit();
+    eprintln!("latency bench: engine on core {:?}, peers on core {:?}, quick={quick}", engine_core.map(|c| c.id), cores.first().map(|c| c.id));
+    if let Some(k) = rss_kib() {
+        b.notes.push(format!("process RSS at start: {} MiB", k / 1024));
+    }
+    let (fifo, tcp) = b.baselines()?;
+    b.extra.push(tcp.clone());
+    #[cfg(unix)]
+    b.pipe_ticks(fifo.clone())?;
+    let _ = &fifo;
+    for (n, rate, count) in [(1, 2000.0, 20_000), (20, 2000.0, 20_000), (100, 1000.0, 5_000), (1000, 200.0, 1_000)] {
+        let count = b.n(count);
+        b.broadcast(n, rate, count)?;
+    }
+    #[cfg(unix)]
+    b.pipe_signal()?;
+    b.signal_throughput()?;
+    #[cfg(unix)]
+    b.tick_throughput()?;
+    if let Some(k) = rss_kib() {
+        b.notes.push(format!("process RSS at the end: {} MiB", k / 1024));
+    }
+
+    let table = report::table(&b.rows);
+    let mut text = format!("{table}\n");
+    for n in &b.notes {
+        text.push_str(&format!("- {n}\n"));
+    }
+    println!("\n{text}");
+    let mut all: Vec<&LatencyHist> = b.rows.iter().map(|r| &r.engine).collect();
+    all.extend(b.rows.iter().filter_map(|r| r.baseline.as_ref()));
+    all.extend(b.extra.iter());
+    report::hgrm(&out, &all);
+    let plot: Vec<&LatencyHist> = b.rows.iter().filter(|r| r.hop.contains("20") || r.hop.starts_with("pipe write")).map(|r| &r.engine).chain(fifo.iter()).collect();
+    report::svg(&out.join("latency.svg"), &plot)?;
+    std::fs::write(out.join("results.md"), &text)?;
+    eprintln!("wrote {}/results.md, latency.svg and .hgrm files", out.display());
+    Ok(())
+}
