@@ -1,5 +1,25 @@
 //! DTC protocol client to Sierra Chart's DTC server: codecs, transports, session, books.
 
+#[macro_use]
+mod msgmacro;
+
+pub mod binary;
+pub mod codec;
+pub mod compact;
+pub mod framing;
+pub mod json;
+mod jsonlex;
+pub mod messages;
+pub mod types;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+pub use codec::Codec;
+pub use messages::*;
+pub use types::{DecodeError, Encoding, FStr};
+
 use serde::{Deserialize, Serialize};
 
 /// One `[dtc.NAME]` section of the config file.
@@ -8,13 +28,68 @@ use serde::{Deserialize, Serialize};
 pub struct DtcConfig {
     /// Server address, e.g. `127.0.0.1:11099`.
     pub addr: String,
+    /// `tcp` (default) or `ws` (JSON over WebSocket on the same port).
+    pub transport: String,
+    /// Request path for WebSocket.
+    pub ws_path: String,
+    /// Encoding to request (`binary`, `json`, `compact`); over WebSocket JSON is always used.
+    pub encoding: String,
+    /// Send the binary ENCODING_REQUEST first (TCP). Off: speak `encoding` from the first byte,
+    /// for servers set to a fixed encoding.
+    pub negotiate: bool,
+    /// Sierra Chart's JSON-compact field order for types 112/117 (SymbolID first).
+    pub compact_sierra_order: bool,
+    /// Username, if the server requires authentication.
+    pub username: Option<String>,
     /// Password (never logged); prefer `password_env`.
     pub password: Option<String>,
+    /// Environment variable holding the password.
+    pub password_env: Option<String>,
+    /// LOGON_REQUEST.ClientName.
+    pub client_name: String,
+    /// LOGON_REQUEST.TradeMode (older header: 1 demo, 2 simulated, 3 live; 0 = unset).
+    pub trade_mode: i32,
+    /// Heartbeat interval asked for and sent at, seconds (peer dead after twice this).
+    pub heartbeat_s: u32,
+    /// Default trade account for orders (else the first one the server lists).
+    pub trade_account: Option<String>,
+    /// Symbols to subscribe (market data, security definition, optional depth).
+    pub symbols: Vec<String>,
+    /// Exchange sent with requests (empty for SC symbols such as `ESZ6_FUT_CME`).
+    pub exchange: String,
+    /// Market-depth levels to request per symbol (0 = no depth).
+    pub depth_levels: i32,
+    /// First reconnect delay, ms (doubles up to `reconnect_max_ms`, with jitter).
+    pub reconnect_min_ms: u64,
+    /// Longest reconnect delay, ms.
+    pub reconnect_max_ms: u64,
+    /// Ask for trade accounts, balances, positions and open orders after logon.
+    pub trading: bool,
 }
 
 impl Default for DtcConfig {
     fn default() -> Self {
-        DtcConfig { addr: "127.0.0.1:11099".into(), password: None }
+        DtcConfig {
+            addr: "127.0.0.1:11099".into(),
+            transport: "tcp".into(),
+            ws_path: "/".into(),
+            encoding: "binary".into(),
+            negotiate: true,
+            compact_sierra_order: true,
+            username: None,
+            password: None,
+            password_env: None,
+            client_name: "v9bridge".into(),
+            trade_mode: 0,
+            heartbeat_s: 10,
+            trade_account: None,
+            symbols: Vec::new(),
+            exchange: String::new(),
+            depth_levels: 0,
+            reconnect_min_ms: 500,
+            reconnect_max_ms: 30_000,
+            trading: true,
+        }
     }
 }
 
@@ -24,5 +99,15 @@ impl DtcConfig {
         if self.password.is_some() {
             self.password = Some("***".into());
         }
+    }
+
+    /// The password from `password_env` (preferred) or `password`.
+    pub fn resolve_password(&self) -> Option<String> {
+        if let Some(var) = &self.password_env {
+            if let Ok(p) = std::env::var(var) {
+                return Some(p);
+            }
+        }
+        self.password.clone()
     }
 }
