@@ -10,3 +10,4 @@ pub mod market;
 pub mod metrics;
 pub mod pipe;
 pub mod signal;
+pub mod sim;

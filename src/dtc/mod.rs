@@ -4,18 +4,25 @@
 mod msgmacro;
 
 pub mod binary;
+pub mod book;
+pub mod cli;
+pub mod client;
 pub mod codec;
+pub mod commands;
 pub mod compact;
 pub mod framing;
 pub mod json;
 mod jsonlex;
 pub mod messages;
+pub mod session;
+pub mod transport;
 pub mod types;
 mod wire;
 
 #[cfg(test)]
 mod tests;
 
+pub use client::DtcClient;
 pub use codec::Codec;
 pub use messages::*;
 pub use types::{DecodeError, Encoding, FStr};
