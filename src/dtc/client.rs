@@ -3,13 +3,12 @@
 use super::book::{SymbolTable, TradingBook};
 use super::framing::RecvBuf;
 use super::messages::*;
-use super::session::{LogonOutcome, Phase, Session, TimerAction};
+use super::session::{Phase, Session, TimerAction};
 use super::transport::{Progress, Transport};
 use super::types::consts::*;
 use super::types::{Encoding, FStr, PROTOCOL_VERSION};
 use super::{Codec, DtcConfig};
 use crate::endpoint::{token, Ctx, Endpoint};
-use crate::market::{Feed, TickUpdate};
 use crate::metrics::LatencyHist;
 use mio::{event::Event, Registry};
 use std::io;
@@ -36,51 +35,37 @@ pub struct DtcStats {
 
 /// A DTC client connection driven by the engine's mio loop.
 pub struct DtcClient {
-    short: String,
-    label: String,
-    cfg: DtcConfig,
-    password: Option<String>,
-    requested: Encoding,
-    codec: Codec,
-    registry: Option<Registry>,
-    base: usize,
-    transport: Option<Transport>,
-    session: Session,
-    addr_override: Option<String>,
-    rbuf: RecvBuf,
-    out: Vec<u8>,
-    pub(crate) symbols: SymbolTable,
-    pub(crate) book: TradingBook,
-    next_request_id: i32,
-    outstanding: Vec<i32>,
-    order_seq: u64,
-    session_tag: u64,
-    pending_orders: Vec<(FStr<32>, Instant)>,
-    hist_read: LatencyHist,
-    hist_order: LatencyHist,
-    stats: DtcStats,
-    server_name: String,
-    trading_supported: bool,
-    last_error: Option<String>,
+    pub(super) short: String,
+    pub(super) label: String,
+    pub(super) cfg: DtcConfig,
+    pub(super) password: Option<String>,
+    pub(super) requested: Encoding,
+    pub(super) codec: Codec,
+    pub(super) registry: Option<Registry>,
+    pub(super) base: usize,
+    pub(super) transport: Option<Transport>,
+    pub(super) session: Session,
+    pub(super) addr_override: Option<String>,
+    pub(super) rbuf: RecvBuf,
+    pub(super) out: Vec<u8>,
+    pub(super) symbols: SymbolTable,
+    pub(super) book: TradingBook,
+    pub(super) next_request_id: i32,
+    pub(super) outstanding: Vec<i32>,
+    pub(super) order_seq: u64,
+    pub(super) session_tag: u64,
+    pub(super) pending_orders: Vec<(FStr<32>, Instant)>,
+    pub(super) hist_read: LatencyHist,
+    pub(super) hist_order: LatencyHist,
+    pub(super) stats: DtcStats,
+    pub(super) server_name: String,
+    pub(super) trading_supported: bool,
+    pub(super) resubscribe_on_feed: bool,
+    pub(super) last_error: Option<String>,
 }
 
 fn unix_now() -> Duration {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default()
-}
-
-#[inline]
-fn px64(v: f64, mult: f64) -> Option<f64> {
-    (v != f64::MAX && v.is_finite()).then_some(v * mult)
-}
-
-#[inline]
-fn px32(v: f32, mult: f64) -> Option<f64> {
-    (v != f32::MAX && v.is_finite()).then_some(v as f64 * mult)
-}
-
-#[inline]
-fn qty64(v: f64) -> Option<f64> {
-    (v != f64::MAX && v.is_finite()).then_some(v)
 }
 
 impl DtcClient {
@@ -124,6 +109,7 @@ impl DtcClient {
             stats: DtcStats::default(),
             server_name: String::new(),
             trading_supported: false,
+            resubscribe_on_feed: false,
             last_error: None,
             cfg: cfg.clone(),
         }
@@ -228,7 +214,13 @@ impl DtcClient {
         }
     }
 
-    fn disconnect(&mut self, now: Instant, reason: &str, reconnect: bool, immediate: bool) {
+    pub(super) fn disconnect(
+        &mut self,
+        now: Instant,
+        reason: &str,
+        reconnect: bool,
+        immediate: bool,
+    ) {
         if let (Some(t), Some(r)) = (self.transport.take(), &self.registry) {
             t.close(r);
         }
@@ -243,11 +235,11 @@ impl DtcClient {
         }
     }
 
-    fn send(&mut self, m: Message) {
+    pub(super) fn send(&mut self, m: Message) {
         self.codec.encode(&m, &mut self.out, true);
     }
 
-    fn flush(&mut self, now: Instant) {
+    pub(super) fn flush(&mut self, now: Instant) {
         let Some(t) = self.transport.as_mut() else { return };
         let res = t.write(&mut self.out).and_then(|_| {
             let want = !self.out.is_empty() || t.pending();
@@ -261,19 +253,19 @@ impl DtcClient {
         }
     }
 
-    fn request_id(&mut self) -> i32 {
+    pub(super) fn request_id(&mut self) -> i32 {
         let id = self.next_request_id;
         self.next_request_id = self.next_request_id.checked_add(1).unwrap_or(1);
         id
     }
 
-    fn tracked_request(&mut self) -> i32 {
+    pub(super) fn tracked_request(&mut self) -> i32 {
         let id = self.request_id();
         self.outstanding.push(id);
         id
     }
 
-    fn answered(&mut self, request_id: i32, last: bool) {
+    pub(super) fn answered(&mut self, request_id: i32, last: bool) {
         if last && request_id != 0 {
             self.outstanding.retain(|&r| r != request_id);
         }
@@ -302,7 +294,7 @@ impl DtcClient {
         self.flush(now);
     }
 
-    fn send_logon(&mut self, now: Instant) {
+    pub(super) fn send_logon(&mut self, now: Instant) {
         let mut r = LogonRequest {
             protocol_version: PROTOCOL_VERSION,
             heartbeat_interval_in_seconds: self.cfg.heartbeat_s.max(1) as i32,
@@ -324,46 +316,52 @@ impl DtcClient {
     }
 
     /// After logon (and after every reconnect): subscribe, and re-request the trading state.
-    fn after_logon(&mut self) {
+    pub(super) fn after_logon(&mut self) {
         let exch: FStr<16> = self.cfg.exchange.as_str().into();
         for i in 0..self.symbols.list.len() {
-            let (id, sym): (u32, FStr<64>) =
-                (self.symbols.list[i].id, self.symbols.list[i].name.as_str().into());
+            let sym: FStr<64> = self.symbols.list[i].name.as_str().into();
             let rid = self.request_id();
             self.send(
                 SecurityDefinitionForSymbolRequest { request_id: rid, symbol: sym, exchange: exch }
                     .into(),
             );
-            self.send(
-                MarketDataRequest {
-                    request_action: SUBSCRIBE,
-                    symbol_id: id,
-                    symbol: sym,
-                    exchange: exch,
-                    ..Default::default()
-                }
-                .into(),
-            );
-            if self.cfg.depth_levels > 0 {
-                self.symbols.list[i].depth.clear();
-                self.send(
-                    MarketDepthRequest {
-                        request_action: SUBSCRIBE,
-                        symbol_id: id,
-                        symbol: sym,
-                        exchange: exch,
-                        num_levels: self.cfg.depth_levels,
-                    }
-                    .into(),
-                );
-            }
         }
+        self.subscribe_market_data();
         if self.cfg.trading {
             self.request_trading_state();
         }
     }
 
-    fn request_trading_state(&mut self) {
+    /// (Re)subscribes market data, and depth when configured; the server forgets them on reconnect.
+    pub(super) fn subscribe_market_data(&mut self) {
+        let exch: FStr<16> = self.cfg.exchange.as_str().into();
+        for i in 0..self.symbols.list.len() {
+            let id = self.symbols.list[i].id;
+            let sym: FStr<64> = self.symbols.list[i].name.as_str().into();
+            let md = MarketDataRequest {
+                request_action: SUBSCRIBE,
+                symbol_id: id,
+                symbol: sym,
+                exchange: exch,
+                ..Default::default()
+            };
+            self.send(md.into());
+            if self.cfg.depth_levels > 0 {
+                self.symbols.list[i].depth.clear();
+                let num_levels = self.cfg.depth_levels;
+                let d = MarketDepthRequest {
+                    request_action: SUBSCRIBE,
+                    symbol_id: id,
+                    symbol: sym,
+                    exchange: exch,
+                    num_levels,
+                };
+                self.send(d.into());
+            }
+        }
+    }
+
+    pub(super) fn request_trading_state(&mut self) {
         let id = self.tracked_request();
         self.send(TradeAccountsRequest { request_id: id }.into());
         let id = self.tracked_request();
@@ -447,506 +445,6 @@ impl DtcClient {
                 }
             }
         }
-    }
-
-    fn handle(&mut self, m: Message, ctx: &mut Ctx<'_>) {
-        let now = ctx.now;
-        match m {
-            Message::EncodingResponse(r) => match Encoding::from_code(r.encoding) {
-                Some(enc) if self.session.phase == Phase::Negotiating => {
-                    if enc != self.requested {
-                        log::info!(
-                            "{}: server chose encoding {enc:?} (asked {:?})",
-                            self.label,
-                            self.requested
-                        );
-                    }
-                    self.codec.encoding = enc;
-                    self.send_logon(now);
-                }
-                Some(_) => {}
-                None => {
-                    let why = format!("server chose unsupported encoding {}", r.encoding);
-                    self.disconnect(now, &why, true, false);
-                }
-            },
-            Message::LogonResponse(r) => match self.session.on_logon_response(&r, now) {
-                LogonOutcome::Success => {
-                    self.server_name = r.server_name.as_str().to_string();
-                    self.trading_supported = r.trading_is_supported != 0;
-                    self.last_error = None;
-                    log::info!(
-                        "{}: logged on to {:?} ({:?}, trading {})",
-                        self.label,
-                        self.server_name,
-                        self.codec.encoding,
-                        if self.trading_supported { "on" } else { "off" }
-                    );
-                    self.after_logon();
-                }
-                LogonOutcome::Retry(t) => {
-                    self.disconnect(now, &format!("logon refused: {t}"), true, false)
-                }
-                LogonOutcome::GiveUp(t) => self.disconnect(
-                    now,
-                    &format!("logon refused, do not reconnect: {t}"),
-                    false,
-                    false,
-                ),
-                LogonOutcome::Redirect(a) => {
-                    log::warn!("{}: server redirects to {a}", self.label);
-                    self.addr_override = Some(a);
-                    self.disconnect(now, "redirected", true, true);
-                }
-            },
-            Message::Heartbeat(_) => self.stats.heartbeats += 1,
-            Message::Logoff(l) => {
-                let (reconnect, why) = match self.session.on_logoff(&l) {
-                    LogonOutcome::GiveUp(w) => (false, w),
-                    LogonOutcome::Retry(w) | LogonOutcome::Redirect(w) => (true, w),
-                    LogonOutcome::Success => (true, String::new()),
-                };
-                self.disconnect(now, &format!("server logoff: {why}"), reconnect, false);
-            }
-            Message::MarketDataReject(r) => {
-                let label = &self.label;
-                if let Some(s) = self.symbols.by_id(r.symbol_id) {
-                    if s.rejected.is_none() {
-                        log::warn!(
-                            "{label}: market data for {} rejected: {:?} (Sierra Chart refuses CME data on its DTC server; trading continues)",
-                            s.name,
-                            r.reject_text.as_str()
-                        );
-                        s.rejected = Some(r.reject_text.as_str().to_string());
-                    }
-                }
-            }
-            Message::MarketDepthReject(r) => {
-                if let Some(s) = self.symbols.by_id(r.symbol_id) {
-                    log::warn!(
-                        "{}: market depth for {} rejected: {:?}",
-                        self.label,
-                        s.name,
-                        r.reject_text.as_str()
-                    );
-                }
-            }
-            Message::SecurityDefinitionResponse(d) => {
-                let label = &self.label;
-                if let Some(s) = self.symbols.by_name(d.symbol.as_str()) {
-                    let m = d.display_price_multiplier as f64;
-                    s.multiplier = if m.is_finite() && m > 0.0 { m } else { 1.0 };
-                    s.has_definition = true;
-                    log::info!(
-                        "{label}: {} DisplayPriceMultiplier {} tick {}",
-                        s.name,
-                        s.multiplier,
-                        d.min_price_increment
-                    );
-                }
-            }
-            Message::SecurityDefinitionReject(r) => {
-                log::warn!(
-                    "{}: security definition rejected: {:?}",
-                    self.label,
-                    r.reject_text.as_str()
-                );
-            }
-            Message::TradeAccountResponse(a) => {
-                self.book.on_account(a.trade_account.as_str());
-                self.answered(a.request_id, a.message_number >= a.total_number_messages);
-            }
-            Message::AccountBalanceUpdate(b) => {
-                self.book.on_balance(&b);
-                self.answered(
-                    b.request_id,
-                    b.no_account_balances != 0 || b.message_number >= b.total_number_messages,
-                );
-            }
-            Message::AccountBalanceReject(r) => {
-                self.reject("account balance", r.request_id, r.reject_text.as_str())
-            }
-            Message::PositionUpdate(p) => {
-                self.book.on_position(&p);
-                self.answered(
-                    p.request_id,
-                    p.no_positions != 0 || p.message_number >= p.total_number_messages,
-                );
-            }
-            Message::CurrentPositionsReject(r) => {
-                self.reject("positions", r.request_id, r.reject_text.as_str())
-            }
-            Message::OrderUpdate(u) => {
-                if let Some(i) =
-                    self.pending_orders.iter().position(|(c, _)| *c == u.client_order_id)
-                {
-                    let (_, t0) = self.pending_orders.swap_remove(i);
-                    self.hist_order.record(now.saturating_duration_since(t0).max(t0.elapsed()));
-                }
-                if u.order_update_reason == OUR_NEW_ORDER_REJECTED
-                    || u.order_update_reason == OUR_ORDER_CANCEL_REJECTED
-                    || u.order_update_reason == OUR_ORDER_CANCEL_REPLACE_REJECTED
-                {
-                    log::warn!(
-                        "{}: order {} rejected: {:?}",
-                        self.label,
-                        u.client_order_id,
-                        u.info_text.as_str()
-                    );
-                }
-                self.book.on_order(&u);
-                self.answered(
-                    u.request_id,
-                    u.no_orders != 0 || u.message_number >= u.total_num_messages,
-                );
-            }
-            Message::OpenOrdersReject(r) => {
-                self.reject("open orders", r.request_id, r.reject_text.as_str())
-            }
-            Message::HistoricalOrderFillResponse(f) => {
-                self.book.on_fill(&f);
-                self.answered(
-                    f.request_id,
-                    f.no_order_fills != 0 || f.message_number >= f.total_number_messages,
-                );
-            }
-            Message::HistoricalOrderFillsReject(r) => {
-                self.reject("order fills", r.request_id, r.reject_text.as_str())
-            }
-            Message::UserMessage(u) => {
-                log::info!("{}: server says: {}", self.label, u.user_message)
-            }
-            Message::GeneralLogMessage(g) => {
-                log::info!("{}: server log: {}", self.label, g.message_text)
-            }
-            Message::MarketDataFeedStatus(s) => {
-                log::info!("{}: market data feed status {}", self.label, s.status);
-            }
-            other => self.market_data(other, ctx),
-        }
-    }
-
-    fn reject(&mut self, what: &str, request_id: i32, text: &str) {
-        log::warn!("{}: {what} request rejected: {text:?}", self.label);
-        self.answered(request_id, true);
-    }
-
-    /// Applies market data to the shared state (no allocation, no info logging).
-    fn market_data(&mut self, m: Message, ctx: &mut Ctx<'_>) {
-        let id = match &m {
-            Message::MarketDataSnapshot(x) => x.symbol_id,
-            Message::MarketDataUpdateTrade(x) => x.symbol_id,
-            Message::MarketDataUpdateTradeCompact(x) => x.symbol_id,
-            Message::MarketDataUpdateTradeWithUnbundledIndicator(x) => x.symbol_id,
-            Message::MarketDataUpdateTradeWithUnbundledIndicator2(x) => x.symbol_id,
-            Message::MarketDataUpdateTradeNoTimestamp(x) => x.symbol_id,
-            Message::MarketDataUpdateLastTradeSnapshot(x) => x.symbol_id,
-            Message::MarketDataUpdateBidAsk(x) => x.symbol_id,
-            Message::MarketDataUpdateBidAskCompact(x) => x.symbol_id,
-            Message::MarketDataUpdateBidAskNoTimestamp(x) => x.symbol_id,
-            Message::MarketDataUpdateBidAskFloatWithMicroseconds(x) => x.symbol_id,
-            Message::MarketDepthSnapshotLevel(x) => x.symbol_id,
-            Message::MarketDepthSnapshotLevelFloat(x) => x.symbol_id,
-            Message::MarketDepthUpdateLevel(x) => x.symbol_id,
-            Message::MarketDepthUpdateLevelFloatWithMilliseconds(x) => x.symbol_id,
-            Message::MarketDepthUpdateLevelNoTimestamp(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionOpen(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionHigh(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionLow(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionSettlement(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionVolume(x) => x.symbol_id,
-            other => {
-                log::debug!("{}: {} ignored", self.label, other.name());
-                return;
-            }
-        };
-        let Some(s) = self.symbols.by_id(id) else {
-            self.stats.bad += 1;
-            return;
-        };
-        let k = s.multiplier;
-        let mut t = TickUpdate { symbol: &s.name, ..Default::default() };
-        const NS: f64 = 1e9;
-        match m {
-            Message::MarketDataSnapshot(x) => {
-                t.bid = px64(x.bid_price, k);
-                t.ask = px64(x.ask_price, k);
-                t.last = px64(x.last_trade_price, k);
-                t.volume = qty64(x.last_trade_volume);
-                t.bid_size = qty64(x.bid_quantity);
-                t.ask_size = qty64(x.ask_quantity);
-                s.session.open = px64(x.session_open_price, k);
-                s.session.high = px64(x.session_high_price, k);
-                s.session.low = px64(x.session_low_price, k);
-                s.session.settlement = px64(x.session_settlement_price, k);
-                s.session.volume = qty64(x.session_volume);
-            }
-            Message::MarketDataUpdateTrade(x) => {
-                t.last = px64(x.price, k);
-                t.volume = qty64(x.volume);
-                t.ts_ns = (x.date_time * NS) as i64;
-            }
-            Message::MarketDataUpdateTradeCompact(x) => {
-                t.last = px32(x.price, k);
-                t.volume = Some(x.volume as f64);
-                t.ts_ns = x.date_time as i64 * 1_000_000_000;
-            }
-            Message::MarketDataUpdateTradeWithUnbundledIndicator(x) => {
-                t.last = px64(x.price, k);
-                t.volume = Some(x.volume as f64);
-                t.ts_ns = (x.date_time * NS) as i64;
-            }
-            Message::MarketDataUpdateTradeWithUnbundledIndicator2(x) => {
-                t.last = px32(x.price, k);
-                t.volume = Some(x.volume as f64);
-                t.ts_ns = x.date_time.saturating_mul(1000);
-            }
-            Message::MarketDataUpdateTradeNoTimestamp(x) => {
-                t.last = px32(x.price, k);
-                t.volume = Some(x.volume as f64);
-            }
-            Message::MarketDataUpdateLastTradeSnapshot(x) => {
-                t.last = px64(x.last_trade_price, k);
-                t.volume = qty64(x.last_trade_volume);
-                t.ts_ns = (x.last_trade_date_time * NS) as i64;
-            }
-            Message::MarketDataUpdateBidAsk(x) => {
-                t.bid = px64(x.bid_price, k);
-                t.ask = px64(x.ask_price, k);
-                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
-                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
-                t.ts_ns = x.date_time as i64 * 1_000_000_000;
-            }
-            Message::MarketDataUpdateBidAskCompact(x) => {
-                t.bid = px32(x.bid_price, k);
-                t.ask = px32(x.ask_price, k);
-                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
-                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
-                t.ts_ns = x.date_time as i64 * 1_000_000_000;
-            }
-            Message::MarketDataUpdateBidAskNoTimestamp(x) => {
-                t.bid = px32(x.bid_price, k);
-                t.ask = px32(x.ask_price, k);
-                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
-                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
-            }
-            Message::MarketDataUpdateBidAskFloatWithMicroseconds(x) => {
-                t.bid = px32(x.bid_price, k);
-                t.ask = px32(x.ask_price, k);
-                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
-                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
-                t.ts_ns = x.date_time.saturating_mul(1000);
-            }
-            Message::MarketDepthSnapshotLevel(x) => {
-                if x.is_first_message_in_batch != 0 {
-                    s.depth.clear();
-                }
-                s.depth.update(x.side, x.price * k, x.quantity, false);
-                s.updates += 1;
-                return;
-            }
-            Message::MarketDepthSnapshotLevelFloat(x) => {
-                s.depth.update(x.side as u16, x.price as f64 * k, x.quantity as f64, false);
-                s.updates += 1;
-                return;
-            }
-            Message::MarketDepthUpdateLevel(x) => {
-                s.depth.update(x.side, x.price * k, x.quantity, x.update_type == DEPTH_DELETE);
-                s.updates += 1;
-                return;
-            }
-            Message::MarketDepthUpdateLevelFloatWithMilliseconds(x) => {
-                s.depth.update(
-                    x.side as u16,
-                    x.price as f64 * k,
-                    x.quantity as f64,
-                    x.update_type == DEPTH_DELETE,
-                );
-                s.updates += 1;
-                return;
-            }
-            Message::MarketDepthUpdateLevelNoTimestamp(x) => {
-                let del = x.update_type as u8 == DEPTH_DELETE;
-                s.depth.update(x.side as u16, x.price as f64 * k, x.quantity as f64, del);
-                s.updates += 1;
-                return;
-            }
-            Message::MarketDataUpdateSessionOpen(x) => {
-                s.session.open = px64(x.price, k);
-                return;
-            }
-            Message::MarketDataUpdateSessionHigh(x) => {
-                s.session.high = px64(x.price, k);
-                return;
-            }
-            Message::MarketDataUpdateSessionLow(x) => {
-                s.session.low = px64(x.price, k);
-                return;
-            }
-            Message::MarketDataUpdateSessionSettlement(x) => {
-                s.session.settlement = px64(x.price, k);
-                return;
-            }
-            Message::MarketDataUpdateSessionVolume(x) => {
-                s.session.volume = qty64(x.volume);
-                return;
-            }
-            _ => return,
-        }
-        s.updates += 1;
-        self.stats.market_data += 1;
-        ctx.market.apply(&t, Feed::Dtc, ctx.now);
-    }
-
-    /// Sends a new order; returns its ClientOrderID.
-    #[allow(clippy::too_many_arguments)]
-    pub fn submit_order(
-        &mut self,
-        buy: bool,
-        symbol: &str,
-        qty: f64,
-        order_type: i32,
-        price1: f64,
-        price2: f64,
-        account: Option<&str>,
-        now: Instant,
-    ) -> Result<String, String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
-        }
-        let account = match account.map(str::to_string).or_else(|| self.cfg.trade_account.clone()) {
-            Some(a) => a,
-            None => self.book.account_order.first().cloned().ok_or("no trade account known yet")?,
-        };
-        if !(qty > 0.0 && qty.is_finite()) {
-            return Err("quantity must be positive".into());
-        }
-        self.order_seq += 1;
-        let short: String = self.short.chars().take(8).collect();
-        let cid = format!("{short}-{:x}-{}", self.session_tag, self.order_seq);
-        let o = SubmitNewSingleOrder {
-            symbol: symbol.into(),
-            exchange: self.cfg.exchange.as_str().into(),
-            trade_account: account.as_str().into(),
-            client_order_id: cid.as_str().into(),
-            order_type,
-            buy_sell: if buy { BUY } else { SELL },
-            price1,
-            price2,
-            quantity: qty,
-            time_in_force: if order_type == ORDER_TYPE_MARKET { TIF_DAY } else { TIF_GTC },
-            is_automated_order: 1,
-            ..Default::default()
-        };
-        // Shown as "sent" until the server's first ORDER_UPDATE arrives.
-        self.book.on_order(&OrderUpdate {
-            symbol: o.symbol,
-            client_order_id: o.client_order_id,
-            trade_account: o.trade_account,
-            order_status: 1,
-            order_type,
-            buy_sell: o.buy_sell,
-            price1,
-            order_quantity: qty,
-            ..Default::default()
-        });
-        self.pending_orders.push((o.client_order_id, Instant::now()));
-        self.send(o.into());
-        self.flush(now);
-        Ok(cid)
-    }
-
-    /// Cancels by server or client order ID.
-    pub fn cancel_order(&mut self, id: &str, now: Instant) -> Result<String, String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
-        }
-        let (acct, sid, cid) =
-            self.book.find_order(id).ok_or_else(|| format!("unknown order {id}"))?;
-        self.send(
-            CancelOrder {
-                server_order_id: sid.as_str().into(),
-                client_order_id: cid.as_str().into(),
-                trade_account: acct.as_str().into(),
-            }
-            .into(),
-        );
-        self.flush(now);
-        Ok(format!("cancel sent for {id}"))
-    }
-
-    /// Replaces price (and optionally quantity) of an open order.
-    pub fn replace_order(
-        &mut self,
-        id: &str,
-        price: f64,
-        qty: Option<f64>,
-        now: Instant,
-    ) -> Result<String, String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
-        }
-        let (acct, sid, cid) =
-            self.book.find_order(id).ok_or_else(|| format!("unknown order {id}"))?;
-        self.send(
-            CancelReplaceOrder {
-                server_order_id: sid.as_str().into(),
-                client_order_id: cid.as_str().into(),
-                price1: price,
-                price2_is_set: 0,
-                quantity: qty.unwrap_or(0.0),
-                trade_account: acct.as_str().into(),
-                ..Default::default()
-            }
-            .into(),
-        );
-        self.flush(now);
-        Ok(format!("replace sent for {id}"))
-    }
-
-    /// Asks for the historical fills of all accounts (answered into the book).
-    pub fn request_fills(&mut self, days: i32, now: Instant) -> Result<(), String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
-        }
-        let id = self.tracked_request();
-        self.send(
-            HistoricalOrderFillsRequest {
-                request_id: id,
-                number_of_days: days,
-                ..Default::default()
-            }
-            .into(),
-        );
-        self.flush(now);
-        Ok(())
-    }
-
-    /// Re-requests accounts, balances, positions and open orders.
-    pub fn refresh(&mut self, now: Instant) -> Result<(), String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
-        }
-        self.request_trading_state();
-        self.flush(now);
-        Ok(())
-    }
-
-    fn symbols_text(&self) -> String {
-        use std::fmt::Write as _;
-        let mut s = String::new();
-        for x in &self.symbols.list {
-            let _ = writeln!(
-                s,
-                "{} id {} multiplier {} updates {}{}",
-                x.name,
-                x.id,
-                x.multiplier,
-                x.updates,
-                x.rejected.as_ref().map(|r| format!(" REJECTED: {r}")).unwrap_or_default()
-            );
-        }
-        s
     }
 }
 

@@ -1,7 +1,7 @@
 //! One codec value per connection: frames and (de)serialises in the negotiated encoding.
 
 use super::messages::Message;
-use super::types::{DecodeError, Encoding, MAX_BINARY_SIZE, MAX_JSON_SIZE};
+use super::types::{DecodeError, Encoding, MAX_BINARY_FRAME, MAX_JSON_SIZE};
 use super::{binary, compact, framing, json};
 
 /// Encoding plus the compact-order quirk, for one connection.
@@ -36,7 +36,7 @@ impl Codec {
     #[inline]
     pub fn next_frame(&self, buf: &[u8]) -> Result<Option<(usize, usize)>, DecodeError> {
         match self.encoding {
-            Encoding::Binary => Ok(framing::binary_frame(buf, MAX_BINARY_SIZE)?.map(|n| (n, n))),
+            Encoding::Binary => Ok(framing::binary_frame(buf, MAX_BINARY_FRAME)?.map(|n| (n, n))),
             _ => framing::json_frame(buf, MAX_JSON_SIZE),
         }
     }

@@ -11,10 +11,12 @@ pub mod codec;
 pub mod commands;
 pub mod compact;
 pub mod framing;
+mod handler;
 pub mod json;
 mod jsonlex;
 pub mod messages;
 pub mod session;
+mod trading;
 pub mod transport;
 pub mod types;
 mod wire;
@@ -30,7 +32,7 @@ pub use types::{DecodeError, Encoding, FStr};
 use serde::{Deserialize, Serialize};
 
 /// One `[dtc.NAME]` section of the config file.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DtcConfig {
     /// Server address, e.g. `127.0.0.1:11099`.
@@ -97,6 +99,35 @@ impl Default for DtcConfig {
             reconnect_max_ms: 30_000,
             trading: true,
         }
+    }
+}
+
+/// Debug output masks the password, so a logged config never leaks it.
+impl std::fmt::Debug for DtcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut masked = self.clone();
+        masked.mask_secrets();
+        f.debug_struct("DtcConfig")
+            .field("addr", &masked.addr)
+            .field("transport", &masked.transport)
+            .field("ws_path", &masked.ws_path)
+            .field("encoding", &masked.encoding)
+            .field("negotiate", &masked.negotiate)
+            .field("compact_sierra_order", &masked.compact_sierra_order)
+            .field("username", &masked.username)
+            .field("password", &masked.password)
+            .field("password_env", &masked.password_env)
+            .field("client_name", &masked.client_name)
+            .field("trade_mode", &masked.trade_mode)
+            .field("heartbeat_s", &masked.heartbeat_s)
+            .field("trade_account", &masked.trade_account)
+            .field("symbols", &masked.symbols)
+            .field("exchange", &masked.exchange)
+            .field("depth_levels", &masked.depth_levels)
+            .field("reconnect_min_ms", &masked.reconnect_min_ms)
+            .field("reconnect_max_ms", &masked.reconnect_max_ms)
+            .field("trading", &masked.trading)
+            .finish()
     }
 }
 

@@ -336,6 +336,11 @@ fn bad_input_is_an_error_not_a_panic() {
     assert_eq!(framing::binary_frame(&[3, 0, 3, 0], 65535), Err(DecodeError::SizeTooSmall(3)));
     assert_eq!(framing::binary_frame(&[0, 4, 3, 0], 512), Err(DecodeError::TooLong(1024)));
     assert_eq!(framing::binary_frame(&[16, 0, 3], 65535), Ok(None));
+    let big = 20_000u16.to_le_bytes();
+    assert_eq!(
+        Codec::new(Encoding::Binary, false).next_frame(&[big[0], big[1], 3, 0]),
+        Err(DecodeError::TooLong(20_000))
+    );
     assert!(matches!(framing::json_frame(&[b'{'; 70_000], 1 << 20), Err(DecodeError::TooLong(_))));
     assert_eq!(framing::json_frame(b"{}\0{", 100), Ok(Some((2, 3))));
 

@@ -2,6 +2,7 @@
 //! heartbeats, random-walk market data, accounts and order fills, with switchable SC quirks.
 
 mod conn;
+mod feed;
 mod state;
 
 use state::SimState;
