@@ -6,6 +6,7 @@ use crate::dtc::framing::RecvBuf;
 use crate::dtc::messages::*;
 use crate::dtc::types::consts::*;
 use crate::dtc::{binary, Codec, Encoding, Message};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,8 +14,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tungstenite::WebSocket;
 
+/// Bytes from the TCP reader thread (`Err` = the peer closed or the read failed).
+type Chunk = io::Result<Vec<u8>>;
+
 pub(super) enum Io {
-    Tcp { stream: TcpStream, rbuf: RecvBuf },
+    /// Reads come from a reader thread through `rx`: a blocking read with a socket timeout is
+    /// rounded up to the kernel tick (4-10 ms), too coarse for fast feeds.
+    Tcp {
+        stream: TcpStream,
+        rbuf: RecvBuf,
+        rx: Receiver<Chunk>,
+    },
     Ws(Box<WebSocket<TcpStream>>),
 }
 
@@ -71,6 +81,36 @@ pub(super) fn serve(
     }
 }
 
+/// Reads the socket on its own thread until EOF/error (or until the connection shuts it down).
+fn spawn_reader(stream: &TcpStream) -> io::Result<Receiver<Chunk>> {
+    let mut r = stream.try_clone()?;
+    r.set_read_timeout(None)?;
+    let (tx, rx) = crossbeam_channel::bounded::<Chunk>(1024);
+    std::thread::Builder::new().name("dtc-sim-read".into()).spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => {
+                    let _ =
+                        tx.send(Err(io::Error::new(io::ErrorKind::UnexpectedEof, "peer closed")));
+                    return;
+                }
+                Ok(n) => {
+                    if tx.send(Ok(buf[..n].to_vec())).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            }
+        }
+    })?;
+    Ok(rx)
+}
+
 fn serve_inner(
     stream: TcpStream,
     args: DtcServerArgs,
@@ -122,7 +162,8 @@ fn serve_inner(
         (Io::Ws(Box::new(ws)), Codec::new(enc, sierra), true)
     } else {
         let rbuf = RecvBuf::new(16 * 1024, 1 << 20);
-        (Io::Tcp { stream, rbuf }, Codec::new(fixed.unwrap_or(Encoding::Binary), sierra), false)
+        let rx = spawn_reader(&stream)?;
+        (Io::Tcp { stream, rbuf, rx }, Codec::new(fixed.unwrap_or(Encoding::Binary), sierra), false)
     };
     let now = Instant::now();
     let mut c = Conn {
@@ -143,13 +184,31 @@ fn serve_inner(
         out: Vec::with_capacity(4096),
         closing: false,
     };
-    c.run(stop)
+    let r = c.run(stop);
+    // Also ends the reader thread, which holds a clone of the socket.
+    if let Io::Tcp { stream, .. } = &c.io {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+    r
 }
 
 impl Conn {
     fn run(&mut self, stop: &AtomicBool) -> io::Result<()> {
         while !stop.load(Ordering::Relaxed) && !self.closing {
-            let msgs = self.read_messages()?;
+            // Wait for input no longer than the next timer, so fast --tick-ms feeds keep pace.
+            let now = Instant::now();
+            let next = if self.logged_on {
+                self.next_tick.min(self.next_hb)
+            } else {
+                now + Duration::from_millis(5)
+            };
+            let wait = next
+                .saturating_duration_since(now)
+                .clamp(Duration::from_micros(200), Duration::from_millis(5));
+            if let Io::Ws(ws) = &self.io {
+                ws.get_ref().set_read_timeout(Some(wait))?;
+            }
+            let msgs = self.read_messages(wait)?;
             for m in msgs {
                 self.handle(m)?;
                 if self.closing {
@@ -166,25 +225,27 @@ impl Conn {
     }
 
     /// Reads what is there (waiting at most the socket timeout) and decodes whole messages.
-    fn read_messages(&mut self) -> io::Result<Vec<Message>> {
+    fn read_messages(&mut self, wait: Duration) -> io::Result<Vec<Message>> {
         let mut out = Vec::new();
         match &mut self.io {
-            Io::Tcp { stream, rbuf } => {
-                let sp = rbuf.spare();
-                if sp.is_empty() {
-                    return Err(io::Error::other("receive buffer full"));
-                }
-                match stream.read(sp) {
-                    Ok(0) => {
+            Io::Tcp { rbuf, rx, .. } => {
+                let mut chunk = match rx.recv_timeout(wait) {
+                    Ok(c) => c,
+                    Err(RecvTimeoutError::Timeout) => return Ok(out),
+                    Err(RecvTimeoutError::Disconnected) => {
                         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "peer closed"))
                     }
-                    Ok(n) => {
-                        rbuf.commit(n);
-                        self.last_rx = Instant::now();
+                };
+                loop {
+                    if !rbuf.extend(&chunk?) {
+                        return Err(io::Error::other("receive buffer full"));
                     }
-                    Err(e) if would_block(&e) => return Ok(out),
-                    Err(e) => return Err(e),
+                    match rx.try_recv() {
+                        Ok(c) => chunk = c,
+                        Err(_) => break,
+                    }
                 }
+                self.last_rx = Instant::now();
                 loop {
                     let data = rbuf.data();
                     if data.is_empty() {
