@@ -75,13 +75,14 @@ fn two_named_connections_at_once() {
     let mut es = DtcClient::new("es", &cfg(s1.addr, "tcp", "binary", false));
     let mut nq_cfg = cfg(s2.addr, "tcp", "json", false);
     nq_cfg.symbols = vec!["NQZ6_FUT_CME".into()];
+    nq_cfg.market_symbols.insert("NQZ6_FUT_CME".into(), "NQ".into());
     let mut nq = DtcClient::new("nq", &nq_cfg);
     l.register(&mut es, 0).unwrap();
     l.register(&mut nq, 1).unwrap();
     let ok = l.run_until(&mut [&mut es, &mut nq], WAIT, |cs, m| {
         cs.iter().all(|c| c.synced())
             && m.get("ESZ6_FUT_CME").is_some_and(|q| q.updates > 10)
-            && m.get("NQZ6_FUT_CME").is_some_and(|q| q.updates > 10)
+            && m.get("NQ").is_some_and(|q| q.updates > 10)
     });
     assert!(ok);
     // The server fixed to compact answered the JSON request with compact.

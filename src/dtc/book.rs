@@ -60,8 +60,10 @@ impl DepthBook {
 /// One subscribed symbol.
 #[derive(Debug, Clone)]
 pub struct SymbolInfo {
-    /// Symbol as configured (and as keyed in the market state).
+    /// Symbol as the DTC server names it.
     pub name: String,
+    /// Key in the market state (the `market_symbols` alias, else `name`).
+    pub market_name: String,
     /// The SymbolID we chose (index + 1: small, < 2^31).
     pub id: u32,
     /// DisplayPriceMultiplier from the security definition (1 until known).
@@ -87,13 +89,14 @@ pub struct SymbolTable {
 
 impl SymbolTable {
     /// From the configured symbols.
-    pub fn new(symbols: &[String]) -> Self {
+    pub fn new(symbols: &[String], aliases: &std::collections::BTreeMap<String, String>) -> Self {
         SymbolTable {
             list: symbols
                 .iter()
                 .enumerate()
                 .map(|(i, s)| SymbolInfo {
                     name: s.clone(),
+                    market_name: aliases.get(s).cloned().unwrap_or_else(|| s.clone()),
                     id: i as u32 + 1,
                     multiplier: 1.0,
                     has_definition: false,

@@ -97,7 +97,7 @@ impl DtcClient {
             addr_override: None,
             rbuf: RecvBuf::new(64 * 1024, 1 << 20),
             out: Vec::with_capacity(4096),
-            symbols: SymbolTable::new(&cfg.symbols),
+            symbols: SymbolTable::new(&cfg.symbols, &cfg.market_symbols),
             book: TradingBook::default(),
             next_request_id: 1,
             outstanding: Vec::new(),

@@ -245,7 +245,7 @@ impl DtcClient {
             return;
         };
         let k = s.multiplier;
-        let mut t = TickUpdate { symbol: &s.name, ..Default::default() };
+        let mut t = TickUpdate { symbol: &s.market_name, ..Default::default() };
         const NS: f64 = 1e9;
         match m {
             Message::MarketDataSnapshot(x) => {

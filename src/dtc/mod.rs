@@ -31,7 +31,17 @@ pub use types::{DecodeError, Encoding, FStr};
 
 use serde::{Deserialize, Serialize};
 
-/// One `[dtc.NAME]` section of the config file.
+/// One `[dtc.NAME]` section of the config file, e.g.
+///
+/// ```toml
+/// [dtc.es]
+/// addr = "127.0.0.1:11099"
+/// encoding = "binary"            # binary | json | compact
+/// symbols = ["ESZ6_FUT_CME"]
+/// market_symbols = { ESZ6_FUT_CME = "ES" }
+/// username = "me"
+/// password_env = "SC_DTC_PASSWORD"
+/// ```
 #[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DtcConfig {
@@ -64,6 +74,8 @@ pub struct DtcConfig {
     pub trade_account: Option<String>,
     /// Symbols to subscribe (market data, security definition, optional depth).
     pub symbols: Vec<String>,
+    /// Market-state names for DTC symbols (`ESZ6_FUT_CME = "ES"`), to share keys with the pipe.
+    pub market_symbols: std::collections::BTreeMap<String, String>,
     /// Exchange sent with requests (empty for SC symbols such as `ESZ6_FUT_CME`).
     pub exchange: String,
     /// Market-depth levels to request per symbol (0 = no depth).
@@ -93,6 +105,7 @@ impl Default for DtcConfig {
             heartbeat_s: 10,
             trade_account: None,
             symbols: Vec::new(),
+            market_symbols: Default::default(),
             exchange: String::new(),
             depth_levels: 0,
             reconnect_min_ms: 500,
@@ -122,6 +135,7 @@ impl std::fmt::Debug for DtcConfig {
             .field("heartbeat_s", &masked.heartbeat_s)
             .field("trade_account", &masked.trade_account)
             .field("symbols", &masked.symbols)
+            .field("market_symbols", &masked.market_symbols)
             .field("exchange", &masked.exchange)
             .field("depth_levels", &masked.depth_levels)
             .field("reconnect_min_ms", &masked.reconnect_min_ms)

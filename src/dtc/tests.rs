@@ -413,3 +413,31 @@ fn random_bytes_never_panic() {
         let _ = framing::json_frame(&b, 65535);
     }
 }
+
+#[test]
+fn config_sections_parse_and_mask() {
+    let c = crate::config::Config::from_toml(
+        r#"
+[dtc.es]
+addr = "127.0.0.1:11099"
+encoding = "compact"
+symbols = ["ESZ6_FUT_CME"]
+market_symbols = { ESZ6_FUT_CME = "ES" }
+username = "me"
+password = "secret"
+
+[dtc.nq]
+addr = "127.0.0.1:11100"
+transport = "ws"
+password_env = "NQ_PW"
+"#,
+    )
+    .unwrap();
+    assert_eq!(c.dtc.len(), 2);
+    let es = &c.dtc["es"];
+    assert_eq!(es.market_symbols["ESZ6_FUT_CME"], "ES");
+    assert!(!format!("{es:?}").contains("secret"), "Debug masks the password");
+    assert!(!c.to_masked_toml().contains("secret"));
+    assert_eq!(c.dtc["nq"].heartbeat_s, 10);
+    assert!(crate::config::Config::from_toml("[dtc.x]\nbogus = 1\n").is_err());
+}
