@@ -114,3 +114,31 @@ fn websocket_json() {
 fn websocket_compact() {
     full_cycle("ws", "compact", true, Encoding::JsonCompact);
 }
+
+#[test]
+fn bracket_order_parent_then_oco_children() {
+    init_log();
+    let sim = Sim::start(args());
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("br", &cfg(sim.addr, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, m| cs[0].synced() && m.get("XAUUSD").is_some()));
+    assert!(
+        l.command(&mut c, "order buy XAU 1 market target=5").unwrap().is_err(),
+        "needs both legs"
+    );
+    // Target far below the market: it fills on the next tick and cancels its stop sibling.
+    let r = l.command(&mut c, "order buy XAU 1 market target=1 stop=0.5").unwrap().unwrap();
+    let cid = r.rsplit(' ').next().unwrap().to_string();
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+        let t = cs[0].trading_book().orders_text();
+        t.lines().any(|l| l.contains(&format!("client {cid}T")) && l.contains("status filled"))
+            && t.lines()
+                .any(|l| l.contains(&format!("client {cid}S")) && l.contains("status canceled"))
+    });
+    assert!(ok, "{}", c.trading_book().orders_text());
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .trading_book()
+        .positions_text()
+        .contains("no positions")));
+}

@@ -61,6 +61,7 @@ pub struct DtcClient {
     pub(super) server_name: String,
     pub(super) trading_supported: bool,
     pub(super) resubscribe_on_feed: bool,
+    pub(super) bracket_supported: bool,
     pub(super) last_error: Option<String>,
 }
 
@@ -110,6 +111,7 @@ impl DtcClient {
             server_name: String::new(),
             trading_supported: false,
             resubscribe_on_feed: false,
+            bracket_supported: false,
             last_error: None,
             cfg: cfg.clone(),
         }

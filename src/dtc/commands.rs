@@ -1,12 +1,14 @@
 //! Text commands of a DTC connection (`accounts`, `positions`, `orders`, `order ...`, `cancel`).
 
 use super::client::DtcClient;
+use super::trading::OrderRequest;
 use super::types::consts::*;
 use std::time::Instant;
 
 /// Help text.
 pub const HELP: &str = "accounts | positions | orders | fills | symbols | refresh | \
-order buy|sell SYMBOL QTY market|limit|stop|stoplimit [PRICE1 [PRICE2]] [account=NAME] | \
+order buy|sell SYMBOL QTY market|limit|stop|stoplimit [PRICE1 [PRICE2]] [account=NAME] \
+[target=PRICE stop=PRICE] | \
 cancel ID | replace ID PRICE [QTY]";
 
 fn num(s: Option<&&str>, what: &str) -> Result<f64, String> {
@@ -59,11 +61,17 @@ pub fn run(c: &mut DtcClient, cmd: &str, now: Instant) -> Option<Result<String, 
 
 fn order(c: &mut DtcClient, args: &[&str], now: Instant) -> Result<String, String> {
     let mut account = None;
+    let (mut target, mut stop) = (None, None);
     let mut pos: Vec<&str> = Vec::new();
     for a in args {
-        match a.strip_prefix("account=") {
-            Some(v) => account = Some(v.to_string()),
-            None => pos.push(a),
+        if let Some(v) = a.strip_prefix("account=") {
+            account = Some(v.to_string());
+        } else if let Some(v) = a.strip_prefix("target=") {
+            target = Some(num(Some(&v), "target price")?);
+        } else if let Some(v) = a.strip_prefix("stop=") {
+            stop = Some(num(Some(&v), "stop price")?);
+        } else {
+            pos.push(a);
         }
     }
     let usage = || {
@@ -88,6 +96,17 @@ fn order(c: &mut DtcClient, args: &[&str], now: Instant) -> Result<String, Strin
         }
         other => return Err(format!("unknown order type {other}")),
     };
-    let cid = c.submit_order(buy, &symbol, qty, ty, p1, p2, account.as_deref(), now)?;
+    let req = OrderRequest {
+        buy,
+        symbol: symbol.clone(),
+        qty,
+        order_type: ty,
+        price1: p1,
+        price2: p2,
+        account,
+        target,
+        stop,
+    };
+    let cid = c.submit(&req, now)?;
     Ok(format!("order sent: {} {} {} {} ClientOrderID {cid}", pos[0], qty, symbol, pos[3]))
 }

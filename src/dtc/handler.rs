@@ -50,6 +50,8 @@ impl DtcClient {
                     self.server_name = r.server_name.as_str().to_string();
                     self.trading_supported = r.trading_is_supported != 0;
                     self.resubscribe_on_feed = r.resubscribe_when_market_data_feed_available != 0;
+                    self.bracket_supported =
+                        r.bracket_orders_supported != 0 && r.oco_orders_supported != 0;
                     self.last_error = None;
                     log::info!(
                         "{}: logged on to {:?} ({:?}, trading {})",

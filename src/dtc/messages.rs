@@ -342,6 +342,40 @@ dtc_messages! {
         unbundled_trade_indicator: i8 = "UnbundledTradeIndicator" @ 25,
         trade_condition: i8 = "TradeCondition" @ 26,
     }
+    /// SUBMIT_NEW_OCO_ORDER (201): two linked orders, optionally children of a parent (bracket).
+    /// Offsets computed from the newest header's declaration (pack 8; older sizeof 376).
+    SubmitNewOcoOrder = 201, 448 {
+        symbol: S64 = "Symbol" @ 4,
+        exchange: S16 = "Exchange" @ 68,
+        client_order_id_1: S32 = "ClientOrderID_1" @ 84,
+        order_type_1: i32 = "OrderType_1" @ 116,
+        buy_sell_1: i32 = "BuySell_1" @ 120,
+        price1_1: f64 = "Price1_1" @ 128,
+        price2_1: f64 = "Price2_1" @ 136,
+        quantity_1: f64 = "Quantity_1" @ 144,
+        client_order_id_2: S32 = "ClientOrderID_2" @ 152,
+        order_type_2: i32 = "OrderType_2" @ 184,
+        buy_sell_2: i32 = "BuySell_2" @ 188,
+        price1_2: f64 = "Price1_2" @ 192,
+        price2_2: f64 = "Price2_2" @ 200,
+        quantity_2: f64 = "Quantity_2" @ 208,
+        time_in_force: i32 = "TimeInForce" @ 216,
+        good_till_date_time: i64 = "GoodTillDateTime" @ 224,
+        trade_account: S32 = "TradeAccount" @ 232,
+        is_automated_order: u8 = "IsAutomatedOrder" @ 264,
+        parent_trigger_client_order_id: S32 = "ParentTriggerClientOrderID" @ 265,
+        free_form_text: S48 = "FreeFormText" @ 297,
+        open_or_close: i32 = "OpenOrClose" @ 348,
+        partial_fill_handling: i8 = "PartialFillHandling" @ 352,
+        use_offsets: u8 = "UseOffsets" @ 353,
+        offset_from_parent1: f64 = "OffsetFromParent1" @ 360,
+        offset_from_parent2: f64 = "OffsetFromParent2" @ 368,
+        maintain_same_prices_on_parent_fill: u8 = "MaintainSamePricesOnParentFill" @ 376,
+        price1_1_as_string: S16 = "Price1_1AsString" @ 377,
+        price2_1_as_string: S16 = "Price2_1AsString" @ 393,
+        price1_2_as_string: S16 = "Price1_2AsString" @ 409,
+        price2_2_as_string: S16 = "Price2_2AsString" @ 425,
+    }
     /// CANCEL_ORDER (203).
     CancelOrder = 203, 100 {
         server_order_id: S32 = "ServerOrderID" @ 4,

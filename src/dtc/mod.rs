@@ -16,7 +16,7 @@ pub mod json;
 mod jsonlex;
 pub mod messages;
 pub mod session;
-mod trading;
+pub mod trading;
 pub mod transport;
 pub mod types;
 mod wire;
@@ -27,6 +27,7 @@ mod tests;
 pub use client::DtcClient;
 pub use codec::Codec;
 pub use messages::*;
+pub use trading::OrderRequest;
 pub use types::{DecodeError, Encoding, FStr};
 
 use serde::{Deserialize, Serialize};

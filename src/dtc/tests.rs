@@ -184,6 +184,26 @@ fn order_messages_bytes_match_offsets() {
     le(&mut b, 264, b"4500.25");
     assert_eq!(out, b);
 
+    // SUBMIT_NEW_OCO_ORDER: a few fields at their computed offsets, total 448.
+    let oco = SubmitNewOcoOrder {
+        price1_1: 1.5,
+        quantity_2: 2.0,
+        good_till_date_time: 7,
+        parent_trigger_client_order_id: "P".into(),
+        offset_from_parent1: 3.0,
+        price2_2_as_string: "9".into(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    binary::encode(&oco.into(), &mut out);
+    assert_eq!(out.len(), 448);
+    assert_eq!(&out[128..136], &1.5f64.to_le_bytes());
+    assert_eq!(&out[208..216], &2.0f64.to_le_bytes());
+    assert_eq!(&out[224..232], &7i64.to_le_bytes());
+    assert_eq!(out[265], b'P');
+    assert_eq!(&out[360..368], &3.0f64.to_le_bytes());
+    assert_eq!(out[425], b'9');
+
     // TRADE_ACCOUNT_RESPONSE: RequestID is the last field, at 44.
     let mut out = Vec::new();
     let r = TradeAccountResponse {

@@ -101,6 +101,8 @@ pub mod consts {
     pub const TIF_GTC: i32 = 2;
     /// `OrderStatusEnum::ORDER_STATUS_OPEN`.
     pub const ORDER_STATUS_OPEN: i32 = 4;
+    /// `ORDER_STATUS_PENDING_CHILD` (bracket child waiting for its parent).
+    pub const ORDER_STATUS_PENDING_CHILD: i32 = 3;
     /// `ORDER_STATUS_PENDING_CANCEL`.
     pub const ORDER_STATUS_PENDING_CANCEL: i32 = 6;
     /// `ORDER_STATUS_FILLED`.
@@ -113,6 +115,8 @@ pub mod consts {
     pub const OUR_OPEN_ORDERS_REQUEST_RESPONSE: i32 = 1;
     /// `NEW_ORDER_ACCEPTED`.
     pub const OUR_NEW_ORDER_ACCEPTED: i32 = 2;
+    /// `GENERAL_ORDER_UPDATE`.
+    pub const OUR_GENERAL_ORDER_UPDATE: i32 = 3;
     /// `ORDER_FILLED`.
     pub const OUR_ORDER_FILLED: i32 = 4;
     /// `ORDER_CANCELED`.

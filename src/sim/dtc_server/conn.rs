@@ -415,6 +415,8 @@ impl Conn {
             market_depth_is_supported: 1,
             market_data_supported: 1,
             order_cancel_replace_supported: 1,
+            oco_orders_supported: 1,
+            bracket_orders_supported: 1,
             ..Default::default()
         };
         if !auth_ok {
@@ -544,6 +546,7 @@ impl Conn {
                 Message::OpenOrdersRequest(r) => st.open_orders(&r, t),
                 Message::HistoricalOrderFillsRequest(r) => st.fills(&r),
                 Message::SubmitNewSingleOrder(o) => st.submit(&o, t),
+                Message::SubmitNewOcoOrder(o) => st.submit_oco(&o, t),
                 Message::CancelOrder(c) => vec![st.cancel(&c, t)],
                 Message::CancelReplaceOrder(c) => vec![st.replace(&c, t)],
                 other => {

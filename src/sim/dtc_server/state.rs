@@ -68,6 +68,10 @@ pub(crate) struct SimOrder {
     pub avg: f64,
     pub status: i32,
     pub tif: i32,
+    /// ClientOrderID of the parent this (bracket child) order waits for; empty if none.
+    pub parent: String,
+    /// ServerOrderID of the OCO sibling; empty if none.
+    pub sibling: String,
 }
 
 /// Shared simulator state (behind a mutex; connections are threads).
@@ -166,6 +170,113 @@ impl SimState {
         }
     }
 
+    /// OCO: a filled order cancels its sibling; bracket: a filled parent activates its children.
+    fn after_fill(&mut self, idx: usize, now_s: f64) -> Vec<Message> {
+        let mut out = Vec::new();
+        let (sibling, cid) = (self.orders[idx].sibling.clone(), self.orders[idx].client_id.clone());
+        for o in self.orders.iter_mut() {
+            let live = o.status == ORDER_STATUS_OPEN || o.status == ORDER_STATUS_PENDING_CHILD;
+            if live && !sibling.is_empty() && o.server_id == sibling {
+                o.status = ORDER_STATUS_CANCELED;
+                out.push(order_update(o, OUR_ORDER_CANCELED, "OCO sibling filled", now_s).into());
+            } else if o.status == ORDER_STATUS_PENDING_CHILD && !cid.is_empty() && o.parent == cid {
+                o.status = ORDER_STATUS_OPEN;
+                out.push(order_update(o, OUR_GENERAL_ORDER_UPDATE, "parent filled", now_s).into());
+            }
+        }
+        out
+    }
+
+    /// Accepts an OCO pair (a bracket when it names a parent); rejects both on bad input.
+    pub fn submit_oco(&mut self, o: &SubmitNewOcoOrder, now_s: f64) -> Vec<Message> {
+        let account = if o.trade_account.is_empty() {
+            self.accounts[0].clone()
+        } else {
+            o.trade_account.as_str().to_string()
+        };
+        let parent = o.parent_trigger_client_order_id.as_str().to_string();
+        let parent_state = self
+            .orders
+            .iter()
+            .find(|x| !parent.is_empty() && x.client_id == parent)
+            .map(|x| x.status);
+        let status = match parent_state {
+            Some(ORDER_STATUS_FILLED) | None => ORDER_STATUS_OPEN,
+            Some(_) => ORDER_STATUS_PENDING_CHILD,
+        };
+        let legs = [
+            (
+                o.client_order_id_1,
+                o.order_type_1,
+                o.buy_sell_1,
+                o.price1_1,
+                o.price2_1,
+                o.quantity_1,
+            ),
+            (
+                o.client_order_id_2,
+                o.order_type_2,
+                o.buy_sell_2,
+                o.price1_2,
+                o.price2_2,
+                o.quantity_2,
+            ),
+        ];
+        let ids = [self.new_server_id(), self.new_server_id()];
+        let mut orders: Vec<SimOrder> = legs
+            .iter()
+            .zip(ids.iter())
+            .map(|(l, id)| SimOrder {
+                server_id: id.clone(),
+                client_id: l.0.as_str().to_string(),
+                account: account.clone(),
+                symbol: o.symbol.as_str().to_string(),
+                order_type: l.1,
+                buy_sell: l.2,
+                price1: l.3,
+                price2: l.4,
+                qty: l.5,
+                filled: 0.0,
+                avg: 0.0,
+                status,
+                tif: o.time_in_force,
+                parent: parent.clone(),
+                sibling: String::new(),
+            })
+            .collect();
+        orders[0].sibling = ids[1].clone();
+        orders[1].sibling = ids[0].clone();
+        let reject = if !self.accounts.contains(&account) {
+            Some("unknown trade account")
+        } else if self.symbol_index(o.symbol.as_str()).is_none() {
+            Some("unknown symbol")
+        } else if !parent.is_empty() && parent_state.is_none() {
+            Some("unknown parent order")
+        } else if orders.iter().any(|x| {
+            x.qty <= 0.0
+                || !x.qty.is_finite()
+                || !matches!(
+                    x.order_type,
+                    ORDER_TYPE_LIMIT | ORDER_TYPE_STOP | ORDER_TYPE_STOP_LIMIT
+                )
+        }) {
+            Some("OCO legs must be limit/stop orders with a positive quantity")
+        } else {
+            None
+        };
+        let mut out = Vec::new();
+        for mut x in orders {
+            if let Some(why) = reject {
+                x.status = ORDER_STATUS_REJECTED;
+                out.push(order_update(&x, OUR_NEW_ORDER_REJECTED, why, now_s).into());
+            } else {
+                out.push(order_update(&x, OUR_NEW_ORDER_ACCEPTED, "", now_s).into());
+                self.orders.push(x);
+            }
+        }
+        out
+    }
+
     fn new_server_id(&mut self) -> String {
         let id = format!("S{}", self.next_order);
         self.next_order += 1;
@@ -195,6 +306,8 @@ impl SimState {
             avg: 0.0,
             status: ORDER_STATUS_OPEN,
             tif: o.time_in_force,
+            parent: String::new(),
+            sibling: String::new(),
         };
         let reject = if !self.accounts.contains(&order.account) {
             Some("unknown trade account")
@@ -275,7 +388,9 @@ impl SimState {
         };
         pos.0 = new_q;
         let p = position_update(&key.0, &key.1, *pos, 0, 1, 1, 1);
-        vec![u.into(), p.into()]
+        let mut out: Vec<Message> = vec![u.into(), p.into()];
+        out.extend(self.after_fill(idx, now_s));
+        out
     }
 
     /// Fills resting orders whose trigger the market crossed.
@@ -310,7 +425,12 @@ impl SimState {
 
     pub fn cancel(&mut self, c: &CancelOrder, now_s: f64) -> Message {
         match self.find(c.server_order_id.as_str(), c.client_order_id.as_str()) {
-            Some(i) if self.orders[i].status == ORDER_STATUS_OPEN => {
+            Some(i)
+                if matches!(
+                    self.orders[i].status,
+                    ORDER_STATUS_OPEN | ORDER_STATUS_PENDING_CHILD
+                ) =>
+            {
                 self.orders[i].status = ORDER_STATUS_CANCELED;
                 order_update(&self.orders[i], OUR_ORDER_CANCELED, "", now_s).into()
             }
@@ -367,7 +487,8 @@ impl SimState {
         let list: Vec<&SimOrder> = self
             .orders
             .iter()
-            .filter(|o| o.status == ORDER_STATUS_OPEN && (acct.is_empty() || o.account == acct))
+            .filter(|o| matches!(o.status, ORDER_STATUS_OPEN | ORDER_STATUS_PENDING_CHILD))
+            .filter(|o| acct.is_empty() || o.account == acct)
             .filter(|o| r.request_all_orders != 0 || o.server_id == r.server_order_id.as_str())
             .collect();
         if list.is_empty() {
@@ -498,6 +619,7 @@ pub(crate) fn order_update(o: &SimOrder, reason: i32, info: &str, now_s: f64) ->
         average_fill_price: if o.filled > 0.0 { o.avg } else { f64::MAX },
         trade_account: o.account.as_str().into(),
         info_text: info.into(),
+        oco_linked_order_server_order_id: o.sibling.as_str().into(),
         latest_transaction_date_time: now_s,
         ..Default::default()
     }
