@@ -166,13 +166,7 @@ pub struct TradingBook {
 
 impl TradingBook {
     fn account(&mut self, name: &str) -> &mut AccountBook {
-        if !self.accounts.contains_key(name) {
-            self.accounts.insert(name.to_string(), AccountBook::default());
-        }
-        match self.accounts.get_mut(name) {
-            Some(a) => a,
-            None => unreachable!("inserted above"),
-        }
+        self.accounts.entry(name.to_string()).or_default()
     }
 
     /// Records a listed trade account.

@@ -140,7 +140,8 @@ pub fn run(args: &DtcCliArgs) -> Result<(), String> {
         reconnect_max_ms: 1000,
         ..Default::default()
     };
-    let timeout = Duration::from_secs_f64(args.timeout_s.max(0.1));
+    let secs = if args.timeout_s.is_finite() { args.timeout_s.clamp(0.1, 86_400.0) } else { 10.0 };
+    let timeout = Duration::from_secs_f64(secs);
     let mut l = MiniLoop::new().map_err(|e| format!("poll: {e}"))?;
     let mut c = DtcClient::new("cli", &cfg);
     l.register(&mut c, 0).map_err(|e| format!("register: {e}"))?;

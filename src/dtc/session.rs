@@ -82,14 +82,16 @@ impl Session {
     ) -> Self {
         Session {
             phase: Phase::Down,
-            heartbeat: heartbeat.max(Duration::from_millis(100)),
+            // Bounded so deadline arithmetic cannot overflow on any platform.
+            heartbeat: heartbeat.clamp(Duration::from_millis(100), Duration::from_secs(3600)),
             last_rx: now,
             next_hb: now,
             phase_deadline: now,
             retry_at: now,
             attempt: 0,
-            min_backoff: min_backoff.max(Duration::from_millis(1)),
-            max_backoff: max_backoff.max(min_backoff),
+            min_backoff: min_backoff.clamp(Duration::from_millis(1), Duration::from_secs(3600)),
+            max_backoff: max_backoff
+                .clamp(min_backoff.min(Duration::from_secs(3600)), Duration::from_secs(3600)),
             rng: seed | 1,
             reconnects: 0,
         }

@@ -429,7 +429,7 @@ impl Conn {
         resp.result = LOGON_SUCCESS;
         resp.result_text = "Connected to v9bridge DTC simulator".into();
         let hb = if r.heartbeat_interval_in_seconds > 0 {
-            r.heartbeat_interval_in_seconds as u64
+            r.heartbeat_interval_in_seconds.min(3600) as u64
         } else {
             10
         };

@@ -70,6 +70,12 @@ pub fn spawn(
     args: &DtcServerArgs,
     stop: Arc<AtomicBool>,
 ) -> io::Result<(SocketAddr, JoinHandle<Result<(), String>>)> {
+    if !args.encoding.eq_ignore_ascii_case("auto")
+        && crate::dtc::Encoding::parse(&args.encoding).is_none()
+    {
+        let msg = format!("--encoding {:?}: expected auto, binary, json or compact", args.encoding);
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
+    }
     let listener = TcpListener::bind(&args.listen)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
