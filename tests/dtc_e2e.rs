@@ -9,12 +9,27 @@ use v9bridge::dtc::{DtcClient, Encoding};
 const WAIT: Duration = Duration::from_secs(10);
 
 fn full_cycle(transport: &str, encoding: &str, sierra_quirk: bool, expect: Encoding) {
+    full_cycle_with(transport, encoding, sierra_quirk, expect, true);
+}
+
+fn full_cycle_with(
+    transport: &str,
+    encoding: &str,
+    sierra_quirk: bool,
+    expect: Encoding,
+    negotiate: bool,
+) {
     init_log();
     let mut a = args();
     a.compact_order_override = sierra_quirk;
+    if !negotiate {
+        a.encoding = encoding.into(); // a server set to a fixed encoding, as seed 000 used
+    }
     let sim = Sim::start(a);
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("t", &cfg(sim.addr, transport, encoding, sierra_quirk));
+    let mut conf = cfg(sim.addr, transport, encoding, sierra_quirk);
+    conf.negotiate = negotiate;
+    let mut c = DtcClient::new("t", &conf);
     l.register(&mut c, 0).unwrap();
     assert!(
         l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()),
@@ -103,6 +118,16 @@ fn tcp_compact_header_order() {
 #[test]
 fn tcp_compact_sierra_order_quirk() {
     full_cycle("tcp", "compact", true, Encoding::JsonCompact);
+}
+
+#[test]
+fn tcp_compact_without_negotiation() {
+    full_cycle_with("tcp", "compact", true, Encoding::JsonCompact, false);
+}
+
+#[test]
+fn tcp_binary_without_negotiation() {
+    full_cycle_with("tcp", "binary", false, Encoding::Binary, false);
 }
 
 #[test]

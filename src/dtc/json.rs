@@ -13,7 +13,20 @@ pub fn encode(m: &Message, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
+/// `Type` when the message starts `{"Type":N` (ours and SC's output): saves the first pass.
+fn leading_type(text: &[u8]) -> Option<u16> {
+    let rest = text.strip_prefix(b"{\"Type\":")?;
+    let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 || n > 5 || !matches!(rest.get(n), Some(b',' | b'}')) {
+        return None;
+    }
+    std::str::from_utf8(&rest[..n]).ok()?.parse().ok()
+}
+
 fn find_type(text: &[u8]) -> Result<u16, DecodeError> {
+    if let Some(t) = leading_type(text) {
+        return Ok(t);
+    }
     let mut ty: Option<u16> = None;
     let mut bad_type = false;
     // Stop at `Type` (first in SC's and our output); the second pass validates the rest.
