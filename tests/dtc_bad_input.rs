@@ -162,3 +162,52 @@ fn simulator_survives_garbage_and_keeps_serving() {
     l.register(&mut c, 0).unwrap();
     assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()));
 }
+
+/// A raw server that answers the first logon with `resp`, counting connections.
+fn logon_answering_server(resp: LogonResponse) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let acc = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            acc.fetch_add(1, Ordering::SeqCst);
+            let _req = read_binary_frame(&mut s);
+            s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
+            let _logon = read_binary_frame(&mut s);
+            s.write_all(&bin(resp)).unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    (addr, accepted)
+}
+
+#[test]
+fn logon_redirect_and_do_not_reconnect() {
+    init_log();
+    let sim = Sim::start(args());
+    let redirect = LogonResponse {
+        result: 4,
+        reconnect_address: sim.addr.to_string().as_str().into(),
+        ..Default::default()
+    };
+    let (addr, n) = logon_answering_server(redirect);
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("redir", &cfg(addr, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()), "{:?}", c.last_error());
+    assert_eq!(n.load(Ordering::SeqCst), 1);
+
+    let refuse =
+        LogonResponse { result: 3, result_text: "account disabled".into(), ..Default::default() };
+    let (addr, n) = logon_answering_server(refuse);
+    let mut c = DtcClient::new("refused", &cfg(addr, "tcp", "binary", false));
+    let mut l = MiniLoop::new().unwrap();
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].phase()
+        == v9bridge::dtc::session::Phase::Stopped));
+    assert!(c.last_error().unwrap_or("").contains("account disabled"));
+    l.run_until(&mut [&mut c], Duration::from_millis(500), |_, _| false);
+    assert_eq!(n.load(Ordering::SeqCst), 1, "no reconnect after LOGON_ERROR_NO_RECONNECT");
+}
