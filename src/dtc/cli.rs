@@ -179,3 +179,29 @@ pub fn run(args: &DtcCliArgs) -> Result<(), String> {
     c.shutdown(Instant::now());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Top {
+        #[command(flatten)]
+        dtc: DtcCliArgs,
+    }
+
+    #[test]
+    fn parses_commands_with_options_anywhere() {
+        let t = Top::try_parse_from([
+            "v9bridge", "order", "sell", "CL", "1", "limit", "-5.5", "--server", "h:1", "--ws",
+        ])
+        .unwrap();
+        assert_eq!(t.dtc.command, ["order", "sell", "CL", "1", "limit", "-5.5"]);
+        assert_eq!(t.dtc.server, "h:1");
+        assert!(t.dtc.ws);
+        let t = Top::try_parse_from(["v9bridge", "--encoding", "compact", "positions"]).unwrap();
+        assert_eq!((t.dtc.command[0].as_str(), t.dtc.encoding.as_str()), ("positions", "compact"));
+        assert!(Top::try_parse_from(["v9bridge"]).is_err());
+    }
+}

@@ -138,3 +138,39 @@ pub fn run(args: &DtcServerArgs, stop: Arc<AtomicBool>) -> Result<(), String> {
         spawn(args, stop).map_err(|e| format!("dtc-sim: cannot listen on {}: {e}", args.listen))?;
     h.join().map_err(|_| "dtc-sim thread panicked".to_string())?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Top {
+        #[command(flatten)]
+        sim: DtcServerArgs,
+    }
+
+    #[test]
+    fn parses_quirk_flags_and_rejects_bad_encoding() {
+        let t = Top::try_parse_from([
+            "x",
+            "--listen",
+            "127.0.0.1:0",
+            "--symbols",
+            "ESZ6,CLZ6",
+            "--reject-cme-market-data",
+            "--compact-order-override",
+            "--slow-heartbeats",
+            "--drop-after",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(t.sim.symbols, ["ESZ6", "CLZ6"]);
+        assert!(
+            t.sim.reject_cme_market_data && t.sim.compact_order_override && t.sim.slow_heartbeats
+        );
+        assert_eq!(t.sim.drop_after, Some(5));
+        let bad = DtcServerArgs { encoding: "xml".into(), ..Default::default() };
+        assert!(spawn(&bad, Arc::new(AtomicBool::new(true))).is_err());
+    }
+}
