@@ -46,10 +46,11 @@ fn full_cycle_with(
             && xau.is_some_and(|q| q.updates > 20 && q.ask.is_finite())
     });
     assert!(ok, "market data");
-    assert_eq!(c.multiplier("ESZ6_FUT_CME"), Some(0.01f32 as f64));
+    assert_eq!(c.multiplier("ESZ6_FUT_CME"), Some(0.01));
     let es = l.market.get("ESZ6_FUT_CME").unwrap();
     assert!(es.last > 3000.0 && es.last < 6000.0, "ES in display units: {}", es.last);
     assert!(es.bid < es.ask, "{} {}", es.bid, es.ask);
+    assert_eq!((es.last * 4.0).fract(), 0.0, "ES on its 0.25 grid exactly: {}", es.last);
     let top = c.depth_top("XAUUSD").unwrap();
     assert!(top.0.is_some() && top.1.is_some(), "depth book filled");
 

@@ -8,6 +8,57 @@ use std::fmt::Write as _;
 /// Levels kept per side (preallocated so depth updates do not allocate).
 const DEPTH_CAP: usize = 64;
 
+/// DisplayPriceMultiplier as exact as a float32 field allows: 0.01f32 is 0.0099999998, so the
+/// multiplier is taken from its shortest decimal form and, when its inverse is a whole number
+/// (100), prices are divided by that instead, which is exact for tick prices.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriceScale {
+    /// Multiplier (wire price × mult = display price).
+    pub mult: f64,
+    /// `1 / mult` when that is a whole number > 1, else 0.
+    inv: f64,
+}
+
+impl Default for PriceScale {
+    fn default() -> Self {
+        PriceScale { mult: 1.0, inv: 0.0 }
+    }
+}
+
+impl PriceScale {
+    /// From SECURITY_DEFINITION_RESPONSE.DisplayPriceMultiplier (invalid values mean 1).
+    pub fn new(display_price_multiplier: f32) -> Self {
+        let m = display_price_multiplier;
+        if !(m.is_finite() && m > 0.0) {
+            return PriceScale::default();
+        }
+        let mult = format!("{m}").parse::<f64>().unwrap_or(m as f64);
+        let inv = (1.0 / mult).round();
+        let inv = if inv > 1.0 && ((1.0 / mult) - inv).abs() < 1e-9 * inv { inv } else { 0.0 };
+        PriceScale { mult, inv }
+    }
+
+    /// Wire price to display price.
+    #[inline]
+    pub fn display(&self, wire: f64) -> f64 {
+        if self.inv > 0.0 {
+            wire / self.inv
+        } else {
+            wire * self.mult
+        }
+    }
+
+    /// Display price to wire price.
+    #[inline]
+    pub fn wire(&self, display: f64) -> f64 {
+        if self.inv > 0.0 {
+            display * self.inv
+        } else {
+            display / self.mult
+        }
+    }
+}
+
 /// One side-sorted price ladder.
 #[derive(Debug, Default, Clone)]
 pub struct DepthBook {
@@ -67,7 +118,7 @@ pub struct SymbolInfo {
     /// The SymbolID we chose (index + 1: small, < 2^31).
     pub id: u32,
     /// DisplayPriceMultiplier from the security definition (1 until known).
-    pub multiplier: f64,
+    pub scale: PriceScale,
     /// Security definition received.
     pub has_definition: bool,
     /// Market data was rejected (reported once).
@@ -98,7 +149,7 @@ impl SymbolTable {
                     name: s.clone(),
                     market_name: aliases.get(s).cloned().unwrap_or_else(|| s.clone()),
                     id: i as u32 + 1,
-                    multiplier: 1.0,
+                    scale: PriceScale::default(),
                     has_definition: false,
                     rejected: None,
                     depth: DepthBook::with_capacity(),
@@ -395,6 +446,20 @@ pub fn order_status_name(s: i32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn price_scale_is_exact_for_tick_prices() {
+        let s = PriceScale::new(0.01);
+        assert_eq!(s.mult, 0.01);
+        assert_eq!(s.display(450_025.0), 4500.25);
+        assert_eq!(s.wire(4500.25), 450_025.0);
+        let q = PriceScale::new(0.25);
+        assert_eq!(q.display(4.0), 1.0);
+        let odd = PriceScale::new(0.3);
+        assert!((odd.display(10.0) - 3.0).abs() < 1e-12);
+        assert_eq!(PriceScale::new(f32::NAN), PriceScale::default());
+        assert_eq!(PriceScale::new(0.0).display(5.0), 5.0);
+    }
 
     #[test]
     fn depth_book_orders_levels() {

@@ -163,7 +163,7 @@ impl DtcClient {
 
     /// DisplayPriceMultiplier of a symbol (1 until its definition arrived).
     pub fn multiplier(&self, symbol: &str) -> Option<f64> {
-        self.symbols.list.iter().find(|s| s.name == symbol).map(|s| s.multiplier)
+        self.symbols.list.iter().find(|s| s.name == symbol).map(|s| s.scale.mult)
     }
 
     /// Best bid/ask from the depth book of a symbol.
@@ -299,7 +299,7 @@ impl DtcClient {
     pub(super) fn send_logon(&mut self, now: Instant) {
         let mut r = LogonRequest {
             protocol_version: PROTOCOL_VERSION,
-            heartbeat_interval_in_seconds: self.cfg.heartbeat_s.max(1) as i32,
+            heartbeat_interval_in_seconds: self.cfg.heartbeat_s.clamp(1, 3600) as i32,
             trade_mode: self.cfg.trade_mode,
             client_name: self.cfg.client_name.as_str().into(),
             ..Default::default()

@@ -1,5 +1,6 @@
 //! Handling of decoded server messages: session replies, market data into the market state, books.
 
+use super::book::PriceScale;
 use super::client::DtcClient;
 use super::messages::*;
 use super::session::{LogonOutcome, Phase};
@@ -9,13 +10,13 @@ use crate::endpoint::Ctx;
 use crate::market::{Feed, TickUpdate};
 
 #[inline]
-fn px64(v: f64, mult: f64) -> Option<f64> {
-    (v != f64::MAX && v.is_finite()).then_some(v * mult)
+fn px64(v: f64, k: PriceScale) -> Option<f64> {
+    (v != f64::MAX && v.is_finite()).then(|| k.display(v))
 }
 
 #[inline]
-fn px32(v: f32, mult: f64) -> Option<f64> {
-    (v != f32::MAX && v.is_finite()).then_some(v as f64 * mult)
+fn px32(v: f32, k: PriceScale) -> Option<f64> {
+    (v != f32::MAX && v.is_finite()).then(|| k.display(v as f64))
 }
 
 #[inline]
@@ -112,13 +113,12 @@ impl DtcClient {
             Message::SecurityDefinitionResponse(d) => {
                 let label = &self.label;
                 if let Some(s) = self.symbols.by_name(d.symbol.as_str()) {
-                    let m = d.display_price_multiplier as f64;
-                    s.multiplier = if m.is_finite() && m > 0.0 { m } else { 1.0 };
+                    s.scale = super::book::PriceScale::new(d.display_price_multiplier);
                     s.has_definition = true;
                     log::info!(
                         "{label}: {} DisplayPriceMultiplier {} tick {}",
                         s.name,
-                        s.multiplier,
+                        s.scale.mult,
                         d.min_price_increment
                     );
                 }
@@ -159,7 +159,7 @@ impl DtcClient {
                     self.pending_orders.iter().position(|(c, _)| *c == u.client_order_id)
                 {
                     let (_, t0) = self.pending_orders.swap_remove(i);
-                    self.hist_order.record(now.saturating_duration_since(t0).max(t0.elapsed()));
+                    self.hist_order.record(t0.elapsed());
                 }
                 if u.order_update_reason == OUR_NEW_ORDER_REJECTED
                     || u.order_update_reason == OUR_ORDER_CANCEL_REJECTED
@@ -246,7 +246,7 @@ impl DtcClient {
             self.stats.bad += 1;
             return;
         };
-        let k = s.multiplier;
+        let k = s.scale;
         let mut t = TickUpdate { symbol: &s.market_name, ..Default::default() };
         const NS: f64 = 1e9;
         match m {
@@ -323,24 +323,29 @@ impl DtcClient {
                 if x.is_first_message_in_batch != 0 {
                     s.depth.clear();
                 }
-                s.depth.update(x.side, x.price * k, x.quantity, false);
+                s.depth.update(x.side, k.display(x.price), x.quantity, false);
                 s.updates += 1;
                 return;
             }
             Message::MarketDepthSnapshotLevelFloat(x) => {
-                s.depth.update(x.side as u16, x.price as f64 * k, x.quantity as f64, false);
+                s.depth.update(x.side as u16, k.display(x.price as f64), x.quantity as f64, false);
                 s.updates += 1;
                 return;
             }
             Message::MarketDepthUpdateLevel(x) => {
-                s.depth.update(x.side, x.price * k, x.quantity, x.update_type == DEPTH_DELETE);
+                s.depth.update(
+                    x.side,
+                    k.display(x.price),
+                    x.quantity,
+                    x.update_type == DEPTH_DELETE,
+                );
                 s.updates += 1;
                 return;
             }
             Message::MarketDepthUpdateLevelFloatWithMilliseconds(x) => {
                 s.depth.update(
                     x.side as u16,
-                    x.price as f64 * k,
+                    k.display(x.price as f64),
                     x.quantity as f64,
                     x.update_type == DEPTH_DELETE,
                 );
@@ -349,7 +354,7 @@ impl DtcClient {
             }
             Message::MarketDepthUpdateLevelNoTimestamp(x) => {
                 let del = x.update_type as u8 == DEPTH_DELETE;
-                s.depth.update(x.side as u16, x.price as f64 * k, x.quantity as f64, del);
+                s.depth.update(x.side as u16, k.display(x.price as f64), x.quantity as f64, del);
                 s.updates += 1;
                 return;
             }

@@ -261,7 +261,7 @@ impl DtcClient {
                 "{} id {} multiplier {} updates {}{}",
                 x.name,
                 x.id,
-                x.multiplier,
+                x.scale.mult,
                 x.updates,
                 x.rejected.as_ref().map(|r| format!(" REJECTED: {r}")).unwrap_or_default()
             );

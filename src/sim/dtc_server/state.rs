@@ -13,6 +13,7 @@ pub(crate) struct SimSymbol {
     pub tick: f64,
     /// Wire prices are `real / display_mult` (SC sends ES ×100 with multiplier 0.01).
     pub display_mult: f32,
+    scale: crate::dtc::book::PriceScale,
     pub volume: f64,
     pub high: f64,
     pub low: f64,
@@ -34,6 +35,7 @@ impl SimSymbol {
             last,
             tick,
             display_mult: mult,
+            scale: crate::dtc::book::PriceScale::new(mult),
             volume: 0.0,
             high: last,
             low: last,
@@ -48,7 +50,7 @@ impl SimSymbol {
 
     /// Real price to wire price.
     pub fn wire(&self, p: f64) -> f64 {
-        p / self.display_mult as f64
+        self.scale.wire(p)
     }
 }
 
