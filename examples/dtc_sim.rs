@@ -1,5 +1,4 @@
-//! Runs the DTC server simulator standalone until Ctrl-C (until the maintainer wires
-//! `v9bridge sim dtc-server`): `cargo run --example dtc_sim -- --listen 127.0.0.1:11099`.
+//! Standalone DTC simulator until Ctrl-C: `cargo run --example dtc_sim -- --listen 127.0.0.1:11099`.
 
 use clap::Parser;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,5 +1,4 @@
-//! `v9bridge dtc ...`: a one-shot client (connect, log on, run one request, print, exit), and the
-//! small private mio loop it (and the tests) drive `DtcClient`s with.
+//! `v9bridge dtc ...` one-shot client, and the small mio loop that drives `DtcClient`s outside the engine.
 
 use super::{DtcClient, DtcConfig};
 use crate::endpoint::{split_token, Ctx, Endpoint};

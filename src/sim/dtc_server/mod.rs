@@ -1,5 +1,4 @@
-//! DTC server simulator: TCP (negotiated encoding) and JSON over WebSocket on one port, logon,
-//! heartbeats, random-walk market data, accounts and order fills, with switchable SC quirks.
+//! DTC server simulator: TCP and WebSocket on one port, logon, market data, orders, SC quirks.
 
 mod conn;
 mod feed;
