@@ -6,7 +6,7 @@ use super::messages::*;
 use super::session::{Phase, Session, TimerAction};
 use super::transport::{Progress, Transport};
 use super::types::consts::*;
-use super::types::{Encoding, FStr, PROTOCOL_VERSION};
+use super::types::{self, Encoding, FStr, PROTOCOL_VERSION};
 use super::{Codec, DtcConfig};
 use crate::endpoint::{token, Ctx, Endpoint};
 use crate::metrics::LatencyHist;
@@ -84,7 +84,10 @@ impl DtcClient {
             label: format!("dtc.{name}"),
             password: cfg.resolve_password(),
             requested,
-            codec: Codec::new(Encoding::Binary, cfg.compact_sierra_order),
+            codec: Codec {
+                max_binary: cfg.max_binary_message.clamp(64, types::MAX_BINARY_SIZE),
+                ..Codec::new(Encoding::Binary, cfg.compact_sierra_order)
+            },
             registry: None,
             base: 0,
             transport: None,

@@ -11,12 +11,14 @@ pub struct Codec {
     pub encoding: Encoding,
     /// Use SC's compact order for types 112/117.
     pub sierra_order: bool,
+    /// Largest binary `Size` accepted before the stream counts as unframeable.
+    pub max_binary: usize,
 }
 
 impl Codec {
     /// A codec for `encoding`.
     pub fn new(encoding: Encoding, sierra_order: bool) -> Self {
-        Codec { encoding, sierra_order }
+        Codec { encoding, sierra_order, max_binary: MAX_BINARY_FRAME }
     }
 
     /// Appends `m`; JSON encodings get the NUL terminator when `nul` (TCP always; WS by choice).
@@ -36,7 +38,7 @@ impl Codec {
     #[inline]
     pub fn next_frame(&self, buf: &[u8]) -> Result<Option<(usize, usize)>, DecodeError> {
         match self.encoding {
-            Encoding::Binary => Ok(framing::binary_frame(buf, MAX_BINARY_FRAME)?.map(|n| (n, n))),
+            Encoding::Binary => Ok(framing::binary_frame(buf, self.max_binary)?.map(|n| (n, n))),
             _ => framing::json_frame(buf, MAX_JSON_SIZE),
         }
     }

@@ -87,6 +87,8 @@ pub struct DtcConfig {
     pub reconnect_max_ms: u64,
     /// Ask for trade accounts, balances, positions and open orders after logon.
     pub trading: bool,
+    /// Largest binary message accepted (bytes, up to 65535); a larger `Size` resets the stream.
+    pub max_binary_message: usize,
 }
 
 impl Default for DtcConfig {
@@ -112,6 +114,7 @@ impl Default for DtcConfig {
             reconnect_min_ms: 500,
             reconnect_max_ms: 30_000,
             trading: true,
+            max_binary_message: types::MAX_BINARY_FRAME,
         }
     }
 }
@@ -142,6 +145,7 @@ impl std::fmt::Debug for DtcConfig {
             .field("reconnect_min_ms", &masked.reconnect_min_ms)
             .field("reconnect_max_ms", &masked.reconnect_max_ms)
             .field("trading", &masked.trading)
+            .field("max_binary_message", &masked.max_binary_message)
             .finish()
     }
 }
