@@ -211,3 +211,48 @@ fn logon_redirect_and_do_not_reconnect() {
     l.run_until(&mut [&mut c], Duration::from_millis(500), |_, _| false);
     assert_eq!(n.load(Ordering::SeqCst), 1, "no reconnect after LOGON_ERROR_NO_RECONNECT");
 }
+
+#[test]
+fn market_data_waits_for_security_definitions_then_falls_back() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<u16>::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else { return };
+        let _req = read_binary_frame(&mut s);
+        s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
+        let _logon = read_binary_frame(&mut s);
+        let resp =
+            LogonResponse { result: 1, security_definitions_supported: 1, ..Default::default() };
+        s.write_all(&bin(resp)).unwrap();
+        // Never answers the security-definition requests.
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        loop {
+            let mut h = [0u8; 4];
+            if s.read_exact(&mut h).is_err() {
+                return;
+            }
+            let size = u16::from_le_bytes([h[0], h[1]]) as usize;
+            let mut rest = vec![0u8; size.saturating_sub(4)];
+            if s.read_exact(&mut rest).is_err() {
+                return;
+            }
+            log.lock().unwrap().push(u16::from_le_bytes([h[2], h[3]]));
+        }
+    });
+    let mut conf = cfg(addr, "tcp", "binary", false);
+    conf.trading = false;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("secdef", &conf);
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], Duration::from_secs(12), |_, _| {
+        seen.lock().unwrap().contains(&101)
+    });
+    assert!(ok, "subscribed after the wait");
+    let seen = seen.lock().unwrap();
+    let first_secdef = seen.iter().position(|&t| t == 506).unwrap();
+    let first_md = seen.iter().position(|&t| t == 101).unwrap();
+    assert!(first_secdef < first_md);
+}

@@ -121,6 +121,10 @@ pub struct SymbolInfo {
     pub scale: PriceScale,
     /// Security definition received.
     pub has_definition: bool,
+    /// RequestID of our last security-definition request for it.
+    pub secdef_request_id: i32,
+    /// Market data requested on the current connection.
+    pub subscribed: bool,
     /// Market data was rejected (reported once).
     pub rejected: Option<String>,
     /// Depth book.
@@ -151,6 +155,8 @@ impl SymbolTable {
                     id: i as u32 + 1,
                     scale: PriceScale::default(),
                     has_definition: false,
+                    secdef_request_id: 0,
+                    subscribed: false,
                     rejected: None,
                     depth: DepthBook::with_capacity(),
                     updates: 0,

@@ -15,6 +15,9 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// How long to wait for security definitions before subscribing with multiplier 1.
+const SECDEF_WAIT: Duration = Duration::from_secs(5);
+
 /// Best bid and best ask levels `(price, quantity)` of a depth book.
 pub type TopOfBook = (Option<(f64, f64)>, Option<(f64, f64)>);
 
@@ -62,6 +65,9 @@ pub struct DtcClient {
     pub(super) trading_supported: bool,
     pub(super) resubscribe_on_feed: bool,
     pub(super) bracket_supported: bool,
+    pub(super) secdefs_supported: bool,
+    /// Subscribe symbols still without a security definition at this instant.
+    pub(super) secdef_deadline: Option<Instant>,
     pub(super) last_error: Option<String>,
 }
 
@@ -115,6 +121,8 @@ impl DtcClient {
             trading_supported: false,
             resubscribe_on_feed: false,
             bracket_supported: false,
+            secdefs_supported: false,
+            secdef_deadline: None,
             last_error: None,
             cfg: cfg.clone(),
         }
@@ -233,6 +241,7 @@ impl DtcClient {
         self.out.clear();
         self.pending_orders.clear();
         self.outstanding.clear();
+        self.secdef_deadline = None;
         self.last_error = Some(reason.to_string());
         match self.session.closed(now, reconnect, immediate) {
             Some(d) => log::warn!("{}: disconnected ({reason}); reconnecting in {d:?}", self.label),
@@ -320,49 +329,68 @@ impl DtcClient {
         self.session.advance(Phase::LoggingOn, now);
     }
 
-    /// After logon (and after every reconnect): subscribe, and re-request the trading state.
-    pub(super) fn after_logon(&mut self) {
+    /// After logon (and after every reconnect): security definitions first, so prices are scaled
+    /// by DisplayPriceMultiplier from the first update; then market data; then trading state.
+    pub(super) fn after_logon(&mut self, now: Instant) {
         let exch: FStr<16> = self.cfg.exchange.as_str().into();
-        for i in 0..self.symbols.list.len() {
-            let sym: FStr<64> = self.symbols.list[i].name.as_str().into();
-            let rid = self.request_id();
-            self.send(
-                SecurityDefinitionForSymbolRequest { request_id: rid, symbol: sym, exchange: exch }
-                    .into(),
-            );
+        for s in &mut self.symbols.list {
+            s.subscribed = false;
         }
-        self.subscribe_market_data();
+        if self.secdefs_supported && !self.symbols.list.is_empty() {
+            for i in 0..self.symbols.list.len() {
+                let sym: FStr<64> = self.symbols.list[i].name.as_str().into();
+                let rid = self.request_id();
+                self.symbols.list[i].secdef_request_id = rid;
+                let req = SecurityDefinitionForSymbolRequest {
+                    request_id: rid,
+                    symbol: sym,
+                    exchange: exch,
+                };
+                self.send(req.into());
+            }
+            self.secdef_deadline = Some(now + SECDEF_WAIT);
+        } else {
+            self.subscribe_market_data(false);
+        }
         if self.cfg.trading {
             self.request_trading_state();
         }
     }
 
-    /// (Re)subscribes market data, and depth when configured; the server forgets them on reconnect.
-    pub(super) fn subscribe_market_data(&mut self) {
-        let exch: FStr<16> = self.cfg.exchange.as_str().into();
+    /// Subscribes every symbol (`only_pending`: those not yet subscribed on this connection).
+    pub(super) fn subscribe_market_data(&mut self, only_pending: bool) {
         for i in 0..self.symbols.list.len() {
-            let id = self.symbols.list[i].id;
-            let sym: FStr<64> = self.symbols.list[i].name.as_str().into();
-            let md = MarketDataRequest {
+            if !(only_pending && self.symbols.list[i].subscribed) {
+                self.subscribe_symbol(i);
+            }
+        }
+    }
+
+    /// Market data (and depth when configured) for symbol `i`; servers forget them on reconnect.
+    pub(super) fn subscribe_symbol(&mut self, i: usize) {
+        let exch: FStr<16> = self.cfg.exchange.as_str().into();
+        let Some(s) = self.symbols.list.get_mut(i) else { return };
+        s.subscribed = true;
+        s.depth.clear();
+        let (id, sym): (u32, FStr<64>) = (s.id, s.name.as_str().into());
+        let md = MarketDataRequest {
+            request_action: SUBSCRIBE,
+            symbol_id: id,
+            symbol: sym,
+            exchange: exch,
+            ..Default::default()
+        };
+        self.send(md.into());
+        if self.cfg.depth_levels > 0 {
+            let num_levels = self.cfg.depth_levels;
+            let d = MarketDepthRequest {
                 request_action: SUBSCRIBE,
                 symbol_id: id,
                 symbol: sym,
                 exchange: exch,
-                ..Default::default()
+                num_levels,
             };
-            self.send(md.into());
-            if self.cfg.depth_levels > 0 {
-                self.symbols.list[i].depth.clear();
-                let num_levels = self.cfg.depth_levels;
-                let d = MarketDepthRequest {
-                    request_action: SUBSCRIBE,
-                    symbol_id: id,
-                    symbol: sym,
-                    exchange: exch,
-                    num_levels,
-                };
-                self.send(d.into());
-            }
+            self.send(d.into());
         }
     }
 
@@ -498,11 +526,26 @@ impl Endpoint for DtcClient {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.session.next_deadline()
+        match (self.session.next_deadline(), self.secdef_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
+        if self.secdef_deadline.is_some_and(|d| now >= d) {
+            self.secdef_deadline = None;
+            for s in self.symbols.list.iter().filter(|s| !s.subscribed) {
+                log::warn!(
+                    "{}: no security definition for {}; prices taken as sent (multiplier 1)",
+                    self.label,
+                    s.name
+                );
+            }
+            self.subscribe_market_data(true);
+            self.flush(now);
+        }
         loop {
             match self.session.poll(now) {
                 TimerAction::None => break,

@@ -51,6 +51,7 @@ impl DtcClient {
                     self.server_name = r.server_name.as_str().to_string();
                     self.trading_supported = r.trading_is_supported != 0;
                     self.resubscribe_on_feed = r.resubscribe_when_market_data_feed_available != 0;
+                    self.secdefs_supported = r.security_definitions_supported != 0;
                     self.bracket_supported =
                         r.bracket_orders_supported != 0 && r.oco_orders_supported != 0;
                     self.last_error = None;
@@ -61,7 +62,7 @@ impl DtcClient {
                         self.codec.encoding,
                         if self.trading_supported { "on" } else { "off" }
                     );
-                    self.after_logon();
+                    self.after_logon(now);
                 }
                 LogonOutcome::Retry(t) => {
                     self.disconnect(now, &format!("logon refused: {t}"), true, false)
@@ -112,23 +113,37 @@ impl DtcClient {
             }
             Message::SecurityDefinitionResponse(d) => {
                 let label = &self.label;
-                if let Some(s) = self.symbols.by_name(d.symbol.as_str()) {
-                    s.scale = super::book::PriceScale::new(d.display_price_multiplier);
-                    s.has_definition = true;
-                    log::info!(
-                        "{label}: {} DisplayPriceMultiplier {} tick {}",
-                        s.name,
-                        s.scale.mult,
-                        d.min_price_increment
-                    );
+                let Some(i) = self.symbols.list.iter().position(|s| s.name == d.symbol.as_str())
+                else {
+                    return;
+                };
+                let s = &mut self.symbols.list[i];
+                s.scale = super::book::PriceScale::new(d.display_price_multiplier);
+                s.has_definition = true;
+                log::info!(
+                    "{label}: {} DisplayPriceMultiplier {} tick {}",
+                    s.name,
+                    s.scale.mult,
+                    d.min_price_increment
+                );
+                if !s.subscribed {
+                    self.subscribe_symbol(i);
+                    self.settle_secdef_wait();
                 }
             }
             Message::SecurityDefinitionReject(r) => {
+                let found =
+                    self.symbols.list.iter().position(|s| s.secdef_request_id == r.request_id);
+                let name = found.map_or("?", |i| self.symbols.list[i].name.as_str());
                 log::warn!(
-                    "{}: security definition rejected: {:?}",
+                    "{}: security definition for {name} rejected: {:?}; prices taken as sent",
                     self.label,
                     r.reject_text.as_str()
                 );
+                if let Some(i) = found.filter(|&i| !self.symbols.list[i].subscribed) {
+                    self.subscribe_symbol(i);
+                    self.settle_secdef_wait();
+                }
             }
             Message::TradeAccountResponse(a) => {
                 self.book.on_account(a.trade_account.as_str());
@@ -201,10 +216,17 @@ impl DtcClient {
                 log::info!("{}: market data feed status {}", self.label, s.status);
                 // 2 = AVAILABLE: the server forgot our subscriptions and expects them again.
                 if s.status == 2 && self.resubscribe_on_feed {
-                    self.subscribe_market_data();
+                    self.subscribe_market_data(false);
                 }
             }
             other => self.market_data(other, ctx),
+        }
+    }
+
+    /// Stops waiting for definitions once every symbol is subscribed.
+    fn settle_secdef_wait(&mut self) {
+        if self.symbols.list.iter().all(|s| s.subscribed) {
+            self.secdef_deadline = None;
         }
     }
 
