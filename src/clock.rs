@@ -66,12 +66,7 @@ pub fn iso8601_utc(unix_secs: i64, out: &mut [u8; 20]) -> usize {
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff…][Z|±HH:MM]` into Unix seconds; None when malformed.
 pub fn parse_iso8601(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !(b[10] == b'T' || b[10] == b' ')
-        || b[13] != b':'
-        || b[16] != b':'
+    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') || b[13] != b':' || b[16] != b':'
     {
         return None;
     }
@@ -85,8 +80,7 @@ pub fn parse_iso8601(s: &str) -> Option<i64> {
         }
         Some(v)
     };
-    let (y, mo, d, h, mi, se) =
-        (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }

@@ -79,8 +79,7 @@ impl Default for V9Config {
 impl Config {
     /// Reads and validates a TOML file.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         Self::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -146,10 +145,7 @@ pub fn parse_pin(s: &str) -> Result<Pin, String> {
     match s {
         "last" => Ok(Pin::Last),
         "none" => Ok(Pin::None),
-        n => n
-            .parse()
-            .map(Pin::Core)
-            .map_err(|_| format!("pin: expected last, none or a core index, got {n:?}")),
+        n => n.parse().map(Pin::Core).map_err(|_| format!("pin: expected last, none or a core index, got {n:?}")),
     }
 }
 

@@ -203,13 +203,7 @@ mod tests {
     fn applies_partial_updates_and_counts_gaps() {
         let mut m = MarketState::new();
         let now = Instant::now();
-        let t = TickUpdate {
-            symbol: "ES",
-            bid: Some(1.0),
-            ask: Some(1.25),
-            seq: Some(1),
-            ..Default::default()
-        };
+        let t = TickUpdate { symbol: "ES", bid: Some(1.0), ask: Some(1.25), seq: Some(1), ..Default::default() };
         m.apply(&t, Feed::Pipe, now);
         let t = TickUpdate { symbol: "ES", last: Some(1.25), seq: Some(5), ..Default::default() };
         let q = m.apply(&t, Feed::Pipe, now);
@@ -218,8 +212,6 @@ mod tests {
         assert_eq!(q.updates, 2);
         let stale = m.take_newly_stale(now + Duration::from_secs(10), Duration::from_secs(5));
         assert_eq!(stale.len(), 1);
-        assert!(m
-            .take_newly_stale(now + Duration::from_secs(11), Duration::from_secs(5))
-            .is_empty());
+        assert!(m.take_newly_stale(now + Duration::from_secs(11), Duration::from_secs(5)).is_empty());
     }
 }

@@ -98,21 +98,12 @@ impl LatencyHist {
     /// Writes the HdrHistogram percentile-distribution (.hgrm) text, values in microseconds.
     pub fn write_hgrm(&self, out: &mut impl Write) -> io::Result<()> {
         let h = &self.hist;
-        writeln!(
-            out,
-            "{:>12} {:>14} {:>10} {:>14}\n",
-            "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
-        )?;
+        writeln!(out, "{:>12} {:>14} {:>10} {:>14}\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)")?;
         for v in h.iter_quantiles(5) {
             let q = v.quantile_iterated_to();
             let value = v.value_iterated_to() as f64 / 1000.0;
             if q < 1.0 {
-                writeln!(
-                    out,
-                    "{value:12.3} {q:2.12} {:10} {:14.2}",
-                    v.count_since_last_iteration(),
-                    1.0 / (1.0 - q)
-                )?;
+                writeln!(out, "{value:12.3} {q:2.12} {:10} {:14.2}", v.count_since_last_iteration(), 1.0 / (1.0 - q))?;
             } else {
                 writeln!(out, "{value:12.3} {q:2.12} {:10}", v.count_since_last_iteration())?;
             }
@@ -122,12 +113,7 @@ impl LatencyHist {
         let max = h.max() as f64 / 1000.0;
         writeln!(out, "#[Mean    = {mean:12.3}, StdDeviation   = {sd:12.3}]")?;
         writeln!(out, "#[Max     = {max:12.3}, Total count    = {:12}]", h.len())?;
-        writeln!(
-            out,
-            "#[Buckets = {:12}, SubBuckets     = {:12}]",
-            h.buckets(),
-            h.distinct_values()
-        )?;
+        writeln!(out, "#[Buckets = {:12}, SubBuckets     = {:12}]", h.buckets(), h.distinct_values())?;
         Ok(())
     }
 

@@ -29,14 +29,8 @@ pub enum Action {
 
 impl Action {
     /// Every action, in wire order.
-    pub const ALL: [Action; 6] = [
-        Action::Long,
-        Action::Short,
-        Action::Flatten,
-        Action::CloseHalf,
-        Action::CloseOne,
-        Action::Reverse,
-    ];
+    pub const ALL: [Action; 6] =
+        [Action::Long, Action::Short, Action::Flatten, Action::CloseHalf, Action::CloseOne, Action::Reverse];
 
     /// Parses the wire name (exact, upper case).
     pub fn parse(s: &str) -> Option<Action> {
@@ -99,16 +93,7 @@ pub struct Signal<'a> {
 impl<'a> Signal<'a> {
     /// A plain signal with no options.
     pub fn new(action: Action, symbol: &'a str, qty: u32) -> Self {
-        Signal {
-            action,
-            symbol,
-            qty,
-            tp: None,
-            sl: None,
-            tif: None,
-            extras: [""; MAX_EXTRA_OPTIONS],
-            n_extras: 0,
-        }
+        Signal { action, symbol, qty, tp: None, sl: None, tif: None, extras: [""; MAX_EXTRA_OPTIONS], n_extras: 0 }
     }
 
     /// The preserved unknown options.
@@ -133,9 +118,7 @@ impl<'a> Signal<'a> {
         if sym.is_empty() || sym.len() > MAX_SYMBOL_LEN {
             return Err(SignalError::BadSymbol);
         }
-        if !sym.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'#' | b'/' | b' ')
-        }) {
+        if !sym.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'#' | b'/' | b' ')) {
             return Err(SignalError::BadSymbol);
         }
         if sym == "ALL" && self.action.opens() {
@@ -217,12 +200,7 @@ impl fmt::Display for SignalError {
 pub trait SignalSink {
     /// Validates `signal`, assigns the next id, broadcasts it to every ready receiver and returns
     /// the id. `read_at` is when the bytes carrying it were read (start of the latency hop).
-    fn publish(
-        &mut self,
-        signal: &Signal<'_>,
-        origin: Origin,
-        read_at: Instant,
-    ) -> Result<u64, SignalError>;
+    fn publish(&mut self, signal: &Signal<'_>, origin: Origin, read_at: Instant) -> Result<u64, SignalError>;
 }
 
 /// A sink that accepts and counts, for tests and for running an endpoint without a V9 server.
@@ -235,12 +213,7 @@ pub struct CountingSink {
 }
 
 impl SignalSink for CountingSink {
-    fn publish(
-        &mut self,
-        signal: &Signal<'_>,
-        _origin: Origin,
-        _read_at: Instant,
-    ) -> Result<u64, SignalError> {
+    fn publish(&mut self, signal: &Signal<'_>, _origin: Origin, _read_at: Instant) -> Result<u64, SignalError> {
         signal.validate()?;
         self.accepted += 1;
         self.last = Some(format!("{}|{}|{}", signal.action, signal.symbol, signal.qty));
