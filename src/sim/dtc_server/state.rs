@@ -315,7 +315,7 @@ impl SimState {
             Some("unknown trade account")
         } else if self.symbol_index(&order.symbol).is_none() {
             Some("unknown symbol")
-        } else if !(order.qty > 0.0) || !order.qty.is_finite() {
+        } else if order.qty.is_nan() || order.qty <= 0.0 || !order.qty.is_finite() {
             Some("quantity must be positive")
         } else if order.buy_sell != BUY && order.buy_sell != SELL {
             Some("BuySell must be 1 or 2")
