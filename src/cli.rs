@@ -31,6 +31,8 @@ pub enum Command {
     Sim(SimCommand),
     /// Run the whole system in one process, verify every account, print a latency report.
     Demo(crate::demo::DemoArgs),
+    /// One-shot DTC client: accounts, positions, orders, fills, order, cancel, replace.
+    Dtc(crate::dtc::cli::DtcCliArgs),
 }
 
 /// `v9bridge run` options; flags override the config file.
@@ -95,6 +97,8 @@ pub enum SimCommand {
     Receiver(crate::sim::receiver::ReceiverArgs),
     /// The ACSIL study stand-in: writes ticks (and signals) into the pipe at a fixed rate.
     PipeFeed(crate::sim::pipe_feed::PipeFeedArgs),
+    /// A Sierra Chart DTC server stand-in (TCP with encoding negotiation, WebSocket JSON).
+    DtcServer(crate::sim::dtc_server::DtcServerArgs),
 }
 
 /// Parses argv and runs; the binary's whole `main`.
@@ -122,7 +126,9 @@ pub fn main() -> ExitCode {
                 );
             })
         }
+        Command::Sim(SimCommand::DtcServer(a)) => crate::sim::dtc_server::run(&a, stop_on_ctrl_c()),
         Command::Demo(a) => crate::demo::run(&a),
+        Command::Dtc(a) => crate::dtc::cli::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -41,6 +41,9 @@ pub struct DemoArgs {
     /// Ticks per second written into the pipe by the simulated ACSIL study (0 = no pipe feed).
     #[arg(long, default_value_t = 1000.0)]
     pub pipe_rate: f64,
+    /// DTC encoding to the simulated Sierra Chart server: binary, json or compact (none = no DTC).
+    #[arg(long, default_value = "compact")]
+    pub dtc: String,
 }
 
 impl Default for DemoArgs {
@@ -54,6 +57,7 @@ impl Default for DemoArgs {
             pin: "last".into(),
             hgrm: None,
             pipe_rate: 1000.0,
+            dtc: "compact".into(),
         }
     }
 }
@@ -73,6 +77,8 @@ pub struct DemoResult {
     pub histograms: Vec<LatencyHist>,
     /// What the pipe feed wrote and the engine applied, when it ran.
     pub pipe: Option<String>,
+    /// The DTC part: market data from the simulated Sierra Chart and an order round trip.
+    pub dtc: Option<String>,
 }
 
 /// Runs the demo and prints its report; Err unless every account matched.
@@ -88,6 +94,9 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
     println!("burst: {} signals at {:.0}/s achieved", args.signals, r.burst_rate);
     if let Some(p) = &r.pipe {
         println!("{p}");
+    }
+    if let Some(d) = &r.dtc {
+        println!("{d}");
     }
     if r.ok {
         println!("RESULT: OK: {} signals, {} receivers x {} accounts, every account in its expected position, no signal lost", r.signals_sent, args.receivers, args.accounts);
@@ -110,6 +119,27 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     if let Some(p) = &pipe_path {
         cfg.pipe = Some(crate::pipe::PipeConfig { path: p.clone(), ..Default::default() });
     }
+    let dtc_stop = Arc::new(AtomicBool::new(false));
+    let dtc_sim = if args.dtc != "none" {
+        let sim = crate::sim::dtc_server::DtcServerArgs {
+            listen: "127.0.0.1:0".into(),
+            tick_ms: 5,
+            ..Default::default()
+        };
+        let (addr, join) = crate::sim::dtc_server::spawn(&sim, dtc_stop.clone())
+            .map_err(|e| format!("dtc sim: {e}"))?;
+        let d = crate::dtc::DtcConfig {
+            addr: addr.to_string(),
+            encoding: args.dtc.clone(),
+            symbols: vec!["ESZ6_FUT_CME".into(), "NQZ6_FUT_CME".into()],
+            heartbeat_s: 2,
+            ..Default::default()
+        };
+        cfg.dtc.insert("sim".into(), d);
+        Some(join)
+    } else {
+        None
+    };
     cfg.validate()?;
     let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?;
     let handle = engine.handle();
@@ -158,6 +188,7 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     pin_to_any(&peer_cores);
     let inject = feed.as_ref().map(|_| &inject_tx);
     let mut outcome = drive(args, &handle, &addr, &ready, verbose, inject);
+    let dtc_report = if dtc_sim.is_some() { Some(dtc_round_trip(&handle)) } else { None };
     feed_stop.store(true, Ordering::SeqCst);
     let mut pipe_line = None;
     if let Some(f) = feed {
@@ -197,9 +228,22 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     stop.store(true, Ordering::SeqCst);
     let reports: Vec<ReceiverReport> =
         receivers.into_iter().filter_map(|j| j.join().ok().and_then(Result::ok)).collect();
+    dtc_stop.store(true, Ordering::SeqCst);
+    if let Some(j) = dtc_sim {
+        let _ = j.join();
+    }
     let d = outcome?;
     let mut r = verify(args, &d, &reports, engine_outcome);
     r.pipe = pipe_line;
+    if let Some(rep) = dtc_report {
+        match rep {
+            Ok(text) => r.dtc = Some(text),
+            Err(e) => {
+                r.ok = false;
+                r.problems.push(format!("dtc: {e}"));
+            }
+        }
+    }
     Ok(r)
 }
 
@@ -338,6 +382,29 @@ fn drive(
     wait_summaries(handle, d.total_signals * per_signal)?;
     d.hists.push(ack);
     Ok(d)
+}
+
+/// DTC through the engine loop: market data from the simulated Sierra Chart must be in the market
+/// state, and a market order must come back filled with a position.
+fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
+    let status = || handle.command("engine", "status", Duration::from_secs(2)).unwrap_or_default();
+    wait_until(Duration::from_secs(15), || {
+        status().lines().any(|l| l.contains("ESZ6_FUT_CME") && l.contains("(Dtc)"))
+    })
+    .map_err(|_| "no DTC market data reached the market state".to_string())?;
+    let submitted = handle.command("dtc.sim", "order buy ES 1 market", Duration::from_secs(5))?;
+    let positions =
+        || handle.command("dtc.sim", "positions", Duration::from_secs(2)).unwrap_or_default();
+    wait_until(Duration::from_secs(10), || positions().contains("ESZ6_FUT_CME"))
+        .map_err(|_| format!("order not filled: {submitted}; positions: {}", positions()))?;
+    let market: Vec<String> =
+        status().lines().filter(|l| l.contains("(Dtc)")).map(|l| l.trim().to_string()).collect();
+    Ok(format!(
+        "dtc (simulated Sierra Chart): market data {}\n  order: {}\n  positions: {}",
+        market.join(" | "),
+        submitted.trim(),
+        positions().trim().replace('\n', " | ")
+    ))
 }
 
 fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static> {
@@ -492,5 +559,6 @@ fn verify(
         burst_rate: d.burst_rate,
         histograms: all,
         pipe: None,
+        dtc: None,
     }
 }

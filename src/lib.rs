@@ -25,5 +25,8 @@ pub fn endpoints_from_config(
     if let Some(p) = &cfg.pipe {
         eps.push(Box::new(pipe::PipeEndpoint::new(p)?));
     }
+    for (name, d) in &cfg.dtc {
+        eps.push(Box::new(dtc::DtcClient::new(name, d)));
+    }
     Ok(eps)
 }

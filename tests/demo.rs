@@ -5,6 +5,7 @@ use v9bridge::demo::{execute, DemoArgs};
 #[test]
 fn demo_verifies_every_account_with_mixed_framing_receivers() {
     let args = DemoArgs {
+        dtc: "binary".into(),
         pipe_rate: 2000.0,
         receivers: 3,
         accounts: 5,
@@ -19,6 +20,8 @@ fn demo_verifies_every_account_with_mixed_framing_receivers() {
     assert_eq!(r.signals_sent, 404, "3 example + 1 pipe + 400 burst");
     let pipe = r.pipe.as_deref().expect("pipe feed ran");
     assert!(pipe.contains("applied"), "{pipe}");
+    let dtc = r.dtc.as_deref().expect("dtc part ran");
+    assert!(dtc.contains("positions: Sim1 ESZ6_FUT_CME: qty 1"), "{dtc}");
     let names: Vec<&str> = r.histograms.iter().map(|h| h.name()).collect();
     for want in [
         "v9.publisher_read_to_broadcast_written",

@@ -69,7 +69,11 @@ impl Running {
 }
 
 fn hist(o: &EngineOutcome, name: &str) -> LatencyHist {
-    o.histograms.iter().find(|h| h.name() == name).cloned().unwrap_or_else(|| LatencyHist::new(name))
+    o.histograms
+        .iter()
+        .find(|h| h.name() == name)
+        .cloned()
+        .unwrap_or_else(|| LatencyHist::new(name))
 }
 
 fn rss_kib() -> Option<u64> {
@@ -121,10 +125,14 @@ impl Bench {
         use std::os::unix::fs::OpenOptionsExt;
         let path = self.tmp.join("engine.fifo");
         let mut cfg = self.config();
-        cfg.pipe = Some(v9bridge::pipe::PipeConfig { path: path.to_string_lossy().into_owned(), ..Default::default() });
+        cfg.pipe = Some(v9bridge::pipe::PipeConfig {
+            path: path.to_string_lossy().into_owned(),
+            ..Default::default()
+        });
         let e = self.start(cfg)?;
         std::thread::sleep(Duration::from_millis(50));
-        let mut w = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
+        let mut w =
+            std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
         let rate = 2000.0;
         let interval = Duration::from_secs_f64(1.0 / rate);
         let count = self.n(20_000);
@@ -143,16 +151,23 @@ impl Bench {
             }
             msg.clear();
             let ts = wall + due.saturating_duration_since(base).as_nanos() as i64;
-            write!(msg, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"ts_ns\":{ts},\"seq\":{}}}\n", i + 1)?;
+            writeln!(msg, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"ts_ns\":{ts},\"seq\":{}}}", i + 1)?;
             w.write_all(&msg)?;
         }
         std::thread::sleep(Duration::from_millis(50));
         let allocs = ENGINE_ALLOCS.load(Ordering::Relaxed) - allocs_before;
         let o = e.stop()?;
         let h = hist(&o, "pipe.writer_to_applied");
-        self.notes.push(format!("pipe ticks: {allocs} allocations on the engine thread over {} measured ticks", count - count / 10));
+        self.notes.push(format!(
+            "pipe ticks: {allocs} allocations on the engine thread over {} measured ticks",
+            count - count / 10
+        ));
         self.extra.push(hist(&o, "pipe.read_to_applied"));
-        self.rows.push(Row { hop: "pipe write → tick parsed+applied (2 kHz)".into(), engine: h, baseline: fifo_base });
+        self.rows.push(Row {
+            hop: "pipe write → tick parsed+applied (2 kHz)".into(),
+            engine: h,
+            baseline: fifo_base,
+        });
         Ok(())
     }
 
@@ -167,7 +182,9 @@ impl Bench {
         std::thread::sleep(Duration::from_millis(20));
         let src = Peers::publisher(rb.addr, false)?;
         let mut peers = Peers::new(Source::Tcp(src), recv)?;
-        let raw_last = peers.run(&format!("raw.send_to_last_of_{n}_read"), msg, rate, count, warm)?.to_last_read;
+        let raw_last = peers
+            .run(&format!("raw.send_to_last_of_{n}_read"), msg, rate, count, warm)?
+            .to_last_read;
         let raw_written = rb.stop()?;
         // Engine.
         let e = self.start(self.config())?;
@@ -182,14 +199,27 @@ impl Bench {
         let allocs = ENGINE_ALLOCS.load(Ordering::Relaxed) - before;
         if n == 1000 {
             if let Some(k) = rss_kib() {
-                self.notes.push(format!("process RSS under load (engine + 1000 receivers + peers): {} MiB", k / 1024));
+                self.notes.push(format!(
+                    "process RSS under load (engine + 1000 receivers + peers): {} MiB",
+                    k / 1024
+                ));
             }
         }
         let o = e.stop()?;
-        self.notes.push(format!("broadcast to {n}: {allocs} allocations on the engine thread over {count} signals"));
+        self.notes.push(format!(
+            "broadcast to {n}: {allocs} allocations on the engine thread over {count} signals"
+        ));
         let written = hist(&o, "v9.publisher_read_to_broadcast_written");
-        self.rows.push(Row { hop: format!("publisher read → broadcast written to {n}"), engine: written, baseline: Some(raw_written) });
-        self.rows.push(Row { hop: format!("publisher send → last of {n} receivers read ({rate:.0}/s)"), engine: r.to_last_read, baseline: Some(raw_last) });
+        self.rows.push(Row {
+            hop: format!("publisher read → broadcast written to {n}"),
+            engine: written,
+            baseline: Some(raw_written),
+        });
+        self.rows.push(Row {
+            hop: format!("publisher send → last of {n} receivers read ({rate:.0}/s)"),
+            engine: r.to_last_read,
+            baseline: Some(raw_last),
+        });
         Ok(())
     }
 
@@ -199,11 +229,15 @@ impl Bench {
         use std::os::unix::fs::OpenOptionsExt;
         let path = self.tmp.join("signal.fifo");
         let mut cfg = self.config();
-        cfg.pipe = Some(v9bridge::pipe::PipeConfig { path: path.to_string_lossy().into_owned(), ..Default::default() });
+        cfg.pipe = Some(v9bridge::pipe::PipeConfig {
+            path: path.to_string_lossy().into_owned(),
+            ..Default::default()
+        });
         let e = self.start(cfg)?;
         std::thread::sleep(Duration::from_millis(50));
         let recv = Peers::receivers(e.handle.v9_addr(), 20, true)?;
-        let w = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
+        let w =
+            std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
         let mut peers = Peers::new(Source::Fifo(w), recv)?;
         let msg = b"{\"signal\":\"LONG\",\"symbol\":\"MES\",\"qty\":1}\n";
         peers.run("warmup", msg, 1000.0, 200, 200)?;
@@ -211,8 +245,16 @@ impl Bench {
         let r = peers.run("engine.pipe_signal_to_last_of_20_read", msg, 1000.0, self.n(5000), 0)?;
         let o = e.stop()?;
         self.extra.push(hist(&o, "v9.pipe_signal_to_broadcast_written"));
-        let base = self.rows.iter().find(|r| r.hop.starts_with("publisher send → last of 20")).and_then(|r| r.baseline.clone());
-        self.rows.push(Row { hop: "pipe signal → last of 20 receivers read (1 kHz)".into(), engine: r.to_last_read, baseline: base });
+        let base = self
+            .rows
+            .iter()
+            .find(|r| r.hop.starts_with("publisher send → last of 20"))
+            .and_then(|r| r.baseline.clone());
+        self.rows.push(Row {
+            hop: "pipe signal → last of 20 receivers read (1 kHz)".into(),
+            engine: r.to_last_read,
+            baseline: base,
+        });
         Ok(())
     }
 
@@ -236,7 +278,8 @@ impl Bench {
             best = rate;
         }
         e.stop()?;
-        self.notes.push(format!("**throughput: {best:.0} signals/s to 20 receivers with p99 < 1 ms**"));
+        self.notes
+            .push(format!("**throughput: {best:.0} signals/s to 20 receivers with p99 < 1 ms**"));
         Ok(())
     }
 
@@ -246,10 +289,14 @@ impl Bench {
         use std::os::unix::fs::OpenOptionsExt;
         let path = self.tmp.join("tput.fifo");
         let mut cfg = self.config();
-        cfg.pipe = Some(v9bridge::pipe::PipeConfig { path: path.to_string_lossy().into_owned(), ..Default::default() });
+        cfg.pipe = Some(v9bridge::pipe::PipeConfig {
+            path: path.to_string_lossy().into_owned(),
+            ..Default::default()
+        });
         let e = self.start(cfg)?;
         std::thread::sleep(Duration::from_millis(50));
-        let mut w = std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
+        let mut w =
+            std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
         let count = if self.quick { 400_000 } else { 2_000_000u64 };
         let mut batch = Vec::with_capacity(1 << 16);
         let t0 = Instant::now();
@@ -258,7 +305,7 @@ impl Bench {
             batch.clear();
             while batch.len() < 60_000 && i < count {
                 i += 1;
-                write!(batch, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"volume\":3,\"ts_ns\":{},\"seq\":{i}}}\n", 1_700_000_000_000_000_000u64 + i)?;
+                writeln!(batch, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"volume\":3,\"ts_ns\":{},\"seq\":{i}}}", 1_700_000_000_000_000_000u64 + i)?;
             }
             let mut b = &batch[..];
             while !b.is_empty() {
@@ -270,7 +317,14 @@ impl Bench {
             }
         }
         let ticks = || -> u64 {
-            e.handle.command("pipe", "stats", Duration::from_secs(5)).ok().and_then(|s| s.split_whitespace().find_map(|kv| kv.strip_prefix("ticks=").and_then(|v| v.parse().ok()))).unwrap_or(0)
+            e.handle
+                .command("pipe", "stats", Duration::from_secs(5))
+                .ok()
+                .and_then(|s| {
+                    s.split_whitespace()
+                        .find_map(|kv| kv.strip_prefix("ticks=").and_then(|v| v.parse().ok()))
+                })
+                .unwrap_or(0)
         };
         let limit = Instant::now() + Duration::from_secs(60);
         while ticks() < count && Instant::now() < limit {
@@ -292,12 +346,25 @@ fn main() -> io::Result<()> {
     let cores = core_affinity::get_core_ids().unwrap_or_default();
     let engine_core = if cores.len() > 1 { cores.last().copied() } else { None };
     raw::pin(if cores.len() > 1 { cores.first().copied() } else { None });
-    let out = std::path::PathBuf::from(std::env::var("V9B_BENCH_OUT").unwrap_or_else(|_| "target/latency".into()));
+    let out = std::path::PathBuf::from(
+        std::env::var("V9B_BENCH_OUT").unwrap_or_else(|_| "target/latency".into()),
+    );
     std::fs::create_dir_all(&out)?;
     let tmp = tempfile::tempdir()?;
-    let mut b = Bench { quick, engine_core, tmp: tmp.path().to_path_buf(), rows: Vec::new(), notes: Vec::new(), extra: Vec::new() };
+    let mut b = Bench {
+        quick,
+        engine_core,
+        tmp: tmp.path().to_path_buf(),
+        rows: Vec::new(),
+        notes: Vec::new(),
+        extra: Vec::new(),
+    };
     v9bridge::sys::raise_fd_limit();
-    eprintln!("latency bench: engine on core {:?}, peers on core {:?}, quick={quick}", engine_core.map(|c| c.id), cores.first().map(|c| c.id));
+    eprintln!(
+        "latency bench: engine on core {:?}, peers on core {:?}, quick={quick}",
+        engine_core.map(|c| c.id),
+        cores.first().map(|c| c.id)
+    );
     if let Some(k) = rss_kib() {
         b.notes.push(format!("process RSS at start: {} MiB", k / 1024));
     }
@@ -306,7 +373,9 @@ fn main() -> io::Result<()> {
     #[cfg(unix)]
     b.pipe_ticks(fifo.clone())?;
     let _ = &fifo;
-    for (n, rate, count) in [(1, 2000.0, 20_000), (20, 2000.0, 20_000), (100, 1000.0, 5_000), (1000, 200.0, 1_000)] {
+    for (n, rate, count) in
+        [(1, 2000.0, 20_000), (20, 2000.0, 20_000), (100, 1000.0, 5_000), (1000, 200.0, 1_000)]
+    {
         let count = b.n(count);
         b.broadcast(n, rate, count)?;
     }
@@ -329,7 +398,13 @@ fn main() -> io::Result<()> {
     all.extend(b.rows.iter().filter_map(|r| r.baseline.as_ref()));
     all.extend(b.extra.iter());
     report::hgrm(&out, &all);
-    let plot: Vec<&LatencyHist> = b.rows.iter().filter(|r| r.hop.contains("20") || r.hop.starts_with("pipe write")).map(|r| &r.engine).chain(fifo.iter()).collect();
+    let plot: Vec<&LatencyHist> = b
+        .rows
+        .iter()
+        .filter(|r| r.hop.contains("20") || r.hop.starts_with("pipe write"))
+        .map(|r| &r.engine)
+        .chain(fifo.iter())
+        .collect();
     report::svg(&out.join("latency.svg"), &plot)?;
     std::fs::write(out.join("results.md"), &text)?;
     eprintln!("wrote {}/results.md, latency.svg and .hgrm files", out.display());

@@ -28,7 +28,10 @@ impl Source {
             };
             match r {
                 Ok(n) => b = &b[n..],
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => {
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        || e.kind() == io::ErrorKind::Interrupted =>
+                {
                     std::hint::spin_loop()
                 }
                 Err(e) => return Err(e),
@@ -96,12 +99,26 @@ impl Peers {
             poll.registry().register(s, SRC, Interest::READABLE)?;
         }
         let n = receivers.len();
-        Ok(Peers { poll, events: Events::with_capacity(4096), source, receivers, counts: vec![0; n], buf: vec![0; 1 << 20] })
+        Ok(Peers {
+            poll,
+            events: Events::with_capacity(4096),
+            source,
+            receivers,
+            counts: vec![0; n],
+            buf: vec![0; 1 << 20],
+        })
     }
 
     /// Sends `count` copies of `msg` at `rate`/s (several due at once go out in one write) and
     /// waits until every receiver read each; `warmup` first messages are not recorded.
-    pub fn run(&mut self, name: &str, msg: &[u8], rate: f64, count: u64, warmup: u64) -> io::Result<LoadResult> {
+    pub fn run(
+        &mut self,
+        name: &str,
+        msg: &[u8],
+        rate: f64,
+        count: u64,
+        warmup: u64,
+    ) -> io::Result<LoadResult> {
         let interval = Duration::from_secs_f64(1.0 / rate);
         let n = self.receivers.len() as u64;
         let base = self.counts.iter().copied().min().unwrap_or(0);
@@ -117,7 +134,10 @@ impl Peers {
         while done < count {
             let now = Instant::now();
             if now > limit {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, format!("{name}: {done}/{count} delivered")));
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("{name}: {done}/{count} delivered"),
+                ));
             }
             out.clear();
             while sent < count {
@@ -157,7 +177,10 @@ impl Peers {
             }
         }
         let elapsed = intended.last().map_or(Duration::ZERO, |l| l.saturating_duration_since(t0));
-        Ok(LoadResult { to_last_read: hist, achieved_rate: count as f64 / elapsed.as_secs_f64().max(1e-9) })
+        Ok(LoadResult {
+            to_last_read: hist,
+            achieved_rate: count as f64 / elapsed.as_secs_f64().max(1e-9),
+        })
     }
 }
 

@@ -40,7 +40,7 @@ fn one_way(
         msg.clear();
         // Stamped with the intended time: a late send is latency, not skipped (no CO).
         let t = due.saturating_duration_since(base).as_nanos();
-        write!(msg, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"seq\":{i},\"t\":{t:020}}}\n")?;
+        writeln!(msg, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"seq\":{i},\"t\":{t:020}}}")?;
         write(&msg)?;
     }
     std::thread::sleep(Duration::from_millis(50));
@@ -84,7 +84,10 @@ fn stamped_reader<S: mio::event::Source + Read + Send + 'static>(
                             let line = &buf[start..start + e];
                             if let Some(p) = line.windows(4).position(|w| w == b"\"t\":") {
                                 let digits = &line[p + 4..p + 24];
-                                let t: u64 = std::str::from_utf8(digits).ok().and_then(|s| s.parse().ok()).unwrap_or(now);
+                                let t: u64 = std::str::from_utf8(digits)
+                                    .ok()
+                                    .and_then(|s| s.parse().ok())
+                                    .unwrap_or(now);
                                 h.record_ns(now.saturating_sub(t));
                             }
                             start += e + 1;
@@ -104,7 +107,12 @@ fn stamped_reader<S: mio::event::Source + Read + Send + 'static>(
 
 /// FIFO one-way (writer on this thread, reader on `reader_core`).
 #[cfg(unix)]
-pub fn fifo_one_way(dir: &std::path::Path, reader_core: Option<core_affinity::CoreId>, rate: f64, count: u64) -> io::Result<LatencyHist> {
+pub fn fifo_one_way(
+    dir: &std::path::Path,
+    reader_core: Option<core_affinity::CoreId>,
+    rate: f64,
+    count: u64,
+) -> io::Result<LatencyHist> {
     use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join("raw.fifo");
     let c = std::ffi::CString::new(path.to_string_lossy().as_bytes()).map_err(io::Error::other)?;
@@ -116,13 +124,22 @@ pub fn fifo_one_way(dir: &std::path::Path, reader_core: Option<core_affinity::Co
     let mut wr = std::fs::OpenOptions::new().write(true).open(&path)?;
     let stop = Arc::new(AtomicBool::new(false));
     let base = Instant::now();
-    let reader = stamped_reader(mio::unix::pipe::Receiver::from(std::os::fd::OwnedFd::from(rd)), reader_core, stop.clone(), base);
+    let reader = stamped_reader(
+        mio::unix::pipe::Receiver::from(std::os::fd::OwnedFd::from(rd)),
+        reader_core,
+        stop.clone(),
+        base,
+    );
     std::thread::sleep(Duration::from_millis(20));
     one_way("raw.fifo_one_way", |m| wr.write_all(m), reader, &stop, base, rate, count)
 }
 
 /// TCP loopback one-way (writer on this thread, reader on `reader_core`).
-pub fn tcp_one_way(reader_core: Option<core_affinity::CoreId>, rate: f64, count: u64) -> io::Result<LatencyHist> {
+pub fn tcp_one_way(
+    reader_core: Option<core_affinity::CoreId>,
+    rate: f64,
+    count: u64,
+) -> io::Result<LatencyHist> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     let mut wr = std::net::TcpStream::connect(l.local_addr()?)?;
     wr.set_nodelay(true)?;
@@ -218,7 +235,12 @@ fn write_spin(s: &mut TcpStream, mut b: &[u8]) -> io::Result<()> {
     while !b.is_empty() {
         match s.write(b) {
             Ok(n) => b = &b[n..],
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock || e.kind() == io::ErrorKind::Interrupted => std::hint::spin_loop(),
+            Err(e)
+                if e.kind() == io::ErrorKind::WouldBlock
+                    || e.kind() == io::ErrorKind::Interrupted =>
+            {
+                std::hint::spin_loop()
+            }
             Err(e) => return Err(e),
         }
     }

@@ -28,7 +28,16 @@ pub fn table(rows: &[Row]) -> String {
     );
     for r in rows {
         let e = &r.engine;
-        let _ = write!(s, "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |", r.hop, e.len(), us(e, 0.5), us(e, 0.99), us(e, 0.999), us(e, 1.0));
+        let _ = write!(
+            s,
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            r.hop,
+            e.len(),
+            us(e, 0.5),
+            us(e, 0.99),
+            us(e, 0.999),
+            us(e, 1.0)
+        );
         match &r.baseline {
             Some(b) => {
                 let _ = writeln!(
@@ -77,7 +86,10 @@ pub fn svg(path: &Path, hists: &[&LatencyHist]) -> std::io::Result<()> {
         let _ = writeln!(s, "<line x1='{l}' y1='{yv}' x2='{}' y2='{yv}' stroke='#ddd'/><text x='{}' y='{}' text-anchor='end'>{v} µs</text>", l + pw, l - 5.0, yv + 4.0);
         dec += 1;
     }
-    let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+    let colors = [
+        "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+        "#bcbd22", "#17becf",
+    ];
     for (i, hist) in hists.iter().filter(|h| !h.is_empty()).enumerate() {
         let c = colors[i % colors.len()];
         let mut pts = String::new();
@@ -85,10 +97,24 @@ pub fn svg(path: &Path, hists: &[&LatencyHist]) -> std::io::Result<()> {
             let q = v.quantile_iterated_to();
             let _ = write!(pts, "{:.1},{:.1} ", x(q), y(v.value_iterated_to() as f64 / 1e3));
         }
-        let _ = writeln!(s, "<polyline fill='none' stroke='{c}' stroke-width='1.5' points='{pts}'/>");
+        let _ =
+            writeln!(s, "<polyline fill='none' stroke='{c}' stroke-width='1.5' points='{pts}'/>");
         let ly = 30.0 + i as f64 * 16.0;
-        let _ = writeln!(s, "<rect x='{}' y='{}' width='12' height='3' fill='{c}'/><text x='{}' y='{}'>{}</text>", l + pw + 15.0, ly - 4.0, l + pw + 32.0, ly, hist.name());
+        let _ = writeln!(
+            s,
+            "<rect x='{}' y='{}' width='12' height='3' fill='{c}'/><text x='{}' y='{}'>{}</text>",
+            l + pw + 15.0,
+            ly - 4.0,
+            l + pw + 32.0,
+            ly,
+            hist.name()
+        );
     }
-    let _ = writeln!(s, "<text x='{}' y='{}' text-anchor='middle'>percentile</text></svg>", l + pw / 2.0, h - 8.0);
+    let _ = writeln!(
+        s,
+        "<text x='{}' y='{}' text-anchor='middle'>percentile</text></svg>",
+        l + pw / 2.0,
+        h - 8.0
+    );
     std::fs::write(path, s)
 }

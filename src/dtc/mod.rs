@@ -1,20 +1,152 @@
 //! DTC protocol client to Sierra Chart's DTC server: codecs, transports, session, books.
 
+#[macro_use]
+mod msgmacro;
+
+pub mod binary;
+pub mod book;
+pub mod cli;
+pub mod client;
+pub mod codec;
+pub mod commands;
+pub mod compact;
+pub mod framing;
+mod handler;
+pub mod json;
+mod jsonlex;
+pub mod messages;
+pub mod session;
+pub mod trading;
+pub mod transport;
+pub mod types;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::DtcClient;
+pub use codec::Codec;
+pub use messages::*;
+pub use trading::OrderRequest;
+pub use types::{DecodeError, Encoding, FStr};
+
 use serde::{Deserialize, Serialize};
 
-/// One `[dtc.NAME]` section of the config file.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+/// One `[dtc.NAME]` section of the config file, e.g.
+///
+/// ```toml
+/// [dtc.es]
+/// addr = "127.0.0.1:11099"
+/// encoding = "binary"            # binary | json | compact
+/// symbols = ["ESZ6_FUT_CME"]
+/// market_symbols = { ESZ6_FUT_CME = "ES" }
+/// username = "me"
+/// password_env = "SC_DTC_PASSWORD"
+/// ```
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DtcConfig {
     /// Server address, e.g. `127.0.0.1:11099`.
     pub addr: String,
+    /// `tcp` (default) or `ws` (JSON over WebSocket on the same port).
+    pub transport: String,
+    /// Request path for WebSocket.
+    pub ws_path: String,
+    /// Encoding to request (`binary`, `json`, `compact`); over WebSocket JSON is always used.
+    pub encoding: String,
+    /// Send the binary ENCODING_REQUEST first (TCP). Off: speak `encoding` from the first byte,
+    /// for servers set to a fixed encoding.
+    pub negotiate: bool,
+    /// Sierra Chart's JSON-compact field order for types 112/117 (SymbolID first).
+    pub compact_sierra_order: bool,
+    /// Username, if the server requires authentication.
+    pub username: Option<String>,
     /// Password (never logged); prefer `password_env`.
     pub password: Option<String>,
+    /// Environment variable holding the password.
+    pub password_env: Option<String>,
+    /// LOGON_REQUEST.ClientName.
+    pub client_name: String,
+    /// LOGON_REQUEST.TradeMode (older header: 1 demo, 2 simulated, 3 live; 0 = unset).
+    pub trade_mode: i32,
+    /// Heartbeat interval asked for and sent at, seconds (peer dead after twice this).
+    pub heartbeat_s: u32,
+    /// Default trade account for orders (else the first one the server lists).
+    pub trade_account: Option<String>,
+    /// Symbols to subscribe (market data, security definition, optional depth).
+    pub symbols: Vec<String>,
+    /// Market-state names for DTC symbols (`ESZ6_FUT_CME = "ES"`), to share keys with the pipe.
+    pub market_symbols: std::collections::BTreeMap<String, String>,
+    /// Exchange sent with requests (empty for SC symbols such as `ESZ6_FUT_CME`).
+    pub exchange: String,
+    /// Market-depth levels to request per symbol (0 = no depth).
+    pub depth_levels: i32,
+    /// First reconnect delay, ms (doubles up to `reconnect_max_ms`, with jitter).
+    pub reconnect_min_ms: u64,
+    /// Longest reconnect delay, ms.
+    pub reconnect_max_ms: u64,
+    /// Ask for trade accounts, balances, positions and open orders after logon.
+    pub trading: bool,
+    /// Largest binary message accepted (bytes, up to 65535); a larger `Size` resets the stream.
+    pub max_binary_message: usize,
 }
 
 impl Default for DtcConfig {
     fn default() -> Self {
-        DtcConfig { addr: "127.0.0.1:11099".into(), password: None }
+        DtcConfig {
+            addr: "127.0.0.1:11099".into(),
+            transport: "tcp".into(),
+            ws_path: "/".into(),
+            encoding: "binary".into(),
+            negotiate: true,
+            compact_sierra_order: true,
+            username: None,
+            password: None,
+            password_env: None,
+            client_name: "v9bridge".into(),
+            trade_mode: 0,
+            heartbeat_s: 10,
+            trade_account: None,
+            symbols: Vec::new(),
+            market_symbols: Default::default(),
+            exchange: String::new(),
+            depth_levels: 0,
+            reconnect_min_ms: 500,
+            reconnect_max_ms: 30_000,
+            trading: true,
+            max_binary_message: types::MAX_BINARY_FRAME,
+        }
+    }
+}
+
+/// Debug output masks the password, so a logged config never leaks it.
+impl std::fmt::Debug for DtcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut masked = self.clone();
+        masked.mask_secrets();
+        f.debug_struct("DtcConfig")
+            .field("addr", &masked.addr)
+            .field("transport", &masked.transport)
+            .field("ws_path", &masked.ws_path)
+            .field("encoding", &masked.encoding)
+            .field("negotiate", &masked.negotiate)
+            .field("compact_sierra_order", &masked.compact_sierra_order)
+            .field("username", &masked.username)
+            .field("password", &masked.password)
+            .field("password_env", &masked.password_env)
+            .field("client_name", &masked.client_name)
+            .field("trade_mode", &masked.trade_mode)
+            .field("heartbeat_s", &masked.heartbeat_s)
+            .field("trade_account", &masked.trade_account)
+            .field("symbols", &masked.symbols)
+            .field("market_symbols", &masked.market_symbols)
+            .field("exchange", &masked.exchange)
+            .field("depth_levels", &masked.depth_levels)
+            .field("reconnect_min_ms", &masked.reconnect_min_ms)
+            .field("reconnect_max_ms", &masked.reconnect_max_ms)
+            .field("trading", &masked.trading)
+            .field("max_binary_message", &masked.max_binary_message)
+            .finish()
     }
 }
 
@@ -24,5 +156,15 @@ impl DtcConfig {
         if self.password.is_some() {
             self.password = Some("***".into());
         }
+    }
+
+    /// The password from `password_env` (preferred) or `password`.
+    pub fn resolve_password(&self) -> Option<String> {
+        if let Some(var) = &self.password_env {
+            if let Ok(p) = std::env::var(var) {
+                return Some(p);
+            }
+        }
+        self.password.clone()
     }
 }

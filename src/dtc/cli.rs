@@ -1,0 +1,206 @@
+//! `v9bridge dtc ...` one-shot client, and the small mio loop that drives `DtcClient`s outside the engine.
+
+use super::{DtcClient, DtcConfig};
+use crate::endpoint::{split_token, Ctx, Endpoint};
+use crate::market::MarketState;
+use crate::signal::CountingSink;
+use mio::{Events, Poll};
+use std::io;
+use std::time::{Duration, Instant};
+
+/// `v9bridge dtc <command...>` arguments.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DtcCliArgs {
+    /// `accounts`, `positions`, `orders`, `fills`, `symbols`,
+    /// `order buy|sell SYMBOL QTY market|limit|stop|stoplimit [PRICE1 [PRICE2]] [account=NAME]`,
+    /// `cancel ID`, `replace ID PRICE [QTY]`.
+    #[arg(required = true, num_args = 1.., allow_negative_numbers = true)]
+    pub command: Vec<String>,
+    /// DTC server address.
+    #[arg(long, default_value = "127.0.0.1:11099")]
+    pub server: String,
+    /// Encoding to request: binary, json, compact.
+    #[arg(long, default_value = "binary")]
+    pub encoding: String,
+    /// JSON over WebSocket instead of TCP.
+    #[arg(long)]
+    pub ws: bool,
+    /// Do not send the ENCODING_REQUEST (server set to a fixed encoding).
+    #[arg(long)]
+    pub no_negotiate: bool,
+    /// Header order for JSON-compact types 112/117 (default: Sierra Chart's order).
+    #[arg(long)]
+    pub compact_header_order: bool,
+    /// Username for servers that require authentication.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Environment variable holding the password.
+    #[arg(long)]
+    pub password_env: Option<String>,
+    /// Default trade account for orders.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout_s: f64,
+}
+
+/// A tiny single-threaded mio loop for DTC clients outside the engine.
+pub struct MiniLoop {
+    poll: Poll,
+    events: Events,
+    /// Market state the clients feed.
+    pub market: MarketState,
+    /// Signal sink (unused by DTC clients, required by `Ctx`).
+    pub sink: CountingSink,
+}
+
+impl MiniLoop {
+    /// A new loop.
+    pub fn new() -> io::Result<Self> {
+        Ok(MiniLoop {
+            poll: Poll::new()?,
+            events: Events::with_capacity(256),
+            market: MarketState::new(),
+            sink: CountingSink::default(),
+        })
+    }
+
+    /// Registers client `i` of the slice later passed to [`MiniLoop::run_until`].
+    pub fn register(&mut self, client: &mut DtcClient, i: usize) -> io::Result<()> {
+        client.register(self.poll.registry(), i * crate::endpoint::TOKEN_SPACE, Instant::now())
+    }
+
+    /// Runs until `done` holds (true) or `timeout` passes (false).
+    pub fn run_until(
+        &mut self,
+        clients: &mut [&mut DtcClient],
+        timeout: Duration,
+        mut done: impl FnMut(&mut [&mut DtcClient], &MarketState) -> bool,
+    ) -> bool {
+        let end = Instant::now() + timeout;
+        loop {
+            if done(clients, &self.market) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= end {
+                return false;
+            }
+            let mut wait = (end - now).min(Duration::from_millis(20));
+            for c in clients.iter() {
+                if let Some(d) = c.next_deadline() {
+                    wait = wait.min(d.saturating_duration_since(now));
+                }
+            }
+            if let Err(e) = self.poll.poll(&mut self.events, Some(wait)) {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    log::warn!("dtc mini loop: poll failed: {e}");
+                }
+            }
+            let now = Instant::now();
+            for ev in self.events.iter() {
+                let (i, sub) = split_token(ev.token());
+                if let Some(c) = clients.get_mut(i) {
+                    let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.sink };
+                    c.handle_event(sub, ev, &mut ctx);
+                }
+            }
+            for c in clients.iter_mut() {
+                if c.next_deadline().is_some_and(|d| d <= now) {
+                    let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.sink };
+                    c.handle_timeout(&mut ctx);
+                }
+            }
+        }
+    }
+
+    /// Runs a text command on client `i`.
+    pub fn command(&mut self, client: &mut DtcClient, cmd: &str) -> Option<Result<String, String>> {
+        let mut ctx =
+            Ctx { now: Instant::now(), market: &mut self.market, signals: &mut self.sink };
+        client.command(cmd, &mut ctx)
+    }
+}
+
+/// Runs the one-shot command; prints the result on stdout.
+pub fn run(args: &DtcCliArgs) -> Result<(), String> {
+    let cfg = DtcConfig {
+        addr: args.server.clone(),
+        transport: if args.ws { "ws".into() } else { "tcp".into() },
+        encoding: args.encoding.clone(),
+        negotiate: !args.no_negotiate,
+        compact_sierra_order: !args.compact_header_order,
+        username: args.username.clone(),
+        password_env: args.password_env.clone(),
+        client_name: "v9bridge-cli".into(),
+        trade_account: args.account.clone(),
+        reconnect_min_ms: 200,
+        reconnect_max_ms: 1000,
+        ..Default::default()
+    };
+    let secs = if args.timeout_s.is_finite() { args.timeout_s.clamp(0.1, 86_400.0) } else { 10.0 };
+    let timeout = Duration::from_secs_f64(secs);
+    let mut l = MiniLoop::new().map_err(|e| format!("poll: {e}"))?;
+    let mut c = DtcClient::new("cli", &cfg);
+    l.register(&mut c, 0).map_err(|e| format!("register: {e}"))?;
+    let synced = l.run_until(&mut [&mut c], timeout, |cs, _| {
+        cs[0].synced() || cs[0].phase() == super::session::Phase::Stopped
+    });
+    if !synced || !c.synced() {
+        let why = c.last_error().unwrap_or("timed out").to_string();
+        return Err(format!("could not log on to {}: {why}", args.server));
+    }
+    let cmd = args.command.join(" ");
+    let verb = args.command[0].to_ascii_lowercase();
+    let first = l
+        .command(&mut c, &cmd)
+        .ok_or_else(|| format!("unknown command {cmd:?}; {}", super::commands::HELP))??;
+    let text = match verb.as_str() {
+        "order" | "cancel" | "replace" => {
+            println!("{first}");
+            // Wait for the server's answer, then a moment for the position update.
+            let done = l.run_until(&mut [&mut c], timeout, |cs, _| !cs[0].awaiting_order_updates());
+            let _ = l.run_until(&mut [&mut c], Duration::from_millis(300), |_, _| false);
+            if !done {
+                return Err("no ORDER_UPDATE before the timeout".into());
+            }
+            let orders = c.trading_book().orders_text();
+            format!("{orders}{}", c.trading_book().positions_text())
+        }
+        "fills" => {
+            let _ = l.run_until(&mut [&mut c], timeout, |cs, _| cs[0].synced());
+            c.trading_book().fills_text()
+        }
+        _ => first,
+    };
+    print!("{text}");
+    c.shutdown(Instant::now());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Top {
+        #[command(flatten)]
+        dtc: DtcCliArgs,
+    }
+
+    #[test]
+    fn parses_commands_with_options_anywhere() {
+        let t = Top::try_parse_from([
+            "v9bridge", "order", "sell", "CL", "1", "limit", "-5.5", "--server", "h:1", "--ws",
+        ])
+        .unwrap();
+        assert_eq!(t.dtc.command, ["order", "sell", "CL", "1", "limit", "-5.5"]);
+        assert_eq!(t.dtc.server, "h:1");
+        assert!(t.dtc.ws);
+        let t = Top::try_parse_from(["v9bridge", "--encoding", "compact", "positions"]).unwrap();
+        assert_eq!((t.dtc.command[0].as_str(), t.dtc.encoding.as_str()), ("positions", "compact"));
+        assert!(Top::try_parse_from(["v9bridge"]).is_err());
+    }
+}

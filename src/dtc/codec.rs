@@ -1,0 +1,54 @@
+//! One codec value per connection: frames and (de)serialises in the negotiated encoding.
+
+use super::messages::Message;
+use super::types::{DecodeError, Encoding, MAX_BINARY_FRAME, MAX_JSON_SIZE};
+use super::{binary, compact, framing, json};
+
+/// Encoding plus the compact-order quirk, for one connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Codec {
+    /// Current encoding.
+    pub encoding: Encoding,
+    /// Use SC's compact order for types 112/117.
+    pub sierra_order: bool,
+    /// Largest binary `Size` accepted before the stream counts as unframeable.
+    pub max_binary: usize,
+}
+
+impl Codec {
+    /// A codec for `encoding`.
+    pub fn new(encoding: Encoding, sierra_order: bool) -> Self {
+        Codec { encoding, sierra_order, max_binary: MAX_BINARY_FRAME }
+    }
+
+    /// Appends `m`; JSON encodings get the NUL terminator when `nul` (TCP always; WS by choice).
+    pub fn encode(&self, m: &Message, out: &mut Vec<u8>, nul: bool) {
+        match self.encoding {
+            Encoding::Binary => binary::encode(m, out),
+            Encoding::Json => json::encode(m, out),
+            Encoding::JsonCompact => compact::encode(m, out, self.sierra_order),
+        }
+        if nul && self.encoding.is_json() {
+            out.push(0);
+        }
+    }
+
+    /// The next frame in `buf`: `(message bytes range end, consumed)`; message starts at 0.
+    /// `Err` means the stream cannot be framed (reset the connection).
+    #[inline]
+    pub fn next_frame(&self, buf: &[u8]) -> Result<Option<(usize, usize)>, DecodeError> {
+        match self.encoding {
+            Encoding::Binary => Ok(framing::binary_frame(buf, self.max_binary)?.map(|n| (n, n))),
+            _ => framing::json_frame(buf, MAX_JSON_SIZE),
+        }
+    }
+
+    /// Decodes one frame (JSON encodings accept both named and compact forms).
+    #[inline]
+    pub fn decode(&self, frame: &[u8]) -> Result<Message, DecodeError> {
+        match self.encoding {
+            Encoding::Binary => binary::decode(frame),
+            _ => json::decode_any(frame, self.sierra_order),
+        }
+    }
+}

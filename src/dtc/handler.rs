@@ -1,0 +1,409 @@
+//! Handling of decoded server messages: session replies, market data into the market state, books.
+
+use super::book::PriceScale;
+use super::client::DtcClient;
+use super::messages::*;
+use super::session::{LogonOutcome, Phase};
+use super::types::consts::*;
+use super::types::Encoding;
+use crate::endpoint::Ctx;
+use crate::market::{Feed, TickUpdate};
+
+#[inline]
+fn px64(v: f64, k: PriceScale) -> Option<f64> {
+    (v != f64::MAX && v.is_finite()).then(|| k.display(v))
+}
+
+#[inline]
+fn px32(v: f32, k: PriceScale) -> Option<f64> {
+    (v != f32::MAX && v.is_finite()).then(|| k.display(v as f64))
+}
+
+#[inline]
+fn qty64(v: f64) -> Option<f64> {
+    (v != f64::MAX && v.is_finite()).then_some(v)
+}
+
+impl DtcClient {
+    pub(super) fn handle(&mut self, m: Message, ctx: &mut Ctx<'_>) {
+        let now = ctx.now;
+        match m {
+            Message::EncodingResponse(r) => match Encoding::from_code(r.encoding) {
+                Some(enc) if self.session.phase == Phase::Negotiating => {
+                    if enc != self.requested {
+                        log::info!(
+                            "{}: server chose encoding {enc:?} (asked {:?})",
+                            self.label,
+                            self.requested
+                        );
+                    }
+                    self.codec.encoding = enc;
+                    self.send_logon(now);
+                }
+                Some(_) => {}
+                None => {
+                    let why = format!("server chose unsupported encoding {}", r.encoding);
+                    self.disconnect(now, &why, true, false);
+                }
+            },
+            Message::LogonResponse(r) => match self.session.on_logon_response(&r, now) {
+                LogonOutcome::Success => {
+                    self.server_name = r.server_name.as_str().to_string();
+                    self.trading_supported = r.trading_is_supported != 0;
+                    self.resubscribe_on_feed = r.resubscribe_when_market_data_feed_available != 0;
+                    self.secdefs_supported = r.security_definitions_supported != 0;
+                    self.bracket_supported =
+                        r.bracket_orders_supported != 0 && r.oco_orders_supported != 0;
+                    self.last_error = None;
+                    log::info!(
+                        "{}: logged on to {:?} ({:?}, trading {})",
+                        self.label,
+                        self.server_name,
+                        self.codec.encoding,
+                        if self.trading_supported { "on" } else { "off" }
+                    );
+                    self.after_logon(now);
+                }
+                LogonOutcome::Retry(t) => {
+                    self.disconnect(now, &format!("logon refused: {t}"), true, false)
+                }
+                LogonOutcome::GiveUp(t) => self.disconnect(
+                    now,
+                    &format!("logon refused, do not reconnect: {t}"),
+                    false,
+                    false,
+                ),
+                LogonOutcome::Redirect(a) => {
+                    log::warn!("{}: server redirects to {a}", self.label);
+                    self.addr_override = Some(a);
+                    self.disconnect(now, "redirected", true, true);
+                }
+            },
+            Message::Heartbeat(_) => self.stats.heartbeats += 1,
+            Message::Logoff(l) => {
+                let (reconnect, why) = match self.session.on_logoff(&l) {
+                    LogonOutcome::GiveUp(w) => (false, w),
+                    LogonOutcome::Retry(w) | LogonOutcome::Redirect(w) => (true, w),
+                    LogonOutcome::Success => (true, String::new()),
+                };
+                self.disconnect(now, &format!("server logoff: {why}"), reconnect, false);
+            }
+            Message::MarketDataReject(r) => {
+                let label = &self.label;
+                if let Some(s) = self.symbols.by_id(r.symbol_id) {
+                    if s.rejected.is_none() {
+                        log::warn!(
+                            "{label}: market data for {} rejected: {:?} (Sierra Chart refuses CME data on its DTC server; trading continues)",
+                            s.name,
+                            r.reject_text.as_str()
+                        );
+                        s.rejected = Some(r.reject_text.as_str().to_string());
+                    }
+                }
+            }
+            Message::MarketDepthReject(r) => {
+                if let Some(s) = self.symbols.by_id(r.symbol_id) {
+                    log::warn!(
+                        "{}: market depth for {} rejected: {:?}",
+                        self.label,
+                        s.name,
+                        r.reject_text.as_str()
+                    );
+                }
+            }
+            Message::SecurityDefinitionResponse(d) => {
+                let label = &self.label;
+                let Some(i) = self.symbols.list.iter().position(|s| s.name == d.symbol.as_str())
+                else {
+                    return;
+                };
+                let s = &mut self.symbols.list[i];
+                s.scale = super::book::PriceScale::new(d.display_price_multiplier);
+                s.has_definition = true;
+                log::info!(
+                    "{label}: {} DisplayPriceMultiplier {} tick {}",
+                    s.name,
+                    s.scale.mult,
+                    d.min_price_increment
+                );
+                if !s.subscribed {
+                    self.subscribe_symbol(i);
+                    self.settle_secdef_wait();
+                }
+            }
+            Message::SecurityDefinitionReject(r) => {
+                let found =
+                    self.symbols.list.iter().position(|s| s.secdef_request_id == r.request_id);
+                let name = found.map_or("?", |i| self.symbols.list[i].name.as_str());
+                log::warn!(
+                    "{}: security definition for {name} rejected: {:?}; prices taken as sent",
+                    self.label,
+                    r.reject_text.as_str()
+                );
+                if let Some(i) = found.filter(|&i| !self.symbols.list[i].subscribed) {
+                    self.subscribe_symbol(i);
+                    self.settle_secdef_wait();
+                }
+            }
+            Message::TradeAccountResponse(a) => {
+                self.book.on_account(a.trade_account.as_str());
+                self.answered(a.request_id, a.message_number >= a.total_number_messages);
+            }
+            Message::AccountBalanceUpdate(b) => {
+                self.book.on_balance(&b);
+                self.answered(
+                    b.request_id,
+                    b.no_account_balances != 0 || b.message_number >= b.total_number_messages,
+                );
+            }
+            Message::AccountBalanceReject(r) => {
+                self.reject("account balance", r.request_id, r.reject_text.as_str())
+            }
+            Message::PositionUpdate(p) => {
+                self.book.on_position(&p);
+                self.answered(
+                    p.request_id,
+                    p.no_positions != 0 || p.message_number >= p.total_number_messages,
+                );
+            }
+            Message::CurrentPositionsReject(r) => {
+                self.reject("positions", r.request_id, r.reject_text.as_str())
+            }
+            Message::OrderUpdate(u) => {
+                if let Some(i) =
+                    self.pending_orders.iter().position(|(c, _)| *c == u.client_order_id)
+                {
+                    let (_, t0) = self.pending_orders.swap_remove(i);
+                    self.hist_order.record(t0.elapsed());
+                }
+                if u.order_update_reason == OUR_NEW_ORDER_REJECTED
+                    || u.order_update_reason == OUR_ORDER_CANCEL_REJECTED
+                    || u.order_update_reason == OUR_ORDER_CANCEL_REPLACE_REJECTED
+                {
+                    log::warn!(
+                        "{}: order {} rejected: {:?}",
+                        self.label,
+                        u.client_order_id,
+                        u.info_text.as_str()
+                    );
+                }
+                self.book.on_order(&u);
+                self.answered(
+                    u.request_id,
+                    u.no_orders != 0 || u.message_number >= u.total_num_messages,
+                );
+            }
+            Message::OpenOrdersReject(r) => {
+                self.reject("open orders", r.request_id, r.reject_text.as_str())
+            }
+            Message::HistoricalOrderFillResponse(f) => {
+                self.book.on_fill(&f);
+                self.answered(
+                    f.request_id,
+                    f.no_order_fills != 0 || f.message_number >= f.total_number_messages,
+                );
+            }
+            Message::HistoricalOrderFillsReject(r) => {
+                self.reject("order fills", r.request_id, r.reject_text.as_str())
+            }
+            Message::UserMessage(u) => {
+                log::info!("{}: server says: {}", self.label, u.user_message)
+            }
+            Message::GeneralLogMessage(g) => {
+                log::info!("{}: server log: {}", self.label, g.message_text)
+            }
+            Message::MarketDataFeedStatus(s) => {
+                log::info!("{}: market data feed status {}", self.label, s.status);
+                // 2 = AVAILABLE: the server forgot our subscriptions and expects them again.
+                if s.status == 2 && self.resubscribe_on_feed {
+                    self.subscribe_market_data(false);
+                }
+            }
+            other => self.market_data(other, ctx),
+        }
+    }
+
+    /// Stops waiting for definitions once every symbol is subscribed.
+    fn settle_secdef_wait(&mut self) {
+        if self.symbols.list.iter().all(|s| s.subscribed) {
+            self.secdef_deadline = None;
+        }
+    }
+
+    fn reject(&mut self, what: &str, request_id: i32, text: &str) {
+        log::warn!("{}: {what} request rejected: {text:?}", self.label);
+        self.answered(request_id, true);
+    }
+
+    /// Applies market data to the shared state (no allocation, no info logging).
+    fn market_data(&mut self, m: Message, ctx: &mut Ctx<'_>) {
+        let id = match &m {
+            Message::MarketDataSnapshot(x) => x.symbol_id,
+            Message::MarketDataUpdateTrade(x) => x.symbol_id,
+            Message::MarketDataUpdateTradeCompact(x) => x.symbol_id,
+            Message::MarketDataUpdateTradeWithUnbundledIndicator(x) => x.symbol_id,
+            Message::MarketDataUpdateTradeWithUnbundledIndicator2(x) => x.symbol_id,
+            Message::MarketDataUpdateTradeNoTimestamp(x) => x.symbol_id,
+            Message::MarketDataUpdateLastTradeSnapshot(x) => x.symbol_id,
+            Message::MarketDataUpdateBidAsk(x) => x.symbol_id,
+            Message::MarketDataUpdateBidAskCompact(x) => x.symbol_id,
+            Message::MarketDataUpdateBidAskNoTimestamp(x) => x.symbol_id,
+            Message::MarketDataUpdateBidAskFloatWithMicroseconds(x) => x.symbol_id,
+            Message::MarketDepthSnapshotLevel(x) => x.symbol_id,
+            Message::MarketDepthSnapshotLevelFloat(x) => x.symbol_id,
+            Message::MarketDepthUpdateLevel(x) => x.symbol_id,
+            Message::MarketDepthUpdateLevelFloatWithMilliseconds(x) => x.symbol_id,
+            Message::MarketDepthUpdateLevelNoTimestamp(x) => x.symbol_id,
+            Message::MarketDataUpdateSessionOpen(x) => x.symbol_id,
+            Message::MarketDataUpdateSessionHigh(x) => x.symbol_id,
+            Message::MarketDataUpdateSessionLow(x) => x.symbol_id,
+            Message::MarketDataUpdateSessionSettlement(x) => x.symbol_id,
+            Message::MarketDataUpdateSessionVolume(x) => x.symbol_id,
+            other => {
+                log::debug!("{}: {} ignored", self.label, other.name());
+                return;
+            }
+        };
+        let Some(s) = self.symbols.by_id(id) else {
+            self.stats.bad += 1;
+            return;
+        };
+        let k = s.scale;
+        let mut t = TickUpdate { symbol: &s.market_name, ..Default::default() };
+        const NS: f64 = 1e9;
+        match m {
+            Message::MarketDataSnapshot(x) => {
+                t.bid = px64(x.bid_price, k);
+                t.ask = px64(x.ask_price, k);
+                t.last = px64(x.last_trade_price, k);
+                t.volume = qty64(x.last_trade_volume);
+                t.bid_size = qty64(x.bid_quantity);
+                t.ask_size = qty64(x.ask_quantity);
+                s.session.open = px64(x.session_open_price, k);
+                s.session.high = px64(x.session_high_price, k);
+                s.session.low = px64(x.session_low_price, k);
+                s.session.settlement = px64(x.session_settlement_price, k);
+                s.session.volume = qty64(x.session_volume);
+            }
+            Message::MarketDataUpdateTrade(x) => {
+                t.last = px64(x.price, k);
+                t.volume = qty64(x.volume);
+                t.ts_ns = (x.date_time * NS) as i64;
+            }
+            Message::MarketDataUpdateTradeCompact(x) => {
+                t.last = px32(x.price, k);
+                t.volume = Some(x.volume as f64);
+                t.ts_ns = x.date_time as i64 * 1_000_000_000;
+            }
+            Message::MarketDataUpdateTradeWithUnbundledIndicator(x) => {
+                t.last = px64(x.price, k);
+                t.volume = Some(x.volume as f64);
+                t.ts_ns = (x.date_time * NS) as i64;
+            }
+            Message::MarketDataUpdateTradeWithUnbundledIndicator2(x) => {
+                t.last = px32(x.price, k);
+                t.volume = Some(x.volume as f64);
+                t.ts_ns = x.date_time.saturating_mul(1000);
+            }
+            Message::MarketDataUpdateTradeNoTimestamp(x) => {
+                t.last = px32(x.price, k);
+                t.volume = Some(x.volume as f64);
+            }
+            Message::MarketDataUpdateLastTradeSnapshot(x) => {
+                t.last = px64(x.last_trade_price, k);
+                t.volume = qty64(x.last_trade_volume);
+                t.ts_ns = (x.last_trade_date_time * NS) as i64;
+            }
+            Message::MarketDataUpdateBidAsk(x) => {
+                t.bid = px64(x.bid_price, k);
+                t.ask = px64(x.ask_price, k);
+                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
+                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
+                t.ts_ns = x.date_time as i64 * 1_000_000_000;
+            }
+            Message::MarketDataUpdateBidAskCompact(x) => {
+                t.bid = px32(x.bid_price, k);
+                t.ask = px32(x.ask_price, k);
+                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
+                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
+                t.ts_ns = x.date_time as i64 * 1_000_000_000;
+            }
+            Message::MarketDataUpdateBidAskNoTimestamp(x) => {
+                t.bid = px32(x.bid_price, k);
+                t.ask = px32(x.ask_price, k);
+                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
+                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
+            }
+            Message::MarketDataUpdateBidAskFloatWithMicroseconds(x) => {
+                t.bid = px32(x.bid_price, k);
+                t.ask = px32(x.ask_price, k);
+                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
+                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
+                t.ts_ns = x.date_time.saturating_mul(1000);
+            }
+            Message::MarketDepthSnapshotLevel(x) => {
+                if x.is_first_message_in_batch != 0 {
+                    s.depth.clear();
+                }
+                s.depth.update(x.side, k.display(x.price), x.quantity, false);
+                s.updates += 1;
+                return;
+            }
+            Message::MarketDepthSnapshotLevelFloat(x) => {
+                s.depth.update(x.side as u16, k.display(x.price as f64), x.quantity as f64, false);
+                s.updates += 1;
+                return;
+            }
+            Message::MarketDepthUpdateLevel(x) => {
+                s.depth.update(
+                    x.side,
+                    k.display(x.price),
+                    x.quantity,
+                    x.update_type == DEPTH_DELETE,
+                );
+                s.updates += 1;
+                return;
+            }
+            Message::MarketDepthUpdateLevelFloatWithMilliseconds(x) => {
+                s.depth.update(
+                    x.side as u16,
+                    k.display(x.price as f64),
+                    x.quantity as f64,
+                    x.update_type == DEPTH_DELETE,
+                );
+                s.updates += 1;
+                return;
+            }
+            Message::MarketDepthUpdateLevelNoTimestamp(x) => {
+                let del = x.update_type as u8 == DEPTH_DELETE;
+                s.depth.update(x.side as u16, k.display(x.price as f64), x.quantity as f64, del);
+                s.updates += 1;
+                return;
+            }
+            Message::MarketDataUpdateSessionOpen(x) => {
+                s.session.open = px64(x.price, k);
+                return;
+            }
+            Message::MarketDataUpdateSessionHigh(x) => {
+                s.session.high = px64(x.price, k);
+                return;
+            }
+            Message::MarketDataUpdateSessionLow(x) => {
+                s.session.low = px64(x.price, k);
+                return;
+            }
+            Message::MarketDataUpdateSessionSettlement(x) => {
+                s.session.settlement = px64(x.price, k);
+                return;
+            }
+            Message::MarketDataUpdateSessionVolume(x) => {
+                s.session.volume = qty64(x.volume);
+                return;
+            }
+            _ => return,
+        }
+        s.updates += 1;
+        self.stats.market_data += 1;
+        ctx.market.apply(&t, Feed::Dtc, ctx.now);
+    }
+}

@@ -1,0 +1,203 @@
+//! The table-driving macro: one line per field generates the struct and all three codecs.
+
+/// Field default: the given expression, or the type's `Default`.
+macro_rules! dflt {
+    ($t:ty) => {
+        <$t>::default()
+    };
+    ($t:ty, $d:expr) => {
+        $d
+    };
+}
+
+/// Declares DTC messages: `Name = TYPE, SIZEOF { field: type = "JsonName" @ offset [=> default], ... }`.
+/// Field order is declaration order, which is also the JSON-compact `F` order.
+macro_rules! dtc_messages {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $ty:literal, $size:literal {
+            $( $field:ident : $fty:ty = $jname:literal @ $off:literal $(=> $def:expr)? ),* $(,)?
+        }
+    )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Copy, Debug, PartialEq)]
+            pub struct $name {
+                $( #[doc = $jname] pub $field: $fty, )*
+            }
+
+            impl Default for $name {
+                fn default() -> Self {
+                    $name { $( $field: dflt!($fty $(, $def)?), )* }
+                }
+            }
+
+            impl $name {
+                /// Message type number.
+                pub const TYPE: u16 = $ty;
+                /// `sizeof` of the newest header's struct (what we send).
+                pub const SIZE: usize = $size;
+                /// JSON names in declaration order (the JSON-compact `F` order).
+                pub const FIELDS: &'static [&'static str] = &[$($jname),*];
+
+                /// (name, offset, width) of each field, for layout tests.
+                #[cfg(test)]
+                pub(crate) const LAYOUT: &'static [(&'static str, usize, usize)] =
+                    &[$(($jname, $off, <$fty as WireField>::WIDTH)),*];
+
+                #[inline]
+                fn read_bin(b: &[u8]) -> Self {
+                    let mut m = Self::default();
+                    $( if let Some(v) = <$fty as WireField>::get(b, $off) { m.$field = v; } )*
+                    m
+                }
+
+                #[inline]
+                fn write_bin(&self, buf: &mut [u8]) {
+                    $( self.$field.put(buf, $off); )*
+                }
+
+                fn write_named(&self, out: &mut Vec<u8>) {
+                    $(
+                        out.extend_from_slice(concat!(",\"", $jname, "\":").as_bytes());
+                        self.$field.write_json(out);
+                    )*
+                }
+
+                fn set_named(&mut self, key: &[u8], v: &JVal<'_>) -> Result<(), DecodeError> {
+                    $(
+                        if key == $jname.as_bytes() {
+                            if let Some(x) = <$fty as WireField>::from_json(v)
+                                .map_err(|_| DecodeError::WrongFieldType($jname))?
+                            {
+                                self.$field = x;
+                            }
+                            return Ok(());
+                        }
+                    )*
+                    let _ = v;
+                    Ok(())
+                }
+
+                #[allow(unused_assignments, unused_mut, unused_variables)]
+                fn write_pos(&self, idx: usize, out: &mut Vec<u8>) {
+                    let mut i = 0usize;
+                    $(
+                        if i == idx {
+                            self.$field.write_json(out);
+                            return;
+                        }
+                        i += 1;
+                    )*
+                    out.extend_from_slice(b"null");
+                }
+
+                #[allow(unused_assignments, unused_mut, unused_variables)]
+                fn set_pos(&mut self, idx: usize, v: &JVal<'_>) -> Result<(), DecodeError> {
+                    let mut i = 0usize;
+                    $(
+                        if i == idx {
+                            if let Some(x) = <$fty as WireField>::from_json(v)
+                                .map_err(|_| DecodeError::WrongFieldType($jname))?
+                            {
+                                self.$field = x;
+                            }
+                            return Ok(());
+                        }
+                        i += 1;
+                    )*
+                    // Extra trailing values (a newer server) are ignored, like a longer binary Size.
+                    Ok(())
+                }
+            }
+
+            impl From<$name> for Message {
+                fn from(m: $name) -> Message {
+                    Message::$name(m)
+                }
+            }
+        )*
+
+        /// Every message this crate decodes and encodes.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
+        pub enum Message {
+            $( $(#[$doc])* $name($name), )*
+        }
+
+        impl Message {
+            /// Its type number.
+            pub fn type_num(&self) -> u16 {
+                match self { $( Message::$name(_) => $ty, )* }
+            }
+
+            /// Its header constant name.
+            pub fn name(&self) -> &'static str {
+                message_name(self.type_num())
+            }
+
+            /// Field count (length of a full compact `F`).
+            pub fn field_count(&self) -> usize {
+                match self { $( Message::$name(_) => $name::FIELDS.len(), )* }
+            }
+
+            /// Field layout of a type (tests).
+            #[cfg(test)]
+            pub(crate) fn layout(ty: u16) -> (usize, &'static [(&'static str, usize, usize)]) {
+                match ty {
+                    $( $ty => ($size, $name::LAYOUT), )*
+                    _ => (0, &[]),
+                }
+            }
+
+            /// All type numbers we implement.
+            pub const TYPES: &'static [u16] = &[$($ty),*];
+
+            /// Binary decode of a whole frame (header included) known to be of type `ty`.
+            pub(crate) fn read_bin(ty: u16, b: &[u8]) -> Result<Message, DecodeError> {
+                match ty {
+                    $( $ty => Ok(Message::$name($name::read_bin(b))), )*
+                    _ => Err(DecodeError::UnknownType(ty)),
+                }
+            }
+
+            /// Appends the binary frame (our full current size).
+            pub(crate) fn write_bin(&self, out: &mut Vec<u8>) {
+                match self {
+                    $( Message::$name(m) => {
+                        let start = out.len();
+                        out.resize(start + $size, 0);
+                        let buf = &mut out[start..];
+                        buf[0..2].copy_from_slice(&($size as u16).to_le_bytes());
+                        buf[2..4].copy_from_slice(&($ty as u16).to_le_bytes());
+                        m.write_bin(buf);
+                    } )*
+                }
+            }
+
+            /// A default message of type `ty` (JSON decoding fills it field by field).
+            pub(crate) fn empty(ty: u16) -> Result<Message, DecodeError> {
+                match ty {
+                    $( $ty => Ok(Message::$name($name::default())), )*
+                    _ => Err(DecodeError::UnknownType(ty)),
+                }
+            }
+
+            pub(crate) fn write_named(&self, out: &mut Vec<u8>) {
+                match self { $( Message::$name(m) => m.write_named(out), )* }
+            }
+
+            pub(crate) fn set_named(&mut self, key: &[u8], v: &JVal<'_>) -> Result<(), DecodeError> {
+                match self { $( Message::$name(m) => m.set_named(key, v), )* }
+            }
+
+            pub(crate) fn write_pos(&self, idx: usize, out: &mut Vec<u8>) {
+                match self { $( Message::$name(m) => m.write_pos(idx, out), )* }
+            }
+
+            pub(crate) fn set_pos(&mut self, idx: usize, v: &JVal<'_>) -> Result<(), DecodeError> {
+                match self { $( Message::$name(m) => m.set_pos(idx, v), )* }
+            }
+        }
+    };
+}

@@ -1,0 +1,463 @@
+//! Codec tests: round trips in every encoding, byte layouts from the reference, bad input.
+
+use super::jsonlex::JVal;
+use super::types::{DecodeError, MESSAGE_TABLE};
+use super::*;
+
+/// A message of type `ty` with every field set to a distinct non-default value.
+fn sample(ty: u16) -> Message {
+    let mut m = Message::empty(ty).unwrap();
+    for pos in 0..m.field_count() {
+        let num = format!("{}.5", pos + 2);
+        let text = format!("v{pos}\"\\é");
+        if m.set_pos(pos, &JVal::Num(&num)).is_err() {
+            m.set_pos(pos, &JVal::Str(text.as_bytes())).unwrap();
+        }
+    }
+    m
+}
+
+fn all_codecs() -> Vec<Codec> {
+    vec![
+        Codec::new(Encoding::Binary, false),
+        Codec::new(Encoding::Json, false),
+        Codec::new(Encoding::JsonCompact, false),
+        Codec::new(Encoding::JsonCompact, true),
+    ]
+}
+
+#[test]
+fn message_table_is_sorted_and_named() {
+    assert!(MESSAGE_TABLE.windows(2).all(|w| w[0].0 < w[1].0));
+    for &t in Message::TYPES {
+        assert_ne!(types::message_name(t), "UNKNOWN", "type {t}");
+    }
+    assert_eq!(types::message_name(301), "ORDER_UPDATE");
+    assert_eq!(types::message_name(9999), "UNKNOWN");
+}
+
+#[test]
+fn layouts_fit_and_do_not_overlap() {
+    for &t in Message::TYPES {
+        let (size, layout) = Message::layout(t);
+        let mut end = 4;
+        for &(name, off, width) in layout {
+            assert!(off >= end, "type {t} field {name} overlaps");
+            end = off + width;
+        }
+        assert!(end <= size, "type {t} exceeds sizeof {size}");
+    }
+}
+
+#[test]
+fn round_trip_every_message_in_every_encoding() {
+    for &t in Message::TYPES {
+        let m = sample(t);
+        for c in all_codecs() {
+            let mut out = Vec::new();
+            c.encode(&m, &mut out, true);
+            let (len, consumed) = c.next_frame(&out).unwrap().unwrap();
+            assert_eq!(consumed, out.len());
+            let back = c.decode(&out[..len]).unwrap_or_else(|e| panic!("{t} {c:?}: {e}"));
+            assert_eq!(back, m, "type {t} via {c:?}: {}", String::from_utf8_lossy(&out));
+        }
+        // Defaults (DBL_MAX sentinels) survive too.
+        let d = Message::empty(t).unwrap();
+        for c in all_codecs() {
+            let mut out = Vec::new();
+            c.encode(&d, &mut out, false);
+            assert_eq!(c.decode(&out).unwrap(), d, "default {t} via {c:?}");
+        }
+    }
+}
+
+#[test]
+fn encoding_request_bytes_match_reference_example() {
+    let m = Message::from(EncodingRequest { encoding: 2, ..Default::default() });
+    let mut out = Vec::new();
+    binary::encode(&m, &mut out);
+    assert_eq!(out, [0x10, 0, 6, 0, 8, 0, 0, 0, 2, 0, 0, 0, b'D', b'T', b'C', 0]);
+}
+
+fn le(buf: &mut [u8], off: usize, b: &[u8]) {
+    buf[off..off + b.len()].copy_from_slice(b);
+}
+
+#[test]
+fn trade_and_bid_ask_bytes_match_offsets() {
+    let mut b = vec![0u8; 40];
+    le(&mut b, 0, &40u16.to_le_bytes());
+    le(&mut b, 2, &107u16.to_le_bytes());
+    le(&mut b, 4, &7u32.to_le_bytes());
+    le(&mut b, 8, &2u16.to_le_bytes());
+    le(&mut b, 16, &4500.25f64.to_le_bytes());
+    le(&mut b, 24, &3.0f64.to_le_bytes());
+    le(&mut b, 32, &1_700_000_000.5f64.to_le_bytes());
+    let m = MarketDataUpdateTrade {
+        symbol_id: 7,
+        at_bid_or_ask: 2,
+        price: 4500.25,
+        volume: 3.0,
+        date_time: 1_700_000_000.5,
+    };
+    assert_eq!(binary::decode(&b).unwrap(), Message::from(m));
+    let mut out = Vec::new();
+    binary::encode(&m.into(), &mut out);
+    assert_eq!(out, b);
+
+    // 117: SymbolID last in the binary struct.
+    let mut b = vec![0u8; 28];
+    le(&mut b, 0, &28u16.to_le_bytes());
+    le(&mut b, 2, &117u16.to_le_bytes());
+    le(&mut b, 4, &1.5f32.to_le_bytes());
+    le(&mut b, 8, &10f32.to_le_bytes());
+    le(&mut b, 12, &1.75f32.to_le_bytes());
+    le(&mut b, 16, &11f32.to_le_bytes());
+    le(&mut b, 20, &1_700_000_000u32.to_le_bytes());
+    le(&mut b, 24, &9u32.to_le_bytes());
+    let m = MarketDataUpdateBidAskCompact {
+        bid_price: 1.5,
+        bid_quantity: 10.0,
+        ask_price: 1.75,
+        ask_quantity: 11.0,
+        date_time: 1_700_000_000,
+        symbol_id: 9,
+    };
+    let mut out = Vec::new();
+    binary::encode(&m.into(), &mut out);
+    assert_eq!(out, b);
+
+    // 140: pack(1), 29 bytes.
+    let mut b = vec![0u8; 29];
+    le(&mut b, 0, &29u16.to_le_bytes());
+    le(&mut b, 2, &140u16.to_le_bytes());
+    le(&mut b, 4, &3u32.to_le_bytes());
+    le(&mut b, 8, &1_700_000_000_123i64.to_le_bytes());
+    le(&mut b, 16, &99.5f32.to_le_bytes());
+    le(&mut b, 20, &4f32.to_le_bytes());
+    b[24] = 1;
+    b[25] = 2;
+    le(&mut b, 26, &5u16.to_le_bytes());
+    b[28] = 1;
+    let m = MarketDepthUpdateLevelFloatWithMilliseconds {
+        symbol_id: 3,
+        date_time: 1_700_000_000_123,
+        price: 99.5,
+        quantity: 4.0,
+        side: 1,
+        update_type: 2,
+        num_orders: 5,
+        final_update_in_batch: 1,
+    };
+    assert_eq!(binary::decode(&b).unwrap(), Message::from(m));
+}
+
+#[test]
+fn order_messages_bytes_match_offsets() {
+    let o = SubmitNewSingleOrder {
+        symbol: "ESZ6".into(),
+        trade_account: "Sim1".into(),
+        client_order_id: "c-1".into(),
+        order_type: 2,
+        buy_sell: 1,
+        price1: 4500.25,
+        quantity: 2.0,
+        time_in_force: 1,
+        is_automated_order: 1,
+        price1_as_string: "4500.25".into(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    binary::encode(&o.into(), &mut out);
+    let mut b = vec![0u8; 296];
+    le(&mut b, 0, &296u16.to_le_bytes());
+    le(&mut b, 2, &208u16.to_le_bytes());
+    le(&mut b, 4, b"ESZ6");
+    le(&mut b, 84, b"Sim1");
+    le(&mut b, 116, b"c-1");
+    le(&mut b, 148, &2i32.to_le_bytes());
+    le(&mut b, 152, &1i32.to_le_bytes());
+    le(&mut b, 160, &4500.25f64.to_le_bytes());
+    le(&mut b, 176, &2.0f64.to_le_bytes());
+    le(&mut b, 184, &1i32.to_le_bytes());
+    b[200] = 1;
+    le(&mut b, 264, b"4500.25");
+    assert_eq!(out, b);
+
+    // SUBMIT_NEW_OCO_ORDER: a few fields at their computed offsets, total 448.
+    let oco = SubmitNewOcoOrder {
+        price1_1: 1.5,
+        quantity_2: 2.0,
+        good_till_date_time: 7,
+        parent_trigger_client_order_id: "P".into(),
+        offset_from_parent1: 3.0,
+        price2_2_as_string: "9".into(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    binary::encode(&oco.into(), &mut out);
+    assert_eq!(out.len(), 448);
+    assert_eq!(&out[128..136], &1.5f64.to_le_bytes());
+    assert_eq!(&out[208..216], &2.0f64.to_le_bytes());
+    assert_eq!(&out[224..232], &7i64.to_le_bytes());
+    assert_eq!(out[265], b'P');
+    assert_eq!(&out[360..368], &3.0f64.to_le_bytes());
+    assert_eq!(out[425], b'9');
+
+    // TRADE_ACCOUNT_RESPONSE: RequestID is the last field, at 44.
+    let mut out = Vec::new();
+    let r = TradeAccountResponse {
+        total_number_messages: 2,
+        message_number: 1,
+        trade_account: "Sim1".into(),
+        request_id: 5,
+    };
+    binary::encode(&r.into(), &mut out);
+    assert_eq!(out.len(), 48);
+    assert_eq!(&out[44..48], &5i32.to_le_bytes());
+    assert_eq!(&out[12..16], b"Sim1");
+
+    // ORDER_UPDATE: a few fields at their offsets.
+    let u = OrderUpdate {
+        server_order_id: "S9".into(),
+        order_status: 7,
+        average_fill_price: 12.5,
+        trade_account: "Sim1".into(),
+        username: "me".into(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    binary::encode(&u.into(), &mut out);
+    assert_eq!(out.len(), 720);
+    assert_eq!(&out[128..130], b"S9");
+    assert_eq!(&out[224..228], &7i32.to_le_bytes());
+    assert_eq!(&out[296..304], &12.5f64.to_le_bytes());
+    assert_eq!(&out[240..248], &f64::MAX.to_le_bytes(), "unset Price1 = DBL_MAX");
+    assert_eq!(&out[392..396], b"Sim1");
+    assert_eq!(&out[688..690], b"me");
+}
+
+#[test]
+fn shorter_and_longer_sizes_decode() {
+    // Older LOGON_REQUEST (280 B): MarketDataTransmissionInterval takes its default.
+    let m = LogonRequest {
+        heartbeat_interval_in_seconds: 10,
+        market_data_transmission_interval: 5,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    binary::encode(&m.into(), &mut out);
+    out.truncate(280);
+    out[0..2].copy_from_slice(&280u16.to_le_bytes());
+    let Message::LogonRequest(back) = binary::decode(&out).unwrap() else { panic!() };
+    assert_eq!(back.heartbeat_interval_in_seconds, 10);
+    assert_eq!(back.market_data_transmission_interval, 0);
+
+    // SC's 62-byte HeartbeatExtended: extra bytes ignored, framing advances by Size.
+    let mut hb = vec![0u8; 62];
+    hb[0..2].copy_from_slice(&62u16.to_le_bytes());
+    hb[2..4].copy_from_slice(&3u16.to_le_bytes());
+    hb[8..16].copy_from_slice(&1_700_000_000i64.to_le_bytes());
+    hb.extend_from_slice(&[16, 0, 3, 0]);
+    assert_eq!(framing::binary_frame(&hb, 65535).unwrap(), Some(62));
+    let Message::Heartbeat(h) = binary::decode(&hb[..62]).unwrap() else { panic!() };
+    assert_eq!(h.current_date_time, 1_700_000_000);
+
+    // Older ORDER_UPDATE (688 B) keeps its fields and defaults Username.
+    let u = OrderUpdate { order_status: 4, username: "x".into(), ..Default::default() };
+    let mut out = Vec::new();
+    binary::encode(&u.into(), &mut out);
+    out.truncate(688);
+    out[0..2].copy_from_slice(&688u16.to_le_bytes());
+    let Message::OrderUpdate(b) = binary::decode(&out).unwrap() else { panic!() };
+    assert_eq!(b.order_status, 4);
+    assert!(b.username.is_empty());
+
+    // A string cut by Size keeps its prefix.
+    let r = MarketDataReject { symbol_id: 1, reject_text: "no CME data".into() };
+    let mut out = Vec::new();
+    binary::encode(&r.into(), &mut out);
+    out.truncate(14);
+    out[0..2].copy_from_slice(&14u16.to_le_bytes());
+    let Message::MarketDataReject(b) = binary::decode(&out).unwrap() else { panic!() };
+    assert_eq!(b.reject_text.as_str(), "no CME");
+
+    // Short and long compact F arrays.
+    let Message::LogonResponse(l) = compact::decode(br#"{"Type":2,"F":[8,1]}"#, false).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!((l.result, l.market_data_supported), (1, 1));
+    let long = br#"{"Type":3,"F":[1,1700000000,5,6,"x"]}"#;
+    assert!(matches!(compact::decode(long, false).unwrap(), Message::Heartbeat(_)));
+}
+
+#[test]
+fn sierra_compact_order_for_112_and_117() {
+    let Message::MarketDataUpdateTradeCompact(t) =
+        compact::decode(br#"{"Type":112,"F":[7,1,4500.25,2,1700000000]}"#, true).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (t.symbol_id, t.at_bid_or_ask, t.price, t.volume, t.date_time),
+        (7, 1, 4500.25, 2.0, 1_700_000_000)
+    );
+    let Message::MarketDataUpdateBidAskCompact(b) =
+        compact::decode(br#"{"Type":117,"F":[9,1.5,10,1.75,11,1700000000]}"#, true).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (b.symbol_id, b.bid_price, b.ask_quantity, b.date_time),
+        (9, 1.5, 11.0, 1_700_000_000)
+    );
+    let mut out = Vec::new();
+    compact::encode(&Message::from(b), &mut out, true);
+    assert_eq!(out, br#"{"Type":117,"F":[9,1.5,10,1.75,11,1700000000]}"#);
+    out.clear();
+    compact::encode(&Message::from(b), &mut out, false);
+    assert_eq!(out, br#"{"Type":117,"F":[1.5,10,1.75,11,1700000000,9]}"#);
+}
+
+#[test]
+fn json_accepts_sierra_style_input() {
+    // Keys in any order (python-ws sorts them), floats for integer fields, unknown keys.
+    let m = json::decode(br#"{"CurrentDateTime": 1587847557.25, "NumDroppedMessages": 0, "Extra": [1,{"a":2}], "Type": 3}"#)
+        .unwrap();
+    assert_eq!(
+        m,
+        Message::from(Heartbeat { num_dropped_messages: 0, current_date_time: 1_587_847_557 })
+    );
+    let m = json::decode(
+        br#"{"Type":507,"Symbol":"ESM20_FUT_CME","DisplayPriceMultiplier":0.009999999776482582}"#,
+    )
+    .unwrap();
+    let Message::SecurityDefinitionResponse(s) = m else { panic!() };
+    assert_eq!(s.display_price_multiplier, 0.01f32);
+    assert_eq!(s.symbol.as_str(), "ESM20_FUT_CME");
+    let mut out = Vec::new();
+    json::encode(
+        &Message::from(Heartbeat { num_dropped_messages: 1, current_date_time: 2 }),
+        &mut out,
+    );
+    assert_eq!(out, br#"{"Type":3,"NumDroppedMessages":1,"CurrentDateTime":2}"#);
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    assert_eq!(binary::decode(&[1, 0]), Err(DecodeError::Truncated));
+    assert_eq!(binary::decode(&[2, 0, 3, 0]), Err(DecodeError::SizeTooSmall(2)));
+    assert_eq!(
+        binary::decode(&[8, 0, 0x0f, 0x27, 0, 0, 0, 0]),
+        Err(DecodeError::UnknownType(9999))
+    );
+    assert_eq!(binary::decode(&[16, 0, 3, 0, 0]), Err(DecodeError::Truncated));
+    assert_eq!(framing::binary_frame(&[3, 0, 3, 0], 65535), Err(DecodeError::SizeTooSmall(3)));
+    assert_eq!(framing::binary_frame(&[0, 4, 3, 0], 512), Err(DecodeError::TooLong(1024)));
+    assert_eq!(framing::binary_frame(&[16, 0, 3], 65535), Ok(None));
+    let big = 20_000u16.to_le_bytes();
+    assert_eq!(
+        Codec::new(Encoding::Binary, false).next_frame(&[big[0], big[1], 3, 0]),
+        Err(DecodeError::TooLong(20_000))
+    );
+    assert!(matches!(framing::json_frame(&[b'{'; 70_000], 1 << 20), Err(DecodeError::TooLong(_))));
+    assert_eq!(framing::json_frame(b"{}\0{", 100), Ok(Some((2, 3))));
+
+    let cases: &[(&[u8], DecodeError)] = &[
+        (b"{\"Type\":3", DecodeError::InvalidJson),
+        (b"[3]", DecodeError::NotAnObject),
+        (b"{\"F\":[1]}", DecodeError::MissingType),
+        (b"{\"Type\":\"3\"}", DecodeError::MissingType),
+        (b"{\"Type\":4242}", DecodeError::UnknownType(4242)),
+        (
+            b"{\"Type\":3,\"NumDroppedMessages\":\"x\"}",
+            DecodeError::WrongFieldType("NumDroppedMessages"),
+        ),
+        (
+            b"{\"Type\":3,\"NumDroppedMessages\":-1}",
+            DecodeError::WrongFieldType("NumDroppedMessages"),
+        ),
+        (b"{\"Type\":103,\"RejectText\":5}", DecodeError::WrongFieldType("RejectText")),
+        (b"{\"Type\":3,\"F\":{}}", DecodeError::WrongFieldType("F")),
+        (b"{\"Type\":3,\"F\":[[1]]}", DecodeError::WrongFieldType("F")),
+        (b"{\"Type\":3,\"F\":[\"x\"]}", DecodeError::WrongFieldType("NumDroppedMessages")),
+        (b"\xff\xfe", DecodeError::NotAnObject),
+    ];
+    for (input, want) in cases {
+        assert_eq!(
+            json::decode_any(input, false),
+            Err(*want),
+            "{}",
+            String::from_utf8_lossy(input)
+        );
+    }
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let seeds: Vec<Vec<u8>> = Message::TYPES
+        .iter()
+        .flat_map(|&t| {
+            all_codecs().into_iter().map(move |c| {
+                let mut out = Vec::new();
+                c.encode(&sample(t), &mut out, false);
+                out
+            })
+        })
+        .collect();
+    for i in 0..20_000 {
+        let mut b = seeds[i % seeds.len()].clone();
+        let flips = 1 + (next() % 4) as usize;
+        for _ in 0..flips {
+            let n = b.len().max(1);
+            let p = (next() as usize) % n;
+            if p < b.len() {
+                b[p] = next() as u8;
+            }
+        }
+        if next() % 3 == 0 {
+            let cut = (next() as usize) % (b.len() + 1);
+            b.truncate(cut);
+        }
+        let _ = binary::decode(&b);
+        let _ = json::decode_any(&b, next() % 2 == 0);
+        let _ = framing::binary_frame(&b, 65535);
+        let _ = framing::json_frame(&b, 65535);
+    }
+}
+
+#[test]
+fn config_sections_parse_and_mask() {
+    let c = crate::config::Config::from_toml(
+        r#"
+[dtc.es]
+addr = "127.0.0.1:11099"
+encoding = "compact"
+symbols = ["ESZ6_FUT_CME"]
+market_symbols = { ESZ6_FUT_CME = "ES" }
+username = "me"
+password = "secret"
+
+[dtc.nq]
+addr = "127.0.0.1:11100"
+transport = "ws"
+password_env = "NQ_PW"
+"#,
+    )
+    .unwrap();
+    assert_eq!(c.dtc.len(), 2);
+    let es = &c.dtc["es"];
+    assert_eq!(es.market_symbols["ESZ6_FUT_CME"], "ES");
+    assert!(!format!("{es:?}").contains("secret"), "Debug masks the password");
+    assert!(!c.to_masked_toml().contains("secret"));
+    assert_eq!(c.dtc["nq"].heartbeat_s, 10);
+    assert!(crate::config::Config::from_toml("[dtc.x]\nbogus = 1\n").is_err());
+}

@@ -1,0 +1,171 @@
+//! The simulator's market-data feed: random-walk updates in every variant, depth snapshots.
+
+use super::conn::{now_s, Conn};
+use super::state::SimState;
+use crate::dtc::messages::*;
+use crate::dtc::types::consts::*;
+use crate::dtc::Message;
+use std::io;
+
+impl Conn {
+    /// One market-data round: every subscription gets one update, cycling through the variants.
+    pub(super) fn tick(&mut self) -> io::Result<()> {
+        self.tick_n += 1;
+        let t = now_s();
+        let mut msgs = Vec::new();
+        {
+            let Ok(mut st) = self.state.lock() else {
+                return Err(io::Error::other("state poisoned"));
+            };
+            for sub in &self.subs {
+                let vol = st.step(sub.sym);
+                let s = &st.symbols[sub.sym];
+                let (bid, ask) = s.bid_ask();
+                let (wl, wb, wa) = (s.wire(s.last), s.wire(bid), s.wire(ask));
+                if sub.depth {
+                    msgs.push(
+                        MarketDepthUpdateLevel {
+                            symbol_id: sub.id,
+                            side: AT_BID,
+                            price: wb,
+                            quantity: 10.0 + vol,
+                            update_type: DEPTH_INSERT_UPDATE,
+                            date_time: t,
+                            num_orders: 3,
+                        }
+                        .into(),
+                    );
+                    continue;
+                }
+                let id = sub.id;
+                let m: Message = match self.tick_n % 8 {
+                    0 => MarketDataUpdateTrade {
+                        symbol_id: id,
+                        at_bid_or_ask: AT_ASK,
+                        price: wl,
+                        volume: vol,
+                        date_time: t,
+                    }
+                    .into(),
+                    1 => MarketDataUpdateBidAsk {
+                        symbol_id: id,
+                        bid_price: wb,
+                        bid_quantity: 10.0,
+                        ask_price: wa,
+                        ask_quantity: 12.0,
+                        date_time: t as u32,
+                    }
+                    .into(),
+                    2 => MarketDataUpdateTradeCompact {
+                        price: wl as f32,
+                        volume: vol as f32,
+                        date_time: t as u32,
+                        symbol_id: id,
+                        at_bid_or_ask: AT_BID,
+                    }
+                    .into(),
+                    3 => MarketDataUpdateBidAskCompact {
+                        bid_price: wb as f32,
+                        bid_quantity: 11.0,
+                        ask_price: wa as f32,
+                        ask_quantity: 13.0,
+                        date_time: t as u32,
+                        symbol_id: id,
+                    }
+                    .into(),
+                    4 => MarketDataUpdateTradeWithUnbundledIndicator2 {
+                        symbol_id: id,
+                        price: wl as f32,
+                        volume: vol as u32,
+                        date_time: (t * 1e6) as i64,
+                        at_bid_or_ask: 2,
+                        ..Default::default()
+                    }
+                    .into(),
+                    5 => MarketDataUpdateBidAskFloatWithMicroseconds {
+                        symbol_id: id,
+                        bid_price: wb as f32,
+                        bid_quantity: 9.0,
+                        ask_price: wa as f32,
+                        ask_quantity: 8.0,
+                        date_time: (t * 1e6) as i64,
+                    }
+                    .into(),
+                    6 => MarketDataUpdateTradeNoTimestamp {
+                        symbol_id: id,
+                        price: wl as f32,
+                        volume: vol as u32,
+                        at_bid_or_ask: 1,
+                        ..Default::default()
+                    }
+                    .into(),
+                    _ => MarketDataUpdateBidAskNoTimestamp {
+                        symbol_id: id,
+                        bid_price: wb as f32,
+                        bid_quantity: 7,
+                        ask_price: wa as f32,
+                        ask_quantity: 6,
+                    }
+                    .into(),
+                };
+                msgs.push(m);
+                if self.tick_n % 16 == 0 {
+                    msgs.push(
+                        MarketDataUpdateSessionHigh {
+                            symbol_id: id,
+                            price: s.wire(s.high),
+                            trading_session_date: 0,
+                        }
+                        .into(),
+                    );
+                    msgs.push(
+                        MarketDataUpdateSessionLow {
+                            symbol_id: id,
+                            price: s.wire(s.low),
+                            trading_session_date: 0,
+                        }
+                        .into(),
+                    );
+                    msgs.push(
+                        MarketDataUpdateSessionVolume {
+                            symbol_id: id,
+                            volume: s.volume,
+                            ..Default::default()
+                        }
+                        .into(),
+                    );
+                }
+            }
+            msgs.extend(st.match_resting(t));
+        }
+        self.send_all(msgs)
+    }
+}
+
+pub(super) fn depth_snapshot(st: &SimState, i: usize, id: u32, levels: i32) -> Vec<Message> {
+    let s = &st.symbols[i];
+    let (bid, ask) = s.bid_ask();
+    let mut out = Vec::new();
+    let total = levels * 2;
+    let mut k = 0;
+    for (side, base, dir) in [(AT_BID, bid, -1.0), (AT_ASK, ask, 1.0)] {
+        for lvl in 0..levels {
+            k += 1;
+            out.push(
+                MarketDepthSnapshotLevel {
+                    symbol_id: id,
+                    side,
+                    price: s.wire(base + dir * s.tick * lvl as f64),
+                    quantity: 10.0 + lvl as f64,
+                    level: lvl as u16 + 1,
+                    is_first_message_in_batch: (k == 1) as u8,
+                    is_last_message_in_batch: (k == total) as u8,
+                    date_time: now_s(),
+                    num_orders: 2,
+                }
+                .into(),
+            );
+        }
+    }
+    out
+}

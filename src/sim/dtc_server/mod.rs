@@ -1,0 +1,175 @@
+//! DTC server simulator: TCP and WebSocket on one port, logon, market data, orders, SC quirks.
+
+mod conn;
+mod feed;
+mod state;
+
+use state::SimState;
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// `v9bridge sim dtc-server` arguments.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DtcServerArgs {
+    /// Listen address (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:11099")]
+    pub listen: String,
+    /// `auto` (honour ENCODING_REQUEST / detect JSON), or a fixed `binary`, `json`, `compact`.
+    #[arg(long, default_value = "auto")]
+    pub encoding: String,
+    /// Simulated symbols (comma-separated); `ES…` ones use DisplayPriceMultiplier 0.01.
+    #[arg(long, value_delimiter = ',', default_value = "ESZ6_FUT_CME,NQZ6_FUT_CME,XAUUSD")]
+    pub symbols: Vec<String>,
+    /// Require this username at logon.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Require this password at logon.
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Quirk: refuse market data for CME symbols, as Sierra Chart's DTC server does.
+    #[arg(long)]
+    pub reject_cme_market_data: bool,
+    /// Quirk: Sierra Chart's JSON-compact field order for types 112/117 (SymbolID first).
+    #[arg(long)]
+    pub compact_order_override: bool,
+    /// Quirk: send heartbeats at 3x the interval the client asked for.
+    #[arg(long)]
+    pub slow_heartbeats: bool,
+    /// Quirk: drop each connection after sending N messages.
+    #[arg(long)]
+    pub drop_after: Option<u64>,
+    /// Milliseconds between market-data rounds.
+    #[arg(long, default_value_t = 20)]
+    pub tick_ms: u64,
+}
+
+impl Default for DtcServerArgs {
+    fn default() -> Self {
+        DtcServerArgs {
+            listen: "127.0.0.1:0".into(),
+            encoding: "auto".into(),
+            symbols: vec!["ESZ6_FUT_CME".into(), "NQZ6_FUT_CME".into(), "XAUUSD".into()],
+            username: None,
+            password: None,
+            reject_cme_market_data: false,
+            compact_order_override: false,
+            slow_heartbeats: false,
+            drop_after: None,
+            tick_ms: 20,
+        }
+    }
+}
+
+/// Binds, then serves on a thread until `stop`; returns the bound address (port 0 works).
+pub fn spawn(
+    args: &DtcServerArgs,
+    stop: Arc<AtomicBool>,
+) -> io::Result<(SocketAddr, JoinHandle<Result<(), String>>)> {
+    if !args.encoding.eq_ignore_ascii_case("auto")
+        && crate::dtc::Encoding::parse(&args.encoding).is_none()
+    {
+        let msg = format!("--encoding {:?}: expected auto, binary, json or compact", args.encoding);
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
+    }
+    let listener = TcpListener::bind(&args.listen)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let seed =
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+    let state = Arc::new(Mutex::new(SimState::new(&args.symbols, seed)));
+    let args = args.clone();
+    log::info!(
+        "dtc-sim listening on {addr} (encoding {}, symbols {:?})",
+        args.encoding,
+        args.symbols
+    );
+    let h = std::thread::Builder::new()
+        .name("dtc-sim".into())
+        .spawn(move || accept_loop(listener, args, state, stop))?;
+    Ok((addr, h))
+}
+
+fn accept_loop(
+    listener: TcpListener,
+    args: DtcServerArgs,
+    state: Arc<Mutex<SimState>>,
+    stop: Arc<AtomicBool>,
+) -> Result<(), String> {
+    let mut conns: Vec<JoinHandle<()>> = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                log::info!("dtc-sim: connection from {peer}");
+                let _ = stream.set_nonblocking(false);
+                let (a, s, st) = (args.clone(), state.clone(), stop.clone());
+                match std::thread::Builder::new()
+                    .name("dtc-sim-conn".into())
+                    .spawn(move || conn::serve(stream, a, s, st))
+                {
+                    Ok(h) => conns.push(h),
+                    Err(e) => log::warn!("dtc-sim: cannot spawn a connection thread: {e}"),
+                }
+                conns.retain(|h| !h.is_finished());
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            Err(e) => {
+                log::warn!("dtc-sim: accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+    drop(listener);
+    for h in conns {
+        let _ = h.join();
+    }
+    Ok(())
+}
+
+/// Runs the simulator until `stop` is set.
+pub fn run(args: &DtcServerArgs, stop: Arc<AtomicBool>) -> Result<(), String> {
+    let (_addr, h) =
+        spawn(args, stop).map_err(|e| format!("dtc-sim: cannot listen on {}: {e}", args.listen))?;
+    h.join().map_err(|_| "dtc-sim thread panicked".to_string())?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Top {
+        #[command(flatten)]
+        sim: DtcServerArgs,
+    }
+
+    #[test]
+    fn parses_quirk_flags_and_rejects_bad_encoding() {
+        let t = Top::try_parse_from([
+            "x",
+            "--listen",
+            "127.0.0.1:0",
+            "--symbols",
+            "ESZ6,CLZ6",
+            "--reject-cme-market-data",
+            "--compact-order-override",
+            "--slow-heartbeats",
+            "--drop-after",
+            "5",
+        ])
+        .unwrap();
+        assert_eq!(t.sim.symbols, ["ESZ6", "CLZ6"]);
+        assert!(
+            t.sim.reject_cme_market_data && t.sim.compact_order_override && t.sim.slow_heartbeats
+        );
+        assert_eq!(t.sim.drop_after, Some(5));
+        let bad = DtcServerArgs { encoding: "xml".into(), ..Default::default() };
+        assert!(spawn(&bad, Arc::new(AtomicBool::new(true))).is_err());
+    }
+}

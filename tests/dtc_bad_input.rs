@@ -1,0 +1,258 @@
+//! Bad input in both directions: skipped and counted, or the connection is reset; never a panic.
+
+mod dtc_common;
+use dtc_common::*;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use v9bridge::dtc::cli::MiniLoop;
+use v9bridge::dtc::messages::*;
+use v9bridge::dtc::{binary, DtcClient, Message};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn bin(m: impl Into<Message>) -> Vec<u8> {
+    let mut v = Vec::new();
+    binary::encode(&m.into(), &mut v);
+    v
+}
+
+fn read_binary_frame(s: &mut TcpStream) -> Vec<u8> {
+    let mut h = [0u8; 4];
+    s.read_exact(&mut h).unwrap();
+    let size = u16::from_le_bytes([h[0], h[1]]) as usize;
+    let mut rest = vec![0u8; size - 4];
+    s.read_exact(&mut rest).unwrap();
+    [h.to_vec(), rest].concat()
+}
+
+fn read_until_nul(s: &mut TcpStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut b = [0u8; 1];
+    while s.read(&mut b).unwrap_or(0) == 1 && b[0] != 0 {
+        out.push(b[0]);
+    }
+    out
+}
+
+#[test]
+fn client_skips_bad_binary_messages_and_resets_on_unframeable_stream() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let acc = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let n = acc.fetch_add(1, Ordering::SeqCst);
+            if n > 0 {
+                continue; // the reconnect is all we need to see
+            }
+            let req = read_binary_frame(&mut s);
+            assert_eq!(&req[..4], &[16, 0, 6, 0]);
+            s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
+            let logon = read_binary_frame(&mut s);
+            assert_eq!(u16::from_le_bytes([logon[2], logon[3]]), 1);
+            s.write_all(&bin(LogonResponse { result: 1, ..Default::default() })).unwrap();
+            let mut junk = vec![8u8, 0, 0x0f, 0x27, 1, 2, 3, 4]; // unknown type 9999
+            junk.extend(bin(MarketDataUpdateTrade {
+                symbol_id: 99,
+                price: 1.0,
+                ..Default::default()
+            })); // unknown SymbolID
+            junk.extend(bin(MarketDataUpdateTrade {
+                symbol_id: 2,
+                price: 7.25,
+                volume: 1.0,
+                ..Default::default()
+            }));
+            junk.extend([2u8, 0, 3, 0]); // Size 2: cannot be framed
+            s.write_all(&junk).unwrap();
+            std::thread::sleep(Duration::from_secs(2));
+        }
+    });
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("junk", &cfg(addr, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+        cs[0].stats().resets >= 1 && accepted.load(Ordering::SeqCst) >= 2
+    });
+    assert!(ok, "{:?} accepted {}", c.stats(), accepted.load(Ordering::SeqCst));
+    assert!(c.stats().bad >= 2, "{:?}", c.stats());
+    assert_eq!(
+        l.market.get("XAUUSD").map(|q| q.last),
+        Some(7.25),
+        "good message between bad ones applied"
+    );
+}
+
+#[test]
+fn client_skips_bad_json_and_resets_on_oversized_message() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let acc = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            if acc.fetch_add(1, Ordering::SeqCst) > 0 {
+                continue;
+            }
+            let logon = read_until_nul(&mut s);
+            assert!(logon.starts_with(b"{\"Type\":1,"), "{}", String::from_utf8_lossy(&logon));
+            let mut out: Vec<u8> = Vec::new();
+            out.extend(b"{\"Type\":2,\"Result\":1}\0");
+            out.extend(b"{\"Type\":3,\"NumDroppedMessages\":\"x\"}\0");
+            out.extend(b"not json at all\0");
+            out.extend(b"{\"Type\":4242}\0\0\0");
+            // Split across writes: the framer must buffer the tail.
+            out.extend(b"{\"Type\":107,\"SymbolID\":2,\"Pri");
+            s.write_all(&out).unwrap();
+            std::thread::sleep(Duration::from_millis(50));
+            s.write_all(b"ce\":5.5,\"Volume\":2}\0").unwrap();
+            s.write_all(&vec![b' '; 70_000]).unwrap();
+            std::thread::sleep(Duration::from_secs(2));
+        }
+    });
+    let mut conf = cfg(addr, "tcp", "json", false);
+    conf.negotiate = false;
+    conf.password = Some("hunter2".into());
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("jjunk", &conf);
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+        cs[0].stats().resets >= 1 && accepted.load(Ordering::SeqCst) >= 2
+    });
+    assert!(ok, "{:?}", c.stats());
+    assert_eq!(c.stats().bad, 3, "{:?}", c.stats());
+    assert_eq!(l.market.get("XAUUSD").map(|q| q.last), Some(5.5));
+}
+
+#[test]
+fn simulator_survives_garbage_and_keeps_serving() {
+    init_log();
+    let sim = Sim::start(args());
+    // Size < 4 on a binary stream: the simulator closes that connection.
+    let mut raw = TcpStream::connect(sim.addr).unwrap();
+    raw.write_all(&[2, 0, 1, 0, 9, 9, 9]).unwrap();
+    raw.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 64];
+    assert_eq!(raw.read(&mut buf).unwrap_or(0), 0, "closed");
+    // Bad JSON after a JSON logon is skipped; the connection stays up.
+    let mut j = TcpStream::connect(sim.addr).unwrap();
+    j.write_all(b"{\"Type\":1,\"HeartbeatIntervalInSeconds\":5}\0{oops}\0{\"Type\":400,\"RequestID\":\"x\"}\0{\"Type\":400,\"RequestID\":7}\0")
+        .unwrap();
+    j.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut got = Vec::new();
+    while !String::from_utf8_lossy(&got).contains("\"Type\":401") {
+        let n = j.read(&mut buf).unwrap();
+        assert!(n > 0);
+        got.extend(&buf[..n]);
+    }
+    // A WebSocket upgrade with garbage after it, then a normal client still works.
+    let mut w = TcpStream::connect(sim.addr).unwrap();
+    w.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\xff\xff").unwrap();
+    drop(w);
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("ok", &cfg(sim.addr, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()));
+}
+
+/// A raw server that answers the first logon with `resp`, counting connections.
+fn logon_answering_server(resp: LogonResponse) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let acc = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            acc.fetch_add(1, Ordering::SeqCst);
+            let _req = read_binary_frame(&mut s);
+            s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
+            let _logon = read_binary_frame(&mut s);
+            s.write_all(&bin(resp)).unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    (addr, accepted)
+}
+
+#[test]
+fn logon_redirect_and_do_not_reconnect() {
+    init_log();
+    let sim = Sim::start(args());
+    let redirect = LogonResponse {
+        result: 4,
+        reconnect_address: sim.addr.to_string().as_str().into(),
+        ..Default::default()
+    };
+    let (addr, n) = logon_answering_server(redirect);
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("redir", &cfg(addr, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()), "{:?}", c.last_error());
+    assert_eq!(n.load(Ordering::SeqCst), 1);
+
+    let refuse =
+        LogonResponse { result: 3, result_text: "account disabled".into(), ..Default::default() };
+    let (addr, n) = logon_answering_server(refuse);
+    let mut c = DtcClient::new("refused", &cfg(addr, "tcp", "binary", false));
+    let mut l = MiniLoop::new().unwrap();
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].phase()
+        == v9bridge::dtc::session::Phase::Stopped));
+    assert!(c.last_error().unwrap_or("").contains("account disabled"));
+    l.run_until(&mut [&mut c], Duration::from_millis(500), |_, _| false);
+    assert_eq!(n.load(Ordering::SeqCst), 1, "no reconnect after LOGON_ERROR_NO_RECONNECT");
+}
+
+#[test]
+fn market_data_waits_for_security_definitions_then_falls_back() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<u16>::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else { return };
+        let _req = read_binary_frame(&mut s);
+        s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
+        let _logon = read_binary_frame(&mut s);
+        let resp =
+            LogonResponse { result: 1, security_definitions_supported: 1, ..Default::default() };
+        s.write_all(&bin(resp)).unwrap();
+        // Never answers the security-definition requests.
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        loop {
+            let mut h = [0u8; 4];
+            if s.read_exact(&mut h).is_err() {
+                return;
+            }
+            let size = u16::from_le_bytes([h[0], h[1]]) as usize;
+            let mut rest = vec![0u8; size.saturating_sub(4)];
+            if s.read_exact(&mut rest).is_err() {
+                return;
+            }
+            log.lock().unwrap().push(u16::from_le_bytes([h[2], h[3]]));
+        }
+    });
+    let mut conf = cfg(addr, "tcp", "binary", false);
+    conf.trading = false;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("secdef", &conf);
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], Duration::from_secs(12), |_, _| {
+        seen.lock().unwrap().contains(&101)
+    });
+    assert!(ok, "subscribed after the wait");
+    let seen = seen.lock().unwrap();
+    let first_secdef = seen.iter().position(|&t| t == 506).unwrap();
+    let first_md = seen.iter().position(|&t| t == 101).unwrap();
+    assert!(first_secdef < first_md);
+}

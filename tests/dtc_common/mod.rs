@@ -1,0 +1,63 @@
+//! Shared helpers for the DTC integration tests (included with `mod`).
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use v9bridge::dtc::DtcConfig;
+use v9bridge::sim::dtc_server::{spawn, DtcServerArgs};
+
+pub struct Sim {
+    pub addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    h: Option<JoinHandle<Result<(), String>>>,
+}
+
+impl Sim {
+    pub fn start(args: DtcServerArgs) -> Sim {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (addr, h) = spawn(&args, stop.clone()).expect("sim binds");
+        Sim { addr, stop, h: Some(h) }
+    }
+
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.h.take() {
+            h.join().expect("sim thread").expect("sim ok");
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn args() -> DtcServerArgs {
+    DtcServerArgs {
+        symbols: vec!["ESZ6_FUT_CME".into(), "XAUUSD".into()],
+        tick_ms: 10,
+        ..Default::default()
+    }
+}
+
+pub fn cfg(addr: SocketAddr, transport: &str, encoding: &str, sierra: bool) -> DtcConfig {
+    DtcConfig {
+        addr: addr.to_string(),
+        transport: transport.into(),
+        encoding: encoding.into(),
+        compact_sierra_order: sierra,
+        symbols: vec!["ESZ6_FUT_CME".into(), "XAUUSD".into()],
+        heartbeat_s: 5,
+        reconnect_min_ms: 50,
+        reconnect_max_ms: 300,
+        depth_levels: 5,
+        ..Default::default()
+    }
+}
+
+pub fn init_log() {
+    let _ = env_logger::builder().is_test(true).try_init();
+}

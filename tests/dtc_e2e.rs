@@ -1,0 +1,170 @@
+//! Client <-> simulator end to end: every encoding over TCP and WebSocket.
+
+mod dtc_common;
+use dtc_common::*;
+use std::time::Duration;
+use v9bridge::dtc::cli::MiniLoop;
+use v9bridge::dtc::{DtcClient, Encoding};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn full_cycle(transport: &str, encoding: &str, sierra_quirk: bool, expect: Encoding) {
+    full_cycle_with(transport, encoding, sierra_quirk, expect, true);
+}
+
+fn full_cycle_with(
+    transport: &str,
+    encoding: &str,
+    sierra_quirk: bool,
+    expect: Encoding,
+    negotiate: bool,
+) {
+    init_log();
+    let mut a = args();
+    a.compact_order_override = sierra_quirk;
+    if !negotiate {
+        a.encoding = encoding.into(); // a server set to a fixed encoding, as seed 000 used
+    }
+    let sim = Sim::start(a);
+    let mut l = MiniLoop::new().unwrap();
+    let mut conf = cfg(sim.addr, transport, encoding, sierra_quirk);
+    conf.negotiate = negotiate;
+    let mut c = DtcClient::new("t", &conf);
+    l.register(&mut c, 0).unwrap();
+    assert!(
+        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()),
+        "logon+sync: {}",
+        c.last_error().unwrap_or("")
+    );
+    assert_eq!(c.encoding(), expect);
+
+    // Market data for both symbols reaches MarketState, ES scaled by DisplayPriceMultiplier 0.01.
+    let ok = l.run_until(&mut [&mut c], WAIT, |_, m| {
+        let es = m.get("ESZ6_FUT_CME");
+        let xau = m.get("XAUUSD");
+        es.is_some_and(|q| q.updates > 20 && q.bid.is_finite() && q.last.is_finite())
+            && xau.is_some_and(|q| q.updates > 20 && q.ask.is_finite())
+    });
+    assert!(ok, "market data");
+    assert_eq!(c.multiplier("ESZ6_FUT_CME"), Some(0.01));
+    let es = l.market.get("ESZ6_FUT_CME").unwrap();
+    assert!(es.last > 3000.0 && es.last < 6000.0, "ES in display units: {}", es.last);
+    assert!(es.bid < es.ask, "{} {}", es.bid, es.ask);
+    assert_eq!((es.last * 4.0).fract(), 0.0, "ES on its 0.25 grid exactly: {}", es.last);
+    let top = c.depth_top("XAUUSD").unwrap();
+    assert!(top.0.is_some() && top.1.is_some(), "depth book filled");
+
+    // A market order is filled: ORDER_UPDATE + POSITION_UPDATE.
+    let r = l.command(&mut c, "order buy ES 2 market").unwrap().unwrap();
+    assert!(r.contains("ClientOrderID"), "{r}");
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+        cs[0].trading_book().orders_text().contains("status filled")
+            && cs[0].trading_book().positions_text().contains("ESZ6_FUT_CME: qty 2")
+    });
+    assert!(ok, "fill: {}\n{}", c.trading_book().orders_text(), c.trading_book().positions_text());
+
+    // A resting limit order, replaced then cancelled.
+    l.command(&mut c, "order sell XAU 1 limit 99999").unwrap().unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .trading_book()
+        .orders_text()
+        .contains("status open")));
+    let orders = c.trading_book().orders_text();
+    let id = orders
+        .lines()
+        .find(|l| l.contains("status open"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .to_string();
+    l.command(&mut c, &format!("replace {id} 99998")).unwrap().unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .trading_book()
+        .orders_text()
+        .contains("px 99998")));
+    l.command(&mut c, &format!("cancel {id}")).unwrap().unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .trading_book()
+        .orders_text()
+        .contains("status canceled")));
+
+    // Accounts/balances, fills.
+    let acc = l.command(&mut c, "accounts").unwrap().unwrap();
+    assert!(acc.contains("Sim1: cash 100000"), "{acc}");
+    l.command(&mut c, "fills").unwrap().unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .trading_book()
+        .fills_text()
+        .contains("ESZ6_FUT_CME qty 2")));
+    assert_eq!(c.stats().bad, 0);
+    let hs = v9bridge::endpoint::Endpoint::histograms(&c);
+    assert!(!hs[0].is_empty() && hs[1].len() >= 2, "histograms recorded");
+    v9bridge::endpoint::Endpoint::shutdown(&mut c, std::time::Instant::now());
+}
+
+#[test]
+fn tcp_binary() {
+    full_cycle("tcp", "binary", false, Encoding::Binary);
+}
+
+#[test]
+fn tcp_json() {
+    full_cycle("tcp", "json", false, Encoding::Json);
+}
+
+#[test]
+fn tcp_compact_header_order() {
+    full_cycle("tcp", "compact", false, Encoding::JsonCompact);
+}
+
+#[test]
+fn tcp_compact_sierra_order_quirk() {
+    full_cycle("tcp", "compact", true, Encoding::JsonCompact);
+}
+
+#[test]
+fn tcp_compact_without_negotiation() {
+    full_cycle_with("tcp", "compact", true, Encoding::JsonCompact, false);
+}
+
+#[test]
+fn tcp_binary_without_negotiation() {
+    full_cycle_with("tcp", "binary", false, Encoding::Binary, false);
+}
+
+#[test]
+fn websocket_json() {
+    full_cycle("ws", "json", false, Encoding::Json);
+}
+
+#[test]
+fn websocket_compact() {
+    full_cycle("ws", "compact", true, Encoding::JsonCompact);
+}
+
+#[test]
+fn bracket_order_parent_then_oco_children() {
+    init_log();
+    let sim = Sim::start(args());
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("br", &cfg(sim.addr, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, m| cs[0].synced() && m.get("XAUUSD").is_some()));
+    assert!(
+        l.command(&mut c, "order buy XAU 1 market target=5").unwrap().is_err(),
+        "needs both legs"
+    );
+    // Target far below the market: it fills on the next tick and cancels its stop sibling.
+    let r = l.command(&mut c, "order buy XAU 1 market target=1 stop=0.5").unwrap().unwrap();
+    let cid = r.rsplit(' ').next().unwrap().to_string();
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+        let t = cs[0].trading_book().orders_text();
+        t.lines().any(|l| l.contains(&format!("client {cid}T")) && l.contains("status filled"))
+            && t.lines()
+                .any(|l| l.contains(&format!("client {cid}S")) && l.contains("status canceled"))
+    });
+    assert!(ok, "{}", c.trading_book().orders_text());
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .trading_book()
+        .positions_text()
+        .contains("no positions")));
+}

@@ -1,0 +1,193 @@
+//! Reconnects, heartbeat timeout, several connections, quirks, authentication, the CLI.
+
+mod dtc_common;
+use dtc_common::*;
+use std::time::Duration;
+use v9bridge::dtc::cli::{self, DtcCliArgs, MiniLoop};
+use v9bridge::dtc::session::Phase;
+use v9bridge::dtc::DtcClient;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[test]
+fn reconnects_after_the_server_restarts_on_the_same_port() {
+    init_log();
+    let mut sim = Sim::start(args());
+    let addr = sim.addr;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("re", &cfg(addr, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, m| cs[0].synced() && m.get("XAUUSD").is_some()));
+    l.command(&mut c, "order buy ES 1 market").unwrap().unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .trading_book()
+        .positions_text()
+        .contains("qty 1")));
+
+    sim.stop();
+    assert!(
+        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].phase() == Phase::Down),
+        "sees the drop"
+    );
+    let before = l.market.get("XAUUSD").unwrap().updates;
+
+    let mut a = args();
+    a.listen = addr.to_string();
+    let _sim2 = Sim::start(a);
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, m| {
+        cs[0].synced() && m.get("XAUUSD").is_some_and(|q| q.updates > before + 10)
+    });
+    assert!(ok, "re-logged on and re-subscribed: {:?}", c.last_error());
+    assert!(c.reconnects() >= 1);
+    // The new server has no position: the re-requested state replaced... nothing, but accounts
+    // were listed again and balances re-read.
+    assert!(l.command(&mut c, "accounts").unwrap().unwrap().contains("Sim2: cash"));
+}
+
+#[test]
+fn heartbeat_timeout_declares_the_server_dead() {
+    init_log();
+    let mut a = args();
+    a.slow_heartbeats = true;
+    let sim = Sim::start(a);
+    let mut cfg = cfg(sim.addr, "tcp", "json", false);
+    cfg.symbols.clear();
+    cfg.heartbeat_s = 1;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("hb", &cfg);
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()));
+    // The server heartbeats every 3 s; 2 s of silence is the limit.
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].reconnects() >= 1));
+    assert!(c.last_error().unwrap_or("").contains("heartbeat"), "{:?}", c.last_error());
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()), "logs on again");
+}
+
+#[test]
+fn two_named_connections_at_once() {
+    init_log();
+    let s1 = Sim::start(args());
+    let mut a2 = args();
+    a2.symbols = vec!["NQZ6_FUT_CME".into()];
+    a2.encoding = "compact".into();
+    let s2 = Sim::start(a2);
+    let mut l = MiniLoop::new().unwrap();
+    let mut es = DtcClient::new("es", &cfg(s1.addr, "tcp", "binary", false));
+    let mut nq_cfg = cfg(s2.addr, "tcp", "json", false);
+    nq_cfg.symbols = vec!["NQZ6_FUT_CME".into()];
+    nq_cfg.market_symbols.insert("NQZ6_FUT_CME".into(), "NQ".into());
+    let mut nq = DtcClient::new("nq", &nq_cfg);
+    l.register(&mut es, 0).unwrap();
+    l.register(&mut nq, 1).unwrap();
+    let ok = l.run_until(&mut [&mut es, &mut nq], WAIT, |cs, m| {
+        cs.iter().all(|c| c.synced())
+            && m.get("ESZ6_FUT_CME").is_some_and(|q| q.updates > 10)
+            && m.get("NQ").is_some_and(|q| q.updates > 10)
+    });
+    assert!(ok);
+    // The server fixed to compact answered the JSON request with compact.
+    assert_eq!(nq.encoding(), v9bridge::dtc::Encoding::JsonCompact);
+    assert!(
+        v9bridge::endpoint::Endpoint::status(&es, std::time::Instant::now()).contains("LoggedOn")
+    );
+}
+
+#[test]
+fn cme_market_data_reject_is_reported_and_trading_continues() {
+    init_log();
+    let mut a = args();
+    a.reject_cme_market_data = true;
+    let sim = Sim::start(a);
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("cme", &cfg(sim.addr, "tcp", "compact", false));
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, m| {
+        cs[0].synced()
+            && !cs[0].rejected_symbols().is_empty()
+            && m.get("XAUUSD").is_some_and(|q| q.updates > 10)
+    });
+    assert!(ok);
+    let rej = c.rejected_symbols();
+    assert_eq!(rej.len(), 1);
+    assert_eq!(rej[0].0, "ESZ6_FUT_CME");
+    assert!(rej[0].1.contains("CME"));
+    assert!(l.market.get("ESZ6_FUT_CME").is_none());
+    l.command(&mut c, "order sell ES 3 market").unwrap().unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .trading_book()
+        .positions_text()
+        .contains("qty -3")));
+    assert!(l.command(&mut c, "symbols").unwrap().unwrap().contains("REJECTED"));
+}
+
+#[test]
+fn authentication_and_do_not_reconnect() {
+    init_log();
+    let mut a = args();
+    a.username = Some("trader".into());
+    a.password = Some("s3cret".into());
+    let sim = Sim::start(a);
+    let mut bad = cfg(sim.addr, "tcp", "binary", false);
+    bad.username = Some("trader".into());
+    bad.password = Some("wrong".into());
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("bad", &bad);
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .last_error()
+        .is_some_and(|e| e.contains("logon refused"))));
+    assert!(!c.is_logged_on());
+
+    std::env::set_var("V9B_TEST_DTC_PW", "s3cret");
+    let mut good = cfg(sim.addr, "ws", "json", false);
+    good.username = Some("trader".into());
+    good.password_env = Some("V9B_TEST_DTC_PW".into());
+    let mut l2 = MiniLoop::new().unwrap();
+    let mut g = DtcClient::new("good", &good);
+    l2.register(&mut g, 0).unwrap();
+    assert!(l2.run_until(&mut [&mut g], WAIT, |cs, _| cs[0].synced()));
+}
+
+#[test]
+fn drop_after_n_messages_reconnects_and_resubscribes() {
+    init_log();
+    let mut a = args();
+    a.drop_after = Some(60);
+    let sim = Sim::start(a);
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("drop", &cfg(sim.addr, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, m| {
+        cs[0].reconnects() >= 2 && m.get("XAUUSD").is_some_and(|q| q.updates > 30)
+    });
+    assert!(ok, "reconnects {} {:?}", c.reconnects(), c.last_error());
+}
+
+#[test]
+fn cli_one_shot_commands() {
+    init_log();
+    let sim = Sim::start(args());
+    let base = |cmd: &[&str]| DtcCliArgs {
+        command: cmd.iter().map(|s| s.to_string()).collect(),
+        server: sim.addr.to_string(),
+        encoding: "json".into(),
+        ws: false,
+        no_negotiate: false,
+        compact_header_order: false,
+        username: None,
+        password_env: None,
+        account: None,
+        timeout_s: 5.0,
+    };
+    cli::run(&base(&["accounts"])).unwrap();
+    cli::run(&base(&["order", "buy", "XAUUSD", "1", "market"])).unwrap();
+    let mut ws = base(&["positions"]);
+    ws.ws = true;
+    cli::run(&ws).unwrap();
+    assert!(cli::run(&base(&["frobnicate"])).is_err());
+    assert!(cli::run(&base(&["order", "buy", "XAUUSD", "x", "market"])).is_err());
+    let mut dead = base(&["accounts"]);
+    dead.server = "127.0.0.1:1".into();
+    dead.timeout_s = 0.5;
+    assert!(cli::run(&dead).is_err());
+}
