@@ -20,6 +20,7 @@ fn feed(h: &Harness, count: u64, signals: bool, format: FeedFormat) -> PipeFeedA
         format,
         count,
         duration_s: Some(120.0),
+        inject: None,
     }
 }
 
