@@ -77,11 +77,11 @@ impl Default for V9Config {
 }
 
 impl Config {
-    /// Reads and validates a TOML file.
+    /// Reads a TOML file (validated by the caller once CLI flags and environment are applied).
     pub fn load(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// Parses and validates TOML text.
@@ -102,17 +102,36 @@ impl Config {
         }
     }
 
-    /// Checks values that would otherwise fail later and obscurely.
+    /// Checks values that would otherwise fail later and obscurely (or panic in time arithmetic).
     pub fn validate(&self) -> Result<(), String> {
         parse_pin(&self.engine.pin)?;
-        if self.v9.client_timeout_s.is_nan() || self.v9.client_timeout_s <= 0.0 {
-            return Err("v9.client_timeout_s must be > 0".into());
+        let v = &self.v9;
+        if !(v.client_timeout_s.is_finite()
+            && v.client_timeout_s > 0.0
+            && v.client_timeout_s <= 86_400.0)
+        {
+            return Err("v9.client_timeout_s must be in (0, 86400]".into());
         }
-        if self.v9.max_output_bytes < 4096 {
-            return Err("v9.max_output_bytes must be at least 4096".into());
+        if v.max_output_bytes < 4096 || v.max_output_bytes > 1 << 30 {
+            return Err("v9.max_output_bytes must be in [4096, 1 GiB]".into());
         }
-        if self.v9.listen.parse::<std::net::SocketAddr>().is_err() {
-            return Err(format!("v9.listen: not an address: {:?}", self.v9.listen));
+        if v.max_clients == 0 || v.max_clients >= crate::endpoint::TOKEN_SPACE - 1 {
+            return Err(format!(
+                "v9.max_clients must be in [1, {}]",
+                crate::endpoint::TOKEN_SPACE - 2
+            ));
+        }
+        if v.flatten_check_ms > 3_600_000 || v.unterminated_grace_ms > 60_000 {
+            return Err(
+                "v9.flatten_check_ms must be <= 3600000 and v9.unterminated_grace_ms <= 60000"
+                    .into(),
+            );
+        }
+        if v.publisher_token.as_deref().is_some_and(|t| t.is_empty() || t.contains('|')) {
+            return Err("v9.publisher_token must be non-empty and contain no '|'".into());
+        }
+        if v.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!("v9.listen: not an address: {:?}", v.listen));
         }
         Ok(())
     }
@@ -167,5 +186,14 @@ mod tests {
         assert!(!c.to_masked_toml().contains("s3cret"));
         assert_eq!(parse_pin("3"), Ok(Pin::Core(3)));
         assert!(parse_pin("x").is_err());
+        for bad in [
+            "[v9]\nclient_timeout_s = inf",
+            "[v9]\nclient_timeout_s = 0.0",
+            "[v9]\npublisher_token = ''",
+            "[v9]\nmax_clients = 0",
+            "[v9]\nflatten_check_ms = 99999999999",
+        ] {
+            assert!(Config::from_toml(bad).is_err(), "{bad}");
+        }
     }
 }

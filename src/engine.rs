@@ -149,8 +149,9 @@ impl Engine {
 
     /// Runs on the current thread (pinned as configured) until stopped.
     pub fn run(mut self) -> io::Result<EngineOutcome> {
-        crate::sys::pin_current_thread(self.pin);
+        // Spawned before pinning, so the report thread does not inherit the loop's core.
         self.reporter = self.report_every.and_then(|_| spawn_reporter());
+        crate::sys::pin_current_thread(self.pin);
         let result = self.run_loop();
         let now = Instant::now();
         // Snapshot the book while every receiver is still connected.

@@ -9,6 +9,8 @@ pub const MAX_SYMBOL_LEN: usize = 32;
 pub const MAX_QTY: u32 = 1000;
 /// Unknown `KEY:VALUE` options preserved and re-broadcast verbatim, at most this many.
 pub const MAX_EXTRA_OPTIONS: usize = 8;
+/// Longest TIF or extra option (printable ASCII, no `|`).
+pub const MAX_OPTION_LEN: usize = 64;
 
 /// What a signal asks every receiver account to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -152,6 +154,16 @@ impl<'a> Signal<'a> {
                 return Err(SignalError::BadPrice);
             }
         }
+        // Pass-through texts are re-broadcast verbatim: a '|' or a line break inside one would
+        // smuggle extra options or whole extra signals to every receiver.
+        for text in self.tif.into_iter().chain(self.extras().iter().copied()) {
+            if text.is_empty()
+                || text.len() > MAX_OPTION_LEN
+                || !text.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'|')
+            {
+                return Err(SignalError::BadOption);
+            }
+        }
         Ok(())
     }
 }
@@ -186,6 +198,10 @@ pub enum SignalError {
     BadPrice,
     /// More than [`MAX_EXTRA_OPTIONS`] unknown options.
     TooManyOptions,
+    /// A TIF/option that is empty, too long, or not printable ASCII without `|` (or a bad `ID:`).
+    BadOption,
+    /// The signal would encode to more than the 1024-byte message limit.
+    TooLong,
     /// The source is not allowed to publish.
     NotPublisher,
 }
@@ -202,6 +218,10 @@ impl SignalError {
             SignalError::BadQuantity => "Quantity is not a non-negative integer",
             SignalError::BadPrice => "TP/SL must be a finite positive price",
             SignalError::TooManyOptions => "Too many options",
+            SignalError::BadOption => {
+                "Invalid option (printable ASCII without '|', at most 64 bytes)"
+            }
+            SignalError::TooLong => "Signal longer than 1024 bytes",
             SignalError::NotPublisher => "Not a publisher (CONNECT with Role:Publisher)",
         }
     }

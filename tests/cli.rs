@@ -49,6 +49,10 @@ fn sigterm_sends_server_shutdown_to_clients_and_exits_cleanly() {
         }
     };
     let mut r = Raw::receiver(addr, "r");
+    // A malformed publisher CONNECT carrying a token: logged as bad input, token masked.
+    let mut bad = Raw::connect(addr);
+    bad.send("CONNECT|pub|Account_Count:many|Role:Publisher|Token:hunter2-secret");
+    assert!(bad.line().starts_with("ERROR|PROTOCOL_ERROR|"));
     // SAFETY: plain kill(2) on our own child's pid.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert!(r.line().starts_with("ERROR|SERVER_SHUTDOWN|"));
@@ -57,6 +61,8 @@ fn sigterm_sends_server_shutdown_to_clients_and_exits_cleanly() {
     assert!(status.success(), "{status:?}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("histogram")), "percentile table at shutdown");
+    assert!(rest.iter().any(|l| l.contains("Token:***")), "the bad CONNECT was logged, masked");
+    assert!(!rest.iter().any(|l| l.contains("hunter2")), "secrets never logged");
 }
 
 #[test]

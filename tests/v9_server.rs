@@ -226,29 +226,42 @@ fn stuck_receiver_is_dropped_and_others_get_everything() {
     let mut cfg = test_config();
     cfg.v9.max_output_bytes = 64 * 1024;
     let e = start(cfg);
-    let stuck = Raw::receiver(e.addr, "stuck");
+    let mut stuck = Raw::receiver(e.addr, "stuck");
     let mut good = Raw::receiver(e.addr, "good");
     let mut p = Raw::publisher(e.addr, None);
-    let pad = "P".repeat(900);
+    // ~500-byte signals: eight 60-byte pass-through options.
+    let pad: String = (0..8).map(|i| format!("|P{i}:{}", "x".repeat(57))).collect();
     let mut sent = 0u64;
     // Kernel buffers absorb a few MB before our queue fills; bounded by a generous count.
     while e.counter("overflows") == 0 {
         for _ in 0..100 {
-            p.send(&format!("LONG|MES|1|Pad:{pad}"));
+            p.send(&format!("LONG|MES|1{pad}"));
             sent += 1;
         }
         for _ in 0..100 {
-            assert!(p.line().starts_with("SIGNAL_ACK|"));
+            let l = p.line();
+            assert!(l.starts_with("SIGNAL_ACK|"), "{l}");
         }
         for _ in 0..100 {
             let l = good.line();
-            assert!(l.starts_with("LONG|MES|1|Pad:"), "{}", &l[..l.len().min(120)]);
+            assert!(l.starts_with("LONG|MES|1|P0:"), "{}", &l[..l.len().min(120)]);
         }
-        assert!(sent < 200_000, "stuck receiver never dropped");
+        assert!(sent < 400_000, "stuck receiver never dropped");
     }
+    // If the stuck receiver reads now (within the close grace), the last thing it gets is the
+    // error, on its own line, then EOF.
+    let mut last = String::new();
+    while let Some(l) = stuck.try_line(WAIT) {
+        assert!(
+            l.starts_with("LONG|MES|1|P0:") || l.starts_with("ERROR|"),
+            "{}",
+            &l[..l.len().min(80)]
+        );
+        last = l;
+    }
+    assert_eq!(last, "ERROR|OVERFLOW|Output queue full|Slow consumer");
+    wait_for("the stuck receiver to leave the status", || !e.status().contains("stuck"));
     assert!(e.status().contains("good"));
-    assert!(!e.status().contains("stuck"));
-    drop(stuck);
 }
 
 #[test]
@@ -281,4 +294,77 @@ fn server_restart_receivers_reconnect() {
     assert!(report.connections >= 2);
     assert!(report.server_errors.iter().any(|e| e.starts_with("SERVER_SHUTDOWN")));
     let _ = Duration::ZERO;
+}
+
+#[test]
+fn terminated_peer_whose_first_line_arrives_in_two_pieces() {
+    let e = start(test_config());
+    let mut r = Raw::connect(e.addr);
+    r.send_raw(b"CONNECT|Split|Account_Count:20");
+    std::thread::sleep(Duration::from_millis(30)); // a read pause inside the first line
+    r.send_raw(b"\n");
+    assert_eq!(
+        r.line(),
+        "READY|1.0|Broadcast_Ready:Yes|Role:Receiver",
+        "answered with LF: framing detected correctly"
+    );
+    r.send("HEARTBEAT|Split|ok");
+    assert!(r.line().starts_with("HEARTBEAT_ACK|"));
+}
+
+#[test]
+fn blank_lines_and_nul_padding_are_ignored() {
+    let e = start(test_config());
+    let mut r = Raw::receiver(e.addr, "pad");
+    r.send_raw(b"\n\r\n\0\0\0HEARTBEAT|pad|ok\n\n");
+    assert!(r.line().starts_with("HEARTBEAT_ACK|"));
+    assert_eq!(e.counter("bad_messages"), 0);
+}
+
+#[test]
+fn last_message_without_terminator_before_eof_is_not_lost() {
+    let e = start(test_config());
+    let mut r = Raw::receiver(e.addr, "r");
+    let mut p = Raw::publisher(e.addr, None);
+    p.send_raw(b"LONG|MES|1");
+    p.s.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(r.line(), "LONG|MES|1|ID:1");
+}
+
+#[test]
+fn reconnecting_receiver_keeps_its_book_and_repeated_connect_changes_nothing() {
+    let e = start(test_config());
+    let mut r = Raw::receiver(e.addr, "Desk1");
+    r.send("POSITION|Account1|LONG|2|4520.50|+10.00|2026-01-27T18:05:11Z|Symbol:MES");
+    wait_for("the position", || e.status().contains("holding 1 qty 2"));
+    r.send("CONNECT|Other|Account_Count:1|Role:Publisher");
+    assert_eq!(
+        r.line(),
+        "READY|1.0|Broadcast_Ready:Yes|Role:Receiver",
+        "no role switch mid-session"
+    );
+    drop(r);
+    wait_for("the disconnect", || !e.status().contains("Desk1"));
+    let _r = Raw::receiver(e.addr, "Desk1");
+    wait_for("the book to come back", || {
+        e.status().contains("Desk1 Receiver/Ready accounts 1 holding 1 qty 2")
+    });
+}
+
+#[test]
+fn pass_through_options_cannot_smuggle_messages() {
+    use v9bridge::signal::{Action, Signal, SignalError};
+    let mut s = Signal::new(Action::Long, "MES", 1);
+    s.tif = Some("GTC\nSHORT|ES|99");
+    assert_eq!(s.validate(), Err(SignalError::BadOption));
+    s.tif = Some("DAY|SL:1");
+    assert_eq!(s.validate(), Err(SignalError::BadOption));
+    s.tif = Some("GTC");
+    assert_eq!(s.validate(), Ok(()));
+    let e = start(test_config());
+    let mut p = Raw::publisher(e.addr, None);
+    p.send("LONG|MES|1|ID:x");
+    assert!(p.line().starts_with("ERROR|INVALID_SIGNAL|"), "bad ID is a signal error");
+    p.send("HEARTBEAT|pub|ok");
+    assert!(p.line().starts_with("HEARTBEAT_ACK|"), "and the publisher stays connected");
 }

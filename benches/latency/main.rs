@@ -88,6 +88,7 @@ impl Bench {
         c.engine.pin = self.engine_core.map_or("none".into(), |c| c.id.to_string());
         c.engine.report_interval_s = 0;
         c.v9.max_output_bytes = 16 << 20;
+        c.engine.busy_poll = std::env::var("V9B_BENCH_BUSY").is_ok_and(|v| v == "1");
         c
     }
 
@@ -147,7 +148,7 @@ impl Bench {
             }
             let due = t0 + interval.mul_f64(i as f64);
             while Instant::now() < due {
-                std::hint::spin_loop();
+                std::thread::yield_now(); // a bare spin starves ksoftirqd (see peers.rs)
             }
             msg.clear();
             let ts = wall + due.saturating_duration_since(base).as_nanos() as i64;
@@ -273,7 +274,10 @@ impl Bench {
             let p99 = r.to_last_read.quantile_ns(0.99);
             self.notes.push(format!("signals to 20 receivers at {rate:.0}/s offered ({:.0}/s achieved): p50 {:.1} µs, p99 {:.1} µs", r.achieved_rate, r.to_last_read.quantile_ns(0.5) as f64 / 1e3, p99 as f64 / 1e3));
             if p99 >= 1_000_000 || r.achieved_rate < rate * 0.95 {
-                break;
+                if std::env::var("V9B_BENCH_ALL_RATES").is_err() {
+                    break;
+                }
+                continue;
             }
             best = rate;
         }
@@ -369,21 +373,42 @@ fn main() -> io::Result<()> {
         b.notes.push(format!("process RSS at start: {} MiB", k / 1024));
     }
     let (fifo, tcp) = b.baselines()?;
+    for h in fifo.iter().chain(std::iter::once(&tcp)) {
+        b.notes.push(format!("baseline {}", h.summary_line()));
+    }
     b.extra.push(tcp.clone());
+    // V9B_BENCH_ONLY=pipe,broadcast,pipe_signal,throughput,ticks (default: all; baselines always run)
+    let only = std::env::var("V9B_BENCH_ONLY").unwrap_or_default();
+    let run = |s: &str| only.is_empty() || only.split(',').any(|o| o == s);
     #[cfg(unix)]
-    b.pipe_ticks(fifo.clone())?;
-    let _ = &fifo;
-    for (n, rate, count) in
-        [(1, 2000.0, 20_000), (20, 2000.0, 20_000), (100, 1000.0, 5_000), (1000, 200.0, 1_000)]
-    {
-        let count = b.n(count);
-        b.broadcast(n, rate, count)?;
+    if run("pipe") {
+        b.pipe_ticks(fifo.clone())?;
+    }
+    if run("rebase") {
+        let (f2, t2) = b.baselines()?;
+        for h in f2.iter().chain(std::iter::once(&t2)) {
+            b.notes.push(format!("baseline again {}", h.summary_line()));
+        }
+    }
+    if run("broadcast") {
+        for (n, rate, count) in
+            [(1, 2000.0, 20_000), (20, 2000.0, 20_000), (100, 1000.0, 5_000), (1000, 200.0, 1_000)]
+        {
+            let count = b.n(count);
+            b.broadcast(n, rate, count)?;
+        }
     }
     #[cfg(unix)]
-    b.pipe_signal()?;
-    b.signal_throughput()?;
+    if run("pipe_signal") {
+        b.pipe_signal()?;
+    }
+    if run("throughput") {
+        b.signal_throughput()?;
+    }
     #[cfg(unix)]
-    b.tick_throughput()?;
+    if run("ticks") {
+        b.tick_throughput()?;
+    }
     if let Some(k) = rss_kib() {
         b.notes.push(format!("process RSS at the end: {} MiB", k / 1024));
     }

@@ -153,6 +153,12 @@ impl Peers {
                 self.source.write_all(&out)?;
             }
             self.poll.poll(&mut self.events, Some(Duration::ZERO))?;
+            if self.events.is_empty() && out.is_empty() {
+                // Spinning without yielding starves this core's ksoftirqd, which then delivers
+                // loopback packets only at the next scheduler tick (a 4 ms tail): yield instead.
+                std::thread::yield_now();
+                continue;
+            }
             let at = Instant::now();
             for ev in self.events.iter() {
                 if ev.token() == SRC {

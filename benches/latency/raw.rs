@@ -35,7 +35,7 @@ fn one_way(
     for i in 0..count {
         let due = t0 + interval.mul_f64(i as f64);
         while Instant::now() < due {
-            std::hint::spin_loop();
+            std::thread::yield_now(); // a bare spin starves ksoftirqd (see peers.rs)
         }
         msg.clear();
         // Stamped with the intended time: a late send is latency, not skipped (no CO).
@@ -72,7 +72,7 @@ fn stamped_reader<S: mio::event::Source + Read + Send + 'static>(
         let mut buf = vec![0u8; 1 << 16];
         let mut len = 0;
         while !stop.load(Ordering::Relaxed) {
-            poll.poll(&mut events, Some(Duration::from_millis(10)))?;
+            poll.poll(&mut events, Some(Duration::from_millis(250)))?;
             loop {
                 match src.read(&mut buf[len..]) {
                     Ok(0) => break,
@@ -115,13 +115,16 @@ pub fn fifo_one_way(
 ) -> io::Result<LatencyHist> {
     use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join("raw.fifo");
+    let _ = std::fs::remove_file(&path);
     let c = std::ffi::CString::new(path.to_string_lossy().as_bytes()).map_err(io::Error::other)?;
     // SAFETY: mkfifo reads the NUL-terminated path we own.
     if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
         return Err(io::Error::last_os_error());
     }
     let rd = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
-    let mut wr = std::fs::OpenOptions::new().write(true).open(&path)?;
+    // Non-blocking, like the study and the engine test's writer.
+    let mut wr =
+        std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
     let stop = Arc::new(AtomicBool::new(false));
     let base = Instant::now();
     let reader = stamped_reader(

@@ -98,16 +98,20 @@ pub fn run(
     let mut sim = Sim::new(args);
     let mut backoff = Duration::from_millis(100);
     while !stop.load(Ordering::Relaxed) {
+        let readies = sim.readies;
         match TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
             Ok(stream) => {
                 sim.report.connections += 1;
-                backoff = Duration::from_millis(100);
                 match sim.session(stream, stop, ready) {
                     Ok(()) => {}
                     Err(e) => info!("receiver {}: connection to {addr} ended: {e}", args.name),
                 }
             }
             Err(e) => debug!("receiver {}: connect {addr}: {e}", args.name),
+        }
+        if sim.readies > readies {
+            // Reset only after a READY: a server that refuses us must not be hammered.
+            backoff = Duration::from_millis(100);
         }
         if stop.load(Ordering::Relaxed) {
             break;
@@ -146,6 +150,7 @@ struct Sim<'a> {
     last_id: Option<u64>,
     rng: XorShift,
     out: Vec<u8>,
+    readies: u64,
 }
 
 impl<'a> Sim<'a> {
@@ -164,6 +169,7 @@ impl<'a> Sim<'a> {
             last_id: None,
             rng: XorShift(seed | 1),
             out: Vec::with_capacity(8192),
+            readies: 0,
         }
     }
 
@@ -237,6 +243,7 @@ impl<'a> Sim<'a> {
                     Ok(Message::Ready { .. }) => {
                         if !is_ready {
                             is_ready = true;
+                            self.readies += 1;
                             last_ack = Instant::now();
                             if let Some(r) = ready {
                                 r.fetch_add(1, Ordering::SeqCst);

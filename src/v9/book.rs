@@ -23,6 +23,7 @@ pub struct AccountPosition {
     pub updated: Instant,
     /// Held a position when the pending FLATTEN was sent and has not reported FLAT since.
     pub needs_flat: bool,
+    acct: usize,
 }
 
 impl AccountPosition {
@@ -46,10 +47,20 @@ struct FlattenCheck {
     deadline: Option<Instant>,
 }
 
-/// What one receiver reported.
+/// Most (account, symbol) entries kept per receiver; more are refused (a hostile or broken
+/// receiver cannot grow the book without bound).
+pub const MAX_POSITIONS: usize = 4096;
+
+/// What one receiver reported. Totals are kept incrementally, so summaries and reports cost
+/// O(accounts), not O(positions²).
 #[derive(Debug, Default)]
 pub struct ReceiverBook {
     positions: Vec<AccountPosition>,
+    /// (account name, open positions in it).
+    accounts: Vec<(Box<str>, u32)>,
+    qty: u64,
+    long: u64,
+    short: u64,
     summary: Option<Summary>,
     summary_mismatch: bool,
     flatten: FlattenCheck,
@@ -60,37 +71,93 @@ pub struct ReceiverBook {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mismatch {
     /// (accounts holding, total qty, long, short) according to the per-account positions.
-    pub accounts: (u32, u32, u32, u32),
-    /// The same according to the summary (long/short = 0 when it gave no breakdown).
-    pub summary: (u32, u32, u32, u32),
+    pub accounts: (u64, u64, u64, u64),
+    /// The same according to the summary (long/short taken from the accounts when it gave no breakdown).
+    pub summary: (u64, u64, u64, u64),
 }
 
 impl ReceiverBook {
-    /// Applies a POSITION; allocates only the first time an (account, symbol) is seen.
-    pub fn apply_position(&mut self, p: &Position<'_>, now: Instant) {
-        let slot =
-            self.positions.iter_mut().find(|a| &*a.account == p.account && &*a.symbol == p.symbol);
-        match slot {
-            Some(a) => {
-                a.direction = p.direction;
-                a.qty = p.qty;
-                a.entry = p.entry;
-                a.pnl = p.pnl;
-                a.updated = now;
-                if p.direction == Direction::Flat {
-                    a.needs_flat = false;
-                }
+    /// Applies a POSITION; allocates only the first time an (account, symbol) is seen. False
+    /// when the entry is new and the book already holds [`MAX_POSITIONS`].
+    pub fn apply_position(&mut self, p: &Position<'_>, now: Instant) -> bool {
+        let i = match self
+            .positions
+            .iter()
+            .position(|a| &*a.account == p.account && &*a.symbol == p.symbol)
+        {
+            Some(i) => {
+                let old =
+                    (self.positions[i].direction, self.positions[i].qty, self.positions[i].acct);
+                self.count(old.0, old.1, old.2, false);
+                i
             }
-            None => self.positions.push(AccountPosition {
-                account: p.account.into(),
-                symbol: p.symbol.into(),
-                direction: p.direction,
-                qty: p.qty,
-                entry: p.entry,
-                pnl: p.pnl,
-                updated: now,
-                needs_flat: false,
-            }),
+            None => {
+                if self.positions.len() >= MAX_POSITIONS {
+                    return false;
+                }
+                let acct = match self.accounts.iter().position(|(a, _)| &**a == p.account) {
+                    Some(a) => a,
+                    None => {
+                        self.accounts.push((p.account.into(), 0));
+                        self.accounts.len() - 1
+                    }
+                };
+                self.positions.push(AccountPosition {
+                    account: p.account.into(),
+                    symbol: p.symbol.into(),
+                    direction: Direction::Flat,
+                    qty: 0,
+                    entry: 0.0,
+                    pnl: 0.0,
+                    updated: now,
+                    needs_flat: false,
+                    acct,
+                });
+                self.positions.len() - 1
+            }
+        };
+        let a = &mut self.positions[i];
+        a.direction = p.direction;
+        a.qty = p.qty;
+        a.entry = p.entry;
+        a.pnl = p.pnl;
+        a.updated = now;
+        let acct = a.acct;
+        if p.direction == Direction::Flat {
+            a.needs_flat = false;
+            if !self.out_of_sync.is_empty() {
+                // Reported flat since the check: no longer out of sync (rare path, may allocate).
+                let prefix = format!(
+                    "{}{}",
+                    p.account,
+                    if p.symbol.is_empty() { String::new() } else { format!("/{}", p.symbol) }
+                );
+                self.out_of_sync.retain(|s| !s.starts_with(&format!("{prefix} ")));
+            }
+        }
+        self.count(p.direction, p.qty, acct, true);
+        true
+    }
+
+    fn count(&mut self, dir: Direction, qty: u32, acct: usize, add: bool) {
+        let open = dir != Direction::Flat;
+        let (q, l, s, o) = (
+            qty as u64,
+            (dir == Direction::Long) as u64,
+            (dir == Direction::Short) as u64,
+            open as u32,
+        );
+        let slot = &mut self.accounts[acct].1;
+        if add {
+            self.qty += q;
+            self.long += l;
+            self.short += s;
+            *slot += o;
+        } else {
+            self.qty -= q;
+            self.long -= l;
+            self.short -= s;
+            *slot -= o;
         }
     }
 
@@ -99,8 +166,8 @@ impl ReceiverBook {
     pub fn apply_summary(&mut self, s: &Summary) -> Option<Mismatch> {
         self.summary = Some(*s);
         let mine = self.totals();
-        let (long, short) = s.breakdown.unwrap_or((mine.2, mine.3));
-        let theirs = (s.accounts, s.qty, long, short);
+        let (long, short) = s.breakdown.map_or((mine.2, mine.3), |(l, s)| (l as u64, s as u64));
+        let theirs = (s.accounts as u64, s.qty as u64, long, short);
         if mine == theirs {
             self.summary_mismatch = false;
             None
@@ -113,26 +180,9 @@ impl ReceiverBook {
     }
 
     /// (accounts holding a position, total contracts, long positions, short positions).
-    pub fn totals(&self) -> (u32, u32, u32, u32) {
-        let (mut qty, mut long, mut short) = (0u32, 0u32, 0u32);
-        let mut holding: u32 = 0;
-        for (i, p) in self.positions.iter().enumerate() {
-            qty += p.qty;
-            match p.direction {
-                Direction::Long => long += 1,
-                Direction::Short => short += 1,
-                Direction::Flat => {}
-            }
-            // Count each account once even when it holds several symbols.
-            let first_open = p.direction != Direction::Flat
-                && !self.positions[..i]
-                    .iter()
-                    .any(|q| q.account == p.account && q.direction != Direction::Flat);
-            if first_open {
-                holding += 1;
-            }
-        }
-        (holding, qty, long, short)
+    pub fn totals(&self) -> (u64, u64, u64, u64) {
+        let holding = self.accounts.iter().filter(|(_, open)| *open > 0).count() as u64;
+        (holding, self.qty, self.long, self.short)
     }
 
     /// Starts (or replaces) a FLATTEN check for `symbol` (`ALL` = every symbol).
@@ -156,8 +206,13 @@ impl ReceiverBook {
         self.flatten.deadline.filter(|_| self.flatten.pending)
     }
 
+    /// The pending FLATTEN check's signal id, if any (reported unresolved on disconnect).
+    pub fn pending_flatten(&self) -> Option<u64> {
+        self.flatten.pending.then_some(self.flatten.signal_id)
+    }
+
     /// If the FLATTEN check is due: the accounts still not flat (empty = in sync). The list is
-    /// kept for the report until the next check.
+    /// kept for the report until they report FLAT or the next check.
     pub fn check_flatten(&mut self, now: Instant) -> Option<(u64, &[String])> {
         if self.flatten_deadline().is_none_or(|d| d > now) {
             return None;
@@ -194,7 +249,7 @@ impl ReceiverBook {
         self.summary.as_ref()
     }
 
-    /// Accounts found not flat at the last FLATTEN check.
+    /// Accounts found not flat at the last FLATTEN check (and not flat since).
     pub fn out_of_sync(&self) -> &[String] {
         &self.out_of_sync
     }
@@ -206,7 +261,7 @@ impl ReceiverBook {
         let _ = write!(
             out,
             "accounts {} holding {holding} qty {qty} long {long} short {short} pnl {pnl:+.2}",
-            self.positions.len()
+            self.accounts.len()
         );
         if let Some(s) = &self.summary {
             let _ = write!(out, " | summary {} {} {:+.2}", s.accounts, s.qty, s.pnl);
@@ -272,5 +327,8 @@ mod tests {
         assert_eq!(id, 5);
         assert_eq!(late, ["A0/ES LONG 2", "A2/ES LONG 2"]);
         assert_eq!(b.positions().len(), 4);
+        // A1/ES... A0 reports flat after the check: dropped from the out-of-sync list.
+        b.apply_position(&pos("A0", Direction::Flat, 0, "ES"), now);
+        assert_eq!(b.out_of_sync(), ["A2/ES LONG 2"]);
     }
 }

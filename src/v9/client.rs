@@ -61,9 +61,11 @@ pub struct Client {
     pub name: Box<str>,
     /// `Account_Count` from CONNECT.
     pub accounts: u32,
-    /// Bytes received and not yet framed live in `inbuf[..in_len]`.
+    /// Bytes received and not yet framed live in `inbuf[in_start..in_len]`.
     pub inbuf: Box<[u8]>,
-    /// Used part of `inbuf`.
+    /// Start of the unframed bytes (advanced per frame, compacted once per read).
+    pub in_start: usize,
+    /// End of the received bytes.
     pub in_len: usize,
     out: Vec<u8>,
     out_pos: usize,
@@ -86,6 +88,12 @@ pub struct Client {
     pub bad_in: u64,
     /// Queued output not yet flushed this turn (listed in the server's dirty list).
     pub dirty: bool,
+    /// Our side is shut down (final error flushed); waiting for the peer's EOF.
+    pub half_closed: bool,
+    /// The last byte written to the socket ended a message (so the stream is at a boundary).
+    wrote_boundary: bool,
+    /// Warnings logged about this peer (rate limit: the first 3, then powers of two).
+    pub warnings: u64,
 }
 
 impl Client {
@@ -100,6 +108,7 @@ impl Client {
             name: "".into(),
             accounts: 0,
             inbuf: vec![0u8; INBUF].into_boxed_slice(),
+            in_start: 0,
             in_len: 0,
             out: Vec::with_capacity(4096),
             out_pos: 0,
@@ -113,6 +122,9 @@ impl Client {
             msgs_in: 0,
             bad_in: 0,
             dirty: false,
+            half_closed: false,
+            wrote_boundary: true,
+            warnings: 0,
         }
     }
 
@@ -146,7 +158,10 @@ impl Client {
         while self.out_pos < self.out.len() {
             match self.stream.write(&self.out[self.out_pos..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.out_pos += n,
+                Ok(n) => {
+                    self.out_pos += n;
+                    self.wrote_boundary = self.out[self.out_pos - 1] == b'\n';
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 // The kernel buffer is full: keep the rest, resume on WRITABLE.
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -184,10 +199,84 @@ impl Client {
         }
     }
 
-    /// Drops the first `n` framed bytes, keeping the remainder at the start.
-    pub fn consume(&mut self, n: usize) {
-        self.inbuf.copy_within(n..self.in_len, 0);
-        self.in_len -= n;
+    /// The received, not yet framed bytes.
+    pub fn pending(&self) -> &[u8] {
+        &self.inbuf[self.in_start..self.in_len]
+    }
+
+    /// Drops the first `n` pending bytes (no copy; see [`Client::compact`]).
+    pub fn advance(&mut self, n: usize) {
+        self.in_start = (self.in_start + n).min(self.in_len);
+    }
+
+    /// Moves the pending bytes to the start of the buffer: once per read, not per frame.
+    pub fn compact(&mut self) {
+        if self.in_start > 0 {
+            self.inbuf.copy_within(self.in_start..self.in_len, 0);
+            self.in_len -= self.in_start;
+            self.in_start = 0;
+        }
+    }
+
+    /// True when a warning about this peer may be logged now (first 3, then powers of two).
+    pub fn may_warn(&mut self) -> bool {
+        self.warnings += 1;
+        self.warnings <= 3 || self.warnings.is_power_of_two()
+    }
+
+    /// For peers that send no line endings (one message per read on their side): write this
+    /// message on its own now, so it is not glued to the next one. Queued behind anything
+    /// already waiting (then boundaries depend on the peer reading promptly).
+    pub fn write_alone(&mut self, bytes: &[u8], limit: usize, registry: &Registry) -> Sent {
+        if self.queued() > 0 {
+            return self.queue(bytes, limit, registry);
+        }
+        let mut done = 0;
+        while done < bytes.len() {
+            match self.stream.write(&bytes[done..]) {
+                Ok(0) => return Sent::Failed,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => return Sent::Failed,
+            }
+        }
+        if done < bytes.len() {
+            self.out.clear();
+            self.out_pos = 0;
+            self.out.extend_from_slice(&bytes[done..]);
+            if self.flush(registry).is_err() {
+                return Sent::Failed;
+            }
+        }
+        Sent::Ok
+    }
+
+    /// Replaces the queued messages with a final one (the error that explains a disconnect):
+    /// queued signals are lost for this peer anyway, and the error then needs only the room of
+    /// the message being written. A partly written message is completed first (boundary kept).
+    pub fn queue_final(&mut self, bytes: &[u8]) {
+        // (out_pos alone cannot tell: flush compacts a partly written queue to out_pos = 0.)
+        let at_boundary = self.wrote_boundary;
+        let keep = if at_boundary {
+            self.out_pos
+        } else {
+            match self.out[self.out_pos..].iter().position(|&b| b == b'\n') {
+                Some(i) => self.out_pos + i + 1,
+                None => self.out.len(), // no line endings (unterminated peer): keep it all
+            }
+        };
+        self.out.truncate(keep);
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// Half-closes once the final error is flushed, so the peer reads it before EOF; the
+    /// connection is dropped on the peer's EOF or after a grace period (no RST on unread data).
+    pub fn finish_close(&mut self) {
+        if !self.half_closed {
+            self.half_closed = true;
+            let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        }
     }
 
     /// Remembers that signal `id` was written now (oldest forgotten when full).
@@ -198,7 +287,9 @@ impl Client {
         self.sent.push_back((id, at));
     }
 
-    /// When the signal a summary answers was written: by its `ID:` when given, else the oldest.
+    /// When the signal a summary answers was written: by its `ID:` when given. Without one,
+    /// the first summary after a signal answers the oldest outstanding signal and the ring is
+    /// cleared (periodic summaries then do not count as answers).
     pub fn take_sent(&mut self, id: Option<u64>) -> Option<Instant> {
         match id {
             Some(id) => {
@@ -213,7 +304,11 @@ impl Client {
                 }
                 None
             }
-            None => self.sent.pop_front().map(|(_, at)| at),
+            None => {
+                let first = self.sent.pop_front().map(|(_, at)| at);
+                self.sent.clear();
+                first
+            }
         }
     }
 }

@@ -343,7 +343,9 @@ fn parse_signal<'a>(action: Action, f: &mut Fields<'a>) -> Result<SignalMsg<'a>,
         } else if k.eq_ignore_ascii_case("TIF") {
             signal.tif = Some(v);
         } else if k.eq_ignore_ascii_case("ID") {
-            id = Some(v.parse().map_err(|_| ParseError::Invalid("ID"))?);
+            // Publishers do not number their signals; a malformed one is a signal error, not a
+            // protocol error (the connection stays up).
+            id = Some(v.parse().map_err(|_| ParseError::Signal(SignalError::BadOption))?);
         } else if !signal.push_extra(opt) {
             return Err(ParseError::Signal(SignalError::TooManyOptions));
         }

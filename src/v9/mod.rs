@@ -5,5 +5,7 @@ pub mod client;
 pub mod codec;
 pub mod encode;
 pub mod frame;
+mod handle;
+mod input;
 pub mod publisher;
 pub mod server;

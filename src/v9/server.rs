@@ -1,14 +1,13 @@
 //! The V9 server endpoint: accepts receivers and publishers, broadcasts signals, tracks positions.
 
 use super::client::{Client, Role, Sent, State, INBUF};
-use super::codec::{self, ErrorCode, Message, ParseError, MAX_MESSAGE};
+use super::codec::{ErrorCode, MAX_MESSAGE};
 use super::encode;
-use super::frame::{next_frame, split_unterminated, Frame};
 use crate::config::V9Config;
 use crate::endpoint::{token, Ctx, Endpoint};
 use crate::metrics::LatencyHist;
 use crate::signal::{Action, Origin, Signal, SignalError, SignalSink};
-use log::{debug, info, warn};
+use log::{info, warn};
 use mio::event::Event;
 use mio::net::TcpListener;
 use mio::{Interest, Registry};
@@ -18,8 +17,21 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-/// How long a closing connection may take to flush its last error.
+/// How long a closing connection may take to flush its last error and see the peer's EOF.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// Books of departed receivers kept for their reconnection, at most.
+const MAX_RETIRED: usize = 1024;
+
+/// Encodes `sig` with `id` into `out`; refuses signals that would break the 1024-byte limit.
+fn signal_fits(out: &mut Vec<u8>, sig: &Signal<'_>, id: u64) -> Result<(), SignalError> {
+    sig.validate()?;
+    out.clear();
+    encode::signal(out, sig, Some(id));
+    if out.len() > MAX_MESSAGE + 1 {
+        return Err(SignalError::TooLong);
+    }
+    Ok(())
+}
 
 /// Counters shown in the report.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,26 +56,27 @@ pub struct Stats {
 
 /// The V9 server: one listener and a slab of clients on the engine loop.
 pub struct V9Server {
-    cfg: V9Config,
-    timeout: Duration,
-    listener: TcpListener,
-    addr: SocketAddr,
-    registry: Option<Registry>,
-    base: usize,
-    clients: Slab<Client>,
-    next_id: u64,
-    line: Box<[u8]>,
-    reply: Vec<u8>,
-    bcast: Vec<u8>,
-    to_close: Vec<(usize, &'static str)>,
-    sweep_keys: Vec<usize>,
-    dirty: Vec<usize>,
-    unflushed: Vec<(Instant, Origin)>,
-    next_sweep: Instant,
-    stats: Stats,
-    h_read_to_bcast: LatencyHist,
-    h_pipe_to_bcast: LatencyHist,
-    h_to_summary: LatencyHist,
+    pub(super) cfg: V9Config,
+    pub(super) timeout: Duration,
+    pub(super) listener: TcpListener,
+    pub(super) addr: SocketAddr,
+    pub(super) registry: Option<Registry>,
+    pub(super) base: usize,
+    pub(super) clients: Slab<Client>,
+    pub(super) next_id: u64,
+    pub(super) line: Box<[u8]>,
+    pub(super) reply: Vec<u8>,
+    pub(super) bcast: Vec<u8>,
+    pub(super) to_close: Vec<(usize, &'static str)>,
+    pub(super) sweep_keys: Vec<usize>,
+    pub(super) dirty: Vec<usize>,
+    pub(super) unflushed: Vec<(Instant, Origin)>,
+    pub(super) retired: std::collections::HashMap<Box<str>, super::book::ReceiverBook>,
+    pub(super) next_sweep: Instant,
+    pub(super) stats: Stats,
+    pub(super) h_read_to_bcast: LatencyHist,
+    pub(super) h_pipe_to_bcast: LatencyHist,
+    pub(super) h_to_summary: LatencyHist,
 }
 
 impl V9Server {
@@ -91,6 +104,7 @@ impl V9Server {
             sweep_keys: Vec::with_capacity(1024),
             dirty: Vec::with_capacity(1024),
             unflushed: Vec::with_capacity(1024),
+            retired: std::collections::HashMap::new(),
             next_sweep: Instant::now(),
             stats: Stats::default(),
             h_read_to_bcast: LatencyHist::new("v9.publisher_read_to_broadcast_written"),
@@ -159,280 +173,47 @@ impl V9Server {
         }
     }
 
-    fn on_readable(&mut self, key: usize, now: Instant) {
-        loop {
-            let Some(c) = self.clients.get_mut(key) else { return };
-            if c.in_len == c.inbuf.len() && c.terminated != Some(true) {
-                // An unterminated peer filled the buffer with glued messages: split them now.
-                c.partial_since = Some(now - Duration::from_millis(self.cfg.unterminated_grace_ms));
-                self.drain_unterminated(key, now);
-            }
-            let Some(c) = self.clients.get_mut(key) else { return };
-            if c.in_len == c.inbuf.len() {
-                // Terminated peers cannot get here (frames over MAX_MESSAGE are refused first).
-                self.fail(key, ErrorCode::ProtocolError, ParseError::TooLong.message(), "", now);
-                return;
-            }
-            match c.read_some() {
-                Ok(0) => {
-                    self.to_close.push((key, "peer closed"));
-                    break;
-                }
-                Ok(n) => {
-                    c.in_len += n;
-                    c.last_rx = now;
-                    // Start of the latency hops: when the bytes left the kernel, not the turn start.
-                    let read_at = Instant::now();
-                    if !self.drain_frames(key, read_at) {
-                        return;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.drain_unterminated(key, now);
-                    break;
-                }
-                Err(_) => {
-                    self.to_close.push((key, "read error"));
-                    break;
-                }
-            }
-        }
-        self.flush_dirty();
-    }
-
-    /// Handles every complete frame in the input buffer; false once the client is gone/closing.
-    fn drain_frames(&mut self, key: usize, now: Instant) -> bool {
-        loop {
-            let Some(c) = self.clients.get_mut(key) else { return false };
-            if c.state == State::Closing {
-                c.in_len = 0; // a closing peer's input is discarded
-                return false;
-            }
-            match next_frame(&c.inbuf[..c.in_len]) {
-                Frame::Complete { len, consumed } => {
-                    c.terminated = Some(true);
-                    c.partial_since = None;
-                    self.line[..len].copy_from_slice(&c.inbuf[..len]);
-                    c.consume(consumed);
-                    self.handle_line(key, len, now);
-                }
-                Frame::Partial => return true,
-                // No terminator yet from a peer that may send none: split at the read pause.
-                Frame::Oversized if c.terminated != Some(true) => return true,
-                Frame::Oversized => {
-                    self.stats.bad_messages += 1;
-                    self.fail(
-                        key,
-                        ErrorCode::ProtocolError,
-                        ParseError::TooLong.message(),
-                        "Max_Size:1024",
-                        now,
-                    );
-                    return false;
-                }
-            }
-        }
-    }
-
-    /// After a read pause: an unterminated peer's bytes are messages (see `frame`).
-    fn drain_unterminated(&mut self, key: usize, now: Instant) {
-        let grace = Duration::from_millis(self.cfg.unterminated_grace_ms);
-        loop {
-            let Some(c) = self.clients.get_mut(key) else { return };
-            if c.in_len == 0 || c.terminated == Some(true) || c.state == State::Closing {
-                return;
-            }
-            let n = split_unterminated(&c.inbuf[..c.in_len]);
-            let complete = codec::parse(&c.inbuf[..n]).is_ok();
-            let waited = c.partial_since.is_some_and(|t| now.saturating_duration_since(t) >= grace);
-            if !complete && !waited {
-                // Possibly the first half of a message split by TCP: give it the grace period.
-                c.partial_since.get_or_insert(now);
-                return;
-            }
-            c.terminated = Some(false);
-            c.partial_since = None;
-            self.line[..n].copy_from_slice(&c.inbuf[..n]);
-            c.consume(n);
-            self.handle_line(key, n, now);
-        }
-    }
-
-    fn handle_line(&mut self, key: usize, len: usize, now: Instant) {
-        let line = std::mem::take(&mut self.line);
-        match codec::parse(&line[..len]) {
-            Ok(msg) => self.handle_message(key, msg, now),
-            Err(e) => self.bad_input(key, e, &line[..len], now),
-        }
-        self.line = line;
-    }
-
-    fn bad_input(&mut self, key: usize, e: ParseError, raw: &[u8], now: Instant) {
-        self.stats.bad_messages += 1;
-        let Some(c) = self.clients.get_mut(key) else { return };
-        c.bad_in += 1;
-        if c.bad_in <= 3 || c.bad_in.is_power_of_two() {
-            let sample = String::from_utf8_lossy(&raw[..raw.len().min(80)]);
-            warn!(
-                "v9 {} ({}): {} [{}], bad #{}: {:?}",
-                c.peer,
-                c.name,
-                e.message(),
-                e.field().unwrap_or("-"),
-                c.bad_in,
-                sample
-            );
-        }
-        let kind = raw.split(|&b| b == b'|').next().unwrap_or(b"");
-        let mut details = String::new();
-        if let Some(f) = e.field() {
-            let _ = write!(details, "Field: {f}");
-        } else if e.is_invalid_signal() {
-            let _ =
-                write!(details, "Action: {}", String::from_utf8_lossy(&kind[..kind.len().min(40)]));
-        }
-        if e.is_invalid_signal() && c.state == State::Ready {
-            self.stats.rejected_signals += 1;
-            self.reply_error(key, ErrorCode::InvalidSignal, e.message(), &details);
-        } else {
-            self.fail(key, ErrorCode::ProtocolError, e.message(), &details, now);
-        }
-    }
-
-    fn handle_message(&mut self, key: usize, msg: Message<'_>, now: Instant) {
-        let Some(c) = self.clients.get_mut(key) else { return };
-        c.msgs_in += 1;
-        if c.state == State::AwaitConnect && !matches!(msg, Message::Connect(_)) {
-            self.stats.bad_messages += 1;
-            return self.fail(key, ErrorCode::ProtocolError, "CONNECT expected first", "", now);
-        }
-        match msg {
-            Message::Connect(m) => self.on_connect(key, &m, now),
-            Message::Heartbeat { .. } => {
-                self.reply.clear();
-                encode::heartbeat_ack(
-                    &mut self.reply,
-                    crate::clock::unix_nanos() / 1_000_000_000,
-                    "All_Systems_OK",
-                );
-                self.send_reply(key);
-            }
-            Message::Position(p) => c.book.apply_position(&p, now),
-            Message::Summary(s) => {
-                self.stats.summaries_with_id += s.signal_id.is_some() as u64;
-                if let Some(sent) = c.take_sent(s.signal_id) {
-                    self.h_to_summary.record(now.saturating_duration_since(sent));
-                }
-                if let Some(m) = c.book.apply_summary(&s) {
-                    warn!("v9 {} ({}): POSITION_SUMMARY disagrees with its accounts: summary (accounts, qty, long, short) = {:?}, accounts say {:?}", c.peer, c.name, m.summary, m.accounts);
-                }
-            }
-            Message::Signal(s) => {
-                if c.role != Role::Publisher {
-                    self.stats.rejected_signals += 1;
-                    return self.reply_error(
-                        key,
-                        ErrorCode::InvalidSignal,
-                        SignalError::NotPublisher.message(),
-                        "Role:Publisher required",
-                    );
-                }
-                let (id, receivers) = self.broadcast(&s.signal, now, Origin::Publisher);
-                self.reply.clear();
-                encode::signal_ack(&mut self.reply, id, receivers);
-                self.send_reply(key);
-            }
-            Message::Error(e) => warn!(
-                "v9 {} ({}): peer reported ERROR {} {} {}",
-                c.peer, c.name, e.code, e.message, e.details
-            ),
-            // Server-to-client messages echoed back: harmless, ignored.
-            Message::Ready { .. } | Message::HeartbeatAck { .. } | Message::SignalAck { .. } => {
-                debug!("v9 {}: ignoring server-side message from client", c.peer)
-            }
-        }
-    }
-
-    fn on_connect(&mut self, key: usize, m: &codec::Connect<'_>, now: Instant) {
-        let Some(c) = self.clients.get_mut(key) else { return };
-        if let Some(v) = m.meta("Version") {
-            if v.split('.').next() != Some("1") {
-                return self.fail(
-                    key,
-                    ErrorCode::VersionMismatch,
-                    "Protocol version incompatible",
-                    "Server_Version:1.0",
-                    now,
-                );
-            }
-        }
-        let publisher = m.meta("Role").is_some_and(|r| r.eq_ignore_ascii_case("Publisher"));
-        if publisher {
-            let allowed = match &self.cfg.publisher_token {
-                Some(t) => m
-                    .meta("Token")
-                    .is_some_and(|given| constant_time_eq(given.as_bytes(), t.as_bytes())),
-                None => c.peer.ip().is_loopback(),
-            };
-            if !allowed {
-                // The token itself is never logged.
-                warn!(
-                    "v9 {}: publisher refused ({})",
-                    c.peer,
-                    if self.cfg.publisher_token.is_some() {
-                        "bad or missing token"
-                    } else {
-                        "not loopback and no token configured"
-                    }
-                );
-                return self.fail(key, ErrorCode::Unauthorized, "Publisher not allowed", "", now);
-            }
-        }
-        c.name = m.name.into();
-        c.accounts = m.account_count.unwrap_or(0);
-        c.role = if publisher { Role::Publisher } else { Role::Receiver };
-        c.state = State::Ready;
-        info!("v9 {}: {} READY as {:?} with {} accounts", c.peer, c.name, c.role, c.accounts);
-        self.reply.clear();
-        encode::ready(
-            &mut self.reply,
-            &self.cfg.server_version,
-            if publisher { "Publisher" } else { "Receiver" },
-        );
-        self.send_reply(key);
-    }
-
     /// Numbers, formats once and queues `sig` for every ready receiver; returns (id, receivers).
-    /// The bytes leave at the end of the read batch or loop turn ([`V9Server::flush_dirty`]).
-    fn broadcast(&mut self, sig: &Signal<'_>, read_at: Instant, origin: Origin) -> (u64, u32) {
+    /// The bytes leave at the end of the read batch or loop turn ([`V9Server::flush_dirty`]),
+    /// except to peers that send no line endings, which get each message in its own write.
+    pub(super) fn broadcast(
+        &mut self,
+        sig: &Signal<'_>,
+        read_at: Instant,
+        origin: Origin,
+    ) -> Result<(u64, u32), SignalError> {
+        signal_fits(&mut self.bcast, sig, self.next_id + 1)?;
         self.next_id += 1;
         let id = self.next_id;
-        self.bcast.clear();
-        encode::signal(&mut self.bcast, sig, Some(id));
-        let flatten_deadline = Instant::now() + Duration::from_millis(self.cfg.flatten_check_ms);
+        let flatten_deadline =
+            Instant::now().checked_add(Duration::from_millis(self.cfg.flatten_check_ms));
         let mut receivers = 0;
         let queued_at = Instant::now();
-        let Some(registry) = self.registry.as_ref() else { return (id, 0) };
+        let Some(registry) = self.registry.as_ref() else { return Ok((id, 0)) };
         for (key, c) in self.clients.iter_mut() {
             if c.state != State::Ready || c.role != Role::Receiver {
                 continue;
             }
             // Peers that send no terminator get none (same bytes otherwise).
-            let bytes = if c.terminated == Some(false) {
-                &self.bcast[..self.bcast.len() - 1]
+            let sent = if c.terminated == Some(false) {
+                c.write_alone(
+                    &self.bcast[..self.bcast.len() - 1],
+                    self.cfg.max_output_bytes,
+                    registry,
+                )
             } else {
-                &self.bcast[..]
+                c.queue(&self.bcast, self.cfg.max_output_bytes, registry)
             };
-            match c.queue(bytes, self.cfg.max_output_bytes, registry) {
+            match sent {
                 Sent::Ok => {
                     receivers += 1;
                     c.note_sent(id, queued_at);
-                    if !c.dirty {
+                    if !c.dirty && c.queued() > 0 {
                         c.dirty = true;
                         self.dirty.push(key);
                     }
-                    if sig.action == Action::Flatten {
-                        c.book.expect_flat(id, sig.symbol, flatten_deadline);
+                    if let (Action::Flatten, Some(d)) = (sig.action, flatten_deadline) {
+                        c.book.expect_flat(id, sig.symbol, d);
                     }
                 }
                 Sent::Overflow => self.to_close.push((key, "overflow")),
@@ -441,53 +222,50 @@ impl V9Server {
         }
         self.unflushed.push((read_at, origin));
         self.stats.signals += 1;
-        (id, receivers)
+        Ok((id, receivers))
     }
 
     /// Writes every client's queued output (one write per client however many messages were
     /// queued), then records the broadcast latencies. Called after each read batch and at the
     /// end of every loop turn; cheap when nothing is queued.
     pub fn flush_dirty(&mut self) {
-        if self.dirty.is_empty() && self.unflushed.is_empty() {
-            return;
-        }
         if let Some(registry) = self.registry.as_ref() {
             for &key in &self.dirty {
                 let Some(c) = self.clients.get_mut(key) else { continue };
                 c.dirty = false;
                 match c.flush(registry) {
-                    Ok(()) if c.state == State::Closing && c.queued() == 0 => {
-                        self.to_close.push((key, "closed after error"))
-                    }
+                    Ok(()) if c.state == State::Closing && c.queued() == 0 => c.finish_close(),
                     Ok(()) => {}
                     Err(_) => self.to_close.push((key, "write error")),
                 }
             }
         }
         self.dirty.clear();
-        let written = Instant::now();
-        for &(read_at, origin) in &self.unflushed {
-            let hist = if origin == Origin::Pipe {
-                &mut self.h_pipe_to_bcast
-            } else {
-                &mut self.h_read_to_bcast
-            };
-            hist.record(written.saturating_duration_since(read_at));
+        if !self.unflushed.is_empty() {
+            let written = Instant::now();
+            for &(read_at, origin) in &self.unflushed {
+                let hist = if origin == Origin::Pipe {
+                    &mut self.h_pipe_to_bcast
+                } else {
+                    &mut self.h_read_to_bcast
+                };
+                hist.record(written.saturating_duration_since(read_at));
+            }
+            self.unflushed.clear();
         }
-        self.unflushed.clear();
         self.close_pending();
     }
 
-    fn send_reply(&mut self, key: usize) {
+    pub(super) fn send_reply(&mut self, key: usize) {
         let (Some(registry), Some(c)) = (self.registry.as_ref(), self.clients.get_mut(key)) else {
             return;
         };
-        let bytes = if c.terminated == Some(false) {
-            &self.reply[..self.reply.len() - 1]
+        let sent = if c.terminated == Some(false) {
+            c.write_alone(&self.reply[..self.reply.len() - 1], self.cfg.max_output_bytes, registry)
         } else {
-            &self.reply[..]
+            c.queue(&self.reply, self.cfg.max_output_bytes, registry)
         };
-        match c.queue(bytes, self.cfg.max_output_bytes, registry) {
+        match sent {
             Sent::Ok => {
                 if !c.dirty {
                     c.dirty = true;
@@ -499,51 +277,90 @@ impl V9Server {
         }
     }
 
-    fn reply_error(&mut self, key: usize, code: ErrorCode, message: &str, details: &str) {
+    pub(super) fn reply_error(
+        &mut self,
+        key: usize,
+        code: ErrorCode,
+        message: &str,
+        details: &str,
+    ) {
         self.reply.clear();
         encode::error(&mut self.reply, code, message, details);
         self.send_reply(key);
     }
 
-    /// Sends an error and closes once it is flushed.
-    fn fail(&mut self, key: usize, code: ErrorCode, message: &str, details: &str, now: Instant) {
+    /// Sends an error, then half-closes once it is flushed (see [`Client::finish_close`]).
+    pub(super) fn fail(
+        &mut self,
+        key: usize,
+        code: ErrorCode,
+        message: &str,
+        details: &str,
+        now: Instant,
+    ) {
         self.reply_error(key, code, message, details);
         let Some(c) = self.clients.get_mut(key) else { return };
         info!("v9 {} ({}): closing: {} {message}", c.peer, c.name, code.as_str());
         c.state = State::Closing;
         c.closing_since = Some(now);
-        if c.queued() == 0 && !c.dirty {
-            self.to_close.push((key, code.as_str()));
+        c.in_start = c.in_len; // what follows the bad message is not read
+        if !c.dirty {
+            c.dirty = true;
+            self.dirty.push(key);
         }
     }
 
     fn close_pending(&mut self) {
         while let Some((key, why)) = self.to_close.pop() {
-            if !self.clients.contains(key) {
-                continue;
-            }
-            let mut c = self.clients.remove(key);
+            let Some(c) = self.clients.get_mut(key) else { continue };
             if why == "overflow" {
+                if c.state == State::Closing {
+                    continue;
+                }
+                // The error goes after the queued messages (a message boundary); the receiver
+                // gets it if it ever reads, and is dropped after CLOSE_GRACE otherwise.
                 self.stats.overflows += 1;
                 warn!(
-                    "v9 {} ({}): disconnected: output queue over {} bytes (slow or stuck receiver)",
+                    "v9 {} ({}): disconnecting: output queue over {} bytes (slow or stuck receiver)",
                     c.peer, c.name, self.cfg.max_output_bytes
                 );
                 let mut msg = Vec::new();
                 encode::error(&mut msg, ErrorCode::Overflow, "Output queue full", "Slow consumer");
-                let _ = io::Write::write(&mut c.stream, &msg);
-            } else {
-                info!(
-                    "v9 {} ({}): disconnected: {why} ({} clients)",
-                    c.peer,
-                    c.name,
-                    self.clients.len()
-                );
+                c.queue_final(&msg);
+                c.state = State::Closing;
+                c.closing_since = Some(Instant::now());
+                if !c.dirty {
+                    c.dirty = true;
+                    self.dirty.push(key);
+                }
+                continue;
             }
+            let mut c = self.clients.remove(key);
+            info!(
+                "v9 {} ({}): disconnected: {why} ({} clients)",
+                c.peer,
+                c.name,
+                self.clients.len()
+            );
             if let Some(r) = self.registry.as_ref() {
                 let _ = r.deregister(&mut c.stream);
             }
+            self.retire(c);
         }
+    }
+
+    /// Keeps a departed receiver's book under its name, for when it reconnects.
+    fn retire(&mut self, c: Client) {
+        if c.role != Role::Receiver || c.name.is_empty() || c.book.positions().is_empty() {
+            return;
+        }
+        if let Some(id) = c.book.pending_flatten() {
+            warn!("v9 {}: disconnected before its FLATTEN #{id} check: flatness unknown", c.name);
+        }
+        if self.retired.len() >= MAX_RETIRED && !self.retired.contains_key(&c.name) {
+            return; // bounded: a flood of names cannot grow this without limit
+        }
+        self.retired.insert(c.name.clone(), c.book);
     }
 
     fn sweep(&mut self, now: Instant) {
@@ -555,7 +372,10 @@ impl V9Server {
             let Some(c) = self.clients.get_mut(key) else { continue };
             if c.state == State::Closing {
                 if c.closing_since.is_some_and(|t| now.saturating_duration_since(t) > CLOSE_GRACE) {
-                    self.to_close.push((key, "close timeout"));
+                    self.to_close.push((
+                        key,
+                        if c.half_closed { "closed after error" } else { "close timeout" },
+                    ));
                 }
                 continue;
             }
@@ -566,7 +386,7 @@ impl V9Server {
                 continue;
             }
             if c.partial_since.is_some_and(|t| now.saturating_duration_since(t) >= grace) {
-                self.drain_unterminated(key, now);
+                self.drain_unterminated(key, now, super::input::Drain::Pause);
             }
             let Some(c) = self.clients.get_mut(key) else { continue };
             if let Some((id, late)) = c.book.check_flatten(now) {
@@ -594,11 +414,13 @@ impl SignalSink for V9Server {
         origin: Origin,
         read_at: Instant,
     ) -> Result<u64, SignalError> {
-        if let Err(e) = signal.validate() {
-            self.stats.rejected_signals += 1;
-            return Err(e);
+        match self.broadcast(signal, read_at, origin) {
+            Ok((id, _)) => Ok(id),
+            Err(e) => {
+                self.stats.rejected_signals += 1;
+                Err(e)
+            }
         }
-        Ok(self.broadcast(signal, read_at, origin).0)
     }
 }
 
@@ -630,9 +452,7 @@ impl Endpoint for V9Server {
                 return;
             };
             match c.flush(registry) {
-                Ok(()) if c.state == State::Closing && c.queued() == 0 => {
-                    self.to_close.push((key, "closed after error"))
-                }
+                Ok(()) if c.state == State::Closing && c.queued() == 0 => c.finish_close(),
                 Ok(()) => {}
                 Err(_) => self.to_close.push((key, "write error")),
             }
@@ -707,13 +527,6 @@ impl V9Server {
     pub fn flushing(&self) -> usize {
         self.clients.iter().filter(|(_, c)| c.queued() > 0).count()
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 const _: () = assert!(INBUF > 2 * MAX_MESSAGE);
