@@ -259,6 +259,74 @@ impl Bench {
         Ok(())
     }
 
+    /// DTC through the engine: market-data message read → market state updated (simulated
+    /// Sierra Chart streaming every ms), and order submit → first ORDER_UPDATE, per encoding.
+    fn dtc(&mut self, tcp_base: &LatencyHist) -> io::Result<()> {
+        for enc in ["binary", "compact"] {
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let sim = v9bridge::sim::dtc_server::DtcServerArgs {
+                listen: "127.0.0.1:0".into(),
+                tick_ms: 1,
+                ..Default::default()
+            };
+            let (addr, join) = v9bridge::sim::dtc_server::spawn(&sim, stop.clone())?;
+            let mut cfg = self.config();
+            cfg.dtc.insert(
+                "bench".into(),
+                v9bridge::dtc::DtcConfig {
+                    addr: addr.to_string(),
+                    encoding: enc.into(),
+                    symbols: vec!["ESZ6_FUT_CME".into(), "NQZ6_FUT_CME".into()],
+                    ..Default::default()
+                },
+            );
+            let e = self.start(cfg)?;
+            let synced = || {
+                e.handle
+                    .command("engine", "status", Duration::from_secs(2))
+                    .is_ok_and(|s| s.contains("(Dtc)"))
+            };
+            let limit = Instant::now() + Duration::from_secs(20);
+            while !synced() && Instant::now() < limit {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            e.reset();
+            // Market data alone first: its allocations are the hot-path figure.
+            let before = ENGINE_ALLOCS.load(Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(if self.quick { 300 } else { 2000 }));
+            let md_allocs = ENGINE_ALLOCS.load(Ordering::Relaxed) - before;
+            let before = ENGINE_ALLOCS.load(Ordering::Relaxed);
+            let orders = if self.quick { 50 } else { 300 };
+            for _ in 0..orders {
+                let _ =
+                    e.handle.command("dtc.bench", "order buy ES 1 market", Duration::from_secs(5));
+                std::thread::sleep(Duration::from_millis(if self.quick { 10 } else { 20 }));
+            }
+            let allocs = ENGINE_ALLOCS.load(Ordering::Relaxed) - before;
+            let o = e.stop()?;
+            stop.store(true, Ordering::SeqCst);
+            let _ = join.join();
+            let md = hist(&o, "dtc.bench.read_to_handled");
+            self.notes.push(format!(
+                "dtc {enc}: {} messages handled; {md_allocs} engine-thread allocations during the market-data-only window, {allocs} during {orders} orders (command text, order book entries: off the hot path)",
+                md.len()
+            ));
+            self.rows.push(Row {
+                hop: format!("DTC ({enc}) message read → market state updated"),
+                engine: md,
+                baseline: None,
+            });
+            self.rows.push(Row {
+                hop: format!(
+                    "DTC ({enc}) order submit → first ORDER_UPDATE (round trip; raw = TCP one-way)"
+                ),
+                engine: hist(&o, "dtc.bench.order_to_first_update"),
+                baseline: Some(tcp_base.clone()),
+            });
+        }
+        Ok(())
+    }
+
     /// Highest offered rate to 20 receivers whose p99 (send → last read) stays under 1 ms.
     fn signal_throughput(&mut self) -> io::Result<()> {
         let e = self.start(self.config())?;
@@ -401,6 +469,9 @@ fn main() -> io::Result<()> {
     #[cfg(unix)]
     if run("pipe_signal") {
         b.pipe_signal()?;
+    }
+    if run("dtc") {
+        b.dtc(&tcp)?;
     }
     if run("throughput") {
         b.signal_throughput()?;

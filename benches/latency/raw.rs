@@ -11,6 +11,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use v9bridge::metrics::LatencyHist;
 
+static WALL_BASE: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
 /// Pins the current thread to `core` (ignored when unavailable).
 pub fn pin(core: Option<core_affinity::CoreId>) {
     if let Some(c) = core {
@@ -39,6 +41,12 @@ fn one_way(
         }
         msg.clear();
         // Stamped with the intended time: a late send is latency, not skipped (no CO).
+        if i == 0 {
+            WALL_BASE.store(
+                v9bridge::clock::unix_nanos() - base.elapsed().as_nanos() as i64,
+                Ordering::Relaxed,
+            );
+        }
         let t = due.saturating_duration_since(base).as_nanos();
         writeln!(msg, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"seq\":{i},\"t\":{t:020}}}")?;
         write(&msg)?;
@@ -77,7 +85,12 @@ fn stamped_reader<S: mio::event::Source + Read + Send + 'static>(
                 match src.read(&mut buf[len..]) {
                     Ok(0) => break,
                     Ok(n) => {
-                        let now = Instant::now().saturating_duration_since(base).as_nanos() as u64;
+                        let now = if std::env::var_os("V9B_RAW_WALL").is_some() {
+                            (v9bridge::clock::unix_nanos() - WALL_BASE.load(Ordering::Relaxed))
+                                as u64
+                        } else {
+                            Instant::now().saturating_duration_since(base).as_nanos() as u64
+                        };
                         len += n;
                         let mut start = 0;
                         while let Some(e) = buf[start..len].iter().position(|&b| b == b'\n') {
