@@ -102,6 +102,23 @@ impl Bench {
         Ok(Running { handle, join })
     }
 
+    /// An engine with pipe ingest on a fresh FIFO, and a non-blocking writer on it.
+    #[cfg(unix)]
+    fn start_with_fifo(&self, name: &str) -> io::Result<(Running, std::fs::File)> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.tmp.join(name);
+        let mut cfg = self.config();
+        cfg.pipe = Some(v9bridge::pipe::PipeConfig {
+            path: path.to_string_lossy().into_owned(),
+            ..Default::default()
+        });
+        let e = self.start(cfg)?;
+        std::thread::sleep(Duration::from_millis(50));
+        let w =
+            std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
+        Ok((e, w))
+    }
+
     fn n(&self, full: u64) -> u64 {
         if self.quick {
             (full / 5).max(500)
@@ -123,17 +140,7 @@ impl Bench {
     /// Pipe write (intended time) → tick parsed and applied, at 2 kHz.
     #[cfg(unix)]
     fn pipe_ticks(&mut self, fifo_base: Option<LatencyHist>) -> io::Result<()> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let path = self.tmp.join("engine.fifo");
-        let mut cfg = self.config();
-        cfg.pipe = Some(v9bridge::pipe::PipeConfig {
-            path: path.to_string_lossy().into_owned(),
-            ..Default::default()
-        });
-        let e = self.start(cfg)?;
-        std::thread::sleep(Duration::from_millis(50));
-        let mut w =
-            std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
+        let (e, mut w) = self.start_with_fifo("engine.fifo")?;
         let rate = 2000.0;
         let interval = Duration::from_secs_f64(1.0 / rate);
         let count = self.n(20_000);
@@ -227,18 +234,8 @@ impl Bench {
     /// Pipe signal (intended write time) → last of 20 receivers has read the broadcast.
     #[cfg(unix)]
     fn pipe_signal(&mut self) -> io::Result<()> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let path = self.tmp.join("signal.fifo");
-        let mut cfg = self.config();
-        cfg.pipe = Some(v9bridge::pipe::PipeConfig {
-            path: path.to_string_lossy().into_owned(),
-            ..Default::default()
-        });
-        let e = self.start(cfg)?;
-        std::thread::sleep(Duration::from_millis(50));
+        let (e, w) = self.start_with_fifo("signal.fifo")?;
         let recv = Peers::receivers(e.handle.v9_addr(), 20, true)?;
-        let w =
-            std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
         let mut peers = Peers::new(Source::Fifo(w), recv)?;
         let msg = b"{\"signal\":\"LONG\",\"symbol\":\"MES\",\"qty\":1}\n";
         peers.run("warmup", msg, 1000.0, 200, 200)?;
@@ -358,17 +355,7 @@ impl Bench {
     /// Sustained pipe ticks/s parsed and applied (writer as fast as the FIFO takes them).
     #[cfg(unix)]
     fn tick_throughput(&mut self) -> io::Result<()> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let path = self.tmp.join("tput.fifo");
-        let mut cfg = self.config();
-        cfg.pipe = Some(v9bridge::pipe::PipeConfig {
-            path: path.to_string_lossy().into_owned(),
-            ..Default::default()
-        });
-        let e = self.start(cfg)?;
-        std::thread::sleep(Duration::from_millis(50));
-        let mut w =
-            std::fs::OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path)?;
+        let (e, mut w) = self.start_with_fifo("tput.fifo")?;
         let count = if self.quick { 400_000 } else { 4_000_000u64 };
         // One pre-formatted 64 KiB batch sent again and again: the writer costs only syscalls, so
         // the figure is the FIFO's and the engine's, not this thread's formatting.
@@ -376,7 +363,7 @@ impl Bench {
         let mut per_batch = 0u64;
         while batch.len() < 60_000 {
             per_batch += 1;
-            write!(batch, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"volume\":3,\"ts_ns\":{},\"seq\":{per_batch}}}\n", 1_700_000_000_000_000_000u64 + per_batch)?;
+            writeln!(batch, "{{\"symbol\":\"ES\",\"price\":4700.25,\"bid\":4700.0,\"ask\":4700.5,\"volume\":3,\"ts_ns\":{},\"seq\":{per_batch}}}", 1_700_000_000_000_000_000u64 + per_batch)?;
         }
         let batches = count.div_ceil(per_batch);
         let count = batches * per_batch;

@@ -19,25 +19,12 @@ pub enum Source {
 }
 
 impl Source {
-    fn write_all(&mut self, mut b: &[u8]) -> io::Result<()> {
-        while !b.is_empty() {
-            let r = match self {
-                Source::Tcp(s) => s.write(b),
-                #[cfg(unix)]
-                Source::Fifo(f) => f.write(b),
-            };
-            match r {
-                Ok(n) => b = &b[n..],
-                Err(e)
-                    if e.kind() == io::ErrorKind::WouldBlock
-                        || e.kind() == io::ErrorKind::Interrupted =>
-                {
-                    std::hint::spin_loop()
-                }
-                Err(e) => return Err(e),
-            }
+    fn write_all(&mut self, b: &[u8]) -> io::Result<()> {
+        match self {
+            Source::Tcp(s) => crate::raw::write_spin(s, b),
+            #[cfg(unix)]
+            Source::Fifo(f) => crate::raw::write_spin(f, b),
         }
-        Ok(())
     }
 }
 

@@ -247,7 +247,8 @@ impl RawBroadcaster {
     }
 }
 
-fn write_spin(s: &mut TcpStream, mut b: &[u8]) -> io::Result<()> {
+/// Writes all of `b` to a non-blocking writer, retrying on WouldBlock (load generators only).
+pub fn write_spin(s: &mut impl Write, mut b: &[u8]) -> io::Result<()> {
     while !b.is_empty() {
         match s.write(b) {
             Ok(n) => b = &b[n..],

@@ -161,6 +161,18 @@ impl V9Server {
         }
     }
 
+    /// More than 1024 bytes without a terminator: the stream cannot be framed, so close.
+    fn too_long(&mut self, key: usize, now: Instant) {
+        self.stats.bad_messages += 1;
+        self.fail(
+            key,
+            ErrorCode::ProtocolError,
+            ParseError::TooLong.message(),
+            "Max_Size:1024",
+            now,
+        );
+    }
+
     fn handle_line(&mut self, key: usize, len: usize, now: Instant) {
         let line = std::mem::take(&mut self.line);
         match codec::parse(&line[..len]) {
