@@ -34,14 +34,7 @@ impl V9Server {
                 let Some(c) = self.clients.get_mut(key) else { return };
                 if c.in_len == c.inbuf.len() {
                     // One message longer than the whole buffer: cannot be framed.
-                    self.stats.bad_messages += 1;
-                    self.fail(
-                        key,
-                        ErrorCode::ProtocolError,
-                        ParseError::TooLong.message(),
-                        "Max_Size:1024",
-                        now,
-                    );
+                    self.too_long(key, now);
                     break;
                 }
             }
@@ -103,14 +96,7 @@ impl V9Server {
                 // No terminator yet from a peer that may send none: split at the read pause.
                 Frame::Oversized if c.terminated != Some(true) => return,
                 Frame::Oversized => {
-                    self.stats.bad_messages += 1;
-                    self.fail(
-                        key,
-                        ErrorCode::ProtocolError,
-                        ParseError::TooLong.message(),
-                        "Max_Size:1024",
-                        now,
-                    );
+                    self.too_long(key, now);
                     return;
                 }
             }
