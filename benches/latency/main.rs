@@ -95,10 +95,10 @@ impl Bench {
     fn start(&self, cfg: Config) -> io::Result<Running> {
         let engine = Engine::new(&cfg)?;
         let handle = engine.handle();
-        let join = std::thread::spawn(move || {
+        let join = std::thread::Builder::new().name("v9b-engine".into()).spawn(move || {
             IS_ENGINE.with(|e| e.set(true));
             engine.run()
-        });
+        })?;
         Ok(Running { handle, join })
     }
 
