@@ -41,7 +41,8 @@ fn steady_state_broadcast_allocates_nothing() {
     use std::sync::Arc;
     let mut engine = Engine::new(&test_config()).unwrap();
     let addr = engine.handle().v9_addr();
-    // 0 = warming up, 1 = warm-up done (peers wait), 2 = counter snapshot taken, 3 = measured run done.
+    // 0 = warming up, 1 = warm-up done (peers wait), 2 = counter snapshot taken, 3 = measured run
+    // done, 4 = final count taken (peers may disconnect).
     let phase = Arc::new(AtomicU8::new(0));
     let ph = phase.clone();
     // Peers run on another thread; only this (the engine) thread's allocations are counted.
@@ -83,6 +84,11 @@ fn steady_state_broadcast_allocates_nothing() {
             }
         }
         ph.store(3, SeqCst);
+        // Keep the sockets open until the engine has taken its count: disconnects (which file
+        // the receivers' books for their reconnection) are not steady state.
+        while ph.load(SeqCst) != 4 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         last_ack
     });
     let limit = Instant::now() + Duration::from_secs(120);
@@ -95,6 +101,10 @@ fn steady_state_broadcast_allocates_nothing() {
         engine.turn(Some(Duration::from_millis(10))).unwrap();
     }
     let during = allocs() - before;
+    phase.store(4, SeqCst);
+    while !peers.is_finished() && Instant::now() < limit {
+        engine.turn(Some(Duration::from_millis(10))).unwrap();
+    }
     let last_ack = peers.join().unwrap();
     // The measured phase really ran: 500 more signals to 20 receivers, with positions and acks.
     assert_eq!(last_ack, "SIGNAL_ACK|1000|20");
