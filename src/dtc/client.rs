@@ -12,7 +12,8 @@ use crate::endpoint::{token, Ctx, Endpoint};
 use crate::metrics::LatencyHist;
 use mio::{event::Event, Registry};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
+use std::str::FromStr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How long to wait for security definitions before subscribing with multiplier 1.
@@ -49,6 +50,8 @@ pub struct DtcClient {
     pub(super) transport: Option<Transport>,
     pub(super) session: Session,
     pub(super) addr_override: Option<String>,
+    /// Redirects followed since the last successful logon.
+    pub(super) redirects: u32,
     pub(super) rbuf: RecvBuf,
     pub(super) out: Vec<u8>,
     pub(super) symbols: SymbolTable,
@@ -105,6 +108,7 @@ impl DtcClient {
                 now,
             ),
             addr_override: None,
+            redirects: 0,
             rbuf: RecvBuf::new(64 * 1024, 1 << 20),
             out: Vec::with_capacity(4096),
             symbols: SymbolTable::new(&cfg.symbols, &cfg.market_symbols),
@@ -193,9 +197,16 @@ impl DtcClient {
         &self.book
     }
 
+    fn connect_addr(&self) -> &str {
+        self.addr_override.as_deref().unwrap_or(&self.cfg.addr)
+    }
+
+    /// The address to connect to: literals only, so no DNS lookup ever blocks the pinned loop.
     fn target_addr(&self) -> io::Result<SocketAddr> {
         let a = self.addr_override.as_deref().unwrap_or(&self.cfg.addr);
-        a.to_socket_addrs()?.next().ok_or_else(|| io::Error::other(format!("cannot resolve {a}")))
+        SocketAddr::from_str(a).map_err(|_| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("not an IP:port literal: {a:?}"))
+        })
     }
 
     fn connect(&mut self, now: Instant) {
@@ -210,7 +221,7 @@ impl DtcClient {
         self.codec.encoding = Encoding::Binary;
         match res {
             Ok(t) => {
-                log::debug!("{}: connecting to {}", self.label, self.cfg.addr);
+                log::debug!("{}: connecting to {}", self.label, self.connect_addr());
                 self.transport = Some(t);
                 self.session.connecting(now);
             }
@@ -220,9 +231,11 @@ impl DtcClient {
                 log::warn!(
                     "{}: connect to {} failed: {e}; retry in {:?}",
                     self.label,
-                    self.cfg.addr,
+                    self.connect_addr(),
                     d.unwrap_or_default()
                 );
+                // A redirect target that cannot be reached is not retried.
+                self.addr_override = None;
             }
         }
     }
@@ -243,6 +256,10 @@ impl DtcClient {
         self.outstanding.clear();
         self.secdef_deadline = None;
         self.last_error = Some(reason.to_string());
+        if self.session.phase != Phase::LoggedOn {
+            // Connect or logon failed at this address: a redirect target does not stick.
+            self.addr_override = None;
+        }
         match self.session.closed(now, reconnect, immediate) {
             Some(d) => log::warn!("{}: disconnected ({reason}); reconnecting in {d:?}", self.label),
             None => log::error!("{}: disconnected ({reason}); not reconnecting", self.label),

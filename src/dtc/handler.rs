@@ -8,6 +8,12 @@ use super::types::consts::*;
 use super::types::Encoding;
 use crate::endpoint::Ctx;
 use crate::market::{Feed, TickUpdate};
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Instant;
+
+/// Redirects followed per successful logon before falling back to the configured address.
+const MAX_REDIRECTS: u32 = 3;
 
 #[inline]
 fn px64(v: f64, k: PriceScale) -> Option<f64> {
@@ -41,13 +47,31 @@ impl DtcClient {
                     self.send_logon(now);
                 }
                 Some(_) => {}
-                None => {
-                    let why = format!("server chose unsupported encoding {}", r.encoding);
-                    self.disconnect(now, &why, true, false);
+                None if self.session.phase == Phase::Negotiating => {
+                    // Asking again would get the same answer: give up on this server.
+                    let why = format!(
+                        "server chose encoding {} (VLS/protobuf?), which this client does not speak; set `encoding`/`negotiate` to match the server",
+                        r.encoding
+                    );
+                    log::error!("{}: {why}", self.label);
+                    self.disconnect(now, &why, false, false);
                 }
+                None => {}
             },
+            // Only the answer to our LOGON_REQUEST counts: a repeat while logged on would re-run
+            // after_logon and duplicate every subscription.
+            Message::LogonResponse(_)
+                if !matches!(self.session.phase, Phase::LoggingOn | Phase::Negotiating) =>
+            {
+                log::warn!(
+                    "{}: LOGON_RESPONSE in phase {:?} ignored",
+                    self.label,
+                    self.session.phase
+                );
+            }
             Message::LogonResponse(r) => match self.session.on_logon_response(&r, now) {
                 LogonOutcome::Success => {
+                    self.redirects = 0;
                     self.server_name = r.server_name.as_str().to_string();
                     self.trading_supported = r.trading_is_supported != 0;
                     self.resubscribe_on_feed = r.resubscribe_when_market_data_feed_available != 0;
@@ -73,11 +97,7 @@ impl DtcClient {
                     false,
                     false,
                 ),
-                LogonOutcome::Redirect(a) => {
-                    log::warn!("{}: server redirects to {a}", self.label);
-                    self.addr_override = Some(a);
-                    self.disconnect(now, "redirected", true, true);
-                }
+                LogonOutcome::Redirect(a) => self.redirect(&a, now),
             },
             Message::Heartbeat(_) => self.stats.heartbeats += 1,
             Message::Logoff(l) => {
@@ -220,6 +240,38 @@ impl DtcClient {
                 }
             }
             other => self.market_data(other, ctx),
+        }
+    }
+
+    /// Follows a ReconnectAddress: IP:port literals only (no DNS on the loop), at most
+    /// [`MAX_REDIRECTS`] per successful logon, immediately only the first time.
+    fn redirect(&mut self, a: &str, now: Instant) {
+        self.redirects = self.redirects.saturating_add(1);
+        let target = SocketAddr::from_str(a).ok();
+        // disconnect() drops any override after a failed logon; set the new one afterwards.
+        match target {
+            Some(t) if self.redirects <= MAX_REDIRECTS => {
+                log::warn!("{}: server redirects to {t} ({})", self.label, self.redirects);
+                self.disconnect(now, "redirected", true, self.redirects == 1);
+                self.addr_override = Some(t.to_string());
+            }
+            Some(_) => {
+                log::warn!(
+                    "{}: more than {MAX_REDIRECTS} redirects; back to {}",
+                    self.label,
+                    self.cfg.addr
+                );
+                self.redirects = 0;
+                self.disconnect(now, "too many redirects", true, false);
+            }
+            None => {
+                log::warn!(
+                    "{}: redirect to {a:?} ignored (not an IP:port literal); using {}",
+                    self.label,
+                    self.cfg.addr
+                );
+                self.disconnect(now, "redirect to a non-literal address", true, false);
+            }
         }
     }
 

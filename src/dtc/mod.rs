@@ -158,6 +158,31 @@ impl DtcConfig {
         }
     }
 
+    /// Checks the section: `addr` must be an `IP:port` literal (the pinned loop never resolves
+    /// names), and encoding, transport, heartbeat, backoff and frame limit must be usable.
+    pub fn validate(&self) -> Result<(), String> {
+        self.addr
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| format!("addr must be an IP:port literal, got {:?}", self.addr))?;
+        if Encoding::parse(&self.encoding).is_none() {
+            return Err(format!("unknown encoding {:?} (binary, json or compact)", self.encoding));
+        }
+        if !self.transport.eq_ignore_ascii_case("tcp") && !self.transport.eq_ignore_ascii_case("ws")
+        {
+            return Err(format!("unknown transport {:?} (tcp or ws)", self.transport));
+        }
+        if self.heartbeat_s == 0 {
+            return Err("heartbeat_s must be > 0".into());
+        }
+        if self.reconnect_min_ms > self.reconnect_max_ms {
+            return Err("reconnect_min_ms must be <= reconnect_max_ms".into());
+        }
+        if !(64..=types::MAX_BINARY_SIZE).contains(&self.max_binary_message) {
+            return Err(format!("max_binary_message must be in [64, {}]", types::MAX_BINARY_SIZE));
+        }
+        Ok(())
+    }
+
     /// The password from `password_env` (preferred) or `password`.
     pub fn resolve_password(&self) -> Option<String> {
         if let Some(var) = &self.password_env {

@@ -461,3 +461,29 @@ password_env = "NQ_PW"
     assert_eq!(c.dtc["nq"].heartbeat_s, 10);
     assert!(crate::config::Config::from_toml("[dtc.x]\nbogus = 1\n").is_err());
 }
+
+#[test]
+fn config_validate_rejects_unusable_sections() {
+    let ok = DtcConfig::default();
+    assert!(ok.validate().is_ok());
+    let bad = |f: &dyn Fn(&mut DtcConfig)| {
+        let mut c = DtcConfig::default();
+        f(&mut c);
+        c.validate().unwrap_err()
+    };
+    assert!(bad(&|c| c.addr = "localhost:11099".into()).contains("IP:port"));
+    assert!(bad(&|c| c.addr = "127.0.0.1".into()).contains("IP:port"));
+    assert!(bad(&|c| c.encoding = "protobuf".into()).contains("encoding"));
+    assert!(bad(&|c| c.transport = "udp".into()).contains("transport"));
+    assert!(bad(&|c| c.heartbeat_s = 0).contains("heartbeat"));
+    assert!(bad(&|c| {
+        c.reconnect_min_ms = 5000;
+        c.reconnect_max_ms = 100;
+    })
+    .contains("reconnect"));
+    assert!(bad(&|c| c.max_binary_message = 63).contains("max_binary"));
+    assert!(bad(&|c| c.max_binary_message = 65536).contains("max_binary"));
+    let mut v6 = DtcConfig { addr: "[::1]:11099".into(), ..Default::default() };
+    v6.max_binary_message = 65535;
+    assert!(v6.validate().is_ok());
+}
