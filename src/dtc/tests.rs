@@ -487,3 +487,17 @@ fn config_validate_rejects_unusable_sections() {
     v6.max_binary_message = 65535;
     assert!(v6.validate().is_ok());
 }
+
+#[test]
+fn debug_output_masks_the_logon_password() {
+    let r = LogonRequest {
+        username: "me".into(),
+        password: "hunter2secret".into(),
+        ..Default::default()
+    };
+    let s = format!("{r:?}");
+    assert!(!s.contains("hunter2secret") && s.contains("me"), "{s}");
+    let m = Message::from(r);
+    assert!(!format!("{m:?}").contains("hunter2secret"));
+    assert!(!format!("{m:#?}").contains("hunter2secret"));
+}
