@@ -403,3 +403,80 @@ fn unsupported_encoding_gives_up() {
     l.run_until(&mut [&mut c], Duration::from_millis(500), |_, _| false);
     assert_eq!(n.load(Ordering::SeqCst), 1);
 }
+
+fn json_msg(m: impl Into<Message>) -> Vec<u8> {
+    let mut v = Vec::new();
+    v9bridge::dtc::json::encode(&m.into(), &mut v);
+    v.push(0);
+    v
+}
+
+#[test]
+fn json_zero_prices_are_unset_not_quotes() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else { return };
+        let _logon = read_until_nul(&mut s);
+        s.write_all(&json_msg(LogonResponse { result: 1, ..Default::default() })).unwrap();
+        let real = MarketDataSnapshot {
+            symbol_id: 2,
+            bid_price: 100.0,
+            ask_price: 101.0,
+            bid_quantity: 5.0,
+            ask_quantity: 6.0,
+            last_trade_price: 100.5,
+            last_trade_volume: 2.0,
+            session_high_price: 110.0,
+            ..Default::default()
+        };
+        // Sierra Chart style: every unset field is 0.
+        let zeros = MarketDataSnapshot {
+            symbol_id: 2,
+            bid_price: 0.0,
+            ask_price: 102.0,
+            bid_quantity: 0.0,
+            ask_quantity: 0.0,
+            last_trade_price: 0.0,
+            last_trade_volume: 0.0,
+            session_high_price: 0.0,
+            session_low_price: 0.0,
+            session_open_price: 0.0,
+            session_settlement_price: 0.0,
+            session_volume: 0.0,
+            ..Default::default()
+        };
+        let ba = MarketDataUpdateBidAsk {
+            symbol_id: 2,
+            bid_price: 0.0,
+            bid_quantity: 0.0,
+            ask_price: 103.0,
+            ask_quantity: 7.0,
+            ..Default::default()
+        };
+        let trade =
+            MarketDataUpdateTrade { symbol_id: 2, price: 0.0, volume: 0.0, ..Default::default() };
+        let mut all = json_msg(real);
+        all.extend(json_msg(zeros));
+        all.extend(json_msg(ba));
+        all.extend(json_msg(trade));
+        s.write_all(&all).unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    let mut conf = cfg(addr, "tcp", "json", false);
+    conf.negotiate = false;
+    conf.trading = false;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("zeros", &conf);
+    l.register(&mut c, 0).unwrap();
+    let ok =
+        l.run_until(&mut [&mut c], WAIT, |_, m| m.get("XAUUSD").is_some_and(|q| q.ask == 103.0));
+    assert!(ok, "{:?}", c.last_error());
+    l.run_until(&mut [&mut c], Duration::from_millis(200), |_, _| false);
+    let q = l.market.get("XAUUSD").unwrap();
+    assert_eq!((q.bid, q.ask, q.last), (100.0, 103.0, 100.5));
+    assert_eq!((q.bid_size, q.ask_size, q.volume), (5.0, 7.0, 2.0));
+    // The later snapshot has no session high: unset, never 0.
+    assert_eq!(c.session_stats("XAUUSD").unwrap().high, None);
+}

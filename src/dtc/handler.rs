@@ -30,6 +30,13 @@ fn qty64(v: f64) -> Option<f64> {
     (v != f64::MAX && v.is_finite()).then_some(v)
 }
 
+/// Reference §2.5: Sierra Chart's JSON encodings send unset fields as 0, so there a zero price
+/// or size means "not set" (`zero_unset`); binary marks unset with DBL_MAX/FLT_MAX instead.
+#[inline]
+fn nz(v: Option<f64>, zero_unset: bool) -> Option<f64> {
+    v.filter(|&x| !(zero_unset && x == 0.0))
+}
+
 impl DtcClient {
     pub(super) fn handle(&mut self, m: Message, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
@@ -316,6 +323,7 @@ impl DtcClient {
                 return;
             }
         };
+        let z = self.codec.encoding.is_json();
         let Some(s) = self.symbols.by_id(id) else {
             self.stats.bad += 1;
             return;
@@ -331,11 +339,11 @@ impl DtcClient {
                 t.volume = qty64(x.last_trade_volume);
                 t.bid_size = qty64(x.bid_quantity);
                 t.ask_size = qty64(x.ask_quantity);
-                s.session.open = px64(x.session_open_price, k);
-                s.session.high = px64(x.session_high_price, k);
-                s.session.low = px64(x.session_low_price, k);
-                s.session.settlement = px64(x.session_settlement_price, k);
-                s.session.volume = qty64(x.session_volume);
+                s.session.open = nz(px64(x.session_open_price, k), z);
+                s.session.high = nz(px64(x.session_high_price, k), z);
+                s.session.low = nz(px64(x.session_low_price, k), z);
+                s.session.settlement = nz(px64(x.session_settlement_price, k), z);
+                s.session.volume = nz(qty64(x.session_volume), z);
             }
             Message::MarketDataUpdateTrade(x) => {
                 t.last = px64(x.price, k);
@@ -453,6 +461,19 @@ impl DtcClient {
                 return;
             }
             _ => return,
+        }
+        if z {
+            t.bid = nz(t.bid, z);
+            t.ask = nz(t.ask, z);
+            t.last = nz(t.last, z);
+            t.volume = nz(t.volume, z);
+            t.bid_size = nz(t.bid_size, z).filter(|_| t.bid.is_some());
+            t.ask_size = nz(t.ask_size, z).filter(|_| t.ask.is_some());
+            if t.bid.is_none() && t.ask.is_none() && t.last.is_none() {
+                // Nothing set (e.g. a JSON snapshot of a symbol without quotes yet).
+                s.updates += 1;
+                return;
+            }
         }
         s.updates += 1;
         self.stats.market_data += 1;
