@@ -480,3 +480,65 @@ fn json_zero_prices_are_unset_not_quotes() {
     // The later snapshot has no session high: unset, never 0.
     assert_eq!(c.session_stats("XAUUSD").unwrap().high, None);
 }
+
+#[test]
+fn depth_snapshot_batch_replaces_the_book_and_rejections_reset_on_reconnect() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut s) = stream else { return };
+            let _req = read_binary_frame(&mut s);
+            let _ = s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() }));
+            let _logon = read_binary_frame(&mut s);
+            let _ = s.write_all(&bin(LogonResponse { result: 1, ..Default::default() }));
+            let lvl = |side: u8, price: f32, fin: u8| {
+                bin(MarketDepthSnapshotLevelFloat {
+                    symbol_id: 2,
+                    price,
+                    quantity: 1.0,
+                    side,
+                    final_update_in_batch: fin,
+                    ..Default::default()
+                })
+            };
+            if n == 0 {
+                let mut all = bin(MarketDataReject {
+                    symbol_id: 1,
+                    reject_text: "no CME".into(),
+                    ..Default::default()
+                });
+                // Batch 1, then batch 2 (BEGIN_BATCH 3, FALSE 2, TRUE 1).
+                for m in [lvl(1, 100.0, 3), lvl(1, 99.0, 2), lvl(2, 101.0, 1)] {
+                    all.extend(m);
+                }
+                for m in [lvl(1, 98.0, 3), lvl(2, 102.0, 1)] {
+                    all.extend(m);
+                }
+                let _ = s.write_all(&all);
+                std::thread::sleep(Duration::from_millis(700));
+                // Dropped: the client reconnects, and this time nothing is rejected.
+            } else {
+                std::thread::sleep(Duration::from_secs(5));
+            }
+        }
+    });
+    let mut conf = cfg(addr, "tcp", "binary", false);
+    conf.trading = false;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("depth", &conf);
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+        cs[0].depth_top("XAUUSD").is_some_and(|t| t.1.is_some_and(|a| a.0 == 102.0))
+    });
+    assert!(ok, "{:?}", c.last_error());
+    let (bid, ask) = c.depth_top("XAUUSD").unwrap();
+    assert_eq!(bid.map(|b| b.0), Some(98.0), "batch 2 replaced batch 1");
+    assert_eq!(ask.map(|a| a.0), Some(102.0));
+    assert_eq!(c.rejected_symbols().len(), 1);
+    let ok =
+        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].reconnects() > 0 && cs[0].is_logged_on());
+    assert!(ok);
+    assert!(c.rejected_symbols().is_empty(), "{:?}", c.rejected_symbols());
+}

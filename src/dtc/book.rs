@@ -129,6 +129,8 @@ pub struct SymbolInfo {
     pub rejected: Option<String>,
     /// Depth book.
     pub depth: DepthBook,
+    /// A float depth-snapshot batch (type 145) is being received; the next batch clears the book.
+    pub(crate) depth_batch_open: bool,
     /// Market-data messages applied.
     pub updates: u64,
     /// Session open/high/low/settlement/volume.
@@ -159,6 +161,7 @@ impl SymbolTable {
                     subscribed: false,
                     rejected: None,
                     depth: DepthBook::with_capacity(),
+                    depth_batch_open: false,
                     updates: 0,
                     session: Default::default(),
                 })

@@ -352,6 +352,9 @@ impl DtcClient {
         let exch: FStr<16> = self.cfg.exchange.as_str().into();
         for s in &mut self.symbols.list {
             s.subscribed = false;
+            // The new connection decides again (and the warning is worth repeating).
+            s.rejected = None;
+            s.depth_batch_open = false;
         }
         if self.secdefs_supported && !self.symbols.list.is_empty() {
             for i in 0..self.symbols.list.len() {

@@ -8,6 +8,11 @@ use super::types::consts::*;
 use super::types::Encoding;
 use crate::endpoint::Ctx;
 use crate::market::{Feed, TickUpdate};
+
+/// `FinalUpdateInBatchEnum::TRUE`: the last message of a batch.
+const FINAL_UPDATE_TRUE: u8 = 1;
+/// `FinalUpdateInBatchEnum::BEGIN_BATCH`: the first message of a batch.
+const FINAL_UPDATE_BEGIN_BATCH: u8 = 3;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Instant;
@@ -405,11 +410,18 @@ impl DtcClient {
                 if x.is_first_message_in_batch != 0 {
                     s.depth.clear();
                 }
+                s.depth_batch_open = x.is_last_message_in_batch == 0;
                 s.depth.update(x.side, k.display(x.price), x.quantity, false);
                 s.updates += 1;
                 return;
             }
             Message::MarketDepthSnapshotLevelFloat(x) => {
+                // A snapshot replaces the book: clear at BEGIN_BATCH, or at the first level after
+                // a batch ended with FinalUpdateInBatch TRUE (servers that never send BEGIN_BATCH).
+                if x.final_update_in_batch == FINAL_UPDATE_BEGIN_BATCH || !s.depth_batch_open {
+                    s.depth.clear();
+                }
+                s.depth_batch_open = x.final_update_in_batch != FINAL_UPDATE_TRUE;
                 s.depth.update(x.side as u16, k.display(x.price as f64), x.quantity as f64, false);
                 s.updates += 1;
                 return;
