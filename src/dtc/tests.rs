@@ -501,3 +501,17 @@ fn debug_output_masks_the_logon_password() {
     assert!(!format!("{m:?}").contains("hunter2secret"));
     assert!(!format!("{m:#?}").contains("hunter2secret"));
 }
+
+#[test]
+fn client_order_ids_differ_between_similar_connection_names() {
+    let cfg = DtcConfig::default();
+    let mut a = DtcClient::new("account1a", &cfg);
+    let mut b = DtcClient::new("account1b", &cfg);
+    let (ia, ib) = (a.next_client_order_id(), b.next_client_order_id());
+    assert_ne!(ia, ib);
+    assert_ne!(ia, a.next_client_order_id(), "sequence advances");
+    let mut long = DtcClient::new("é-very-long-connection-name-indeed-ü", &cfg);
+    long.order_seq = u64::MAX - 1;
+    let id = long.next_client_order_id();
+    assert!(id.len() <= 30 && id.is_ascii(), "{id}");
+}

@@ -78,10 +78,25 @@ impl DtcClient {
         self.submit(&r, now)
     }
 
-    fn next_client_order_id(&mut self) -> String {
+    /// `<name prefix><hash of the full name>-<start time>-<seq>`: the hash keeps connections
+    /// whose names share a prefix apart; at most 30 bytes (ClientOrderID is `char[32]`).
+    pub(super) fn next_client_order_id(&mut self) -> String {
         self.order_seq += 1;
-        let short: String = self.short.chars().take(8).collect();
-        format!("{short}-{:x}-{}", self.session_tag, self.order_seq)
+        let short: String =
+            self.short.chars().filter(char::is_ascii_alphanumeric).take(6).collect();
+        // FNV-1a: stable across runs and platforms, unlike std's hasher.
+        let h = self
+            .short
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+        let mut id = format!(
+            "{short}{:06x}-{:x}-{:x}",
+            (h ^ (h >> 32)) & 0xff_ffff,
+            self.session_tag & 0xffff_ffff,
+            self.order_seq & 0xffff_ffff
+        );
+        id.truncate(30);
+        id
     }
 
     /// Sends a new order, plus its OCO target/stop pair when `target` and `stop` are set
