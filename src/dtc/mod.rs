@@ -87,7 +87,8 @@ pub struct DtcConfig {
     pub reconnect_max_ms: u64,
     /// Ask for trade accounts, balances, positions and open orders after logon.
     pub trading: bool,
-    /// Largest binary message accepted (bytes, up to 65535); a larger `Size` resets the stream.
+    /// Largest binary message decoded (bytes, 64..=65535, default 65535); a larger one is
+    /// skipped by its `Size`. Only `Size < 4` resets the stream.
     pub max_binary_message: usize,
 }
 

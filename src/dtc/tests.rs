@@ -357,10 +357,18 @@ fn bad_input_is_an_error_not_a_panic() {
     assert_eq!(framing::binary_frame(&[0, 4, 3, 0], 512), Err(DecodeError::TooLong(1024)));
     assert_eq!(framing::binary_frame(&[16, 0, 3], 65535), Ok(None));
     let big = 20_000u16.to_le_bytes();
-    assert_eq!(
-        Codec::new(Encoding::Binary, false).next_frame(&[big[0], big[1], 3, 0]),
-        Err(DecodeError::TooLong(20_000))
-    );
+    let mut small = Codec::new(Encoding::Binary, false);
+    small.max_binary = 16 * 1024;
+    assert_eq!(small.next_frame(&[big[0], big[1], 3, 0]), Ok(None), "waits for the frame");
+    let mut frame = vec![0u8; 20_000];
+    frame[..4].copy_from_slice(&[big[0], big[1], 0x0f, 0x27]);
+    frame.extend([8, 0, 3, 0, 0, 0, 0, 0]);
+    assert_eq!(small.next_frame(&frame), Ok(Some((0, 20_000))), "over the cap: skipped");
+    let dflt = Codec::new(Encoding::Binary, false);
+    assert_eq!(dflt.next_frame(&frame), Ok(Some((20_000, 20_000))), "default: up to 65535");
+    assert_eq!(dflt.decode(&frame[..20_000]), Err(DecodeError::UnknownType(9999)));
+    let max = [0xff, 0xff, 3, 0];
+    assert_eq!(dflt.next_frame(&max), Ok(None));
     assert!(matches!(framing::json_frame(&[b'{'; 70_000], 1 << 20), Err(DecodeError::TooLong(_))));
     assert_eq!(framing::json_frame(b"{}\0{", 100), Ok(Some((2, 3))));
 
