@@ -16,6 +16,9 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// Bytes read and handled per readiness event or timeout before yielding to the other endpoints.
+const READ_BUDGET: usize = 1 << 20;
+
 /// How long to wait for security definitions before subscribing with multiplier 1.
 const SECDEF_WAIT: Duration = Duration::from_secs(5);
 
@@ -72,6 +75,11 @@ pub struct DtcClient {
     /// Subscribe symbols still without a security definition at this instant.
     pub(super) secdef_deadline: Option<Instant>,
     pub(super) last_error: Option<String>,
+    /// Bytes handled per turn before yielding (see [`READ_BUDGET`]).
+    pub(super) read_budget: usize,
+    /// The budget ran out with data possibly still buffered in the socket: mio is
+    /// edge-triggered, so no new event will come for it; the timeout path reads on.
+    pub(super) read_more_at: Option<Instant>,
 }
 
 fn unix_now() -> Duration {
@@ -128,6 +136,8 @@ impl DtcClient {
             secdefs_supported: false,
             secdef_deadline: None,
             last_error: None,
+            read_budget: READ_BUDGET,
+            read_more_at: None,
             cfg: cfg.clone(),
         }
     }
@@ -255,6 +265,7 @@ impl DtcClient {
         self.pending_orders.clear();
         self.outstanding.clear();
         self.secdef_deadline = None;
+        self.read_more_at = None;
         self.last_error = Some(reason.to_string());
         if self.session.phase != Phase::LoggedOn {
             // Connect or logon failed at this address: a redirect target does not stick.
@@ -429,11 +440,25 @@ impl DtcClient {
     }
 
     /// Reads and handles everything available; resets the connection on unframeable input.
+    /// At most `read_budget` bytes per call, so one busy server cannot starve the loop.
     fn on_readable(&mut self, ctx: &mut Ctx<'_>) {
+        self.read_more_at = None;
+        let mut handled = 0usize;
         loop {
+            if handled >= self.read_budget {
+                self.read_more_at = Some(ctx.now);
+                break;
+            }
             let Some(t) = self.transport.as_mut() else { return };
             let got = if t.is_ws() {
-                t.read_ws(&mut self.rbuf).map(|b| b as usize)
+                let before = self.rbuf.data().len();
+                t.read_ws(&mut self.rbuf).map(|more| {
+                    if more {
+                        (self.rbuf.data().len() - before).max(1)
+                    } else {
+                        0
+                    }
+                })
             } else {
                 t.read_tcp(&mut self.rbuf)
             };
@@ -449,6 +474,7 @@ impl DtcClient {
             if n == 0 {
                 break;
             }
+            handled += n;
             self.session.on_rx(ctx.now);
             self.process_frames(ctx);
             if self.transport.is_none() {
@@ -546,6 +572,9 @@ impl Endpoint for DtcClient {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
+        if self.read_more_at.is_some() && self.transport.is_some() {
+            return self.read_more_at;
+        }
         match (self.session.next_deadline(), self.secdef_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -554,6 +583,9 @@ impl Endpoint for DtcClient {
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
+        if self.read_more_at.take().is_some() && self.transport.is_some() {
+            self.on_readable(ctx);
+        }
         if self.secdef_deadline.is_some_and(|d| now >= d) {
             self.secdef_deadline = None;
             for s in self.symbols.list.iter().filter(|s| !s.subscribed) {

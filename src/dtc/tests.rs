@@ -523,3 +523,53 @@ fn client_order_ids_differ_between_similar_connection_names() {
     let id = long.next_client_order_id();
     assert!(id.len() <= 30 && id.is_ascii(), "{id}");
 }
+
+#[test]
+fn read_budget_yields_and_the_timeout_path_reads_the_rest() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    const N: usize = 5000;
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else { return };
+        let mut h = [0u8; 4];
+        let mut skip = |s: &mut std::net::TcpStream| {
+            let _ = s.read_exact(&mut h);
+            let mut rest = vec![0u8; (u16::from_le_bytes([h[0], h[1]]) as usize).saturating_sub(4)];
+            let _ = s.read_exact(&mut rest);
+        };
+        skip(&mut s);
+        let mut out = Vec::new();
+        binary::encode(&EncodingResponse { encoding: 0, ..Default::default() }.into(), &mut out);
+        let _ = s.write_all(&out);
+        skip(&mut s);
+        out.clear();
+        binary::encode(&LogonResponse { result: 1, ..Default::default() }.into(), &mut out);
+        // One burst, then silence: only the timeout path can finish reading it.
+        for i in 0..N {
+            let t = MarketDataUpdateTrade {
+                symbol_id: 1,
+                price: 1.0 + i as f64,
+                volume: 1.0,
+                ..Default::default()
+            };
+            binary::encode(&t.into(), &mut out);
+        }
+        let _ = s.write_all(&out);
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    });
+    let conf = DtcConfig {
+        addr: addr.to_string(),
+        symbols: vec!["X".into()],
+        trading: false,
+        ..Default::default()
+    };
+    let mut c = DtcClient::new("budget", &conf);
+    c.read_budget = 4096;
+    let mut l = cli::MiniLoop::new().unwrap();
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], std::time::Duration::from_secs(4), |_, m| {
+        m.get("X").is_some_and(|q| q.last == N as f64)
+    });
+    assert!(ok, "all {N} trades handled: {:?}", l.market.get("X").map(|q| q.last));
+}
