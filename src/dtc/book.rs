@@ -300,6 +300,14 @@ impl TradingBook {
         self.account(f.trade_account.as_str()).fills.insert(key, *f);
     }
 
+    /// The symbol of an order, by server or client order ID.
+    pub fn order_symbol(&self, id: &str) -> Option<String> {
+        self.accounts.values().flat_map(|b| b.orders.values()).find_map(|st| {
+            (st.last.server_order_id.as_str() == id || st.last.client_order_id.as_str() == id)
+                .then(|| st.last.symbol.as_str().to_string())
+        })
+    }
+
     /// Finds an order by server or client ID: (account, server ID, client ID).
     pub fn find_order(&self, id: &str) -> Option<(String, String, String)> {
         for (a, book) in &self.accounts {

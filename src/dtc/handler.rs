@@ -35,6 +35,16 @@ fn qty64(v: f64) -> Option<f64> {
     (v != f64::MAX && v.is_finite()).then_some(v)
 }
 
+/// A trading price from wire to display units; unset (0, DBL_MAX) stays unset.
+#[inline]
+fn unwire(v: f64, k: PriceScale) -> f64 {
+    if v == 0.0 || v == f64::MAX || !v.is_finite() {
+        v
+    } else {
+        k.display(v)
+    }
+}
+
 /// Reference §2.5: Sierra Chart's JSON encodings send unset fields as 0, so there a zero price
 /// or size means "not set" (`zero_unset`); binary marks unset with DBL_MAX/FLT_MAX instead.
 #[inline]
@@ -192,6 +202,12 @@ impl DtcClient {
                 self.reject("account balance", r.request_id, r.reject_text.as_str())
             }
             Message::PositionUpdate(p) => {
+                let mut p = p;
+                if let Some(k) = self.trading_scale(p.symbol.as_str()) {
+                    p.average_price = unwire(p.average_price, k);
+                    p.high_price_during_position = unwire(p.high_price_during_position, k);
+                    p.low_price_during_position = unwire(p.low_price_during_position, k);
+                }
                 self.book.on_position(&p);
                 self.answered(
                     p.request_id,
@@ -219,6 +235,17 @@ impl DtcClient {
                         u.info_text.as_str()
                     );
                 }
+                let mut u = u;
+                if let Some(k) = self.trading_scale(u.symbol.as_str()) {
+                    for p in [
+                        &mut u.price1,
+                        &mut u.price2,
+                        &mut u.average_fill_price,
+                        &mut u.last_fill_price,
+                    ] {
+                        *p = unwire(*p, k);
+                    }
+                }
                 self.book.on_order(&u);
                 self.answered(
                     u.request_id,
@@ -229,6 +256,12 @@ impl DtcClient {
                 self.reject("open orders", r.request_id, r.reject_text.as_str())
             }
             Message::HistoricalOrderFillResponse(f) => {
+                let mut f = f;
+                if let Some(k) = self.trading_scale(f.symbol.as_str()) {
+                    f.price = unwire(f.price, k);
+                    f.high_price_during_position = unwire(f.high_price_during_position, k);
+                    f.low_price_during_position = unwire(f.low_price_during_position, k);
+                }
                 self.book.on_fill(&f);
                 self.answered(
                     f.request_id,
@@ -285,6 +318,14 @@ impl DtcClient {
                 self.disconnect(now, "redirect to a non-literal address", true, false);
             }
         }
+    }
+
+    /// The symbol's scale when `order_prices_scaled` (trading prices arrive in wire units).
+    fn trading_scale(&self, symbol: &str) -> Option<PriceScale> {
+        if !self.cfg.order_prices_scaled {
+            return None;
+        }
+        self.symbols.list.iter().find(|s| s.name == symbol).map(|s| s.scale)
     }
 
     /// Stops waiting for definitions once every symbol is subscribed.

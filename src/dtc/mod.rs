@@ -87,6 +87,11 @@ pub struct DtcConfig {
     pub reconnect_max_ms: u64,
     /// Ask for trade accounts, balances, positions and open orders after logon.
     pub trading: bool,
+    /// Order prices on the wire in the server's integer-like units (display price divided by
+    /// DisplayPriceMultiplier, as market data is), and order/position/fill prices from the server
+    /// converted back. Default false: order prices are sent and read as display prices, as
+    /// before. The reference (§3.6) leaves the unit unverified; check with a small resting order.
+    pub order_prices_scaled: bool,
     /// Largest binary message decoded (bytes, 64..=65535, default 65535); a larger one is
     /// skipped by its `Size`. Only `Size < 4` resets the stream.
     pub max_binary_message: usize,
@@ -115,6 +120,7 @@ impl Default for DtcConfig {
             reconnect_min_ms: 500,
             reconnect_max_ms: 30_000,
             trading: true,
+            order_prices_scaled: false,
             max_binary_message: types::MAX_BINARY_FRAME,
         }
     }
@@ -146,6 +152,7 @@ impl std::fmt::Debug for DtcConfig {
             .field("reconnect_min_ms", &masked.reconnect_min_ms)
             .field("reconnect_max_ms", &masked.reconnect_max_ms)
             .field("trading", &masked.trading)
+            .field("order_prices_scaled", &masked.order_prices_scaled)
             .field("max_binary_message", &masked.max_binary_message)
             .finish()
     }

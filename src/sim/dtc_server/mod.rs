@@ -45,6 +45,10 @@ pub struct DtcServerArgs {
     /// Quirk: drop each connection after sending N messages.
     #[arg(long)]
     pub drop_after: Option<u64>,
+    /// Order prices in wire units (real / DisplayPriceMultiplier, like market data), for clients
+    /// with `order_prices_scaled`; default: order, position and fill prices are real prices.
+    #[arg(long)]
+    pub order_prices_scaled: bool,
     /// Milliseconds between market-data rounds.
     #[arg(long, default_value_t = 20)]
     pub tick_ms: u64,
@@ -63,6 +67,7 @@ impl Default for DtcServerArgs {
             compact_order_override: false,
             slow_heartbeats: false,
             drop_after: None,
+            order_prices_scaled: false,
             tick_ms: 20,
         }
     }
@@ -82,6 +87,7 @@ impl std::fmt::Debug for DtcServerArgs {
             .field("compact_order_override", &self.compact_order_override)
             .field("slow_heartbeats", &self.slow_heartbeats)
             .field("drop_after", &self.drop_after)
+            .field("order_prices_scaled", &self.order_prices_scaled)
             .field("tick_ms", &self.tick_ms)
             .finish()
     }
