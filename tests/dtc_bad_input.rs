@@ -504,11 +504,7 @@ fn depth_snapshot_batch_replaces_the_book_and_rejections_reset_on_reconnect() {
                 })
             };
             if n == 0 {
-                let mut all = bin(MarketDataReject {
-                    symbol_id: 1,
-                    reject_text: "no CME".into(),
-                    ..Default::default()
-                });
+                let mut all = bin(MarketDataReject { symbol_id: 1, reject_text: "no CME".into() });
                 // Batch 1, then batch 2 (BEGIN_BATCH 3, FALSE 2, TRUE 1).
                 for m in [lvl(1, 100.0, 3), lvl(1, 99.0, 2), lvl(2, 101.0, 1)] {
                     all.extend(m);
