@@ -573,3 +573,16 @@ fn read_budget_yields_and_the_timeout_path_reads_the_rest() {
     });
     assert!(ok, "all {N} trades handled: {:?}", l.market.get("X").map(|q| q.last));
 }
+
+#[test]
+fn engine_config_validation_names_the_dtc_section() {
+    let mut c = crate::config::Config::default();
+    c.dtc.insert(
+        "es".into(),
+        DtcConfig { addr: "sc.example.com:11099".into(), ..Default::default() },
+    );
+    let e = c.validate().unwrap_err();
+    assert!(e.starts_with("dtc.es: ") && e.contains("IP:port"), "{e}");
+    c.dtc.insert("es".into(), DtcConfig::default());
+    assert!(c.validate().is_ok());
+}
