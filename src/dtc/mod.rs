@@ -36,12 +36,13 @@ use serde::{Deserialize, Serialize};
 ///
 /// ```toml
 /// [dtc.es]
-/// addr = "127.0.0.1:11099"
+/// addr = "127.0.0.1:11099"          # IP:port literal; host names are refused (no DNS on the loop)
 /// encoding = "binary"            # binary | json | compact
 /// symbols = ["ESZ6_FUT_CME"]
 /// market_symbols = { ESZ6_FUT_CME = "ES" }
 /// username = "me"
 /// password_env = "SC_DTC_PASSWORD"
+/// order_prices_scaled = false    # true: order prices in wire units (÷ DisplayPriceMultiplier)
 /// ```
 #[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
