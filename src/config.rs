@@ -133,6 +133,9 @@ impl Config {
         if v.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(format!("v9.listen: not an address: {:?}", v.listen));
         }
+        for (n, d) in &self.dtc {
+            d.validate().map_err(|e| format!("dtc.{n}: {e}"))?;
+        }
         Ok(())
     }
 

@@ -256,3 +256,285 @@ fn market_data_waits_for_security_definitions_then_falls_back() {
     let first_md = seen.iter().position(|&t| t == 101).unwrap();
     assert!(first_secdef < first_md);
 }
+
+/// A raw server answering every logon with `resp(n)` (n = connection index), then idling.
+fn scripted_server(
+    resp: impl Fn(usize) -> Vec<u8> + Send + 'static,
+) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let acc = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let n = acc.fetch_add(1, Ordering::SeqCst);
+            let _req = read_binary_frame(&mut s);
+            let _ = s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() }));
+            let _logon = read_binary_frame(&mut s);
+            let _ = s.write_all(&resp(n));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    (addr, accepted)
+}
+
+fn redirect_to(a: &str) -> Vec<u8> {
+    bin(LogonResponse { result: 4, reconnect_address: a.into(), ..Default::default() })
+}
+
+#[test]
+fn redirects_are_capped_and_fall_back_to_the_configured_address() {
+    init_log();
+    // B always redirects to itself; A redirects to B.
+    let nb = Arc::new(AtomicUsize::new(0));
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = listener.local_addr().unwrap();
+    let nb2 = nb.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            nb2.fetch_add(1, Ordering::SeqCst);
+            let _req = read_binary_frame(&mut s);
+            let _ = s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() }));
+            let _logon = read_binary_frame(&mut s);
+            let _ = s.write_all(&redirect_to(&b.to_string()));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let bs = b.to_string();
+    let (a, na) = scripted_server(move |_| redirect_to(&bs));
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("loop", &cfg(a, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], WAIT, |_, _| na.load(Ordering::SeqCst) >= 2);
+    assert!(ok, "fell back to the configured address");
+    let at_b = nb.load(Ordering::SeqCst);
+    assert!((2..=4).contains(&at_b), "3 redirects per logon at most: {at_b} connects at B");
+}
+
+#[test]
+fn non_literal_or_unreachable_redirects_are_not_followed() {
+    init_log();
+    // A dead port: bind, note, drop.
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let (a, na) =
+        scripted_server(
+            move |n| {
+                if n == 0 {
+                    redirect_to("localhost:11099")
+                } else {
+                    redirect_to(&dead)
+                }
+            },
+        );
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("nolit", &cfg(a, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    // 0: non-literal -> A again; 1: dead port -> connect fails -> A again.
+    let ok = l.run_until(&mut [&mut c], WAIT, |_, _| na.load(Ordering::SeqCst) >= 3);
+    assert!(ok, "back at the configured address each time: {:?}", c.last_error());
+}
+
+#[test]
+fn second_logon_response_does_not_duplicate_subscriptions() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<u16>::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else { return };
+        let _req = read_binary_frame(&mut s);
+        s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
+        let _logon = read_binary_frame(&mut s);
+        let ok = bin(LogonResponse { result: 1, ..Default::default() });
+        s.write_all(&ok).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        s.write_all(&ok).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        loop {
+            let mut h = [0u8; 4];
+            if s.read_exact(&mut h).is_err() {
+                return;
+            }
+            let size = u16::from_le_bytes([h[0], h[1]]) as usize;
+            let mut rest = vec![0u8; size.saturating_sub(4)];
+            if s.read_exact(&mut rest).is_err() {
+                return;
+            }
+            log.lock().unwrap().push(u16::from_le_bytes([h[2], h[3]]));
+        }
+    });
+    let mut conf = cfg(addr, "tcp", "binary", false);
+    conf.trading = false;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("twice", &conf);
+    l.register(&mut c, 0).unwrap();
+    l.run_until(&mut [&mut c], Duration::from_millis(1000), |_, _| false);
+    assert!(c.is_logged_on());
+    let md = seen.lock().unwrap().iter().filter(|&&t| t == 101).count();
+    assert_eq!(md, 2, "one MARKET_DATA_REQUEST per symbol");
+}
+
+#[test]
+fn unsupported_encoding_gives_up() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let n = Arc::new(AtomicUsize::new(0));
+    let n2 = n.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            n2.fetch_add(1, Ordering::SeqCst);
+            let _req = read_binary_frame(&mut s);
+            // 1 = binary with variable-length strings, 4 = protobuf: both unsupported.
+            let _ = s.write_all(&bin(EncodingResponse { encoding: 4, ..Default::default() }));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("vls", &cfg(addr, "tcp", "binary", false));
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].phase()
+        == v9bridge::dtc::session::Phase::Stopped));
+    assert!(c.last_error().unwrap_or("").contains("encoding 4"), "{:?}", c.last_error());
+    l.run_until(&mut [&mut c], Duration::from_millis(500), |_, _| false);
+    assert_eq!(n.load(Ordering::SeqCst), 1);
+}
+
+fn json_msg(m: impl Into<Message>) -> Vec<u8> {
+    let mut v = Vec::new();
+    v9bridge::dtc::json::encode(&m.into(), &mut v);
+    v.push(0);
+    v
+}
+
+#[test]
+fn json_zero_prices_are_unset_not_quotes() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else { return };
+        let _logon = read_until_nul(&mut s);
+        s.write_all(&json_msg(LogonResponse { result: 1, ..Default::default() })).unwrap();
+        let real = MarketDataSnapshot {
+            symbol_id: 2,
+            bid_price: 100.0,
+            ask_price: 101.0,
+            bid_quantity: 5.0,
+            ask_quantity: 6.0,
+            last_trade_price: 100.5,
+            last_trade_volume: 2.0,
+            session_high_price: 110.0,
+            ..Default::default()
+        };
+        // Sierra Chart style: every unset field is 0.
+        let zeros = MarketDataSnapshot {
+            symbol_id: 2,
+            bid_price: 0.0,
+            ask_price: 102.0,
+            bid_quantity: 0.0,
+            ask_quantity: 0.0,
+            last_trade_price: 0.0,
+            last_trade_volume: 0.0,
+            session_high_price: 0.0,
+            session_low_price: 0.0,
+            session_open_price: 0.0,
+            session_settlement_price: 0.0,
+            session_volume: 0.0,
+            ..Default::default()
+        };
+        let ba = MarketDataUpdateBidAsk {
+            symbol_id: 2,
+            bid_price: 0.0,
+            bid_quantity: 0.0,
+            ask_price: 103.0,
+            ask_quantity: 7.0,
+            ..Default::default()
+        };
+        let trade =
+            MarketDataUpdateTrade { symbol_id: 2, price: 0.0, volume: 0.0, ..Default::default() };
+        let mut all = json_msg(real);
+        all.extend(json_msg(zeros));
+        all.extend(json_msg(ba));
+        all.extend(json_msg(trade));
+        s.write_all(&all).unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    let mut conf = cfg(addr, "tcp", "json", false);
+    conf.negotiate = false;
+    conf.trading = false;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("zeros", &conf);
+    l.register(&mut c, 0).unwrap();
+    let ok =
+        l.run_until(&mut [&mut c], WAIT, |_, m| m.get("XAUUSD").is_some_and(|q| q.ask == 103.0));
+    assert!(ok, "{:?}", c.last_error());
+    l.run_until(&mut [&mut c], Duration::from_millis(200), |_, _| false);
+    let q = l.market.get("XAUUSD").unwrap();
+    assert_eq!((q.bid, q.ask, q.last), (100.0, 103.0, 100.5));
+    assert_eq!((q.bid_size, q.ask_size, q.volume), (5.0, 7.0, 2.0));
+    // The later snapshot has no session high: unset, never 0.
+    assert_eq!(c.session_stats("XAUUSD").unwrap().high, None);
+}
+
+#[test]
+fn depth_snapshot_batch_replaces_the_book_and_rejections_reset_on_reconnect() {
+    init_log();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut s) = stream else { return };
+            let _req = read_binary_frame(&mut s);
+            let _ = s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() }));
+            let _logon = read_binary_frame(&mut s);
+            let _ = s.write_all(&bin(LogonResponse { result: 1, ..Default::default() }));
+            let lvl = |side: u8, price: f32, fin: u8| {
+                bin(MarketDepthSnapshotLevelFloat {
+                    symbol_id: 2,
+                    price,
+                    quantity: 1.0,
+                    side,
+                    final_update_in_batch: fin,
+                    ..Default::default()
+                })
+            };
+            if n == 0 {
+                let mut all = bin(MarketDataReject { symbol_id: 1, reject_text: "no CME".into() });
+                // Batch 1, then batch 2 (BEGIN_BATCH 3, FALSE 2, TRUE 1).
+                for m in [lvl(1, 100.0, 3), lvl(1, 99.0, 2), lvl(2, 101.0, 1)] {
+                    all.extend(m);
+                }
+                for m in [lvl(1, 98.0, 3), lvl(2, 102.0, 1)] {
+                    all.extend(m);
+                }
+                let _ = s.write_all(&all);
+                std::thread::sleep(Duration::from_millis(700));
+                // Dropped: the client reconnects, and this time nothing is rejected.
+            } else {
+                std::thread::sleep(Duration::from_secs(5));
+            }
+        }
+    });
+    let mut conf = cfg(addr, "tcp", "binary", false);
+    conf.trading = false;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("depth", &conf);
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+        cs[0].depth_top("XAUUSD").is_some_and(|t| t.1.is_some_and(|a| a.0 == 102.0))
+    });
+    assert!(ok, "{:?}", c.last_error());
+    let (bid, ask) = c.depth_top("XAUUSD").unwrap();
+    assert_eq!(bid.map(|b| b.0), Some(98.0), "batch 2 replaced batch 1");
+    assert_eq!(ask.map(|a| a.0), Some(102.0));
+    assert_eq!(c.rejected_symbols().len(), 1);
+    let ok =
+        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].reconnects() > 0 && cs[0].is_logged_on());
+    assert!(ok);
+    assert!(c.rejected_symbols().is_empty(), "{:?}", c.rejected_symbols());
+}

@@ -168,3 +168,45 @@ fn bracket_order_parent_then_oco_children() {
         .positions_text()
         .contains("no positions")));
 }
+
+/// `order_prices_scaled` on both sides: ES (DisplayPriceMultiplier 0.01) orders go out in wire
+/// units and the book shows display prices.
+#[test]
+fn scaled_order_prices_round_trip_in_display_units() {
+    init_log();
+    let sim = Sim::start(v9bridge::sim::dtc_server::DtcServerArgs {
+        order_prices_scaled: true,
+        ..args()
+    });
+    let mut l = MiniLoop::new().unwrap();
+    let mut conf = cfg(sim.addr, "tcp", "binary", false);
+    conf.order_prices_scaled = true;
+    let mut c = DtcClient::new("scaled", &conf);
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()
+        && cs[0].multiplier("ESZ6_FUT_CME") == Some(0.01)));
+    l.command(&mut c, "order buy ES 1 market").unwrap().unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .trading_book()
+        .positions_text()
+        .contains("ESZ6_FUT_CME: qty 1")));
+    let pos = c.trading_book().positions_text();
+    let avg: f64 = pos
+        .lines()
+        .find(|l| l.contains("ESZ6_FUT_CME"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(avg > 3000.0 && avg < 6000.0, "display units: {pos}");
+    // Far above the market: rests only if the server saw 9999 display, not 99.99.
+    l.command(&mut c, "order sell ES 1 limit 9999").unwrap().unwrap();
+    assert!(
+        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+            .trading_book()
+            .orders_text()
+            .contains("px 9999")
+            && cs[0].trading_book().orders_text().contains("status open")),
+        "{}",
+        c.trading_book().orders_text()
+    );
+}

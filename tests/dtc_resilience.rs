@@ -191,3 +191,32 @@ fn cli_one_shot_commands() {
     dead.timeout_s = 0.5;
     assert!(cli::run(&dead).is_err());
 }
+
+#[test]
+fn oversized_websocket_message_is_refused_not_buffered() {
+    init_log();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Ok((s, _)) = listener.accept() else { return };
+        let Ok(mut ws) = tungstenite::accept(s) else { return };
+        let _logon = ws.read();
+        let ok = "{\"Type\":2,\"Result\":1,\"TradingIsSupported\":0}\0";
+        let _ = ws.send(tungstenite::Message::text(ok));
+        // Binary frames are ignored (with a rate-limited warning), not fatal.
+        for _ in 0..5 {
+            let _ = ws.send(tungstenite::Message::binary(vec![1u8; 10]));
+        }
+        let huge = format!("{{\"Type\":3,\"x\":\"{}\"}}", "a".repeat(200_000));
+        let _ = ws.send(tungstenite::Message::text(huge));
+        std::thread::sleep(Duration::from_secs(2));
+    });
+    let mut conf = cfg(addr, "ws", "json", false);
+    conf.trading = false;
+    let mut l = MiniLoop::new().unwrap();
+    let mut c = DtcClient::new("wsbig", &conf);
+    l.register(&mut c, 0).unwrap();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].reconnects() > 0));
+    let e = c.last_error().unwrap_or("").to_string();
+    assert!(e.to_lowercase().contains("too long") || e.contains("size"), "{e}");
+}

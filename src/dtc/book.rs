@@ -129,6 +129,8 @@ pub struct SymbolInfo {
     pub rejected: Option<String>,
     /// Depth book.
     pub depth: DepthBook,
+    /// A float depth-snapshot batch (type 145) is being received; the next batch clears the book.
+    pub(crate) depth_batch_open: bool,
     /// Market-data messages applied.
     pub updates: u64,
     /// Session open/high/low/settlement/volume.
@@ -159,6 +161,7 @@ impl SymbolTable {
                     subscribed: false,
                     rejected: None,
                     depth: DepthBook::with_capacity(),
+                    depth_batch_open: false,
                     updates: 0,
                     session: Default::default(),
                 })
@@ -295,6 +298,14 @@ impl TradingBook {
             f.unique_execution_id.as_str().to_string()
         };
         self.account(f.trade_account.as_str()).fills.insert(key, *f);
+    }
+
+    /// The symbol of an order, by server or client order ID.
+    pub fn order_symbol(&self, id: &str) -> Option<String> {
+        self.accounts.values().flat_map(|b| b.orders.values()).find_map(|st| {
+            (st.last.server_order_id.as_str() == id || st.last.client_order_id.as_str() == id)
+                .then(|| st.last.symbol.as_str().to_string())
+        })
     }
 
     /// Finds an order by server or client ID: (account, server ID, client ID).

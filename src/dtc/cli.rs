@@ -139,6 +139,8 @@ pub fn run(args: &DtcCliArgs) -> Result<(), String> {
         reconnect_max_ms: 1000,
         ..Default::default()
     };
+    // Refused up front (e.g. a host name): the client never resolves names on its loop.
+    cfg.validate().map_err(|e| format!("dtc: {e}"))?;
     let secs = if args.timeout_s.is_finite() { args.timeout_s.clamp(0.1, 86_400.0) } else { 10.0 };
     let timeout = Duration::from_secs_f64(secs);
     let mut l = MiniLoop::new().map_err(|e| format!("poll: {e}"))?;

@@ -12,8 +12,12 @@ use crate::endpoint::{token, Ctx, Endpoint};
 use crate::metrics::LatencyHist;
 use mio::{event::Event, Registry};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
+use std::str::FromStr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Bytes read and handled per readiness event or timeout before yielding to the other endpoints.
+const READ_BUDGET: usize = 1 << 20;
 
 /// How long to wait for security definitions before subscribing with multiplier 1.
 const SECDEF_WAIT: Duration = Duration::from_secs(5);
@@ -49,6 +53,8 @@ pub struct DtcClient {
     pub(super) transport: Option<Transport>,
     pub(super) session: Session,
     pub(super) addr_override: Option<String>,
+    /// Redirects followed since the last successful logon.
+    pub(super) redirects: u32,
     pub(super) rbuf: RecvBuf,
     pub(super) out: Vec<u8>,
     pub(super) symbols: SymbolTable,
@@ -69,6 +75,11 @@ pub struct DtcClient {
     /// Subscribe symbols still without a security definition at this instant.
     pub(super) secdef_deadline: Option<Instant>,
     pub(super) last_error: Option<String>,
+    /// Bytes handled per turn before yielding (see [`READ_BUDGET`]).
+    pub(super) read_budget: usize,
+    /// The budget ran out with data possibly still buffered in the socket: mio is
+    /// edge-triggered, so no new event will come for it; the timeout path reads on.
+    pub(super) read_more_at: Option<Instant>,
 }
 
 fn unix_now() -> Duration {
@@ -105,6 +116,7 @@ impl DtcClient {
                 now,
             ),
             addr_override: None,
+            redirects: 0,
             rbuf: RecvBuf::new(64 * 1024, 1 << 20),
             out: Vec::with_capacity(4096),
             symbols: SymbolTable::new(&cfg.symbols, &cfg.market_symbols),
@@ -124,6 +136,8 @@ impl DtcClient {
             secdefs_supported: false,
             secdef_deadline: None,
             last_error: None,
+            read_budget: READ_BUDGET,
+            read_more_at: None,
             cfg: cfg.clone(),
         }
     }
@@ -193,9 +207,16 @@ impl DtcClient {
         &self.book
     }
 
+    fn connect_addr(&self) -> &str {
+        self.addr_override.as_deref().unwrap_or(&self.cfg.addr)
+    }
+
+    /// The address to connect to: literals only, so no DNS lookup ever blocks the pinned loop.
     fn target_addr(&self) -> io::Result<SocketAddr> {
         let a = self.addr_override.as_deref().unwrap_or(&self.cfg.addr);
-        a.to_socket_addrs()?.next().ok_or_else(|| io::Error::other(format!("cannot resolve {a}")))
+        SocketAddr::from_str(a).map_err(|_| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("not an IP:port literal: {a:?}"))
+        })
     }
 
     fn connect(&mut self, now: Instant) {
@@ -210,7 +231,7 @@ impl DtcClient {
         self.codec.encoding = Encoding::Binary;
         match res {
             Ok(t) => {
-                log::debug!("{}: connecting to {}", self.label, self.cfg.addr);
+                log::debug!("{}: connecting to {}", self.label, self.connect_addr());
                 self.transport = Some(t);
                 self.session.connecting(now);
             }
@@ -220,9 +241,11 @@ impl DtcClient {
                 log::warn!(
                     "{}: connect to {} failed: {e}; retry in {:?}",
                     self.label,
-                    self.cfg.addr,
+                    self.connect_addr(),
                     d.unwrap_or_default()
                 );
+                // A redirect target that cannot be reached is not retried.
+                self.addr_override = None;
             }
         }
     }
@@ -242,7 +265,12 @@ impl DtcClient {
         self.pending_orders.clear();
         self.outstanding.clear();
         self.secdef_deadline = None;
+        self.read_more_at = None;
         self.last_error = Some(reason.to_string());
+        if self.session.phase != Phase::LoggedOn {
+            // Connect or logon failed at this address: a redirect target does not stick.
+            self.addr_override = None;
+        }
         match self.session.closed(now, reconnect, immediate) {
             Some(d) => log::warn!("{}: disconnected ({reason}); reconnecting in {d:?}", self.label),
             None => log::error!("{}: disconnected ({reason}); not reconnecting", self.label),
@@ -335,6 +363,9 @@ impl DtcClient {
         let exch: FStr<16> = self.cfg.exchange.as_str().into();
         for s in &mut self.symbols.list {
             s.subscribed = false;
+            // The new connection decides again (and the warning is worth repeating).
+            s.rejected = None;
+            s.depth_batch_open = false;
         }
         if self.secdefs_supported && !self.symbols.list.is_empty() {
             for i in 0..self.symbols.list.len() {
@@ -409,11 +440,25 @@ impl DtcClient {
     }
 
     /// Reads and handles everything available; resets the connection on unframeable input.
+    /// At most `read_budget` bytes per call, so one busy server cannot starve the loop.
     fn on_readable(&mut self, ctx: &mut Ctx<'_>) {
+        self.read_more_at = None;
+        let mut handled = 0usize;
         loop {
+            if handled >= self.read_budget {
+                self.read_more_at = Some(ctx.now);
+                break;
+            }
             let Some(t) = self.transport.as_mut() else { return };
             let got = if t.is_ws() {
-                t.read_ws(&mut self.rbuf).map(|b| b as usize)
+                let before = self.rbuf.data().len();
+                t.read_ws(&mut self.rbuf).map(|more| {
+                    if more {
+                        (self.rbuf.data().len() - before).max(1)
+                    } else {
+                        0
+                    }
+                })
             } else {
                 t.read_tcp(&mut self.rbuf)
             };
@@ -429,6 +474,7 @@ impl DtcClient {
             if n == 0 {
                 break;
             }
+            handled += n;
             self.session.on_rx(ctx.now);
             self.process_frames(ctx);
             if self.transport.is_none() {
@@ -526,6 +572,9 @@ impl Endpoint for DtcClient {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
+        if self.read_more_at.is_some() && self.transport.is_some() {
+            return self.read_more_at;
+        }
         match (self.session.next_deadline(), self.secdef_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -534,6 +583,9 @@ impl Endpoint for DtcClient {
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
+        if self.read_more_at.take().is_some() && self.transport.is_some() {
+            self.on_readable(ctx);
+        }
         if self.secdef_deadline.is_some_and(|d| now >= d) {
             self.secdef_deadline = None;
             for s in self.symbols.list.iter().filter(|s| !s.subscribed) {

@@ -1,7 +1,7 @@
 //! One codec value per connection: frames and (de)serialises in the negotiated encoding.
 
 use super::messages::Message;
-use super::types::{DecodeError, Encoding, MAX_BINARY_FRAME, MAX_JSON_SIZE};
+use super::types::{DecodeError, Encoding, MAX_BINARY_FRAME, MAX_BINARY_SIZE, MAX_JSON_SIZE};
 use super::{binary, compact, framing, json};
 
 /// Encoding plus the compact-order quirk, for one connection.
@@ -11,7 +11,7 @@ pub struct Codec {
     pub encoding: Encoding,
     /// Use SC's compact order for types 112/117.
     pub sierra_order: bool,
-    /// Largest binary `Size` accepted before the stream counts as unframeable.
+    /// Largest binary `Size` decoded; a larger (still framed) message is skipped by its `Size`.
     pub max_binary: usize,
 }
 
@@ -33,12 +33,20 @@ impl Codec {
         }
     }
 
-    /// The next frame in `buf`: `(message bytes range end, consumed)`; message starts at 0.
+    /// The next frame in `buf`: `(message bytes range end, consumed)`; message starts at 0, and
+    /// length 0 means "skip `consumed` bytes".
     /// `Err` means the stream cannot be framed (reset the connection).
     #[inline]
     pub fn next_frame(&self, buf: &[u8]) -> Result<Option<(usize, usize)>, DecodeError> {
         match self.encoding {
-            Encoding::Binary => Ok(framing::binary_frame(buf, self.max_binary)?.map(|n| (n, n))),
+            // Any Size >= 4 frames the stream; over the cap the message is skipped (length 0).
+            Encoding::Binary => Ok(framing::binary_frame(buf, MAX_BINARY_SIZE)?.map(|n| {
+                if n > self.max_binary {
+                    (0, n)
+                } else {
+                    (n, n)
+                }
+            })),
             _ => framing::json_frame(buf, MAX_JSON_SIZE),
         }
     }

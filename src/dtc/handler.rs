@@ -9,6 +9,17 @@ use super::types::Encoding;
 use crate::endpoint::Ctx;
 use crate::market::{Feed, TickUpdate};
 
+/// `FinalUpdateInBatchEnum::TRUE`: the last message of a batch.
+const FINAL_UPDATE_TRUE: u8 = 1;
+/// `FinalUpdateInBatchEnum::BEGIN_BATCH`: the first message of a batch.
+const FINAL_UPDATE_BEGIN_BATCH: u8 = 3;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Instant;
+
+/// Redirects followed per successful logon before falling back to the configured address.
+const MAX_REDIRECTS: u32 = 3;
+
 #[inline]
 fn px64(v: f64, k: PriceScale) -> Option<f64> {
     (v != f64::MAX && v.is_finite()).then(|| k.display(v))
@@ -22,6 +33,23 @@ fn px32(v: f32, k: PriceScale) -> Option<f64> {
 #[inline]
 fn qty64(v: f64) -> Option<f64> {
     (v != f64::MAX && v.is_finite()).then_some(v)
+}
+
+/// A trading price from wire to display units; unset (0, DBL_MAX) stays unset.
+#[inline]
+fn unwire(v: f64, k: PriceScale) -> f64 {
+    if v == 0.0 || v == f64::MAX || !v.is_finite() {
+        v
+    } else {
+        k.display(v)
+    }
+}
+
+/// Reference §2.5: Sierra Chart's JSON encodings send unset fields as 0, so there a zero price
+/// or size means "not set" (`zero_unset`); binary marks unset with DBL_MAX/FLT_MAX instead.
+#[inline]
+fn nz(v: Option<f64>, zero_unset: bool) -> Option<f64> {
+    v.filter(|&x| !(zero_unset && x == 0.0))
 }
 
 impl DtcClient {
@@ -41,13 +69,31 @@ impl DtcClient {
                     self.send_logon(now);
                 }
                 Some(_) => {}
-                None => {
-                    let why = format!("server chose unsupported encoding {}", r.encoding);
-                    self.disconnect(now, &why, true, false);
+                None if self.session.phase == Phase::Negotiating => {
+                    // Asking again would get the same answer: give up on this server.
+                    let why = format!(
+                        "server chose encoding {} (VLS/protobuf?), which this client does not speak; set `encoding`/`negotiate` to match the server",
+                        r.encoding
+                    );
+                    log::error!("{}: {why}", self.label);
+                    self.disconnect(now, &why, false, false);
                 }
+                None => {}
             },
+            // Only the answer to our LOGON_REQUEST counts: a repeat while logged on would re-run
+            // after_logon and duplicate every subscription.
+            Message::LogonResponse(_)
+                if !matches!(self.session.phase, Phase::LoggingOn | Phase::Negotiating) =>
+            {
+                log::warn!(
+                    "{}: LOGON_RESPONSE in phase {:?} ignored",
+                    self.label,
+                    self.session.phase
+                );
+            }
             Message::LogonResponse(r) => match self.session.on_logon_response(&r, now) {
                 LogonOutcome::Success => {
+                    self.redirects = 0;
                     self.server_name = r.server_name.as_str().to_string();
                     self.trading_supported = r.trading_is_supported != 0;
                     self.resubscribe_on_feed = r.resubscribe_when_market_data_feed_available != 0;
@@ -73,11 +119,7 @@ impl DtcClient {
                     false,
                     false,
                 ),
-                LogonOutcome::Redirect(a) => {
-                    log::warn!("{}: server redirects to {a}", self.label);
-                    self.addr_override = Some(a);
-                    self.disconnect(now, "redirected", true, true);
-                }
+                LogonOutcome::Redirect(a) => self.redirect(&a, now),
             },
             Message::Heartbeat(_) => self.stats.heartbeats += 1,
             Message::Logoff(l) => {
@@ -160,6 +202,12 @@ impl DtcClient {
                 self.reject("account balance", r.request_id, r.reject_text.as_str())
             }
             Message::PositionUpdate(p) => {
+                let mut p = p;
+                if let Some(k) = self.trading_scale(p.symbol.as_str()) {
+                    p.average_price = unwire(p.average_price, k);
+                    p.high_price_during_position = unwire(p.high_price_during_position, k);
+                    p.low_price_during_position = unwire(p.low_price_during_position, k);
+                }
                 self.book.on_position(&p);
                 self.answered(
                     p.request_id,
@@ -187,6 +235,17 @@ impl DtcClient {
                         u.info_text.as_str()
                     );
                 }
+                let mut u = u;
+                if let Some(k) = self.trading_scale(u.symbol.as_str()) {
+                    for p in [
+                        &mut u.price1,
+                        &mut u.price2,
+                        &mut u.average_fill_price,
+                        &mut u.last_fill_price,
+                    ] {
+                        *p = unwire(*p, k);
+                    }
+                }
                 self.book.on_order(&u);
                 self.answered(
                     u.request_id,
@@ -197,6 +256,12 @@ impl DtcClient {
                 self.reject("open orders", r.request_id, r.reject_text.as_str())
             }
             Message::HistoricalOrderFillResponse(f) => {
+                let mut f = f;
+                if let Some(k) = self.trading_scale(f.symbol.as_str()) {
+                    f.price = unwire(f.price, k);
+                    f.high_price_during_position = unwire(f.high_price_during_position, k);
+                    f.low_price_during_position = unwire(f.low_price_during_position, k);
+                }
                 self.book.on_fill(&f);
                 self.answered(
                     f.request_id,
@@ -221,6 +286,46 @@ impl DtcClient {
             }
             other => self.market_data(other, ctx),
         }
+    }
+
+    /// Follows a ReconnectAddress: IP:port literals only (no DNS on the loop), at most
+    /// [`MAX_REDIRECTS`] per successful logon, immediately only the first time.
+    fn redirect(&mut self, a: &str, now: Instant) {
+        self.redirects = self.redirects.saturating_add(1);
+        let target = SocketAddr::from_str(a).ok();
+        // disconnect() drops any override after a failed logon; set the new one afterwards.
+        match target {
+            Some(t) if self.redirects <= MAX_REDIRECTS => {
+                log::warn!("{}: server redirects to {t} ({})", self.label, self.redirects);
+                self.disconnect(now, "redirected", true, self.redirects == 1);
+                self.addr_override = Some(t.to_string());
+            }
+            Some(_) => {
+                log::warn!(
+                    "{}: more than {MAX_REDIRECTS} redirects; back to {}",
+                    self.label,
+                    self.cfg.addr
+                );
+                self.redirects = 0;
+                self.disconnect(now, "too many redirects", true, false);
+            }
+            None => {
+                log::warn!(
+                    "{}: redirect to {a:?} ignored (not an IP:port literal); using {}",
+                    self.label,
+                    self.cfg.addr
+                );
+                self.disconnect(now, "redirect to a non-literal address", true, false);
+            }
+        }
+    }
+
+    /// The symbol's scale when `order_prices_scaled` (trading prices arrive in wire units).
+    fn trading_scale(&self, symbol: &str) -> Option<PriceScale> {
+        if !self.cfg.order_prices_scaled {
+            return None;
+        }
+        self.symbols.list.iter().find(|s| s.name == symbol).map(|s| s.scale)
     }
 
     /// Stops waiting for definitions once every symbol is subscribed.
@@ -264,6 +369,7 @@ impl DtcClient {
                 return;
             }
         };
+        let z = self.codec.encoding.is_json();
         let Some(s) = self.symbols.by_id(id) else {
             self.stats.bad += 1;
             return;
@@ -279,11 +385,11 @@ impl DtcClient {
                 t.volume = qty64(x.last_trade_volume);
                 t.bid_size = qty64(x.bid_quantity);
                 t.ask_size = qty64(x.ask_quantity);
-                s.session.open = px64(x.session_open_price, k);
-                s.session.high = px64(x.session_high_price, k);
-                s.session.low = px64(x.session_low_price, k);
-                s.session.settlement = px64(x.session_settlement_price, k);
-                s.session.volume = qty64(x.session_volume);
+                s.session.open = nz(px64(x.session_open_price, k), z);
+                s.session.high = nz(px64(x.session_high_price, k), z);
+                s.session.low = nz(px64(x.session_low_price, k), z);
+                s.session.settlement = nz(px64(x.session_settlement_price, k), z);
+                s.session.volume = nz(qty64(x.session_volume), z);
             }
             Message::MarketDataUpdateTrade(x) => {
                 t.last = px64(x.price, k);
@@ -345,11 +451,18 @@ impl DtcClient {
                 if x.is_first_message_in_batch != 0 {
                     s.depth.clear();
                 }
+                s.depth_batch_open = x.is_last_message_in_batch == 0;
                 s.depth.update(x.side, k.display(x.price), x.quantity, false);
                 s.updates += 1;
                 return;
             }
             Message::MarketDepthSnapshotLevelFloat(x) => {
+                // A snapshot replaces the book: clear at BEGIN_BATCH, or at the first level after
+                // a batch ended with FinalUpdateInBatch TRUE (servers that never send BEGIN_BATCH).
+                if x.final_update_in_batch == FINAL_UPDATE_BEGIN_BATCH || !s.depth_batch_open {
+                    s.depth.clear();
+                }
+                s.depth_batch_open = x.final_update_in_batch != FINAL_UPDATE_TRUE;
                 s.depth.update(x.side as u16, k.display(x.price as f64), x.quantity as f64, false);
                 s.updates += 1;
                 return;
@@ -401,6 +514,19 @@ impl DtcClient {
                 return;
             }
             _ => return,
+        }
+        if z {
+            t.bid = nz(t.bid, z);
+            t.ask = nz(t.ask, z);
+            t.last = nz(t.last, z);
+            t.volume = nz(t.volume, z);
+            t.bid_size = nz(t.bid_size, z).filter(|_| t.bid.is_some());
+            t.ask_size = nz(t.ask_size, z).filter(|_| t.ask.is_some());
+            if t.bid.is_none() && t.ask.is_none() && t.last.is_none() {
+                // Nothing set (e.g. a JSON snapshot of a symbol without quotes yet).
+                s.updates += 1;
+                return;
+            }
         }
         s.updates += 1;
         self.stats.market_data += 1;

@@ -36,12 +36,13 @@ use serde::{Deserialize, Serialize};
 ///
 /// ```toml
 /// [dtc.es]
-/// addr = "127.0.0.1:11099"
+/// addr = "127.0.0.1:11099"          # IP:port literal; host names are refused (no DNS on the loop)
 /// encoding = "binary"            # binary | json | compact
 /// symbols = ["ESZ6_FUT_CME"]
 /// market_symbols = { ESZ6_FUT_CME = "ES" }
 /// username = "me"
 /// password_env = "SC_DTC_PASSWORD"
+/// order_prices_scaled = false    # true: order prices in wire units (÷ DisplayPriceMultiplier)
 /// ```
 #[derive(Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -87,7 +88,13 @@ pub struct DtcConfig {
     pub reconnect_max_ms: u64,
     /// Ask for trade accounts, balances, positions and open orders after logon.
     pub trading: bool,
-    /// Largest binary message accepted (bytes, up to 65535); a larger `Size` resets the stream.
+    /// Order prices on the wire in the server's integer-like units (display price divided by
+    /// DisplayPriceMultiplier, as market data is), and order/position/fill prices from the server
+    /// converted back. Default false: order prices are sent and read as display prices, as
+    /// before. The reference (§3.6) leaves the unit unverified; check with a small resting order.
+    pub order_prices_scaled: bool,
+    /// Largest binary message decoded (bytes, 64..=65535, default 65535); a larger one is
+    /// skipped by its `Size`. Only `Size < 4` resets the stream.
     pub max_binary_message: usize,
 }
 
@@ -114,6 +121,7 @@ impl Default for DtcConfig {
             reconnect_min_ms: 500,
             reconnect_max_ms: 30_000,
             trading: true,
+            order_prices_scaled: false,
             max_binary_message: types::MAX_BINARY_FRAME,
         }
     }
@@ -145,6 +153,7 @@ impl std::fmt::Debug for DtcConfig {
             .field("reconnect_min_ms", &masked.reconnect_min_ms)
             .field("reconnect_max_ms", &masked.reconnect_max_ms)
             .field("trading", &masked.trading)
+            .field("order_prices_scaled", &masked.order_prices_scaled)
             .field("max_binary_message", &masked.max_binary_message)
             .finish()
     }
@@ -156,6 +165,31 @@ impl DtcConfig {
         if self.password.is_some() {
             self.password = Some("***".into());
         }
+    }
+
+    /// Checks the section: `addr` must be an `IP:port` literal (the pinned loop never resolves
+    /// names), and encoding, transport, heartbeat, backoff and frame limit must be usable.
+    pub fn validate(&self) -> Result<(), String> {
+        self.addr
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| format!("addr must be an IP:port literal, got {:?}", self.addr))?;
+        if Encoding::parse(&self.encoding).is_none() {
+            return Err(format!("unknown encoding {:?} (binary, json or compact)", self.encoding));
+        }
+        if !self.transport.eq_ignore_ascii_case("tcp") && !self.transport.eq_ignore_ascii_case("ws")
+        {
+            return Err(format!("unknown transport {:?} (tcp or ws)", self.transport));
+        }
+        if self.heartbeat_s == 0 {
+            return Err("heartbeat_s must be > 0".into());
+        }
+        if self.reconnect_min_ms > self.reconnect_max_ms {
+            return Err("reconnect_min_ms must be <= reconnect_max_ms".into());
+        }
+        if !(64..=types::MAX_BINARY_SIZE).contains(&self.max_binary_message) {
+            return Err(format!("max_binary_message must be in [64, {}]", types::MAX_BINARY_SIZE));
+        }
+        Ok(())
     }
 
     /// The password from `password_env` (preferred) or `password`.

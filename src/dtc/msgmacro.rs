@@ -21,9 +21,24 @@ macro_rules! dtc_messages {
     )*) => {
         $(
             $(#[$doc])*
-            #[derive(Clone, Copy, Debug, PartialEq)]
+            #[derive(Clone, Copy, PartialEq)]
             pub struct $name {
                 $( #[doc = $jname] pub $field: $fty, )*
+            }
+
+            // Hand-written so a logged message never shows a password.
+            impl std::fmt::Debug for $name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    let mut d = f.debug_struct(stringify!($name));
+                    $(
+                        if stringify!($field) == "password" {
+                            d.field(stringify!($field), &"***");
+                        } else {
+                            d.field(stringify!($field), &self.$field);
+                        }
+                    )*
+                    d.finish()
+                }
             }
 
             impl Default for $name {

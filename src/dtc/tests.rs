@@ -357,10 +357,18 @@ fn bad_input_is_an_error_not_a_panic() {
     assert_eq!(framing::binary_frame(&[0, 4, 3, 0], 512), Err(DecodeError::TooLong(1024)));
     assert_eq!(framing::binary_frame(&[16, 0, 3], 65535), Ok(None));
     let big = 20_000u16.to_le_bytes();
-    assert_eq!(
-        Codec::new(Encoding::Binary, false).next_frame(&[big[0], big[1], 3, 0]),
-        Err(DecodeError::TooLong(20_000))
-    );
+    let mut small = Codec::new(Encoding::Binary, false);
+    small.max_binary = 16 * 1024;
+    assert_eq!(small.next_frame(&[big[0], big[1], 3, 0]), Ok(None), "waits for the frame");
+    let mut frame = vec![0u8; 20_000];
+    frame[..4].copy_from_slice(&[big[0], big[1], 0x0f, 0x27]);
+    frame.extend([8, 0, 3, 0, 0, 0, 0, 0]);
+    assert_eq!(small.next_frame(&frame), Ok(Some((0, 20_000))), "over the cap: skipped");
+    let dflt = Codec::new(Encoding::Binary, false);
+    assert_eq!(dflt.next_frame(&frame), Ok(Some((20_000, 20_000))), "default: up to 65535");
+    assert_eq!(dflt.decode(&frame[..20_000]), Err(DecodeError::UnknownType(9999)));
+    let max = [0xff, 0xff, 3, 0];
+    assert_eq!(dflt.next_frame(&max), Ok(None));
     assert!(matches!(framing::json_frame(&[b'{'; 70_000], 1 << 20), Err(DecodeError::TooLong(_))));
     assert_eq!(framing::json_frame(b"{}\0{", 100), Ok(Some((2, 3))));
 
@@ -460,4 +468,121 @@ password_env = "NQ_PW"
     assert!(!c.to_masked_toml().contains("secret"));
     assert_eq!(c.dtc["nq"].heartbeat_s, 10);
     assert!(crate::config::Config::from_toml("[dtc.x]\nbogus = 1\n").is_err());
+}
+
+#[test]
+fn config_validate_rejects_unusable_sections() {
+    let ok = DtcConfig::default();
+    assert!(ok.validate().is_ok());
+    let bad = |f: &dyn Fn(&mut DtcConfig)| {
+        let mut c = DtcConfig::default();
+        f(&mut c);
+        c.validate().unwrap_err()
+    };
+    assert!(bad(&|c| c.addr = "localhost:11099".into()).contains("IP:port"));
+    assert!(bad(&|c| c.addr = "127.0.0.1".into()).contains("IP:port"));
+    assert!(bad(&|c| c.encoding = "protobuf".into()).contains("encoding"));
+    assert!(bad(&|c| c.transport = "udp".into()).contains("transport"));
+    assert!(bad(&|c| c.heartbeat_s = 0).contains("heartbeat"));
+    assert!(bad(&|c| {
+        c.reconnect_min_ms = 5000;
+        c.reconnect_max_ms = 100;
+    })
+    .contains("reconnect"));
+    assert!(bad(&|c| c.max_binary_message = 63).contains("max_binary"));
+    assert!(bad(&|c| c.max_binary_message = 65536).contains("max_binary"));
+    let mut v6 = DtcConfig { addr: "[::1]:11099".into(), ..Default::default() };
+    v6.max_binary_message = 65535;
+    assert!(v6.validate().is_ok());
+}
+
+#[test]
+fn debug_output_masks_the_logon_password() {
+    let r = LogonRequest {
+        username: "me".into(),
+        password: "hunter2secret".into(),
+        ..Default::default()
+    };
+    let s = format!("{r:?}");
+    assert!(!s.contains("hunter2secret") && s.contains("me"), "{s}");
+    let m = Message::from(r);
+    assert!(!format!("{m:?}").contains("hunter2secret"));
+    assert!(!format!("{m:#?}").contains("hunter2secret"));
+}
+
+#[test]
+fn client_order_ids_differ_between_similar_connection_names() {
+    let cfg = DtcConfig::default();
+    let mut a = DtcClient::new("account1a", &cfg);
+    let mut b = DtcClient::new("account1b", &cfg);
+    let (ia, ib) = (a.next_client_order_id(), b.next_client_order_id());
+    assert_ne!(ia, ib);
+    assert_ne!(ia, a.next_client_order_id(), "sequence advances");
+    let mut long = DtcClient::new("é-very-long-connection-name-indeed-ü", &cfg);
+    long.order_seq = u64::MAX - 1;
+    let id = long.next_client_order_id();
+    assert!(id.len() <= 30 && id.is_ascii(), "{id}");
+}
+
+#[test]
+fn read_budget_yields_and_the_timeout_path_reads_the_rest() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    const N: usize = 5000;
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = listener.accept() else { return };
+        let mut h = [0u8; 4];
+        let mut skip = |s: &mut std::net::TcpStream| {
+            let _ = s.read_exact(&mut h);
+            let mut rest = vec![0u8; (u16::from_le_bytes([h[0], h[1]]) as usize).saturating_sub(4)];
+            let _ = s.read_exact(&mut rest);
+        };
+        skip(&mut s);
+        let mut out = Vec::new();
+        binary::encode(&EncodingResponse { encoding: 0, ..Default::default() }.into(), &mut out);
+        let _ = s.write_all(&out);
+        skip(&mut s);
+        out.clear();
+        binary::encode(&LogonResponse { result: 1, ..Default::default() }.into(), &mut out);
+        // One burst, then silence: only the timeout path can finish reading it.
+        for i in 0..N {
+            let t = MarketDataUpdateTrade {
+                symbol_id: 1,
+                price: 1.0 + i as f64,
+                volume: 1.0,
+                ..Default::default()
+            };
+            binary::encode(&t.into(), &mut out);
+        }
+        let _ = s.write_all(&out);
+        std::thread::sleep(std::time::Duration::from_secs(5));
+    });
+    let conf = DtcConfig {
+        addr: addr.to_string(),
+        symbols: vec!["X".into()],
+        trading: false,
+        ..Default::default()
+    };
+    let mut c = DtcClient::new("budget", &conf);
+    c.read_budget = 4096;
+    let mut l = cli::MiniLoop::new().unwrap();
+    l.register(&mut c, 0).unwrap();
+    let ok = l.run_until(&mut [&mut c], std::time::Duration::from_secs(4), |_, m| {
+        m.get("X").is_some_and(|q| q.last == N as f64)
+    });
+    assert!(ok, "all {N} trades handled: {:?}", l.market.get("X").map(|q| q.last));
+}
+
+#[test]
+fn engine_config_validation_names_the_dtc_section() {
+    let mut c = crate::config::Config::default();
+    c.dtc.insert(
+        "es".into(),
+        DtcConfig { addr: "sc.example.com:11099".into(), ..Default::default() },
+    );
+    let e = c.validate().unwrap_err();
+    assert!(e.starts_with("dtc.es: ") && e.contains("IP:port"), "{e}");
+    c.dtc.insert("es".into(), DtcConfig::default());
+    assert!(c.validate().is_ok());
 }

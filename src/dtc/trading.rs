@@ -78,10 +78,41 @@ impl DtcClient {
         self.submit(&r, now)
     }
 
-    fn next_client_order_id(&mut self) -> String {
+    /// Display price to order price: `wire()` with `order_prices_scaled`, else unchanged.
+    /// Unset prices (0, DBL_MAX) stay as they are.
+    fn order_scale(&self, symbol: &str) -> impl Fn(f64) -> f64 {
+        let k = self
+            .symbols
+            .list
+            .iter()
+            .find(|s| s.name == symbol)
+            .map(|s| s.scale)
+            .filter(|_| self.cfg.order_prices_scaled);
+        move |p| match k {
+            Some(k) if p != 0.0 && p != f64::MAX && p.is_finite() => k.wire(p),
+            _ => p,
+        }
+    }
+
+    /// `<name prefix><hash of the full name>-<start time>-<seq>`: the hash keeps connections
+    /// whose names share a prefix apart; at most 30 bytes (ClientOrderID is `char[32]`).
+    pub(super) fn next_client_order_id(&mut self) -> String {
         self.order_seq += 1;
-        let short: String = self.short.chars().take(8).collect();
-        format!("{short}-{:x}-{}", self.session_tag, self.order_seq)
+        let short: String =
+            self.short.chars().filter(char::is_ascii_alphanumeric).take(6).collect();
+        // FNV-1a: stable across runs and platforms, unlike std's hasher.
+        let h = self
+            .short
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+        let mut id = format!(
+            "{short}{:06x}-{:x}-{:x}",
+            (h ^ (h >> 32)) & 0xff_ffff,
+            self.session_tag & 0xffff_ffff,
+            self.order_seq & 0xffff_ffff
+        );
+        id.truncate(30);
+        id
     }
 
     /// Sends a new order, plus its OCO target/stop pair when `target` and `stop` are set
@@ -105,6 +136,7 @@ impl DtcClient {
         };
         let cid = self.next_client_order_id();
         let (buy_sell, exit_side) = if r.buy { (BUY, SELL) } else { (SELL, BUY) };
+        let w = self.order_scale(&r.symbol);
         let o = SubmitNewSingleOrder {
             symbol: r.symbol.as_str().into(),
             exchange: self.cfg.exchange.as_str().into(),
@@ -112,8 +144,8 @@ impl DtcClient {
             client_order_id: cid.as_str().into(),
             order_type: r.order_type,
             buy_sell,
-            price1: r.price1,
-            price2: r.price2,
+            price1: w(r.price1),
+            price2: w(r.price2),
             quantity: r.qty,
             time_in_force: if r.order_type == ORDER_TYPE_MARKET { TIF_DAY } else { TIF_GTC },
             is_automated_order: 1,
@@ -139,12 +171,12 @@ impl DtcClient {
                 client_order_id_1: t_id.as_str().into(),
                 order_type_1: ORDER_TYPE_LIMIT,
                 buy_sell_1: exit_side,
-                price1_1: target,
+                price1_1: w(target),
                 quantity_1: r.qty,
                 client_order_id_2: s_id.as_str().into(),
                 order_type_2: ORDER_TYPE_STOP,
                 buy_sell_2: exit_side,
-                price1_2: stop,
+                price1_2: w(stop),
                 quantity_2: r.qty,
                 time_in_force: TIF_GTC,
                 trade_account: o.trade_account,
@@ -208,6 +240,8 @@ impl DtcClient {
         }
         let (acct, sid, cid) =
             self.book.find_order(id).ok_or_else(|| format!("unknown order {id}"))?;
+        let sym = self.book.order_symbol(id).unwrap_or_default();
+        let price = self.order_scale(&sym)(price);
         self.send(
             CancelReplaceOrder {
                 server_order_id: sid.as_str().into(),

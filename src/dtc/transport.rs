@@ -1,12 +1,14 @@
 //! Non-blocking transports on the engine's mio loop: plain TCP, or JSON over WebSocket.
 
 use super::framing::RecvBuf;
+use super::types::MAX_JSON_SIZE;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use tungstenite::handshake::client::ClientHandshake;
 use tungstenite::handshake::MidHandshake;
+use tungstenite::protocol::WebSocketConfig;
 use tungstenite::{HandshakeError, WebSocket};
 
 /// Result of driving a connect or handshake step.
@@ -34,6 +36,18 @@ pub struct Transport {
     writable_registered: bool,
     /// WebSocket output buffered inside tungstenite, waiting for WRITABLE.
     ws_pending: bool,
+    /// Binary WebSocket messages ignored (their warning is rate-limited).
+    ws_binary_ignored: u64,
+}
+
+/// WebSocket limits: messages and frames no larger than the JSON framer accepts, so a peer
+/// cannot make tungstenite buffer its 64 MiB default; output bounded too.
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_JSON_SIZE))
+        .max_frame_size(Some(MAX_JSON_SIZE))
+        .write_buffer_size(64 * 1024)
+        .max_write_buffer_size(1 << 20)
 }
 
 fn is_wouldblock(e: &io::Error) -> bool {
@@ -64,6 +78,7 @@ impl Transport {
             connected: false,
             writable_registered: true,
             ws_pending: false,
+            ws_binary_ignored: 0,
         })
     }
 
@@ -101,7 +116,10 @@ impl Transport {
         }
         let Some(url) = self.ws_url.clone() else { return Ok(Progress::Ready) };
         let result = match std::mem::replace(&mut self.inner, Inner::Empty) {
-            Inner::Tcp(s) => tungstenite::client(url.as_str(), s).map(|(ws, _resp)| ws),
+            Inner::Tcp(s) => {
+                tungstenite::client::client_with_config(url.as_str(), s, Some(ws_config()))
+                    .map(|(ws, _resp)| ws)
+            }
             Inner::Handshake(mid) => mid.handshake().map(|(ws, _resp)| ws),
             Inner::Ws(ws) => {
                 self.inner = Inner::Ws(ws);
@@ -160,7 +178,14 @@ impl Transport {
                 Ok(true)
             }
             Ok(tungstenite::Message::Binary(b)) => {
-                log::warn!("dtc: binary WebSocket message of {} bytes ignored", b.len());
+                self.ws_binary_ignored += 1;
+                let n = self.ws_binary_ignored;
+                if n <= 3 || n % 1000 == 0 {
+                    log::warn!(
+                        "dtc: binary WebSocket message of {} bytes ignored ({n} so far)",
+                        b.len()
+                    );
+                }
                 Ok(true)
             }
             Ok(tungstenite::Message::Close(_)) => {

@@ -7,9 +7,9 @@ pub const PROTOCOL_VERSION: i32 = 8;
 
 /// Largest binary message we accept (the `u16 Size` field caps it anyway).
 pub const MAX_BINARY_SIZE: usize = u16::MAX as usize;
-/// Largest binary frame a client accepts: far above every struct we know (ORDER_UPDATE is 720
-/// bytes), low enough that a garbage `Size` resets the stream instead of stalling it.
-pub const MAX_BINARY_FRAME: usize = 16 * 1024;
+/// Default largest binary message decoded: everything `Size` can express. Larger structs from
+/// newer servers must not reset the stream; only `Size < 4` cannot be framed.
+pub const MAX_BINARY_FRAME: usize = MAX_BINARY_SIZE;
 /// Largest JSON message we buffer before declaring the stream unframeable.
 pub const MAX_JSON_SIZE: usize = 64 * 1024;
 

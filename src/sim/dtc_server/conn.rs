@@ -464,7 +464,12 @@ impl Conn {
             let Ok(mut st) = self.state.lock() else {
                 return Err(io::Error::other("state poisoned"));
             };
-            match m {
+            let scaled = self.args.order_prices_scaled;
+            let mut m = m;
+            if scaled {
+                st.order_from_wire(&mut m);
+            }
+            let mut replies = match m {
                 Message::MarketDataRequest(r) => {
                     let found = st.symbol_index(r.symbol.as_str());
                     if r.request_action == UNSUBSCRIBE {
@@ -553,7 +558,11 @@ impl Conn {
                     log::debug!("dtc-sim {}: {} ignored", self.peer, other.name());
                     Vec::new()
                 }
+            };
+            if scaled {
+                replies.iter_mut().for_each(|r| st.trading_to_wire(r));
             }
+            replies
         };
         self.send_all(replies)
     }

@@ -136,7 +136,11 @@ impl Conn {
                     );
                 }
             }
-            msgs.extend(st.match_resting(t));
+            let mut fills = st.match_resting(t);
+            if self.args.order_prices_scaled {
+                fills.iter_mut().for_each(|m| st.trading_to_wire(m));
+            }
+            msgs.extend(fills);
         }
         self.send_all(msgs)
     }

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// `v9bridge sim dtc-server` arguments.
-#[derive(clap::Args, Debug, Clone)]
+#[derive(clap::Args, Clone)]
 pub struct DtcServerArgs {
     /// Listen address (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:11099")]
@@ -27,9 +27,12 @@ pub struct DtcServerArgs {
     /// Require this username at logon.
     #[arg(long)]
     pub username: Option<String>,
-    /// Require this password at logon.
+    /// Require this password at logon (visible on argv; prefer `--password-env`).
     #[arg(long)]
     pub password: Option<String>,
+    /// Require the password held in this environment variable (wins over `--password`).
+    #[arg(long, value_name = "NAME")]
+    pub password_env: Option<String>,
     /// Quirk: refuse market data for CME symbols, as Sierra Chart's DTC server does.
     #[arg(long)]
     pub reject_cme_market_data: bool,
@@ -42,6 +45,10 @@ pub struct DtcServerArgs {
     /// Quirk: drop each connection after sending N messages.
     #[arg(long)]
     pub drop_after: Option<u64>,
+    /// Order prices in wire units (real / DisplayPriceMultiplier, like market data), for clients
+    /// with `order_prices_scaled`; default: order, position and fill prices are real prices.
+    #[arg(long)]
+    pub order_prices_scaled: bool,
     /// Milliseconds between market-data rounds.
     #[arg(long, default_value_t = 20)]
     pub tick_ms: u64,
@@ -55,12 +62,47 @@ impl Default for DtcServerArgs {
             symbols: vec!["ESZ6_FUT_CME".into(), "NQZ6_FUT_CME".into(), "XAUUSD".into()],
             username: None,
             password: None,
+            password_env: None,
             reject_cme_market_data: false,
             compact_order_override: false,
             slow_heartbeats: false,
             drop_after: None,
+            order_prices_scaled: false,
             tick_ms: 20,
         }
+    }
+}
+
+/// Debug output masks the password, so logged arguments never leak it.
+impl std::fmt::Debug for DtcServerArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DtcServerArgs")
+            .field("listen", &self.listen)
+            .field("encoding", &self.encoding)
+            .field("symbols", &self.symbols)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("password_env", &self.password_env)
+            .field("reject_cme_market_data", &self.reject_cme_market_data)
+            .field("compact_order_override", &self.compact_order_override)
+            .field("slow_heartbeats", &self.slow_heartbeats)
+            .field("drop_after", &self.drop_after)
+            .field("order_prices_scaled", &self.order_prices_scaled)
+            .field("tick_ms", &self.tick_ms)
+            .finish()
+    }
+}
+
+impl DtcServerArgs {
+    /// The required password: from `password_env` when set, else `password`.
+    fn resolved(&self) -> Result<DtcServerArgs, String> {
+        let mut a = self.clone();
+        if let Some(var) = &self.password_env {
+            let p = std::env::var(var)
+                .map_err(|_| format!("--password-env {var}: variable not set or not UTF-8"))?;
+            a.password = Some(p);
+        }
+        Ok(a)
     }
 }
 
@@ -75,6 +117,7 @@ pub fn spawn(
         let msg = format!("--encoding {:?}: expected auto, binary, json or compact", args.encoding);
         return Err(io::Error::new(io::ErrorKind::InvalidInput, msg));
     }
+    let args = &args.resolved().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let listener = TcpListener::bind(&args.listen)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -171,5 +214,17 @@ mod tests {
         assert_eq!(t.sim.drop_after, Some(5));
         let bad = DtcServerArgs { encoding: "xml".into(), ..Default::default() };
         assert!(spawn(&bad, Arc::new(AtomicBool::new(true))).is_err());
+    }
+
+    #[test]
+    fn password_from_env_and_masked_in_debug() {
+        let t = Top::try_parse_from(["x", "--password-env", "V9B_TEST_SIM_PW_UNSET_XYZ"]).unwrap();
+        assert_eq!(t.sim.password_env.as_deref(), Some("V9B_TEST_SIM_PW_UNSET_XYZ"));
+        assert!(t.sim.resolved().is_err(), "unset variable is an error");
+        let a = DtcServerArgs { password: Some("s3cr3tpw".into()), ..Default::default() };
+        assert!(!format!("{a:?}").contains("s3cr3tpw"));
+        // PATH is always set: it stands in for a password variable without touching the env.
+        let e = DtcServerArgs { password_env: Some("PATH".into()), ..Default::default() };
+        assert_eq!(e.resolved().unwrap().password, std::env::var("PATH").ok());
     }
 }

@@ -52,6 +52,11 @@ impl SimSymbol {
     pub fn wire(&self, p: f64) -> f64 {
         self.scale.wire(p)
     }
+
+    /// Wire price to real price.
+    pub fn real(&self, p: f64) -> f64 {
+        self.scale.display(p)
+    }
 }
 
 /// One order known to the server.
@@ -115,6 +120,75 @@ impl SimState {
 
     pub fn symbol_index(&self, name: &str) -> Option<usize> {
         self.symbols.iter().position(|s| s.name == name)
+    }
+
+    /// `--order-prices-scaled`: order prices arrive in wire units (real / multiplier); the
+    /// book works in real prices, so incoming orders are converted here.
+    pub fn order_from_wire(&self, m: &mut Message) {
+        let sym = match m {
+            Message::SubmitNewSingleOrder(o) => o.symbol.as_str().to_string(),
+            Message::SubmitNewOcoOrder(o) => o.symbol.as_str().to_string(),
+            Message::CancelReplaceOrder(c) => match self.orders.iter().find(|o| {
+                o.server_id == c.server_order_id.as_str()
+                    || o.client_id == c.client_order_id.as_str()
+            }) {
+                Some(o) => o.symbol.clone(),
+                None => return,
+            },
+            _ => return,
+        };
+        let Some(i) = self.symbol_index(&sym) else { return };
+        let s = &self.symbols[i];
+        let f = |v: &mut f64| {
+            if *v != 0.0 && *v != f64::MAX && v.is_finite() {
+                *v = s.real(*v);
+            }
+        };
+        match m {
+            Message::SubmitNewSingleOrder(o) => {
+                f(&mut o.price1);
+                f(&mut o.price2);
+            }
+            Message::SubmitNewOcoOrder(o) => {
+                f(&mut o.price1_1);
+                f(&mut o.price2_1);
+                f(&mut o.price1_2);
+                f(&mut o.price2_2);
+            }
+            Message::CancelReplaceOrder(c) => {
+                f(&mut c.price1);
+                f(&mut c.price2);
+            }
+            _ => {}
+        }
+    }
+
+    /// `--order-prices-scaled`: order, position and fill prices leave in wire units.
+    pub fn trading_to_wire(&self, m: &mut Message) {
+        let sym = match m {
+            Message::OrderUpdate(u) => u.symbol.as_str().to_string(),
+            Message::PositionUpdate(p) => p.symbol.as_str().to_string(),
+            Message::HistoricalOrderFillResponse(h) => h.symbol.as_str().to_string(),
+            _ => return,
+        };
+        let Some(i) = self.symbol_index(&sym) else { return };
+        let s = &self.symbols[i];
+        let f = |v: &mut f64| {
+            if *v != 0.0 && *v != f64::MAX && v.is_finite() {
+                *v = s.wire(*v);
+            }
+        };
+        match m {
+            Message::OrderUpdate(u) => {
+                f(&mut u.price1);
+                f(&mut u.price2);
+                f(&mut u.average_fill_price);
+                f(&mut u.last_fill_price);
+            }
+            Message::PositionUpdate(p) => f(&mut p.average_price),
+            Message::HistoricalOrderFillResponse(h) => f(&mut h.price),
+            _ => {}
+        }
     }
 
     /// One random-walk step; returns the traded volume.
