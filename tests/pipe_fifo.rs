@@ -172,3 +172,27 @@ fn seed_format_back_to_back_objects_decode() {
     assert!(h.market.get("ES").unwrap().ts_ns > 1_700_000_000_000_000_000);
     assert!(h.ep.histograms().iter().all(|x| x.name() != "pipe.writer_to_read" || x.is_empty()));
 }
+
+#[test]
+fn tick_symbols_are_checked_and_capped() {
+    use v9bridge::pipe::endpoint::MAX_SYMBOLS;
+    let mut h = Harness::new();
+    let mut w = OpenOptions::new().write(true).open(&h.path).unwrap();
+    w.write_all(b"{\"symbol\":\"E|S\",\"price\":1}\n").unwrap();
+    let mut stream = String::new();
+    for i in 0..MAX_SYMBOLS + 10 {
+        stream.push_str(&tick(&format!("S{i}"), 1));
+    }
+    // More than the FIFO holds: write from another thread while the loop reads.
+    let mut w2 = w.try_clone().unwrap();
+    let writer = std::thread::spawn(move || w2.write_all(stream.as_bytes()).unwrap());
+    h.run_until(Duration::from_secs(10), |h| h.ep.stats().bad(BadInput::TooManySymbols) == 10);
+    writer.join().unwrap();
+    // Known symbols keep updating past the cap.
+    w.write_all(tick("S0", 2).as_bytes()).unwrap();
+    h.run_until(Duration::from_secs(10), |h| h.updates("S0") == 2);
+    let st = h.ep.stats();
+    assert_eq!(st.bad(BadInput::BadSymbol), 1);
+    assert_eq!(h.market.len(), MAX_SYMBOLS);
+    assert!(h.ep.status(Instant::now()).contains("too_many_symbols=10"));
+}

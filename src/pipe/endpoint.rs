@@ -18,6 +18,10 @@ use super::unix::PipeIo;
 #[cfg(windows)]
 use super::windows::PipeIo;
 
+/// Most distinct symbols the pipe may add to the market state: a faulty writer inventing
+/// symbols must not grow memory without bound.
+pub const MAX_SYMBOLS: usize = 1024;
+
 /// Log lines about one cause of trouble are at most this frequent.
 const LOG_EVERY: Duration = Duration::from_secs(1);
 
@@ -91,6 +95,8 @@ pub struct PipeEndpoint {
     writer_to_applied: LatencyHist,
     stale_after: Duration,
     next_stale_check: Option<Instant>,
+    /// Symbols this endpoint added to the market state.
+    symbols_added: usize,
 }
 
 impl PipeEndpoint {
@@ -111,6 +117,7 @@ impl PipeEndpoint {
             writer_to_applied: LatencyHist::new("pipe.writer_to_applied"),
             stale_after: Duration::from_millis(cfg.stale_after_ms.max(1)),
             next_stale_check: None,
+            symbols_added: 0,
         })
     }
 
@@ -170,6 +177,22 @@ impl PipeEndpoint {
             };
             match parser.parse(bytes) {
                 Ok(Message::Tick(t)) => {
+                    if ctx.market.get(t.update.symbol).is_none() {
+                        if self.symbols_added >= MAX_SYMBOLS {
+                            let reason = BadInput::TooManySymbols;
+                            let sample = &bytes[..bytes.len().min(super::frame::SAMPLE_LEN)];
+                            note_bad(
+                                &self.path,
+                                stats,
+                                &mut self.bad_gates,
+                                reason,
+                                sample,
+                                read_at,
+                            );
+                            continue;
+                        }
+                        self.symbols_added += 1;
+                    }
                     ctx.market.apply(&t.update, Feed::Pipe, read_at);
                     stats.ticks += 1;
                     if t.ts_kind.precise() {

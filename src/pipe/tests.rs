@@ -272,6 +272,13 @@ fn each_bad_input_has_its_own_reason() {
         reason(&format!(r#"{{"symbol":"{}","price":1}}"#, "X".repeat(33))),
         BadInput::BadSymbol
     );
+    for bad in ["E|S", "ES\\n", "E\\\"S", "E\\u0000", "ES;rm", "É"] {
+        let m = format!(r#"{{"symbol":"{bad}","price":1}}"#);
+        assert_eq!(reason(&m), BadInput::BadSymbol, "{m}");
+        let m = format!(r#"{{"signal":"FLAT","symbol":"{bad}"}}"#);
+        assert_eq!(reason(&m), BadInput::BadSymbol, "{m}");
+    }
+    assert!(parse_both(br#"{"symbol":"ES #1/Z-5.x_y","price":1}"#).is_ok());
     assert_eq!(reason(r#"{"signal":"BUY","symbol":"ES","qty":1}"#), BadInput::UnknownAction);
     for q in ["-1", "1.5", "5000000000"] {
         assert_eq!(
