@@ -384,6 +384,20 @@ fn pipe_config_section_parses_with_defaults() {
     );
     assert_eq!(p.read_chunk, 64 * 1024);
     assert!(crate::config::Config::from_toml("[pipe]\npth = 'x'\n").is_err());
+    for bad in [
+        "path = ''",
+        "sc_utc_offset_min = 1441",
+        "sc_utc_offset_min = -1441",
+        "read_chunk = 4095",
+        "read_chunk = 16777217",
+    ] {
+        let c = crate::config::Config::from_toml(&format!("[pipe]\n{bad}\n"));
+        assert!(c.is_err(), "{bad}");
+    }
+    for ok in ["sc_utc_offset_min = -1440", "read_chunk = 4096", "read_chunk = 16777216"] {
+        let c = crate::config::Config::from_toml(&format!("[pipe]\n{ok}\n")).unwrap();
+        assert!(c.validate().is_ok(), "{ok}");
+    }
 }
 
 /// `n` distinct good ticks, back to back with no separator, and the objects they frame to.
