@@ -196,3 +196,31 @@ fn tick_symbols_are_checked_and_capped() {
     assert_eq!(h.market.len(), MAX_SYMBOLS);
     assert!(h.ep.status(Instant::now()).contains("too_many_symbols=10"));
 }
+
+#[test]
+fn refuses_a_fifo_open_to_others_or_behind_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let path = fifo.to_string_lossy().into_owned();
+    let cfg = PipeConfig { path: path.clone(), ..PipeConfig::default() };
+    drop(PipeEndpoint::new(&cfg).unwrap());
+    let mode = std::fs::metadata(&fifo).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    std::fs::set_permissions(&fifo, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let e = PipeEndpoint::new(&cfg).unwrap_err();
+    assert!(e.to_string().contains(&path), "{e}");
+    std::fs::set_permissions(&fifo, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let link = dir.path().join("link").to_string_lossy().into_owned();
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    assert!(PipeEndpoint::new(&PipeConfig { path: link, ..PipeConfig::default() }).is_err());
+
+    // Owned by someone else (needs root to arrange; skipped otherwise).
+    let c = std::ffi::CString::new(path.as_bytes()).unwrap();
+    // SAFETY: valid NUL-terminated path.
+    if unsafe { libc::chown(c.as_ptr(), 12345, 12345) } == 0 {
+        assert!(PipeEndpoint::new(&cfg).is_err());
+    }
+}
