@@ -224,3 +224,29 @@ fn refuses_a_fifo_open_to_others_or_behind_a_symlink() {
         assert!(PipeEndpoint::new(&cfg).is_err());
     }
 }
+
+#[test]
+fn a_budget_limited_event_leaves_the_rest_to_the_timer() {
+    let mut h = Harness::new();
+    h.ep.set_event_budget(100);
+    let mut w = OpenOptions::new().write(true).open(&h.path).unwrap();
+    let stream: String = (1..=50).map(|i| tick("ES", i)).collect();
+    w.write_all(stream.as_bytes()).unwrap();
+    h.run_until(Duration::from_secs(10), |h| h.ep.stats().bytes > 0);
+    assert!(h.updates("ES") < 50);
+    assert_eq!(h.ep.stats().bytes, 100, "one event reads at most the budget");
+    // No new event comes for data already in the pipe (edge-triggered): the deadline is due.
+    let events_before = h.wakeups;
+    let mut calls = 0;
+    while h.ep.next_deadline().is_some_and(|d| d <= Instant::now()) {
+        let mut ctx = Ctx { now: Instant::now(), market: &mut h.market, signals: &mut h.sink };
+        h.ep.handle_timeout(&mut ctx);
+        calls += 1;
+        assert!(calls < 1000);
+    }
+    assert_eq!(h.updates("ES"), 50);
+    assert_eq!(h.ep.stats().bytes, stream.len() as u64);
+    assert_eq!(h.wakeups, events_before);
+    assert!(h.ep.next_deadline().unwrap() > Instant::now(), "back to the stale timer");
+    assert_eq!(h.market.get("ES").unwrap().seq_gaps, 0);
+}

@@ -22,6 +22,10 @@ use super::windows::PipeIo;
 /// symbols must not grow memory without bound.
 pub const MAX_SYMBOLS: usize = 1024;
 
+/// Bytes handled per event or timer call by default: a writer flooding the pipe must not keep
+/// the single event loop from its other endpoints.
+pub const DEFAULT_EVENT_BUDGET: usize = 1 << 20;
+
 /// Log lines about one cause of trouble are at most this frequent.
 const LOG_EVERY: Duration = Duration::from_secs(1);
 
@@ -97,6 +101,11 @@ pub struct PipeEndpoint {
     next_stale_check: Option<Instant>,
     /// Symbols this endpoint added to the market state.
     symbols_added: usize,
+    /// Most bytes read per event / timer call.
+    event_budget: usize,
+    /// Set when the budget ran out before WouldBlock: data may remain, and mio is
+    /// edge-triggered, so no event will come for it; the timer (due at once) reads on.
+    more_since: Option<Instant>,
 }
 
 impl PipeEndpoint {
@@ -118,7 +127,14 @@ impl PipeEndpoint {
             stale_after: Duration::from_millis(cfg.stale_after_ms.max(1)),
             next_stale_check: None,
             symbols_added: 0,
+            event_budget: DEFAULT_EVENT_BUDGET,
+            more_since: None,
         })
+    }
+
+    /// Sets the most bytes read per event or timer call (at least 1; tests use tiny ones).
+    pub fn set_event_budget(&mut self, bytes: usize) {
+        self.event_budget = bytes.max(1);
     }
 
     /// The counters so far.
@@ -132,9 +148,17 @@ impl PipeEndpoint {
     }
 
     fn drain(&mut self, ctx: &mut Ctx<'_>) {
+        self.more_since = None;
+        let mut handled = 0usize;
         loop {
+            if handled >= self.event_budget {
+                self.more_since = Some(ctx.now);
+                return;
+            }
+            let room = self.event_budget - handled;
             let spare = self.framer.spare();
-            match self.io.read(spare) {
+            let len = spare.len().min(room);
+            match self.io.read(&mut spare[..len]) {
                 Ok(0) => {
                     // The writer left (Windows); re-arm for the next one. Its partial message
                     // will never be finished, so it must not prefix the next writer's bytes.
@@ -150,6 +174,7 @@ impl PipeEndpoint {
                     let read_wall_ns = crate::clock::unix_nanos();
                     self.framer.commit(n);
                     self.stats.bytes += n as u64;
+                    handled += n;
                     self.on_bytes(read_at, read_wall_ns, ctx);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -286,10 +311,19 @@ impl Endpoint for PipeEndpoint {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.next_stale_check
+        match (self.more_since, self.next_stale_check) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        if self.more_since.is_some() {
+            self.drain(ctx);
+        }
+        if self.next_stale_check.is_some_and(|t| ctx.now < t) {
+            return;
+        }
         for (sym, age) in ctx.market.take_newly_stale(ctx.now, self.stale_after) {
             let feed = ctx.market.get(&sym).map(|q| q.feed);
             log::warn!(
