@@ -202,23 +202,21 @@ impl PipeEndpoint {
             };
             match parser.parse(bytes) {
                 Ok(Message::Tick(t)) => {
-                    if ctx.market.get(t.update.symbol).is_none() {
-                        if self.symbols_added >= MAX_SYMBOLS {
-                            let reason = BadInput::TooManySymbols;
-                            let sample = &bytes[..bytes.len().min(super::frame::SAMPLE_LEN)];
-                            note_bad(
-                                &self.path,
-                                stats,
-                                &mut self.bad_gates,
-                                reason,
-                                sample,
-                                read_at,
-                            );
-                            continue;
-                        }
+                    // The extra lookup is only paid once the cap is reached; below it,
+                    // growth of the market state tells whether the symbol was new.
+                    if self.symbols_added >= MAX_SYMBOLS
+                        && ctx.market.get(t.update.symbol).is_none()
+                    {
+                        let reason = BadInput::TooManySymbols;
+                        let sample = &bytes[..bytes.len().min(super::frame::SAMPLE_LEN)];
+                        note_bad(&self.path, stats, &mut self.bad_gates, reason, sample, read_at);
+                        continue;
+                    }
+                    let known = ctx.market.len();
+                    ctx.market.apply(&t.update, Feed::Pipe, read_at);
+                    if ctx.market.len() > known {
                         self.symbols_added += 1;
                     }
-                    ctx.market.apply(&t.update, Feed::Pipe, read_at);
                     stats.ticks += 1;
                     if t.ts_kind.precise() {
                         stamp_ns = t.update.ts_ns;
