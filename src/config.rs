@@ -105,6 +105,9 @@ impl Config {
     /// Checks values that would otherwise fail later and obscurely (or panic in time arithmetic).
     pub fn validate(&self) -> Result<(), String> {
         parse_pin(&self.engine.pin)?;
+        if let Some(p) = &self.pipe {
+            p.validate()?;
+        }
         let v = &self.v9;
         if !(v.client_timeout_s.is_finite()
             && v.client_timeout_s > 0.0

@@ -5,6 +5,16 @@ use std::time::Instant;
 
 /// Longest accepted symbol (futures roots and full Sierra Chart symbols such as `ESZ6_FUT_CME`).
 pub const MAX_SYMBOL_LEN: usize = 32;
+
+/// The symbol rule every source shares (signals and pipe ticks): 1..=[`MAX_SYMBOL_LEN`] bytes
+/// of ASCII letters, digits and `_ . - # / space`.
+pub fn valid_symbol(sym: &str) -> bool {
+    !sym.is_empty()
+        && sym.len() <= MAX_SYMBOL_LEN
+        && sym.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'#' | b'/' | b' ')
+        })
+}
 /// Largest accepted per-account quantity: a fat-finger guard, not an exchange limit.
 pub const MAX_QTY: u32 = 1000;
 /// Unknown `KEY:VALUE` options preserved and re-broadcast verbatim, at most this many.
@@ -132,12 +142,7 @@ impl<'a> Signal<'a> {
     /// Business validation shared by every signal source.
     pub fn validate(&self) -> Result<(), SignalError> {
         let sym = self.symbol;
-        if sym.is_empty() || sym.len() > MAX_SYMBOL_LEN {
-            return Err(SignalError::BadSymbol);
-        }
-        if !sym.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'#' | b'/' | b' ')
-        }) {
+        if !valid_symbol(sym) {
             return Err(SignalError::BadSymbol);
         }
         if sym == "ALL" && self.action.opens() {

@@ -172,3 +172,81 @@ fn seed_format_back_to_back_objects_decode() {
     assert!(h.market.get("ES").unwrap().ts_ns > 1_700_000_000_000_000_000);
     assert!(h.ep.histograms().iter().all(|x| x.name() != "pipe.writer_to_read" || x.is_empty()));
 }
+
+#[test]
+fn tick_symbols_are_checked_and_capped() {
+    use v9bridge::pipe::endpoint::MAX_SYMBOLS;
+    let mut h = Harness::new();
+    let mut w = OpenOptions::new().write(true).open(&h.path).unwrap();
+    w.write_all(b"{\"symbol\":\"E|S\",\"price\":1}\n").unwrap();
+    let mut stream = String::new();
+    for i in 0..MAX_SYMBOLS + 10 {
+        stream.push_str(&tick(&format!("S{i}"), 1));
+    }
+    // More than the FIFO holds: write from another thread while the loop reads.
+    let mut w2 = w.try_clone().unwrap();
+    let writer = std::thread::spawn(move || w2.write_all(stream.as_bytes()).unwrap());
+    h.run_until(Duration::from_secs(10), |h| h.ep.stats().bad(BadInput::TooManySymbols) == 10);
+    writer.join().unwrap();
+    // Known symbols keep updating past the cap.
+    w.write_all(tick("S0", 2).as_bytes()).unwrap();
+    h.run_until(Duration::from_secs(10), |h| h.updates("S0") == 2);
+    let st = h.ep.stats();
+    assert_eq!(st.bad(BadInput::BadSymbol), 1);
+    assert_eq!(h.market.len(), MAX_SYMBOLS);
+    assert!(h.ep.status(Instant::now()).contains("too_many_symbols=10"));
+}
+
+#[test]
+fn refuses_a_fifo_open_to_others_or_behind_a_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let path = fifo.to_string_lossy().into_owned();
+    let cfg = PipeConfig { path: path.clone(), ..PipeConfig::default() };
+    drop(PipeEndpoint::new(&cfg).unwrap());
+    let mode = std::fs::metadata(&fifo).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    std::fs::set_permissions(&fifo, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let e = PipeEndpoint::new(&cfg).unwrap_err();
+    assert!(e.to_string().contains(&path), "{e}");
+    std::fs::set_permissions(&fifo, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let link = dir.path().join("link").to_string_lossy().into_owned();
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    assert!(PipeEndpoint::new(&PipeConfig { path: link, ..PipeConfig::default() }).is_err());
+
+    // Owned by someone else (needs root to arrange; skipped otherwise).
+    let c = std::ffi::CString::new(path.as_bytes()).unwrap();
+    // SAFETY: valid NUL-terminated path.
+    if unsafe { libc::chown(c.as_ptr(), 12345, 12345) } == 0 {
+        assert!(PipeEndpoint::new(&cfg).is_err());
+    }
+}
+
+#[test]
+fn a_budget_limited_event_leaves_the_rest_to_the_timer() {
+    let mut h = Harness::new();
+    h.ep.set_event_budget(100);
+    let mut w = OpenOptions::new().write(true).open(&h.path).unwrap();
+    let stream: String = (1..=50).map(|i| tick("ES", i)).collect();
+    w.write_all(stream.as_bytes()).unwrap();
+    h.run_until(Duration::from_secs(10), |h| h.ep.stats().bytes > 0);
+    assert!(h.updates("ES") < 50);
+    assert_eq!(h.ep.stats().bytes, 100, "one event reads at most the budget");
+    // No new event comes for data already in the pipe (edge-triggered): the deadline is due.
+    let events_before = h.wakeups;
+    let mut calls = 0;
+    while h.ep.next_deadline().is_some_and(|d| d <= Instant::now()) {
+        let mut ctx = Ctx { now: Instant::now(), market: &mut h.market, signals: &mut h.sink };
+        h.ep.handle_timeout(&mut ctx);
+        calls += 1;
+        assert!(calls < 1000);
+    }
+    assert_eq!(h.updates("ES"), 50);
+    assert_eq!(h.ep.stats().bytes, stream.len() as u64);
+    assert_eq!(h.wakeups, events_before);
+    assert!(h.ep.next_deadline().unwrap() > Instant::now(), "back to the stale timer");
+    assert_eq!(h.market.get("ES").unwrap().seq_gaps, 0);
+}

@@ -18,6 +18,14 @@ use super::unix::PipeIo;
 #[cfg(windows)]
 use super::windows::PipeIo;
 
+/// Most distinct symbols the pipe may add to the market state: a faulty writer inventing
+/// symbols must not grow memory without bound.
+pub const MAX_SYMBOLS: usize = 1024;
+
+/// Bytes handled per event or timer call by default: a writer flooding the pipe must not keep
+/// the single event loop from its other endpoints.
+pub const DEFAULT_EVENT_BUDGET: usize = 1 << 20;
+
 /// Log lines about one cause of trouble are at most this frequent.
 const LOG_EVERY: Duration = Duration::from_secs(1);
 
@@ -91,6 +99,13 @@ pub struct PipeEndpoint {
     writer_to_applied: LatencyHist,
     stale_after: Duration,
     next_stale_check: Option<Instant>,
+    /// Symbols this endpoint added to the market state.
+    symbols_added: usize,
+    /// Most bytes read per event / timer call.
+    event_budget: usize,
+    /// Set when the budget ran out before WouldBlock: data may remain, and mio is
+    /// edge-triggered, so no event will come for it; the timer (due at once) reads on.
+    more_since: Option<Instant>,
 }
 
 impl PipeEndpoint {
@@ -111,7 +126,15 @@ impl PipeEndpoint {
             writer_to_applied: LatencyHist::new("pipe.writer_to_applied"),
             stale_after: Duration::from_millis(cfg.stale_after_ms.max(1)),
             next_stale_check: None,
+            symbols_added: 0,
+            event_budget: DEFAULT_EVENT_BUDGET,
+            more_since: None,
         })
+    }
+
+    /// Sets the most bytes read per event or timer call (at least 1; tests use tiny ones).
+    pub fn set_event_budget(&mut self, bytes: usize) {
+        self.event_budget = bytes.max(1);
     }
 
     /// The counters so far.
@@ -125,9 +148,17 @@ impl PipeEndpoint {
     }
 
     fn drain(&mut self, ctx: &mut Ctx<'_>) {
+        self.more_since = None;
+        let mut handled = 0usize;
         loop {
+            if handled >= self.event_budget {
+                self.more_since = Some(ctx.now);
+                return;
+            }
+            let room = self.event_budget - handled;
             let spare = self.framer.spare();
-            match self.io.read(spare) {
+            let len = spare.len().min(room);
+            match self.io.read(&mut spare[..len]) {
                 Ok(0) => {
                     // The writer left (Windows); re-arm for the next one. Its partial message
                     // will never be finished, so it must not prefix the next writer's bytes.
@@ -143,6 +174,7 @@ impl PipeEndpoint {
                     let read_wall_ns = crate::clock::unix_nanos();
                     self.framer.commit(n);
                     self.stats.bytes += n as u64;
+                    handled += n;
                     self.on_bytes(read_at, read_wall_ns, ctx);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -170,7 +202,21 @@ impl PipeEndpoint {
             };
             match parser.parse(bytes) {
                 Ok(Message::Tick(t)) => {
+                    // The extra lookup is only paid once the cap is reached; below it,
+                    // growth of the market state tells whether the symbol was new.
+                    if self.symbols_added >= MAX_SYMBOLS
+                        && ctx.market.get(t.update.symbol).is_none()
+                    {
+                        let reason = BadInput::TooManySymbols;
+                        let sample = &bytes[..bytes.len().min(super::frame::SAMPLE_LEN)];
+                        note_bad(&self.path, stats, &mut self.bad_gates, reason, sample, read_at);
+                        continue;
+                    }
+                    let known = ctx.market.len();
                     ctx.market.apply(&t.update, Feed::Pipe, read_at);
+                    if ctx.market.len() > known {
+                        self.symbols_added += 1;
+                    }
                     stats.ticks += 1;
                     if t.ts_kind.precise() {
                         stamp_ns = t.update.ts_ns;
@@ -263,10 +309,19 @@ impl Endpoint for PipeEndpoint {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.next_stale_check
+        match (self.more_since, self.next_stale_check) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        if self.more_since.is_some() {
+            self.drain(ctx);
+        }
+        if self.next_stale_check.is_some_and(|t| ctx.now < t) {
+            return;
+        }
         for (sym, age) in ctx.market.take_newly_stale(ctx.now, self.stale_after) {
             let feed = ctx.market.get(&sym).map(|q| q.feed);
             log::warn!(

@@ -1,7 +1,12 @@
 //! Framing of the pipe byte stream: finds JSON object boundaries, sans-IO, bounded memory.
-//!
-//! Writers frame messages with LF, NUL, or nothing at all (`{...}{...}`, as the study in the
-//! user's note does), so boundaries come from a brace/string-aware scan, not from a separator.
+
+// Writers frame messages with LF, NUL, or nothing at all (`{...}{...}`, as the study in the
+// user's note does), so boundaries come from a brace/string-aware scan, not from a separator.
+// Outside strings, a `{` that does not follow `:`, `,` or `[` (e.g. `}{`) never occurs in valid
+// JSON, so it is a hard boundary too: without it one cut message would leave the depth >= 1 and
+// swallow the stream. A cut inside a string flips the string parity so later boundaries look
+// like string content; the first such in-string `{` is remembered and, if the object then
+// fails (LF/NUL, boundary, size cap), scanning restarts there.
 
 use super::reason::BadInput;
 
@@ -13,13 +18,13 @@ pub const SAMPLE_LEN: usize = 48;
 
 /// [`CLASS`] bit: the byte matters outside strings (`"`, `{`, `}`, LF, NUL).
 const OUTSIDE: u8 = 1;
-/// [`CLASS`] bit: the byte matters inside strings (`"`, `\\`, LF, NUL).
+/// [`CLASS`] bit: the byte matters inside strings (`"`, `\\`, `{`, LF, NUL).
 const IN_STRING: u8 = 2;
 /// Which bytes can change the scanner's state, per byte value.
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     t[b'"' as usize] = OUTSIDE | IN_STRING;
-    t[b'{' as usize] = OUTSIDE;
+    t[b'{' as usize] = OUTSIDE | IN_STRING;
     t[b'}' as usize] = OUTSIDE;
     t[b'\n' as usize] = OUTSIDE | IN_STRING;
     t[0] = OUTSIDE | IN_STRING;
@@ -63,6 +68,29 @@ pub struct Framer {
     depth: u32,
     in_str: bool,
     esc: bool,
+    /// In `Object` state: where an in-string `}{` put a possible restart point (0 = none).
+    cand: usize,
+    /// Bytes before this were already scanned once before a restart: no candidates there, so
+    /// no byte is rescanned more than once (bounded work on hostile input).
+    rescan_until: usize,
+    /// In `Skip` state: the last non-whitespace byte (a `{` after anything but `:,[` ends it).
+    skip_prev: u8,
+}
+
+/// JSON whitespace.
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// True when `{` at `to` cannot be inside the object that starts at `from`: in valid JSON a
+/// nested `{` only follows `:`, `,` or `[` (whitespace aside); `}{`, `1{`, `"{`, `{{` never occur.
+fn starts_object_at(buf: &[u8], from: usize, to: usize) -> bool {
+    !matches!(buf[from..to].iter().rev().find(|&&b| !is_ws(b)), Some(b':' | b',' | b'['))
+}
+
+/// The last non-whitespace byte of `bytes` (0 when none).
+fn last_non_ws(bytes: &[u8]) -> u8 {
+    bytes.iter().rev().copied().find(|&b| !is_ws(b)).unwrap_or(0)
 }
 
 impl Framer {
@@ -77,6 +105,9 @@ impl Framer {
             depth: 0,
             in_str: false,
             esc: false,
+            cand: 0,
+            rescan_until: 0,
+            skip_prev: 0,
         }
     }
 
@@ -86,6 +117,9 @@ impl Framer {
         self.scan = 0;
         self.tail = 0;
         self.state = State::Idle;
+        self.cand = 0;
+        self.rescan_until = 0;
+        self.skip_prev = 0;
     }
 
     /// True when a partial object is buffered.
@@ -100,6 +134,10 @@ impl Framer {
             self.buf.copy_within(self.head..self.tail, 0);
             self.scan -= self.head;
             self.tail -= self.head;
+            self.rescan_until = self.rescan_until.saturating_sub(self.head);
+            if self.cand != 0 {
+                self.cand -= self.head; // cand > head, so it stays non-zero
+            }
             self.head = 0;
         }
         &mut self.buf[self.tail..]
@@ -134,6 +172,7 @@ impl Framer {
                         self.depth = 1;
                         self.in_str = false;
                         self.esc = false;
+                        self.cand = 0;
                     } else if matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0) {
                         self.scan += 1;
                         self.head = self.scan;
@@ -173,17 +212,22 @@ impl Framer {
         // The hot loop works on locals: through `&mut self` the compiler would store every
         // field back on each byte.
         let buf = &self.buf[..limit];
-        let (mut i, mut depth, mut in_str, mut esc) =
-            (self.scan, self.depth, self.in_str, self.esc);
-        let mut end = None; // Some(true): object closed; Some(false): LF/NUL inside it
+        let head = self.head;
+        let (mut i, mut depth, mut in_str, mut esc, mut cand) =
+            (self.scan, self.depth, self.in_str, self.esc, self.cand);
+        let mut end = End::Open;
         while i < limit {
             if esc {
                 // The byte after a backslash is taken as is, except the framing bytes.
                 let b = buf[i];
                 i += 1;
                 if b == b'\n' || b == 0 {
-                    end = Some(false);
+                    end = End::Cut;
                     break;
+                }
+                // `\{` is no JSON escape: the writer was cut right after a backslash.
+                if b == b'{' && cand == 0 && i > self.rescan_until {
+                    cand = i - 1;
                 }
                 esc = false;
                 continue;
@@ -202,9 +246,34 @@ impl Framer {
             if in_str {
                 match b {
                     b'\\' => esc = true,
-                    b'"' => in_str = false,
+                    b'"' => {
+                        // After a string only `:`, `,`, `}` or `]` may follow; anything else
+                        // means the parity flipped at a cut (`{"a":"x{"symbol":...`).
+                        let mut j = i;
+                        while j < limit && is_ws(buf[j]) {
+                            j += 1;
+                        }
+                        if j == limit {
+                            if limit == self.tail {
+                                i -= 1; // decide when the next byte is here
+                                break;
+                            }
+                        } else if !matches!(buf[j], b':' | b',' | b'}' | b']') {
+                            end = End::Cut;
+                            break;
+                        }
+                        in_str = false;
+                    }
+                    b'{' => {
+                        // Maybe a boundary seen with flipped parity; only used if this object
+                        // fails, so a legitimate `}{` in a string costs nothing.
+                        if cand == 0 && i > self.rescan_until && starts_object_at(buf, head, i - 1)
+                        {
+                            cand = i - 1;
+                        }
+                    }
                     _ => {
-                        end = Some(false);
+                        end = End::Cut;
                         break;
                     }
                 }
@@ -212,11 +281,17 @@ impl Framer {
             }
             match b {
                 b'"' => in_str = true,
-                b'{' => depth += 1,
+                b'{' => {
+                    if starts_object_at(buf, head, i - 1) {
+                        end = End::Boundary(i - 1);
+                        break;
+                    }
+                    depth += 1;
+                }
                 b'}' => {
                     depth -= 1;
                     if depth == 0 {
-                        end = Some(true);
+                        end = End::Closed;
                         break;
                     }
                 }
@@ -224,70 +299,97 @@ impl Framer {
                 // strings): the writer lost the end of this one. Resynchronising here costs one
                 // message; gluing the next one on would cost everything up to the size cap.
                 _ => {
-                    end = Some(false);
+                    end = End::Cut;
                     break;
                 }
             }
         }
-        (self.scan, self.depth, self.in_str, self.esc) = (i, depth, in_str, esc);
+        (self.scan, self.depth, self.in_str, self.esc, self.cand) = (i, depth, in_str, esc, cand);
         match end {
-            Some(true) => {
+            End::Closed => {
                 self.state = State::Idle;
+                self.cand = 0;
                 let start = self.head;
                 self.head = self.scan;
                 Some(Frame::Object(&self.buf[start..self.scan]))
             }
-            Some(false) => Some(self.truncated()),
-            None if self.scan - self.head >= MAX_MESSAGE => {
+            End::Cut => {
+                // Resumes after the LF/NUL, or after the string that ended in the wrong place.
+                let at_separator = self.scan - 1;
+                Some(self.truncated(at_separator, self.scan))
+            }
+            End::Boundary(at) => Some(self.truncated(at, at)),
+            End::Open if self.scan - self.head >= MAX_MESSAGE => {
+                if self.cand != 0 {
+                    return Some(self.truncated(self.scan, self.scan));
+                }
                 let start = self.head;
                 self.state = State::Skip;
+                self.skip_prev = last_non_ws(&self.buf[start..self.scan]);
                 self.head = self.scan;
                 Some(Frame::Bad(BadInput::Oversized, &self.buf[start..start + SAMPLE_LEN]))
             }
-            None => None,
+            End::Open => None,
         }
     }
 
-    fn truncated(&mut self) -> Frame<'_> {
+    /// Drops the current object as truncated: its bytes end at `end`, scanning resumes at
+    /// `resume`, or at the remembered in-string `}{` when there is one.
+    fn truncated(&mut self, end: usize, resume: usize) -> Frame<'_> {
         let start = self.head;
-        let end = (self.scan - 1).min(start + SAMPLE_LEN);
+        let (end, resume) = if self.cand != 0 {
+            self.rescan_until = self.rescan_until.max(self.scan);
+            (self.cand, self.cand)
+        } else {
+            (end, resume)
+        };
+        self.cand = 0;
+        self.scan = resume;
         self.state = State::Idle;
-        self.head = self.scan;
-        Frame::Bad(BadInput::Truncated, &self.buf[start..end])
+        self.head = resume;
+        Frame::Bad(BadInput::Truncated, &self.buf[start..end.min(start + SAMPLE_LEN)])
     }
 
-    /// Follows the dropped object's structure to its end (or the next LF/NUL) keeping nothing.
+    /// Drops the rest of an oversized object keeping nothing. Its structure is not followed
+    /// (the depth or string parity may be wrong): it ends at the next LF, NUL or `{` that cannot
+    /// be nested (`}{` and the like, see [`starts_object_at`]).
     fn skip_object(&mut self) {
+        self.in_str = false;
+        self.esc = false;
+        self.depth = 0;
         while self.scan < self.tail {
             let b = self.buf[self.scan];
-            self.scan += 1;
             if b == b'\n' || b == 0 {
+                self.scan += 1;
                 self.state = State::Idle;
                 break;
             }
-            if self.in_str {
-                if self.esc {
-                    self.esc = false;
-                } else if b == b'\\' {
-                    self.esc = true;
-                } else if b == b'"' {
-                    self.in_str = false;
-                }
-                continue;
+            if b == b'{' && !matches!(self.skip_prev, b':' | b',' | b'[') {
+                // Left for `Idle`, which starts the next object here.
+                self.state = State::Idle;
+                break;
             }
-            match b {
-                b'"' => self.in_str = true,
-                b'{' => self.depth = self.depth.saturating_add(1),
-                b'}' => {
-                    self.depth -= 1;
-                    if self.depth == 0 {
-                        self.state = State::Idle;
-                        break;
-                    }
-                }
-                _ => {}
+            self.scan += 1;
+            if !is_ws(b) {
+                self.skip_prev = b;
             }
+        }
+        if self.state == State::Idle {
+            self.skip_prev = 0;
         }
         self.head = self.scan;
     }
+}
+
+/// How [`Framer::scan_object`] stopped.
+#[derive(Clone, Copy)]
+enum End {
+    /// Needs more bytes (or hit the size cap).
+    Open,
+    /// The object closed at depth 0.
+    Closed,
+    /// An LF or NUL inside it.
+    Cut,
+    /// A `}{` outside strings: the next object starts at this `{`.
+    Boundary(usize),
 }

@@ -3,7 +3,7 @@
 use super::reason::BadInput;
 use super::scdatetime;
 use crate::market::TickUpdate;
-use crate::signal::{Action, Signal, MAX_SYMBOL_LEN};
+use crate::signal::{valid_symbol, Action, Signal};
 
 /// Where a tick's timestamp came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,7 +159,8 @@ impl<'a> Fields<'a> {
     /// SCDateTime stamps (Sierra Chart writes them in its configured time zone, not UTC).
     pub fn finish(&self, sc_offset_ns: i64) -> Result<Message<'a>, BadInput> {
         let symbol = self.symbol.ok_or(BadInput::MissingField)?;
-        if symbol.is_empty() || symbol.len() > MAX_SYMBOL_LEN {
+        // Same rule as signals: ticks name the market state's keys and reach logs and reports.
+        if !valid_symbol(symbol) {
             return Err(BadInput::BadSymbol);
         }
         if let Some(name) = self.signal {

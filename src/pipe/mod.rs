@@ -46,6 +46,22 @@ impl Default for PipeConfig {
     }
 }
 
+impl PipeConfig {
+    /// Rejects values that would misdate every tick or size the read buffer absurdly.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.path.is_empty() {
+            return Err("pipe.path must not be empty".into());
+        }
+        if !(-1440..=1440).contains(&self.sc_utc_offset_min) {
+            return Err("pipe.sc_utc_offset_min must be in [-1440, 1440]".into());
+        }
+        if !(4096..=16 << 20).contains(&self.read_chunk) {
+            return Err("pipe.read_chunk must be in [4096, 16 MiB]".into());
+        }
+        Ok(())
+    }
+}
+
 /// The platform's default pipe path.
 pub fn default_pipe_path() -> &'static str {
     if cfg!(windows) {

@@ -25,17 +25,19 @@ pub enum BadInput {
     CrossedQuote,
     /// A timestamp that is negative, not finite, or out of range.
     BadTimestamp,
-    /// A symbol that is empty or longer than [`crate::signal::MAX_SYMBOL_LEN`].
+    /// A symbol that fails [`crate::signal::valid_symbol`] (empty, too long, bad characters).
     BadSymbol,
     /// A signal whose action is not one of [`crate::signal::Action::ALL`].
     UnknownAction,
     /// A signal quantity that is not an integer in `0..=u32::MAX`.
     BadQuantity,
+    /// A tick for a new symbol once the pipe introduced [`crate::pipe::endpoint::MAX_SYMBOLS`].
+    TooManySymbols,
 }
 
 impl BadInput {
     /// Every reason, in counter order.
-    pub const ALL: [BadInput; 14] = [
+    pub const ALL: [BadInput; 15] = [
         BadInput::Garbage,
         BadInput::Oversized,
         BadInput::Truncated,
@@ -50,6 +52,7 @@ impl BadInput {
         BadInput::BadSymbol,
         BadInput::UnknownAction,
         BadInput::BadQuantity,
+        BadInput::TooManySymbols,
     ];
 
     /// Number of reasons (size of a per-reason counter table).
@@ -72,6 +75,7 @@ impl BadInput {
             BadInput::BadSymbol => "bad_symbol",
             BadInput::UnknownAction => "unknown_action",
             BadInput::BadQuantity => "bad_quantity",
+            BadInput::TooManySymbols => "too_many_symbols",
         }
     }
 

@@ -107,7 +107,8 @@ fn oversized_object_is_dropped_and_the_next_one_survives() {
 
 #[test]
 fn oversized_unbalanced_junk_resyncs_at_the_next_lf() {
-    let junk = format!("{{{}", "{\"a\":".repeat(2000));
+    // (A nested `{` right after `{` would be a boundary: the junk nests after `:` instead.)
+    let junk = format!("{{\"x\":{}", "{\"a\":".repeat(2000));
     let stream = format!("{junk}\n{A}");
     assert_eq!(frame_in_pieces(&[stream.as_bytes()]), vec![Out::Bad(BadInput::Oversized), obj(A)]);
 }
@@ -271,6 +272,13 @@ fn each_bad_input_has_its_own_reason() {
         reason(&format!(r#"{{"symbol":"{}","price":1}}"#, "X".repeat(33))),
         BadInput::BadSymbol
     );
+    for bad in ["E|S", "ES\\n", "E\\\"S", "E\\u0000", "ES;rm", "É"] {
+        let m = format!(r#"{{"symbol":"{bad}","price":1}}"#);
+        assert_eq!(reason(&m), BadInput::BadSymbol, "{m}");
+        let m = format!(r#"{{"signal":"FLAT","symbol":"{bad}"}}"#);
+        assert_eq!(reason(&m), BadInput::BadSymbol, "{m}");
+    }
+    assert!(parse_both(br#"{"symbol":"ES #1/Z-5.x_y","price":1}"#).is_ok());
     assert_eq!(reason(r#"{"signal":"BUY","symbol":"ES","qty":1}"#), BadInput::UnknownAction);
     for q in ["-1", "1.5", "5000000000"] {
         assert_eq!(
@@ -376,4 +384,101 @@ fn pipe_config_section_parses_with_defaults() {
     );
     assert_eq!(p.read_chunk, 64 * 1024);
     assert!(crate::config::Config::from_toml("[pipe]\npth = 'x'\n").is_err());
+    for bad in [
+        "path = ''",
+        "sc_utc_offset_min = 1441",
+        "sc_utc_offset_min = -1441",
+        "read_chunk = 4095",
+        "read_chunk = 16777217",
+    ] {
+        let c = crate::config::Config::from_toml(&format!("[pipe]\n{bad}\n"));
+        assert!(c.is_err(), "{bad}");
+    }
+    for ok in ["sc_utc_offset_min = -1440", "read_chunk = 4096", "read_chunk = 16777216"] {
+        let c = crate::config::Config::from_toml(&format!("[pipe]\n{ok}\n")).unwrap();
+        assert!(c.validate().is_ok(), "{ok}");
+    }
+}
+
+/// `n` distinct good ticks, back to back with no separator, and the objects they frame to.
+fn good_ticks(n: usize) -> (String, Vec<Out>) {
+    let ticks: Vec<String> =
+        (0..n).map(|i| format!(r#"{{"symbol":"ES","price":{},"seq":{i}}}"#, 4700 + i)).collect();
+    (ticks.concat(), ticks.iter().map(|t| obj(t)).collect())
+}
+
+/// Frames `stream` whole, split in two at every byte, and one byte per read; all must agree.
+fn frame_every_split(stream: &[u8]) -> Vec<Out> {
+    let whole = frame_in_pieces(&[stream]);
+    for cut in 0..=stream.len() {
+        assert_eq!(frame_in_pieces(&[&stream[..cut], &stream[cut..]]), whole, "cut at {cut}");
+    }
+    let bytes: Vec<&[u8]> = stream.chunks(1).collect();
+    assert_eq!(frame_in_pieces(&bytes), whole, "one byte per read");
+    whole
+}
+
+fn count_objects(out: &[Out]) -> usize {
+    out.iter().filter(|o| matches!(o, Out::Obj(_))).count()
+}
+
+#[test]
+fn truncated_object_back_to_back_loses_only_itself() {
+    let (good, want) = good_ticks(100);
+    for cut in [r#"{"a":1"#, r#"{"a":{"b":2}"#, "{", r#"{"symbol":"ES","price":1,"x":[1,{"#] {
+        let stream = format!("{good}{cut}{good}");
+        let out = frame_every_split(stream.as_bytes());
+        assert_eq!(&out[..100], &want[..], "{cut}");
+        assert_eq!(out[100], Out::Bad(BadInput::Truncated), "{cut}");
+        assert_eq!(&out[101..], &want[..], "{cut}");
+    }
+    // Whitespace between `}` and `{` does not hide the boundary.
+    let stream = format!("{{\"a\":{{\"b\":1}} \r\n\t{}", &good);
+    let out = frame_in_pieces(&[stream.as_bytes()]);
+    assert_eq!(out[0], Out::Bad(BadInput::Truncated));
+    assert_eq!(&out[1..], &want[..]);
+}
+
+#[test]
+fn cut_inside_a_string_back_to_back_loses_only_itself() {
+    let (good, want) = good_ticks(100);
+    for cut in [r#"{"symbol":"E"#, r#"{"a":"x}{"#, r#"{"symbol":"ES","note":"ab\"#] {
+        let stream = format!("{cut}{good}");
+        let out = frame_every_split(stream.as_bytes());
+        assert_eq!(count_objects(&out), 100, "{cut}: {out:?}");
+        assert_eq!(&out[out.len() - 100..], &want[..], "{cut}");
+        assert!(out[..out.len() - 100].iter().all(|o| *o == Out::Bad(BadInput::Truncated)));
+        // Also in the middle of the stream.
+        let stream = format!("{good}{cut}{good}");
+        let out = frame_in_pieces(&[stream.as_bytes()]);
+        assert_eq!(&out[..100], &want[..], "{cut}");
+        assert_eq!(&out[out.len() - 100..], &want[..], "{cut}");
+    }
+}
+
+#[test]
+fn oversized_object_back_to_back_loses_only_itself() {
+    let (good, want) = good_ticks(100);
+    let bigs = [
+        format!(r#"{{"symbol":"ES","pad":"{}"}}"#, "x".repeat(MAX_MESSAGE)),
+        // Unbalanced and cut inside a string: the skip must not follow its structure.
+        format!(r#"{{"a":[[[{{"pad":"{}"#, "x".repeat(MAX_MESSAGE)),
+        format!(r#"{{"pad":[{}"#, "{\"a\":1},".repeat(MAX_MESSAGE / 8)),
+    ];
+    for (k, big) in bigs.iter().enumerate() {
+        let stream = format!("{big}{good}");
+        let out = frame_every_split(stream.as_bytes());
+        assert_eq!(out[0], Out::Bad(BadInput::Oversized));
+        // Cut right after a `,` the next `{` may be nested, so that one tick is lost with it.
+        let keep = if k == 2 { 99 } else { 100 };
+        assert_eq!(&out[out.len() - keep..], &want[100 - keep..], "big #{k}");
+        assert_eq!(out.len(), 1 + keep, "big #{k}");
+    }
+}
+
+#[test]
+fn legitimate_braces_in_strings_still_frame_whole() {
+    let o = r#"{"symbol":"ES","note":"}{ } {","price":1}"#;
+    let stream = format!("{o}{o}\n{o}");
+    assert_eq!(frame_in_pieces(&[stream.as_bytes()]), vec![obj(o), obj(o), obj(o)]);
 }

@@ -21,9 +21,14 @@ impl PipeIo {
     /// Creates the FIFO if absent (an existing non-FIFO path is an error) and opens both ends.
     pub fn open(path: &str) -> io::Result<PipeIo> {
         ensure_fifo(Path::new(path))?;
-        let rd = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+        // O_NOFOLLOW: a symlink planted at the path must not redirect us to someone's FIFO.
+        let flags = libc::O_NONBLOCK | libc::O_NOFOLLOW;
+        let named = |e: io::Error| io::Error::new(e.kind(), format!("{path}: {e}"));
+        let rd = OpenOptions::new().read(true).custom_flags(flags).open(path).map_err(named)?;
+        check_private(&rd, path)?;
         // Opening the write end non-blocking succeeds now that a reader (us) exists.
-        let wr = OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(path)?;
+        let wr = OpenOptions::new().write(true).custom_flags(flags).open(path).map_err(named)?;
+        check_private(&wr, path)?;
         Ok(PipeIo { rx: Receiver::from(OwnedFd::from(rd)), _keep_open: OwnedFd::from(wr) })
     }
 
@@ -51,6 +56,27 @@ impl PipeIo {
     pub fn writer_left(&mut self) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// Refuses a FIFO that another user owns or may open: whoever can write it can send signals.
+/// Checked on the open fd (fstat), so the path cannot be swapped after the check.
+fn check_private(f: &std::fs::File, path: &str) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let m = f.metadata()?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    if !m.file_type().is_fifo() || m.uid() != euid || m.mode() & 0o077 != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{path}: refusing a pipe owned by uid {} with mode {:o}: it must be a FIFO owned by \
+                 uid {euid} and closed to group and others (chmod 600)",
+                m.uid(),
+                m.mode() & 0o7777
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn ensure_fifo(path: &Path) -> io::Result<()> {

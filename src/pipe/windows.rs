@@ -88,8 +88,7 @@ impl PipeIo {
         }
         if let Some(e) = self.pipe.take_error()? {
             // The connect failed: listen again for the next attempt.
-            self.pipe.disconnect()?;
-            self.listen()?;
+            self.relisten()?;
             return Err(e);
         }
         self.listening = false;
@@ -113,7 +112,14 @@ impl PipeIo {
 
     /// After `Ok(0)`: drop the old client and wait for the next one.
     pub fn writer_left(&mut self) -> io::Result<()> {
-        self.pipe.disconnect()?;
-        self.listen()
+        self.relisten()
+    }
+
+    /// Disconnects and listens again. A failed disconnect must not skip the listen, or the
+    /// endpoint would never accept a writer again; the first error is still reported.
+    fn relisten(&mut self) -> io::Result<()> {
+        let disconnected = self.pipe.disconnect();
+        let listened = self.listen();
+        disconnected.and(listened)
     }
 }

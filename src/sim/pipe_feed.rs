@@ -79,16 +79,34 @@ pub struct FeedStats {
 /// Signals are interleaved every this many ticks.
 const SIGNAL_EVERY: u64 = 500;
 
+/// Slowest paced rate (ticks/s): one tick per 1000 s.
+const MIN_RATE: f64 = 1e-3;
+/// Fastest paced rate (ticks/s); 0 means unpaced.
+const MAX_RATE: f64 = 1e9;
+/// Longest run (s): a year.
+const MAX_DURATION_S: f64 = 366.0 * 86_400.0;
+
 /// Runs the feed on this thread until `count`, `duration_s` or `stop`.
 pub fn run(args: &PipeFeedArgs, stop: &AtomicBool) -> Result<FeedStats, String> {
     if args.symbols.is_empty() || args.symbols.iter().any(|s| s.is_empty() || s.len() > 32) {
         return Err("--symbols: give 1 to 32-character symbols, comma-separated".into());
     }
-    if !(args.rate.is_finite() && args.rate >= 0.0) {
-        return Err("--rate must be >= 0".into());
+    // Bounds keep the Duration/Instant arithmetic below from panicking on absurd values.
+    if !(args.rate == 0.0 || (MIN_RATE..=MAX_RATE).contains(&args.rate)) {
+        return Err(format!("--rate must be 0 (flat out) or in [{MIN_RATE}, {MAX_RATE}]"));
     }
     let start = Instant::now();
-    let deadline = args.duration_s.map(|s| start + Duration::from_secs_f64(s.max(0.0)));
+    let deadline = match args.duration_s {
+        None => None,
+        Some(s) => {
+            let d = (0.0..=MAX_DURATION_S)
+                .contains(&s)
+                .then(|| Duration::try_from_secs_f64(s).ok())
+                .flatten()
+                .and_then(|d| start.checked_add(d));
+            Some(d.ok_or_else(|| format!("--duration-s must be in [0, {MAX_DURATION_S}]"))?)
+        }
+    };
     let done = |stop: &AtomicBool| {
         stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d)
     };
@@ -96,7 +114,10 @@ pub fn run(args: &PipeFeedArgs, stop: &AtomicBool) -> Result<FeedStats, String> 
     let mut stats = FeedStats::default();
     let mut writer: Option<sys::Writer> = None;
     let mut msg = Vec::with_capacity(256);
-    let period = (args.rate > 0.0).then(|| Duration::from_secs_f64(1.0 / args.rate));
+    let period = match args.rate {
+        0.0 => None,
+        r => Some(Duration::try_from_secs_f64(1.0 / r).map_err(|e| format!("--rate: {e}"))?),
+    };
     while (args.count == 0 || stats.ticks < args.count) && !done(stop) {
         if let Some(p) = period {
             // Absolute schedule: late ticks go out at once, so the mean rate holds.
@@ -417,7 +438,13 @@ mod tests {
         let stop = AtomicBool::new(false);
         let bad = PipeFeedArgs { symbols: vec![], ..PipeFeedArgs::default() };
         assert!(run(&bad, &stop).is_err());
-        let bad = PipeFeedArgs { rate: -1.0, ..PipeFeedArgs::default() };
-        assert!(run(&bad, &stop).is_err());
+        for rate in [-1.0, f64::NAN, f64::INFINITY, 1e-300, 1e300] {
+            let bad = PipeFeedArgs { rate, ..PipeFeedArgs::default() };
+            assert!(run(&bad, &stop).is_err(), "{rate}");
+        }
+        for d in [-1.0, f64::NAN, f64::INFINITY, 1e300] {
+            let bad = PipeFeedArgs { duration_s: Some(d), ..PipeFeedArgs::default() };
+            assert!(run(&bad, &stop).is_err(), "{d}");
+        }
     }
 }

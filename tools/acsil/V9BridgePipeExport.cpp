@@ -26,6 +26,7 @@ namespace {
 
 const int kPendingCap = 8192;    // unfinished bytes of at most one message (< 4 KiB) + slack
 const int kMessageCap = 1024;    // our messages are ~120 bytes
+const int kMaxSymbol = 64;        // longer symbols are refused, not cut (the engine takes 32)
 
 struct ExportState {
     HANDLE pipe;
@@ -152,6 +153,14 @@ int AppendJsonString(char* buf, int pos, int cap, const char* s) {
     return pos;
 }
 
+// True for a non-empty string of at most kMaxSymbol bytes (reads at most kMaxSymbol + 1).
+bool SymbolFits(const char* s) {
+    if (s == NULL || s[0] == 0) return false;
+    for (int i = 0; i <= kMaxSymbol; ++i)
+        if (s[i] == 0) return true;
+    return false;
+}
+
 void ExportTick(SCStudyInterfaceRef sc, ExportState* st) {
     int last = sc.ArraySize - 1;
     if (last < 0) return;
@@ -162,8 +171,10 @@ void ExportTick(SCStudyInterfaceRef sc, ExportState* st) {
     st->lastPrice = price;
     st->lastBid = bid;
     st->lastAsk = ask;
+    if (!SymbolFits(sc.Symbol.GetChars())) return;
     char buf[kMessageCap];
     int pos = snprintf(buf, sizeof buf, "{\"symbol\":\"");
+    if (pos < 0 || pos >= kMessageCap) return;
     pos = AppendJsonString(buf, pos, kMessageCap, sc.Symbol.GetChars());
     buf[pos++] = '"';
     pos = AppendPrice(buf, pos, kMessageCap, "price", price);
@@ -171,7 +182,7 @@ void ExportTick(SCStudyInterfaceRef sc, ExportState* st) {
     pos = AppendPrice(buf, pos, kMessageCap, "bid", bid);
     pos = AppendPrice(buf, pos, kMessageCap, "ask", ask);
     int n = snprintf(buf + pos, (size_t)(kMessageCap - pos), ",\"ts_us\":%lld,\"seq\":%lld}\n", UnixMicros(), ++st->seq);
-    if (n <= 0 || pos + n >= kMessageCap) return;
+    if (n < 0 || pos + n >= kMessageCap) return;
     Send(sc, st, buf, pos + n);
 }
 
@@ -182,14 +193,23 @@ void ExportSignal(SCStudyInterfaceRef sc, ExportState* st) {
     sc.Input[IN_SIGNAL_ACTION].SetCustomInputIndex(0);
     const char* sym = sc.Input[IN_SIGNAL_SYMBOL].GetString();
     if (sym == NULL || sym[0] == 0) sym = sc.Symbol.GetChars();
+    if (!SymbolFits(sym)) {
+        sc.AddMessageToLog("V9Bridge: signal DROPPED: symbol empty or longer than 64 bytes", 1);
+        return;
+    }
     char buf[kMessageCap];
     int pos = snprintf(buf, sizeof buf, "{\"signal\":\"%s\",\"symbol\":\"", kActions[action]);
+    if (pos < 0 || pos >= kMessageCap) return;
     pos = AppendJsonString(buf, pos, kMessageCap, sym);
-    pos += snprintf(buf + pos, (size_t)(kMessageCap - pos), "\",\"qty\":%d", sc.Input[IN_SIGNAL_QTY].GetInt());
+    // snprintf returns the untruncated length: check it before moving pos, or the next call
+    // gets a negative size turned huge and writes past the stack buffer.
+    int q = snprintf(buf + pos, (size_t)(kMessageCap - pos), "\",\"qty\":%d", sc.Input[IN_SIGNAL_QTY].GetInt());
+    if (q < 0 || pos + q >= kMessageCap) return;
+    pos += q;
     pos = AppendPrice(buf, pos, kMessageCap, "tp", sc.Input[IN_SIGNAL_TP].GetFloat());
     pos = AppendPrice(buf, pos, kMessageCap, "sl", sc.Input[IN_SIGNAL_SL].GetFloat());
     int n = snprintf(buf + pos, (size_t)(kMessageCap - pos), ",\"ts_us\":%lld}\n", UnixMicros());
-    if (n <= 0 || pos + n >= kMessageCap) return;
+    if (n < 0 || pos + n >= kMessageCap) return;
     bool sent = Send(sc, st, buf, pos + n);
     SCString msg;
     msg.Format("V9Bridge: signal %s %s %s", kActions[action], sym,
