@@ -45,7 +45,8 @@ impl SimSymbol {
 
     /// Best bid/ask around the last trade (one tick spread).
     pub fn bid_ask(&self) -> (f64, f64) {
-        (self.last - self.tick / 2.0, self.last + self.tick / 2.0)
+        // On the price grid, like a real book: bid at the last trade, ask one tick above.
+        (self.last, self.last + self.tick)
     }
 
     /// Real price to wire price.
@@ -720,5 +721,24 @@ fn position_update(
         trade_account: account.into(),
         unsolicited,
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SimSymbol;
+
+    #[test]
+    fn quotes_stay_on_the_tick_grid() {
+        let mut s = SimSymbol::new("ESZ6_FUT_CME", 0);
+        for step in 0..50 {
+            s.last += if step % 3 == 0 { -s.tick } else { s.tick };
+            let (bid, ask) = s.bid_ask();
+            for p in [bid, ask] {
+                let ticks = p / s.tick;
+                assert!((ticks - ticks.round()).abs() < 1e-9, "{p} is off the {} grid", s.tick);
+            }
+            assert!(ask > bid);
+        }
     }
 }
