@@ -368,3 +368,27 @@ fn pass_through_options_cannot_smuggle_messages() {
     p.send("HEARTBEAT|pub|ok");
     assert!(p.line().starts_with("HEARTBEAT_ACK|"), "and the publisher stays connected");
 }
+
+#[test]
+fn hgrm_files_are_written_at_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = test_config();
+    cfg.engine.hgrm_dir = Some(dir.path().to_path_buf());
+    let e = start(cfg);
+    let mut r = Raw::receiver(e.addr, "r");
+    let mut p = Raw::publisher(e.addr, None);
+    p.send("LONG|MES|1");
+    assert_eq!(p.line(), "SIGNAL_ACK|1|1");
+    assert_eq!(r.line(), "LONG|MES|1|ID:1");
+    let outcome = e.stop();
+    let name = "v9.publisher_read_to_broadcast_written";
+    assert_eq!(outcome.histograms.iter().find(|h| h.name() == name).map(|h| h.len()), Some(1));
+    let text =
+        std::fs::read_to_string(dir.path().join(format!("{name}.hgrm"))).expect(".hgrm written");
+    assert!(
+        text.contains("Percentile")
+            && text.contains("#[Max")
+            && text.contains("Total count    =            1"),
+        "{text}"
+    );
+}
