@@ -44,3 +44,14 @@ pub fn raise_fd_limit() {
         }
     }
 }
+
+/// True for read errors that only mean "nothing yet" on a socket with a read timeout (or a
+/// non-blocking one): the caller retries instead of treating the connection as broken.
+pub fn is_transient(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock
+            | std::io::ErrorKind::TimedOut
+            | std::io::ErrorKind::Interrupted
+    )
+}

@@ -212,16 +212,7 @@ impl<'a> Sim<'a> {
             match stream.read(&mut buf[len..]) {
                 Ok(0) => break Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed")),
                 Ok(n) => len += n,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock
-                            | io::ErrorKind::TimedOut
-                            | io::ErrorKind::Interrupted
-                    ) =>
-                {
-                    continue
-                }
+                Err(e) if crate::sys::is_transient(&e) => continue,
                 Err(e) => break Err(e),
             }
             let arrived = Instant::now();

@@ -4,7 +4,7 @@ use super::codec::{self, Message};
 use super::encode;
 use super::frame::{next_frame, Frame};
 use crate::signal::Signal;
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
@@ -110,13 +110,7 @@ impl Publisher {
             match self.stream.read(&mut self.buf[self.len..]) {
                 Ok(0) => return Err("server closed the connection".into()),
                 Ok(n) => self.len += n,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock
-                            | io::ErrorKind::TimedOut
-                            | io::ErrorKind::Interrupted
-                    ) => {}
+                Err(e) if crate::sys::is_transient(&e) => {}
                 Err(e) => return Err(format!("read: {e}")),
             }
             if self.len == self.buf.len() {

@@ -140,11 +140,7 @@ impl SimState {
         };
         let Some(i) = self.symbol_index(&sym) else { return };
         let s = &self.symbols[i];
-        let f = |v: &mut f64| {
-            if *v != 0.0 && *v != f64::MAX && v.is_finite() {
-                *v = s.real(*v);
-            }
-        };
+        let f = |v: &mut f64| convert_set(v, |x| s.real(x));
         match m {
             Message::SubmitNewSingleOrder(o) => {
                 f(&mut o.price1);
@@ -174,11 +170,7 @@ impl SimState {
         };
         let Some(i) = self.symbol_index(&sym) else { return };
         let s = &self.symbols[i];
-        let f = |v: &mut f64| {
-            if *v != 0.0 && *v != f64::MAX && v.is_finite() {
-                *v = s.wire(*v);
-            }
-        };
+        let f = |v: &mut f64| convert_set(v, |x| s.wire(x));
         match m {
             Message::OrderUpdate(u) => {
                 f(&mut u.price1);
@@ -721,6 +713,13 @@ fn position_update(
         trade_account: account.into(),
         unsolicited,
         ..Default::default()
+    }
+}
+
+/// Converts a price unless it is one of DTC's "unset" values (0, f64::MAX, non-finite).
+fn convert_set(v: &mut f64, convert: impl Fn(f64) -> f64) {
+    if *v != 0.0 && *v != f64::MAX && v.is_finite() {
+        *v = convert(*v);
     }
 }
 
