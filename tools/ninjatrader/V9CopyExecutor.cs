@@ -1,0 +1,331 @@
+// V9_CopyReceiver's executor: one thread that takes signals in order and executes each on every
+// selected account through the Account API, waits until NinjaTrader's own executions and
+// positions show the result, and reports it. Account events (OrderUpdate, ExecutionUpdate,
+// PositionUpdate) arrive on NinjaTrader's threads; their handlers only record under a short
+// lock and wake this thread, so they never wait on the network or on orders.
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using NinjaTrader.Cbi;
+
+namespace NinjaTrader.NinjaScript.Strategies
+{
+    /// <summary>Settings the executor needs, parsed once when the strategy starts.</summary>
+    internal sealed class V9CopyConfig
+    {
+        public string AccountsSpec;
+        public Dictionary<string, int> Multipliers;
+        public V9CopySymbolMap Symbols;
+        public TimeInForce DefaultTif;
+        public TimeSpan SettleTimeout;
+    }
+
+    internal sealed partial class V9CopyExecutor
+    {
+        enum Kind { Signal, Ready, Periodic, Dirty }
+
+        sealed class Work
+        {
+            public Kind Kind;
+            public V9CopySignal Signal;
+            public Account Account;
+            public Instrument Instrument;
+        }
+
+        /// <summary>An (account, instrument) a signal is executing on: what NinjaTrader reported
+        /// since the signal started. Guarded by sync.</summary>
+        sealed class Track
+        {
+            public int Start, Target, Pos, Exec;
+            public bool Untracked; // Account.Flatten: its orders are NinjaTrader's, so wait for Target
+        }
+
+        readonly V9CopyConfig cfg;
+        readonly Action<string> send, log;
+        readonly BlockingCollection<Work> queue = new BlockingCollection<Work>(100000);
+        readonly V9CopyIdWindow ids = new V9CopyIdWindow(4096);
+        readonly object sync = new object();
+        readonly Dictionary<string, Track> inflight = new Dictionary<string, Track>();
+        readonly HashSet<Order> pending = new HashSet<Order>();
+        readonly List<Account> subscribed = new List<Account>();
+        volatile List<Account> selected = new List<Account>();
+        Thread thread;
+        volatile bool stopping;
+        int badLines;
+
+        public V9CopyExecutor(V9CopyConfig cfg, Action<string> send, Action<string> log)
+        {
+            this.cfg = cfg;
+            this.send = send;
+            this.log = log;
+        }
+
+        public int Executed { get; private set; }
+        public int Duplicates { get; private set; }
+        public int AccountCount { get { return selected.Count; } }
+
+        public void Start()
+        {
+            RefreshAccounts(false);
+            foreach (Account a in selected)
+                foreach (string root in cfg.Symbols.Roots)
+                {
+                    Instrument inst = cfg.Symbols.Resolve(root, DateTime.Now);
+                    if (inst != null && Snap(a, inst).Qty != 0)
+                        Touch(root); // positions held before the strategy started are reported too
+                }
+            thread = new Thread(Run) { IsBackground = true, Name = "V9CopyReceiver executor" };
+            thread.Start();
+        }
+
+        public void Stop()
+        {
+            stopping = true;
+            if (thread != null && !thread.Join(5000))
+                log("executor did not stop within 5 s");
+            lock (subscribed)
+            {
+                foreach (Account a in subscribed)
+                {
+                    a.OrderUpdate -= OnOrderUpdate;
+                    a.ExecutionUpdate -= OnExecutionUpdate;
+                    a.PositionUpdate -= OnPositionUpdate;
+                }
+                subscribed.Clear();
+            }
+        }
+
+        // ---- inputs from the link threads (never block) ----
+
+        public void OnReady() { Enqueue(new Work { Kind = Kind.Ready }); }
+
+        public void OnHeartbeat() { Enqueue(new Work { Kind = Kind.Periodic }); }
+
+        public void OnLine(string text, string[] f)
+        {
+            V9CopyAction action;
+            if (!V9CopyProtocol.TryParseAction(f[0], out action))
+            {
+                Bad("unknown message skipped: " + text);
+                if (f.Length >= 3) // shaped like a signal: tell the server its action is unknown
+                    send(V9CopyProtocol.Error("INVALID_SIGNAL", "Unknown action type", "Action: " + f[0]));
+                return;
+            }
+            V9CopySignal sig;
+            string why = V9CopyProtocol.ParseSignal(f, action, out sig);
+            if (why != null)
+            {
+                Bad("invalid signal skipped (" + why + "): " + text);
+                send(V9CopyProtocol.Error("INVALID_SIGNAL", why, "Signal: " + text));
+                return;
+            }
+            Enqueue(new Work { Kind = Kind.Signal, Signal = sig });
+        }
+
+        void Enqueue(Work w)
+        {
+            if (!queue.TryAdd(w))
+                log("executor queue full: " + w.Kind + " dropped");
+        }
+
+        void Bad(string what)
+        {
+            // Bounded: hostile input must not flood NinjaTrader's output window.
+            int n = Interlocked.Increment(ref badLines);
+            if (n <= 20 || n % 1000 == 0)
+                log(what + (n >= 20 ? " (" + n + " bad lines so far)" : ""));
+        }
+
+        // ---- the executor thread ----
+
+        void Run()
+        {
+            while (!stopping)
+            {
+                Work w;
+                if (!queue.TryTake(out w, 200))
+                    continue;
+                try
+                {
+                    Handle(w);
+                }
+                catch (Exception e)
+                {
+                    log("error while handling " + w.Kind + ": " + e);
+                }
+            }
+        }
+
+        void Handle(Work w)
+        {
+            switch (w.Kind)
+            {
+                case Kind.Signal:
+                    HandleSignal(w.Signal);
+                    break;
+                case Kind.Ready:
+                    ids.SessionStarted();
+                    RefreshAccounts(true);
+                    ReportAll(-1);
+                    break;
+                case Kind.Periodic:
+                    RefreshAccounts(false);
+                    ReportAll(-1);
+                    break;
+                case Kind.Dirty:
+                    string root = cfg.Symbols.RootOf(w.Instrument, DateTime.Now);
+                    if (root != null && selected.Contains(w.Account))
+                        Report(new List<string> { root }, w.Account, -1);
+                    break;
+            }
+        }
+
+        /// <summary>Re-reads the account selection (accounts may connect after the strategy
+        /// started) and subscribes to new ones; on READY, names that do not exist are reported.</summary>
+        void RefreshAccounts(bool reportMissing)
+        {
+            List<string> missing;
+            List<Account> now = V9CopyAccounts.Select(cfg.AccountsSpec, out missing);
+            lock (subscribed)
+                foreach (Account a in now)
+                    if (!subscribed.Contains(a))
+                    {
+                        a.OrderUpdate += OnOrderUpdate;
+                        a.ExecutionUpdate += OnExecutionUpdate;
+                        a.PositionUpdate += OnPositionUpdate;
+                        subscribed.Add(a);
+                    }
+            selected = now;
+            if (reportMissing)
+                foreach (string name in missing)
+                {
+                    log("account " + name + " does not exist in NinjaTrader");
+                    send(V9CopyProtocol.Error("ACCOUNT_NOT_FOUND", "Account does not exist", "Account: " + name));
+                }
+        }
+
+        /// <summary>Waits until every order of the signal is final and every position NinjaTrader
+        /// reports equals where it started plus the executions it reported, or the timeout.</summary>
+        void WaitSettled(List<Leg> legs, long id)
+        {
+            DateTime deadline = DateTime.UtcNow + cfg.SettleTimeout;
+            lock (sync)
+            {
+                while (!Settled(legs))
+                {
+                    TimeSpan left = deadline - DateTime.UtcNow;
+                    if (left <= TimeSpan.Zero)
+                    {
+                        log("signal ID:" + id + ": not settled after " + cfg.SettleTimeout.TotalSeconds + " s ("
+                            + pending.Count + " orders still open); reporting what NinjaTrader shows");
+                        break;
+                    }
+                    Monitor.Wait(sync, left);
+                }
+                foreach (Leg l in legs)
+                    inflight.Remove(l.Key);
+                pending.Clear();
+            }
+        }
+
+        bool Settled(List<Leg> legs)
+        {
+            if (pending.Count > 0)
+                return false;
+            foreach (Leg l in legs)
+            {
+                Track t = l.Track;
+                if (t.Pos != t.Start + t.Exec || (t.Untracked && t.Pos != t.Target))
+                    return false;
+            }
+            return true;
+        }
+
+        // ---- Account events, on NinjaTrader's threads ----
+
+        void OnOrderUpdate(object sender, OrderEventArgs e)
+        {
+            try
+            {
+                if (Order.IsTerminalState(e.OrderState))
+                    lock (sync)
+                        if (pending.Remove(e.Order))
+                            Monitor.PulseAll(sync);
+                if (e.OrderState == OrderState.Rejected)
+                {
+                    Order o = e.Order;
+                    string details = "Account: " + o.Account.Name + ", Symbol: " + o.Instrument.MasterInstrument.Name
+                        + ", Order: " + o.Name + ", Reason: " + e.Comment;
+                    log("order rejected: " + details);
+                    send(V9CopyProtocol.Error("ORDER_REJECTED", "NT rejected order", details));
+                }
+            }
+            catch (Exception ex)
+            {
+                log("OrderUpdate handler: " + ex);
+            }
+        }
+
+        void OnExecutionUpdate(object sender, ExecutionEventArgs e)
+        {
+            try
+            {
+                if (e.Operation != Operation.Add)
+                    return; // amended or removed by the broker's back office: not a new fill
+                string key = Key(e.Execution.Account, e.Execution.Instrument);
+                int signedQty = e.MarketPosition == MarketPosition.Long ? e.Quantity : -e.Quantity;
+                lock (sync)
+                {
+                    Track t;
+                    if (inflight.TryGetValue(key, out t))
+                    {
+                        t.Exec += signedQty;
+                        Monitor.PulseAll(sync);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                log("ExecutionUpdate handler: " + ex);
+            }
+        }
+
+        void OnPositionUpdate(object sender, PositionEventArgs e)
+        {
+            try
+            {
+                Position p = e.Position;
+                int qty = e.Operation == Operation.Remove ? 0 : Signed(e.MarketPosition, e.Quantity);
+                bool dirty;
+                lock (sync)
+                {
+                    Track t;
+                    dirty = !inflight.TryGetValue(Key(p.Account, p.Instrument), out t);
+                    if (!dirty)
+                    {
+                        t.Pos = qty;
+                        Monitor.PulseAll(sync);
+                    }
+                }
+                // Not caused by a signal (a bracket leg filled, a manual trade): report it.
+                if (dirty)
+                    Enqueue(new Work { Kind = Kind.Dirty, Account = p.Account, Instrument = p.Instrument });
+            }
+            catch (Exception ex)
+            {
+                log("PositionUpdate handler: " + ex);
+            }
+        }
+
+        static string Key(Account a, Instrument i)
+        {
+            return a.Name + "\u0001" + i.FullName;
+        }
+
+        static int Signed(MarketPosition mp, int qty)
+        {
+            return mp == MarketPosition.Long ? qty : mp == MarketPosition.Short ? -qty : 0;
+        }
+    }
+}
