@@ -14,6 +14,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+#[path = "demo_external.rs"]
+pub mod external;
+use external::ExternalReceiver;
+
 /// `v9bridge demo` options.
 #[derive(clap::Args, Debug, Clone)]
 pub struct DemoArgs {
@@ -44,6 +48,11 @@ pub struct DemoArgs {
     /// DTC encoding to the simulated Sierra Chart server: binary, json or compact (none = no DTC).
     #[arg(long, default_value = "compact")]
     pub dtc: String,
+    /// Verify this external receiver instead of the simulated ones, e.g. the NinjaTrader strategy
+    /// under mono (tools/ninjatrader/README.md). `{addr}` in it becomes the engine's V9 address
+    /// (also in $V9BRIDGE_ADDR); it must print its accounts' positions when it reads `quit`.
+    #[arg(long)]
+    pub receiver_cmd: Option<String>,
 }
 
 impl Default for DemoArgs {
@@ -58,6 +67,7 @@ impl Default for DemoArgs {
             hgrm: None,
             pipe_rate: 1000.0,
             dtc: "compact".into(),
+            receiver_cmd: None,
         }
     }
 }
@@ -111,6 +121,12 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
 
 /// Runs the demo; `verbose` prints the example session as it goes.
 pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
+    let mut one = args.clone();
+    if args.receiver_cmd.is_some() {
+        // The external process is the one receiver; its accounts are verified like a simulated one's.
+        (one.receivers, one.unterminated_receivers) = (1, 0);
+    }
+    let args = &one;
     let mut cfg = Config::default();
     cfg.v9.listen = "127.0.0.1:0".into();
     cfg.engine.pin = args.pin.clone();
@@ -152,7 +168,12 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     let stop = Arc::new(AtomicBool::new(false));
     let ready = Arc::new(AtomicUsize::new(0));
     let peer_cores = peer_cores(&cfg);
-    let receivers: Vec<JoinHandle<Result<ReceiverReport, String>>> = (0..args.receivers)
+    let external = match &args.receiver_cmd {
+        Some(cmd) => Some(start_external(cmd, &addr, &handle, &ready)?),
+        None => None,
+    };
+    let simulated = if external.is_some() { 0 } else { args.receivers };
+    let receivers: Vec<JoinHandle<Result<ReceiverReport, String>>> = (0..simulated)
         .map(|i| {
             let a = ReceiverArgs {
                 connect: addr.clone(),
@@ -226,13 +247,28 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
         .map_err(|_| "engine thread panicked".to_string())?
         .map_err(|e| e.to_string())?;
     stop.store(true, Ordering::SeqCst);
-    let reports: Vec<ReceiverReport> =
+    let mut reports: Vec<ReceiverReport> =
         receivers.into_iter().filter_map(|j| j.join().ok().and_then(Result::ok)).collect();
+    let mut external_problem = None;
+    if let Some(x) = external {
+        match x.quit(Duration::from_secs(30)) {
+            Ok(dump) => {
+                let accounts = Book::with_accounts(args.accounts).accounts;
+                for a in dump.accounts_outside(&accounts) {
+                    external_problem =
+                        Some(format!("external receiver: account {a} is not in the model"));
+                }
+                reports.push(ReceiverReport { book: dump.book(&accounts), ..Default::default() });
+            }
+            Err(e) => external_problem = Some(format!("external receiver: {e}")),
+        }
+    }
     dtc_stop.store(true, Ordering::SeqCst);
     if let Some(j) = dtc_sim {
         let _ = j.join();
     }
-    let d = outcome?;
+    let mut d = outcome?;
+    d.problems.extend(external_problem);
     let mut r = verify(args, &d, &reports, engine_outcome);
     r.pipe = pipe_line;
     if let Some(rep) = dtc_report {
@@ -245,6 +281,28 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
         }
     }
     Ok(r)
+}
+
+/// Starts `--receiver-cmd` and waits until the engine has it as a READY receiver.
+fn start_external(
+    cmd: &str,
+    addr: &str,
+    handle: &EngineHandle,
+    ready: &AtomicUsize,
+) -> Result<ExternalReceiver, String> {
+    let x =
+        ExternalReceiver::spawn_shell(&cmd.replace("{addr}", addr), &[("V9BRIDGE_ADDR", addr)])?;
+    let is_ready = || {
+        handle
+            .command("v9", "status", Duration::from_secs(2))
+            .is_ok_and(|s| s.lines().any(|l| l.contains("Receiver/Ready")))
+    };
+    // A runtime such as mono takes a moment to start before it connects.
+    wait_until(Duration::from_secs(60), is_ready).map_err(|_| {
+        format!("--receiver-cmd never became a READY receiver; its log:\n{}", x.stderr_tail())
+    })?;
+    ready.store(1, Ordering::SeqCst);
+    Ok(x)
 }
 
 /// Cores other than the engine's, for the simulated peers (empty = no pinning).
@@ -484,7 +542,10 @@ fn verify(
         ));
     }
     let mut e2e = LatencyHist::new("demo.publisher_send_to_last_receiver_read");
-    for (id, t) in sent {
+    // An external receiver reports no arrival times or counts: that every signal was answered is
+    // shown by wait_summaries, and its accounts are checked below like a simulated receiver's.
+    let external = args.receiver_cmd.is_some();
+    for (id, t) in sent.iter().filter(|_| !external) {
         let last = reports
             .iter()
             .filter_map(|r| r.arrivals.iter().find(|(i, _)| i == id).map(|a| a.1))
@@ -497,7 +558,7 @@ fn verify(
         }
     }
     for r in reports {
-        if r.id_gaps > 0 || r.signals != d.total_signals {
+        if !external && (r.id_gaps > 0 || r.signals != d.total_signals) {
             problems.push(format!(
                 "a receiver executed {} of {} signals ({} id gaps)",
                 r.signals, d.total_signals, r.id_gaps
@@ -513,6 +574,17 @@ fn verify(
                         h.qty
                     ));
                 }
+            }
+        }
+        for (a, held) in r.book.holdings.iter().enumerate() {
+            for h in held.iter().filter(|h| h.qty != expected.qty(a, &h.symbol)) {
+                problems.push(format!(
+                    "a receiver's own account #{} holds {} {}, the model {}",
+                    a + 1,
+                    h.qty,
+                    h.symbol,
+                    expected.qty(a, &h.symbol)
+                ));
             }
         }
     }
