@@ -37,7 +37,10 @@ namespace NinjaTrader.NinjaScript.Strategies
         /// since the signal started. Guarded by sync.</summary>
         sealed class Track
         {
-            public int Start, Target, Pos, Exec;
+            public int Start, Target;
+            public int Pos;    // last PositionUpdate
+            public int Exec;   // sum of ExecutionUpdates
+            public int Filled; // sum of the fills our orders reported in OrderUpdate
             public bool Untracked; // Account.Flatten: its orders are NinjaTrader's, so wait for Target
         }
 
@@ -229,6 +232,9 @@ namespace NinjaTrader.NinjaScript.Strategies
             }
         }
 
+        /// <summary>OrderUpdate, ExecutionUpdate and PositionUpdate are separate events in no
+        /// guaranteed order: done when every order is final, the executions add up to what the
+        /// orders say they filled, and the position shows those executions.</summary>
         bool Settled(List<Leg> legs)
         {
             if (pending.Count > 0)
@@ -236,7 +242,9 @@ namespace NinjaTrader.NinjaScript.Strategies
             foreach (Leg l in legs)
             {
                 Track t = l.Track;
-                if (t.Pos != t.Start + t.Exec || (t.Untracked && t.Pos != t.Target))
+                if (t.Pos != t.Start + t.Exec)
+                    return false;
+                if (t.Untracked ? t.Pos != t.Target : t.Exec != t.Filled)
                     return false;
             }
             return true;
@@ -248,17 +256,28 @@ namespace NinjaTrader.NinjaScript.Strategies
         {
             try
             {
-                if (Order.IsTerminalState(e.OrderState))
-                    lock (sync)
-                        if (pending.Remove(e.Order))
-                            Monitor.PulseAll(sync);
                 if (e.OrderState == OrderState.Rejected)
                 {
+                    // Queued before the executor is woken below, so the server reads the
+                    // rejection ahead of the POSITION_SUMMARY of the signal it belongs to.
                     Order o = e.Order;
                     string details = "Account: " + o.Account.Name + ", Symbol: " + o.Instrument.MasterInstrument.Name
                         + ", Order: " + o.Name + ", Reason: " + e.Comment;
                     log("order rejected: " + details);
                     send(V9CopyProtocol.Error("ORDER_REJECTED", "NT rejected order", details));
+                }
+                if (Order.IsTerminalState(e.OrderState))
+                {
+                    Order o = e.Order;
+                    bool buy = o.OrderAction == OrderAction.Buy || o.OrderAction == OrderAction.BuyToCover;
+                    lock (sync)
+                        if (pending.Remove(o))
+                        {
+                            Track t;
+                            if (inflight.TryGetValue(Key(o.Account, o.Instrument), out t))
+                                t.Filled += buy ? e.Filled : -e.Filled;
+                            Monitor.PulseAll(sync);
+                        }
                 }
             }
             catch (Exception ex)

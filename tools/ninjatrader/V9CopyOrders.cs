@@ -8,7 +8,8 @@
 //   for the old position can never fire on the new one;
 // - after the orders filled: LONG/SHORT/REVERSE with TP:/SL: place a new bracket at those prices
 //   for the whole resulting position; otherwise, when the position kept its side (added to or
-//   partly closed), the previous bracket is placed again at the new size; flat = no bracket;
+//   partly closed), the previous bracket, if still working, is placed again at the new size;
+//   flat = no bracket;
 // - a bracket leg that fills cancels the other leg (OCO); the position change is reported.
 using System;
 using System.Collections.Generic;
@@ -124,8 +125,12 @@ namespace NinjaTrader.NinjaScript.Strategies
                     if (leg.Changed && brackets.TryGetValue(leg.Key, out b))
                     {
                         brackets.Remove(leg.Key);
-                        leg.Previous = b;
-                        leg.Cancel.AddRange(b.Live());
+                        // A bracket that already ended (filled, DAY expiry, cancelled by hand) is
+                        // not brought back by later signals.
+                        List<Order> live = b.Live();
+                        if (live.Count > 0)
+                            leg.Previous = b;
+                        leg.Cancel.AddRange(live);
                     }
                     leg.Flatten = sig.Action == V9CopyAction.Flatten && start != 0;
                     if (!leg.Flatten)
