@@ -85,6 +85,8 @@ namespace NinjaTrader.NinjaScript.Strategies
         public void Stop()
         {
             stopping = true;
+            lock (sync)
+                Monitor.PulseAll(sync); // a signal waiting for fills gives up now
             if (thread != null && !thread.Join(5000))
                 log("executor did not stop within 5 s");
             lock (subscribed)
@@ -215,7 +217,7 @@ namespace NinjaTrader.NinjaScript.Strategies
             DateTime deadline = DateTime.UtcNow + cfg.SettleTimeout;
             lock (sync)
             {
-                while (!Settled(legs))
+                while (!Settled(legs) && !stopping)
                 {
                     TimeSpan left = deadline - DateTime.UtcNow;
                     if (left <= TimeSpan.Zero)
@@ -276,7 +278,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                             Track t;
                             if (inflight.TryGetValue(Key(o.Account, o.Instrument), out t))
                                 t.Filled += buy ? e.Filled : -e.Filled;
-                            Monitor.PulseAll(sync);
+                            WakeIfDone();
                         }
                 }
             }
@@ -300,7 +302,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                     if (inflight.TryGetValue(key, out t))
                     {
                         t.Exec += signedQty;
-                        Monitor.PulseAll(sync);
+                        WakeIfDone();
                     }
                 }
             }
@@ -324,7 +326,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                     if (!dirty)
                     {
                         t.Pos = qty;
-                        Monitor.PulseAll(sync);
+                        WakeIfDone();
                     }
                 }
                 // Not caused by a signal (a bracket leg filled, a manual trade): report it.
@@ -335,6 +337,15 @@ namespace NinjaTrader.NinjaScript.Strategies
             {
                 log("PositionUpdate handler: " + ex);
             }
+        }
+
+        /// <summary>Under sync. Wakes the executor only once no order is open any more: with 20
+        /// accounts a signal raises ~100 events, and a context switch for each costs more than
+        /// the checking.</summary>
+        void WakeIfDone()
+        {
+            if (pending.Count == 0)
+                Monitor.PulseAll(sync);
         }
 
         static string Key(Account a, Instrument i)

@@ -268,7 +268,15 @@ namespace NinjaTrader.NinjaScript.Strategies
                     }
                     return;
             }
-            onLine(text, f);
+            try
+            {
+                onLine(text, f);
+            }
+            catch (Exception e)
+            {
+                // A bug in handling one line must not cost the connection.
+                log("error handling '" + text + "': " + e);
+            }
         }
 
         static void Write(NetworkStream stream, string text)
