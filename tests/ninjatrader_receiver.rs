@@ -234,7 +234,23 @@ fn csharp_receiver_copies_every_signal_across_an_engine_restart() -> Result<(), 
     let mut s = Session { model, ..Session::new(&engine)? };
     burst(&mut s, &engine, &mut rx, &mut rng, 600)?;
 
-    // A bracket that fills: the target closes every account, the OCO stop is cancelled.
+    brackets_and_tif(&mut s, &engine, &mut rx)?;
+
+    // A signal on MES, so the bracket fill's positions have reached the engine before it stops.
+    s.send(&Signal::new(Action::CloseOne, "MES", 0), true)?;
+    engine.wait_answered(s.sent, LONG_WAIT)?;
+    let outcome = engine.stop()?;
+    check_dump(&rx.quit(LONG_WAIT)?, &s.model)?;
+    check_engine(&outcome, &s.model)
+}
+
+/// A bracket that fills (target closes every account, the OCO stop is cancelled), then DAY
+/// brackets that end with the session while the position stays.
+fn brackets_and_tif(
+    s: &mut Session,
+    engine: &Running,
+    rx: &mut ExternalReceiver,
+) -> Result<(), String> {
     let mut long = Signal::new(Action::Long, "MES", 2);
     (long.tp, long.sl) = (Some(4530.0), Some(4510.0));
     s.send(&long, true)?;
@@ -260,13 +276,30 @@ fn csharp_receiver_copies_every_signal_across_an_engine_restart() -> Result<(), 
     assert_eq!(es_day(&rx.dump(LONG_WAIT)?), 2 * ACCOUNTS);
     rx.command("session-end", "OK|session-end", LONG_WAIT)?;
     assert_eq!(es_day(&rx.dump(LONG_WAIT)?), 0);
+    Ok(())
+}
 
-    // A signal on MES, so the bracket fill's positions have reached the engine before it stops.
-    s.send(&Signal::new(Action::CloseOne, "MES", 0), true)?;
-    engine.wait_answered(s.sent, LONG_WAIT)?;
-    let outcome = engine.stop()?;
-    check_dump(&rx.quit(LONG_WAIT)?, &s.model)?;
-    check_engine(&outcome, &s.model)
+/// No HEARTBEAT_ACK: the receiver gives up on the connection and connects again; then
+/// SERVER_SHUTDOWN: it reconnects later and trades on the new connection.
+fn reconnects(
+    listener: &TcpListener,
+    mut c: FakeServer,
+    connect: Option<&str>,
+) -> Result<(), String> {
+    c.ack = false;
+    let hb = c.until(Duration::from_secs(30), |l| l.starts_with("HEARTBEAT|"))?;
+    has(&hb, "HEARTBEAT|V9_CopyReceiver|Connected:2_Accounts")?;
+    let mut c2 = FakeServer::accept(listener, Duration::from_secs(30))?;
+    assert_eq!(c2.line(Duration::from_secs(30))?.as_deref(), connect);
+    c2.send(b"READY|1.0|Broadcast_Ready:Yes\n")?;
+    c2.until(Duration::from_secs(30), |l| l.starts_with("POSITION_SUMMARY|"))?;
+    c2.send(b"ERROR|SERVER_SHUTDOWN|Server shutting down\n")?;
+    drop(c2);
+    let mut c3 = FakeServer::accept(listener, Duration::from_secs(30))?;
+    assert_eq!(c3.line(Duration::from_secs(30))?.as_deref(), connect);
+    c3.send(b"READY|1.0|Broadcast_Ready:Yes\nLONG|MES|1|ID:8\n")?;
+    has(&c3.answer(8)?, "POSITION|Account1|LONG|3|")?;
+    Ok(())
 }
 
 fn has(lines: &[String], want: &str) -> Result<(), String> {
@@ -338,21 +371,7 @@ fn csharp_receiver_survives_bad_input_and_reports_errors() -> Result<(), String>
     c.send(b"LONG|MES|1|TIF:IOC|ID:7\n")?;
     has(&c.answer(7)?, "ERROR|INVALID_SIGNAL|Unsupported TIF")?;
 
-    // No HEARTBEAT_ACK: the receiver gives up on this connection and connects again.
-    c.ack = false;
-    let hb = c.until(Duration::from_secs(30), |l| l.starts_with("HEARTBEAT|"))?;
-    has(&hb, "HEARTBEAT|V9_CopyReceiver|Connected:2_Accounts")?;
-    let mut c2 = FakeServer::accept(&listener, Duration::from_secs(30))?;
-    assert_eq!(c2.line(Duration::from_secs(30))?.as_deref(), connect.as_deref());
-    c2.send(b"READY|1.0|Broadcast_Ready:Yes\n")?;
-    c2.until(Duration::from_secs(30), |l| l.starts_with("POSITION_SUMMARY|"))?;
-    // SERVER_SHUTDOWN: it reconnects later and trades on the new connection.
-    c2.send(b"ERROR|SERVER_SHUTDOWN|Server shutting down\n")?;
-    drop(c2);
-    let mut c3 = FakeServer::accept(&listener, Duration::from_secs(30))?;
-    assert_eq!(c3.line(Duration::from_secs(30))?.as_deref(), connect.as_deref());
-    c3.send(b"READY|1.0|Broadcast_Ready:Yes\nLONG|MES|1|ID:8\n")?;
-    has(&c3.answer(8)?, "POSITION|Account1|LONG|3|")?;
+    reconnects(&listener, c, connect.as_deref())?;
 
     let d = rx.quit(Duration::from_secs(60))?;
     assert_eq!((d.qty("Account1", "MES"), d.positions.len(), d.orders.len()), (3, 1, 0), "{d:?}");

@@ -128,21 +128,37 @@ namespace NinjaTrader.Cbi
     // help guide order; autodocs NinjaTrader.Cbi.Order. Read-only to scripts.
     public class Order
     {
+        // help guide order (Account)
         public Account Account { get; internal set; }
+        // help guide order (Instrument)
         public Instrument Instrument { get; internal set; }
+        // help guide order (OrderAction)
         public OrderAction OrderAction { get; internal set; }
+        // help guide order (OrderType)
         public OrderType OrderType { get; internal set; }
+        // help guide order (OrderState)
         public OrderState OrderState { get; internal set; }
+        // help guide order (TimeInForce)
         public TimeInForce TimeInForce { get; internal set; }
+        // help guide order (Quantity)
         public int Quantity { get; internal set; }
+        // help guide order (Filled)
         public int Filled { get; internal set; }
+        // help guide order (AverageFillPrice)
         public double AverageFillPrice { get; internal set; }
+        // help guide order (LimitPrice)
         public double LimitPrice { get; internal set; }
+        // help guide order (StopPrice)
         public double StopPrice { get; internal set; }
+        // help guide order (Oco)
         public string Oco { get; internal set; }
+        // help guide order (Name)
         public string Name { get; internal set; }
+        // help guide order (OrderId)
         public string OrderId { get; internal set; }
+        // help guide order (Gtd)
         public DateTime Gtd { get; internal set; }
+        // help guide order (Time)
         public DateTime Time { get; internal set; }
 
         // help guide isterminalstate: Order.IsTerminalState(OrderState orderState)
@@ -162,25 +178,40 @@ namespace NinjaTrader.Cbi
     // help guide execution; autodocs NinjaTrader.Cbi.Execution
     public class Execution
     {
+        // help guide execution (Account)
         public Account Account { get; internal set; }
+        // help guide execution (Instrument)
         public Instrument Instrument { get; internal set; }
+        // help guide execution (Order)
         public Order Order { get; internal set; }
+        // help guide execution (ExecutionId)
         public string ExecutionId { get; internal set; }
+        // help guide execution (OrderId)
         public string OrderId { get; internal set; }
+        // help guide execution (Name)
         public string Name { get; internal set; }
+        // help guide execution (Price)
         public double Price { get; internal set; }
+        // help guide execution (Quantity)
         public int Quantity { get; internal set; }
+        // help guide execution (MarketPosition)
         public MarketPosition MarketPosition { get; internal set; }
+        // help guide execution (Time)
         public DateTime Time { get; internal set; }
     }
 
     // help guide position; autodocs NinjaTrader.Cbi.Position
     public class Position
     {
+        // help guide position (Account)
         public Account Account { get; internal set; }
+        // help guide position (Instrument)
         public Instrument Instrument { get; internal set; }
+        // help guide position (MarketPosition)
         public MarketPosition MarketPosition { get; internal set; }
+        // help guide position (Quantity)
         public int Quantity { get; internal set; }
+        // help guide position (AveragePrice)
         public double AveragePrice { get; internal set; }
 
         // help guide getunrealizedprofitloss: GetUnrealizedProfitLoss(PerformanceUnit unit, [double price]);
@@ -197,39 +228,63 @@ namespace NinjaTrader.Cbi
     // autodocs NinjaTrader.Cbi.OrderEventArgs
     public class OrderEventArgs : EventArgs
     {
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (Order)
         public Order Order { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (OrderId)
         public string OrderId { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (OrderState)
         public OrderState OrderState { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (Quantity)
         public int Quantity { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (Filled)
         public int Filled { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (AverageFillPrice)
         public double AverageFillPrice { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (LimitPrice)
         public double LimitPrice { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (StopPrice)
         public double StopPrice { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (Time)
         public DateTime Time { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (Error)
         public ErrorCode Error { get; internal set; }
+        // autodocs NinjaTrader.Cbi.OrderEventArgs (Comment)
         public string Comment { get; internal set; }
     }
 
     // autodocs NinjaTrader.Cbi.ExecutionEventArgs
     public class ExecutionEventArgs : EventArgs
     {
+        // autodocs NinjaTrader.Cbi.ExecutionEventArgs (Execution)
         public Execution Execution { get; internal set; }
+        // autodocs NinjaTrader.Cbi.ExecutionEventArgs (ExecutionId)
         public string ExecutionId { get; internal set; }
+        // autodocs NinjaTrader.Cbi.ExecutionEventArgs (OrderId)
         public string OrderId { get; internal set; }
+        // autodocs NinjaTrader.Cbi.ExecutionEventArgs (Price)
         public double Price { get; internal set; }
+        // autodocs NinjaTrader.Cbi.ExecutionEventArgs (Quantity)
         public int Quantity { get; internal set; }
+        // autodocs NinjaTrader.Cbi.ExecutionEventArgs (MarketPosition)
         public MarketPosition MarketPosition { get; internal set; }
+        // autodocs NinjaTrader.Cbi.ExecutionEventArgs (Operation)
         public Operation Operation { get; internal set; }
+        // autodocs NinjaTrader.Cbi.ExecutionEventArgs (Time)
         public DateTime Time { get; internal set; }
     }
 
     // autodocs NinjaTrader.Cbi.PositionEventArgs
     public class PositionEventArgs : EventArgs
     {
+        // autodocs NinjaTrader.Cbi.PositionEventArgs (Position)
         public Position Position { get; internal set; }
+        // autodocs NinjaTrader.Cbi.PositionEventArgs (MarketPosition)
         public MarketPosition MarketPosition { get; internal set; }
+        // autodocs NinjaTrader.Cbi.PositionEventArgs (Quantity)
         public int Quantity { get; internal set; }
+        // autodocs NinjaTrader.Cbi.PositionEventArgs (AveragePrice)
         public double AveragePrice { get; internal set; }
+        // autodocs NinjaTrader.Cbi.PositionEventArgs (Operation)
         public Operation Operation { get; internal set; }
     }
 }
