@@ -260,3 +260,37 @@ impl Drop for ExternalReceiver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dump_lines_become_positions_orders_and_a_book() -> Result<(), String> {
+        let mut d = Dump::default();
+        for line in [
+            "POS|Account1|MES|MES 12-26|3|4520.50",
+            "POS|Account2|ES|ES 12-26|-2|4580.00",
+            "POS|Account9|NQ|NQ 12-26|1|16000.00",
+            "ORD|Account1|MES|Sell|Limit|3|4530|0|Gtc|Working",
+            "[print] not a dump line",
+        ] {
+            d.parse_line(line)?;
+        }
+        assert_eq!(
+            (d.qty("Account1", "MES"), d.qty("Account2", "ES"), d.qty("Account2", "MES")),
+            (3, -2, 0)
+        );
+        assert_eq!(d.orders.len(), 1);
+        assert_eq!(
+            (d.orders[0].kind.as_str(), d.orders[0].qty, d.orders[0].tif.as_str()),
+            ("Limit", 3, "Gtc")
+        );
+        let accounts = vec!["Account1".to_string(), "Account2".to_string()];
+        let book = d.book(&accounts);
+        assert_eq!((book.qty(0, "MES"), book.qty(1, "ES")), (3, -2));
+        assert_eq!(d.accounts_outside(&accounts), vec!["Account9".to_string()]);
+        assert!(Dump::default().parse_line("POS|Account1|MES|MES 12-26|x|0").is_err());
+        Ok(())
+    }
+}

@@ -51,7 +51,7 @@ namespace NinjaTrader.NinjaScript.Strategies
             try
             {
                 if (State == State.SetDefaults)
-                    SetDefaults();
+                    ApplyDefaults();
                 else if (State == State.Configure)
                 {
                     // Nothing to open here: NinjaTrader also configures instances it never runs
@@ -74,7 +74,7 @@ namespace NinjaTrader.NinjaScript.Strategies
             // Signals come from the V9 server, not from bars.
         }
 
-        void SetDefaults()
+        void ApplyDefaults()
         {
             Name = "V9_CopyReceiver";
             Description = "Copies V9 signals (v9bridge) to every selected account.";
