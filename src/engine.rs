@@ -201,6 +201,7 @@ impl Engine {
             return if e.kind() == io::ErrorKind::Interrupted { Ok(true) } else { Err(e) };
         }
         let now = Instant::now();
+        let wall_ns = crate::clock::unix_nanos();
         let mut woken = false;
         // Moved out while dispatching (dispatch needs &mut self); an empty Events allocates nothing.
         let events = std::mem::replace(&mut self.events, Events::with_capacity(0));
@@ -210,10 +211,22 @@ impl Engine {
                 woken = true;
             } else if index == V9_INDEX {
                 let mut sink = CountingSink::default();
-                let mut ctx = Ctx { now, market: &mut self.market, signals: &mut sink };
+                let mut ctx = Ctx {
+                    now,
+                    wall_ns,
+                    registry: self.poll.registry(),
+                    market: &mut self.market,
+                    signals: &mut sink,
+                };
                 self.v9.handle_event(sub, event, &mut ctx);
             } else if let Some(ep) = self.extras.get_mut(index.wrapping_sub(FIRST_EXTRA)) {
-                let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.v9 };
+                let mut ctx = Ctx {
+                    now,
+                    wall_ns,
+                    registry: self.poll.registry(),
+                    market: &mut self.market,
+                    signals: &mut self.v9,
+                };
                 ep.handle_event(sub, event, &mut ctx);
             }
         }
@@ -223,7 +236,7 @@ impl Engine {
         if !self.events.is_empty() {
             self.loop_turn.record(now.elapsed());
         }
-        self.run_timers(Instant::now());
+        self.run_timers(Instant::now(), crate::clock::unix_nanos());
         if woken {
             if self.stop.load(Ordering::SeqCst) {
                 return Ok(false);
@@ -246,15 +259,27 @@ impl Engine {
         d
     }
 
-    fn run_timers(&mut self, now: Instant) {
+    fn run_timers(&mut self, now: Instant, wall_ns: i64) {
         if self.v9.next_deadline().is_some_and(|t| t <= now) {
             let mut sink = CountingSink::default();
-            let mut ctx = Ctx { now, market: &mut self.market, signals: &mut sink };
+            let mut ctx = Ctx {
+                now,
+                wall_ns,
+                registry: self.poll.registry(),
+                market: &mut self.market,
+                signals: &mut sink,
+            };
             self.v9.handle_timeout(&mut ctx);
         }
         for ep in &mut self.extras {
             if ep.next_deadline().is_some_and(|t| t <= now) {
-                let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.v9 };
+                let mut ctx = Ctx {
+                    now,
+                    wall_ns,
+                    registry: self.poll.registry(),
+                    market: &mut self.market,
+                    signals: &mut self.v9,
+                };
                 ep.handle_timeout(&mut ctx);
             }
         }
@@ -275,6 +300,7 @@ impl Engine {
     fn run_commands(&mut self) {
         while let Ok(cmd) = self.cmd_rx.try_recv() {
             let now = Instant::now();
+            let wall_ns = crate::clock::unix_nanos();
             let answer = match cmd.target.as_str() {
                 "engine" | "v9" if cmd.text == "status" => Ok(self.report_text(now)),
                 "v9" if cmd.text == "counters" => {
@@ -292,7 +318,13 @@ impl Engine {
                 }
                 target => match self.extras.iter_mut().find(|e| e.name() == target) {
                     Some(ep) => {
-                        let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.v9 };
+                        let mut ctx = Ctx {
+                            now,
+                            wall_ns,
+                            registry: self.poll.registry(),
+                            market: &mut self.market,
+                            signals: &mut self.v9,
+                        };
                         ep.command(&cmd.text, &mut ctx).unwrap_or_else(|| {
                             Err(format!("{target}: unknown command {:?}", cmd.text))
                         })
@@ -338,12 +370,19 @@ impl Engine {
                 break;
             }
             let now = Instant::now();
+            let wall_ns = crate::clock::unix_nanos();
             let events: Vec<_> = self.events.iter().cloned().collect();
             for event in events {
                 let (index, sub) = split_token(event.token());
                 if index == V9_INDEX {
                     let mut sink = CountingSink::default();
-                    let mut ctx = Ctx { now, market: &mut self.market, signals: &mut sink };
+                    let mut ctx = Ctx {
+                        now,
+                        wall_ns,
+                        registry: self.poll.registry(),
+                        market: &mut self.market,
+                        signals: &mut sink,
+                    };
                     self.v9.handle_event(sub, &event, &mut ctx);
                 }
             }
