@@ -2,7 +2,9 @@
 //! fixed-rate burst, verification of every account, and a latency report.
 
 use crate::config::Config;
+use crate::endpoint::Endpoint;
 use crate::engine::{Engine, EngineHandle, EngineOutcome};
+use crate::market::Feed;
 use crate::metrics::{percentile_table, LatencyHist};
 use crate::signal::{Action, Signal};
 use crate::sim::model::Book;
@@ -13,6 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// Upper bound for one control call into the engine.
+const WAIT: Duration = Duration::from_secs(5);
 
 /// `v9bridge demo` options.
 #[derive(clap::Args, Debug, Clone)]
@@ -195,14 +200,7 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
         let written = f.join().map_err(|_| "pipe feed panicked".to_string())??;
         // Lose nothing: every tick written must have been applied by the engine.
         let applied = || -> u64 {
-            handle
-                .command("pipe", "stats", Duration::from_secs(2))
-                .ok()
-                .and_then(|s| {
-                    s.split_whitespace()
-                        .find_map(|kv| kv.strip_prefix("ticks=").and_then(|v| v.parse().ok()))
-                })
-                .unwrap_or(0)
+            handle.call(|e, _| e.pipe.as_ref().map_or(0, |p| p.stats().ticks), WAIT).unwrap_or(0)
         };
         let all = wait_until(Duration::from_secs(10), || applied() >= written.ticks).is_ok();
         let got = applied();
@@ -324,7 +322,9 @@ fn drive(
     let mut ack = LatencyHist::new("demo.publisher_send_to_ack");
     let per_signal = args.receivers as u64;
     let receivers_line = |handle: &EngineHandle| -> Result<String, String> {
-        let status = handle.command("v9", "status", Duration::from_secs(2))?;
+        let status = handle
+            .call(|e, c| e.v9.as_ref().map(|v| v.status(c.now)).unwrap_or_default(), WAIT)
+            .map_err(|e| e.to_string())?;
         Ok(status.lines().filter(|l| l.contains("Receiver/Ready")).collect::<Vec<_>>().join("\n"))
     };
 
@@ -387,18 +387,33 @@ fn drive(
 /// DTC through the engine loop: market data from the simulated Sierra Chart must be in the market
 /// state, and a market order must come back filled with a position.
 fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
-    let status = || handle.command("engine", "status", Duration::from_secs(2)).unwrap_or_default();
-    wait_until(Duration::from_secs(15), || {
-        status().lines().any(|l| l.contains("ESZ6_FUT_CME") && l.contains("(Dtc)"))
-    })
-    .map_err(|_| "no DTC market data reached the market state".to_string())?;
-    let submitted = handle.command("dtc.sim", "order buy ES 1 market", Duration::from_secs(5))?;
-    let positions =
-        || handle.command("dtc.sim", "positions", Duration::from_secs(2)).unwrap_or_default();
+    let dtc_quote = || {
+        handle
+            .call(|_, c| c.market.get("ESZ6_FUT_CME").is_some_and(|q| q.feed == Feed::Dtc), WAIT)
+            .unwrap_or(false)
+    };
+    wait_until(Duration::from_secs(15), dtc_quote)
+        .map_err(|_| "no DTC market data reached the market state".to_string())?;
+    let dtc = |text: &'static str| {
+        handle
+            .call(move |e, c| e.dtc_command("sim", text, c), WAIT)
+            .map_err(|e| e.to_string())
+            .and_then(|r| r)
+    };
+    let submitted = dtc("order buy ES 1 market")?;
+    let positions = || dtc("positions").unwrap_or_default();
     wait_until(Duration::from_secs(10), || positions().contains("ESZ6_FUT_CME"))
         .map_err(|_| format!("order not filled: {submitted}; positions: {}", positions()))?;
-    let market: Vec<String> =
-        status().lines().filter(|l| l.contains("(Dtc)")).map(|l| l.trim().to_string()).collect();
+    let market: Vec<String> = handle
+        .call(
+            |_, c| {
+                let dtc = c.market.iter().filter(|(_, q)| q.feed == Feed::Dtc);
+                dtc.map(|(s, q)| format!("{s} bid {} ask {} last {}", q.bid, q.ask, q.last))
+                    .collect()
+            },
+            WAIT,
+        )
+        .unwrap_or_default();
     Ok(format!(
         "dtc (simulated Sierra Chart): market data {}\n  order: {}\n  positions: {}",
         market.join(" | "),
@@ -455,13 +470,7 @@ fn wait_summaries(handle: &EngineHandle, want: u64) -> Result<(), String> {
     let mut last = 0;
     let r = wait_until(Duration::from_secs(30), || {
         last = handle
-            .command("v9", "counters", Duration::from_secs(2))
-            .ok()
-            .and_then(|s| {
-                s.split_whitespace().find_map(|kv| {
-                    kv.strip_prefix("summaries_with_id=").and_then(|v| v.parse().ok())
-                })
-            })
+            .call(|e, _| e.v9.as_ref().map_or(0, |v| v.stats().summaries_with_id), WAIT)
             .unwrap_or(0);
         last >= want
     });

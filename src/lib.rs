@@ -16,17 +16,3 @@ pub mod signal;
 pub mod sim;
 pub mod sys;
 pub mod v9;
-
-/// The optional endpoints a configuration asks for (pipe ingest, DTC connections), unregistered.
-pub fn endpoints_from_config(
-    cfg: &config::Config,
-) -> std::io::Result<Vec<Box<dyn endpoint::Endpoint + Send>>> {
-    let mut eps: Vec<Box<dyn endpoint::Endpoint + Send>> = Vec::new();
-    if let Some(p) = &cfg.pipe {
-        eps.push(Box::new(pipe::PipeEndpoint::new(p)?));
-    }
-    for (name, d) in &cfg.dtc {
-        eps.push(Box::new(dtc::DtcClient::new(name, d)));
-    }
-    Ok(eps)
-}
