@@ -39,7 +39,7 @@ pub struct DemoArgs {
     pub unterminated_receivers: usize,
     /// Core for the engine loop: index, `last` or `none`.
     #[arg(long, default_value = "last")]
-    pub pin: String,
+    pub pin: crate::config::Pin,
     /// Write .hgrm files here.
     #[arg(long)]
     pub hgrm: Option<std::path::PathBuf>,
@@ -59,7 +59,7 @@ impl Default for DemoArgs {
             signals: 10_000,
             rate: 1000.0,
             unterminated_receivers: 0,
-            pin: "last".into(),
+            pin: crate::config::Pin::Last,
             hgrm: None,
             pipe_rate: 1000.0,
             dtc: "compact".into(),
@@ -117,8 +117,8 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
 /// Runs the demo; `verbose` prints the example session as it goes.
 pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     let mut cfg = Config::default();
-    cfg.v9.listen = "127.0.0.1:0".into();
-    cfg.engine.pin = args.pin.clone();
+    cfg.v9.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    cfg.engine.pin = args.pin;
     cfg.engine.report_interval_s = 0;
     let pipe_path = (args.pipe_rate > 0.0).then(demo_pipe_path);
     if let Some(p) = &pipe_path {
@@ -248,9 +248,9 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
 /// Cores other than the engine's, for the simulated peers (empty = no pinning).
 fn peer_cores(cfg: &Config) -> Vec<core_affinity::CoreId> {
     let cores = core_affinity::get_core_ids().unwrap_or_default();
-    let engine = match crate::config::parse_pin(&cfg.engine.pin) {
-        Ok(crate::config::Pin::Last) => cores.last().map(|c| c.id),
-        Ok(crate::config::Pin::Core(n)) => Some(n),
+    let engine = match cfg.engine.pin {
+        crate::config::Pin::Last => cores.last().map(|c| c.id),
+        crate::config::Pin::Core(n) => Some(n),
         _ => None,
     };
     match engine {

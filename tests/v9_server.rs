@@ -282,7 +282,7 @@ fn server_restart_receivers_reconnect() {
     e.stop();
     wait_for("the receiver to notice", || ready.load(Ordering::SeqCst) == 0);
     let mut cfg = test_config();
-    cfg.v9.listen = addr.to_string();
+    cfg.v9.listen = addr;
     let e2 = start(cfg);
     wait_for("READY again on the restarted server", || ready.load(Ordering::SeqCst) == 1);
     let mut p = Raw::publisher(e2.addr, None);

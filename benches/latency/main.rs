@@ -15,7 +15,7 @@ use std::cell::Cell;
 use std::io::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use v9bridge::config::Config;
+use v9bridge::config::{Config, Pin};
 use v9bridge::engine::{CallCtx, Endpoints, Engine, EngineHandle, EngineOutcome};
 use v9bridge::metrics::LatencyHist;
 
@@ -84,8 +84,8 @@ fn rss_kib() -> Option<u64> {
 impl Bench {
     fn config(&self) -> Config {
         let mut c = Config::default();
-        c.v9.listen = "127.0.0.1:0".into();
-        c.engine.pin = self.engine_core.map_or("none".into(), |c| c.id.to_string());
+        c.v9.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        c.engine.pin = self.engine_core.map_or(Pin::None, |c| Pin::Core(c.id));
         c.engine.report_interval_s = 0;
         c.v9.max_output_bytes = 16 << 20;
         c.engine.busy_poll = std::env::var("V9B_BENCH_BUSY").is_ok_and(|v| v == "1");

@@ -83,16 +83,25 @@ impl Engine {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let now = Instant::now();
-        let v9 = if with_v9 { Some(crate::v9::server::V9Server::bind(&cfg.v9)?) } else { None };
-        let pipe = cfg.pipe.as_ref().map(crate::pipe::PipeEndpoint::new).transpose()?;
+        let v9 = if with_v9 {
+            let bound = crate::v9::server::V9Server::bind(&cfg.v9);
+            Some(bound.map_err(|e| named(e, format!("V9 listen address {}", cfg.v9.listen)))?)
+        } else {
+            None
+        };
+        let pipe = match &cfg.pipe {
+            Some(p) => Some(
+                crate::pipe::PipeEndpoint::new(p)
+                    .map_err(|e| named(e, format!("pipe {}", p.path)))?,
+            ),
+            None => None,
+        };
         let dtc = cfg.dtc.iter().map(|(name, d)| crate::dtc::DtcClient::new(name, d)).collect();
         let mut eps = Endpoints { v9, pipe, dtc };
         eps.register(poll.registry(), now)?;
         let (job_tx, job_rx) = crossbeam_channel::bounded(MAX_QUEUED_CALLS);
         let report_every = (cfg.engine.report_interval_s > 0)
             .then(|| Duration::from_secs(cfg.engine.report_interval_s));
-        let pin = crate::config::parse_pin(&cfg.engine.pin)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         Ok(Engine {
             poll,
             events: Events::with_capacity(1024),
@@ -107,7 +116,7 @@ impl Engine {
             next_report: now + report_every.unwrap_or(Duration::from_secs(3600)),
             reporter: None,
             busy_poll: cfg.engine.busy_poll,
-            pin,
+            pin: cfg.engine.pin,
             hgrm_dir: cfg.engine.hgrm_dir.clone(),
         })
     }
@@ -309,6 +318,16 @@ pub fn report_of(eps: &Endpoints, market: &MarketState, now: Instant) -> String 
         s.push_str(&market.report(now));
     }
     s
+}
+
+/// Prefixes an I/O error with its subject ("V9 listen address 127.0.0.1:5000: Address in use"),
+/// unless the error already names it.
+fn named(e: io::Error, subject: String) -> io::Error {
+    let text = e.to_string();
+    if text.contains(&subject) {
+        return e;
+    }
+    io::Error::new(e.kind(), format!("{subject}: {text}"))
 }
 
 fn spawn_reporter() -> Option<(Sender<String>, JoinHandle<()>)> {

@@ -14,8 +14,8 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// A config for tests: port 0, no pinning, no periodic report.
 pub fn test_config() -> Config {
     let mut c = Config::default();
-    c.v9.listen = "127.0.0.1:0".into();
-    c.engine.pin = "none".into();
+    c.v9.listen = "127.0.0.1:0".parse().unwrap();
+    c.engine.pin = v9bridge::config::Pin::None;
     c.engine.report_interval_s = 0;
     c
 }
