@@ -146,7 +146,7 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
         None
     };
     cfg.validate()?;
-    let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?;
+    let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?.without_stop_table();
     let handle = engine.handle();
     let addr = handle.v9_addr().to_string();
     let engine_thread = std::thread::Builder::new()
@@ -368,8 +368,16 @@ fn drive(
     let symbols = ["MES", "ES", "NQ"];
     let mut rng = XorShift(0x5EED_1234_ABCD_0001);
     let t0 = Instant::now();
+    let mut next_progress = t0 + Duration::from_secs(1);
+    if verbose && args.signals > 0 {
+        println!("== burst: {} random signals at {}/s ==", args.signals, args.rate);
+    }
     for i in 0..args.signals {
         pace_until(t0 + interval.mul_f64(i as f64));
+        if verbose && Instant::now() >= next_progress {
+            next_progress += Duration::from_secs(1);
+            println!("burst: {i} of {} signals sent", args.signals);
+        }
         let sig = random_signal(&mut rng, &symbols);
         let t = Instant::now();
         let (id, _) = publisher.send(&sig)?;

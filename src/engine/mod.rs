@@ -58,6 +58,7 @@ pub struct Engine {
     busy_poll: bool,
     pin: Pin,
     hgrm_dir: Option<PathBuf>,
+    table_at_stop: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -118,7 +119,14 @@ impl Engine {
             busy_poll: cfg.engine.busy_poll,
             pin: cfg.engine.pin,
             hgrm_dir: cfg.engine.hgrm_dir.clone(),
+            table_at_stop: true,
         })
+    }
+
+    /// Leaves the latency table out of the stop log line (the demo prints its own, with more rows).
+    pub fn without_stop_table(mut self) -> Engine {
+        self.table_at_stop = false;
+        self
     }
 
     /// A handle to stop or call into the engine from another thread.
@@ -143,7 +151,11 @@ impl Engine {
         self.eps.shutdown(now);
         self.flush_goodbyes();
         let outcome = EngineOutcome { histograms: self.all_histograms(), ..before };
-        info!("engine: stopped\n{}", percentile_table(&outcome.histograms));
+        if self.table_at_stop {
+            info!("engine: stopped\n{}", percentile_table(&outcome.histograms));
+        } else {
+            info!("engine: stopped");
+        }
         if let Some(dir) = &self.hgrm_dir {
             for h in &outcome.histograms {
                 match h.save_hgrm(dir) {
