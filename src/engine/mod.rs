@@ -273,6 +273,7 @@ impl Engine {
             s.push('\n');
         }
         s.push_str(&self.eps.status(now));
+        // The market table starts on its own line even if a status section did not end one.
         if !self.market.is_empty() {
             s.push_str("market:\n");
             s.push_str(&self.market.report(now));
@@ -320,16 +321,6 @@ pub fn receiver_positions(v9: &crate::v9::server::V9Server) -> Vec<(String, Vec<
             (c.name.to_string(), list)
         })
         .collect()
-}
-
-/// The periodic report's text, as the loop formats it for the reporter thread.
-pub fn report_of(eps: &Endpoints, market: &MarketState, now: Instant) -> String {
-    let mut s = eps.status(now);
-    if !market.is_empty() {
-        s.push_str("market:\n");
-        s.push_str(&market.report(now));
-    }
-    s
 }
 
 /// Prefixes an I/O error with its subject ("V9 listen address 127.0.0.1:5000: Address in use"),
