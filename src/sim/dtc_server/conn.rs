@@ -541,6 +541,7 @@ impl Conn {
                                 message_number: k as i32 + 1,
                                 trade_account: a.as_str().into(),
                                 request_id: r.request_id,
+                                ..Default::default()
                             }
                             .into()
                         })

@@ -32,6 +32,7 @@ impl Conn {
                             update_type: DEPTH_INSERT_UPDATE,
                             date_time: t,
                             num_orders: 3,
+                            ..Default::default()
                         }
                         .into(),
                     );
