@@ -136,7 +136,7 @@ fn serve_inner(
         }
     };
     let fixed = Encoding::parse(&args.encoding);
-    let sierra = args.compact_order_override;
+    let sierra = !args.compact_header_order;
     let (io, codec, decided) = if n >= 3 && &first[..3] == b"GET" {
         let mut hs = tungstenite::accept(stream);
         let ws = loop {

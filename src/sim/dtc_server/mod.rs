@@ -36,9 +36,10 @@ pub struct DtcServerArgs {
     /// Quirk: refuse market data for CME symbols, as Sierra Chart's DTC server does.
     #[arg(long)]
     pub reject_cme_market_data: bool,
-    /// Quirk: Sierra Chart's JSON-compact field order for types 112/117 (SymbolID first).
+    /// The header's JSON-compact field order for types 112/117 (SymbolID last). Default:
+    /// Sierra Chart's order (SymbolID first), which is what the client expects by default.
     #[arg(long)]
-    pub compact_order_override: bool,
+    pub compact_header_order: bool,
     /// Quirk: send heartbeats at 3x the interval the client asked for.
     #[arg(long)]
     pub slow_heartbeats: bool,
@@ -64,7 +65,7 @@ impl Default for DtcServerArgs {
             password: None,
             password_env: None,
             reject_cme_market_data: false,
-            compact_order_override: false,
+            compact_header_order: false,
             slow_heartbeats: false,
             drop_after: None,
             order_prices_scaled: false,
@@ -84,7 +85,7 @@ impl std::fmt::Debug for DtcServerArgs {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("password_env", &self.password_env)
             .field("reject_cme_market_data", &self.reject_cme_market_data)
-            .field("compact_order_override", &self.compact_order_override)
+            .field("compact_header_order", &self.compact_header_order)
             .field("slow_heartbeats", &self.slow_heartbeats)
             .field("drop_after", &self.drop_after)
             .field("order_prices_scaled", &self.order_prices_scaled)
@@ -201,7 +202,7 @@ mod tests {
             "--symbols",
             "ESZ6,CLZ6",
             "--reject-cme-market-data",
-            "--compact-order-override",
+            "--compact-header-order",
             "--slow-heartbeats",
             "--drop-after",
             "5",
@@ -209,7 +210,7 @@ mod tests {
         .unwrap();
         assert_eq!(t.sim.symbols, ["ESZ6", "CLZ6"]);
         assert!(
-            t.sim.reject_cme_market_data && t.sim.compact_order_override && t.sim.slow_heartbeats
+            t.sim.reject_cme_market_data && t.sim.compact_header_order && t.sim.slow_heartbeats
         );
         assert_eq!(t.sim.drop_after, Some(5));
         let bad = DtcServerArgs { encoding: "xml".into(), ..Default::default() };
