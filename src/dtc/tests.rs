@@ -684,3 +684,25 @@ fn engine_config_validation_names_the_dtc_section() {
     c.dtc.insert("es".into(), DtcConfig::default());
     assert!(c.validate().is_ok());
 }
+
+#[test]
+fn unset_to_zero_clears_only_the_markers() {
+    let mut m =
+        Message::from(MarketDataSnapshot { symbol_id: 7, bid_price: 1.5, ..Default::default() });
+    m.unset_to_zero();
+    let Message::MarketDataSnapshot(s) = m else { panic!() };
+    assert_eq!((s.symbol_id, s.bid_price), (7, 1.5), "set fields kept");
+    assert_eq!((s.session_settlement_price, s.session_num_trades, s.ask_quantity), (0.0, 0, 0.0));
+    let mut m = Message::from(MarketDataUpdateBidAskCompact::default());
+    m.unset_to_zero();
+    let Message::MarketDataUpdateBidAskCompact(b) = m else { panic!() };
+    assert_eq!((b.bid_price, b.ask_price), (0.0, 0.0), "FLT_MAX");
+    let mut out = Vec::new();
+    let mut u =
+        Message::from(OrderUpdate { price1: f64::MAX, order_quantity: 2.0, ..Default::default() });
+    u.unset_to_zero();
+    json::encode(&u, &mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains(r#""Price1":0,"#) && text.contains(r#""OrderQuantity":2,"#), "{text}");
+    assert!(!text.contains("e308"), "{text}");
+}

@@ -344,6 +344,11 @@ impl Conn {
             }
         }
         self.out.clear();
+        let mut m = *m;
+        if codec.encoding.is_json() && !self.args.json_unset_markers {
+            m.unset_to_zero();
+        }
+        let m = &m;
         match &mut self.io {
             Io::Tcp { stream, .. } => {
                 codec.encode(m, &mut self.out, true);
