@@ -2,9 +2,11 @@
 //! on one pinned, synchronous mio event loop.
 #![deny(missing_docs, rust_2018_idioms)]
 
+#[cfg(feature = "tools")]
 pub mod cli;
 pub mod clock;
 pub mod config;
+#[cfg(feature = "tools")]
 pub mod demo;
 pub mod dtc;
 pub mod endpoint;
@@ -13,6 +15,7 @@ pub mod market;
 pub mod metrics;
 pub mod pipe;
 pub mod signal;
+#[cfg(feature = "tools")]
 pub mod sim;
 pub mod sys;
 pub mod v9;
