@@ -19,6 +19,8 @@ pub struct Config {
     pub engine: EngineConfig,
     /// The V9 signal server.
     pub v9: V9Config,
+    /// Market state shared by every feed.
+    pub market: MarketConfig,
     /// Pipe ingest (ACSIL study); absent = disabled.
     pub pipe: Option<crate::pipe::PipeConfig>,
     /// Named DTC connections (`[dtc.es]`, `[dtc.nq]`).
@@ -42,6 +44,20 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig { pin: Pin::Last, report_interval_s: 10, hgrm_dir: None, busy_poll: false }
+    }
+}
+
+/// `[market]`: the market state every feed (pipe, DTC) updates.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MarketConfig {
+    /// A symbol silent for longer than this gets one stale-feed warning.
+    pub stale_after_ms: u64,
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        MarketConfig { stale_after_ms: 5000 }
     }
 }
 
@@ -75,6 +91,9 @@ impl Config {
     pub fn validate(&self) -> Result<(), String> {
         if let Some(p) = &self.pipe {
             p.validate()?;
+        }
+        if !(100..=86_400_000).contains(&self.market.stale_after_ms) {
+            return Err("market.stale_after_ms must be in [100, 86400000]".into());
         }
         self.v9.validate()?;
         for (n, d) in &self.dtc {

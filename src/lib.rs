@@ -18,4 +18,5 @@ pub mod signal;
 #[cfg(feature = "tools")]
 pub mod sim;
 pub mod sys;
+pub mod timer;
 pub mod v9;

@@ -10,6 +10,7 @@ pub use endpoints::Endpoints;
 use crate::config::{Config, Pin};
 use crate::market::MarketState;
 use crate::metrics::{percentile_table, LatencyHist};
+use crate::timer::{TimerKind, TimerTable};
 use control::Job;
 use crossbeam_channel::{Receiver, Sender};
 use endpoints::{Slot, Turn, WAKER};
@@ -53,7 +54,8 @@ pub struct Engine {
     job_rx: Receiver<Job>,
     loop_turn: LatencyHist,
     report_every: Option<Duration>,
-    next_report: Instant,
+    stale_after: Duration,
+    timers: TimerTable<EngineTimer, 2>,
     reporter: Option<(Sender<String>, JoinHandle<()>)>,
     busy_poll: bool,
     pin: Pin,
@@ -103,6 +105,12 @@ impl Engine {
         let (job_tx, job_rx) = crossbeam_channel::bounded(MAX_QUEUED_CALLS);
         let report_every = (cfg.engine.report_interval_s > 0)
             .then(|| Duration::from_secs(cfg.engine.report_interval_s));
+        let stale_after = Duration::from_millis(cfg.market.stale_after_ms);
+        let mut timers = TimerTable::default();
+        if let Some(every) = report_every {
+            timers.set(EngineTimer::Report, now + every);
+        }
+        timers.set(EngineTimer::StaleCheck, now + stale_period(stale_after));
         Ok(Engine {
             poll,
             events: Events::with_capacity(1024),
@@ -114,7 +122,8 @@ impl Engine {
             job_rx,
             loop_turn: LatencyHist::new("engine.loop_turn"),
             report_every,
-            next_report: now + report_every.unwrap_or(Duration::from_secs(3600)),
+            stale_after,
+            timers,
             reporter: None,
             busy_poll: cfg.engine.busy_poll,
             pin: cfg.engine.pin,
@@ -220,21 +229,33 @@ impl Engine {
     }
 
     fn next_deadline(&self) -> Instant {
-        self.eps.poll_timeout().map_or(self.next_report, |d| d.min(self.next_report))
+        let own = self.timers.next_deadline();
+        // Without any deadline the loop still wakes hourly (a bounded poll, never forever).
+        let far = Instant::now() + Duration::from_secs(3600);
+        [self.eps.poll_timeout(), own].into_iter().flatten().min().unwrap_or(far)
     }
 
     fn run_timers(&mut self, t: Turn) {
         self.eps.handle_timeouts(t, self.poll.registry(), &mut self.market);
         self.eps.flush();
-        if t.now >= self.next_report {
-            if let Some(every) = self.report_every {
-                self.next_report = t.now + every;
-                let text = self.report_text(t.now);
-                if let Some((tx, _)) = &self.reporter {
-                    let _ = tx.try_send(text);
+        while let Some(timer) = self.timers.pop_due(t.now) {
+            match timer {
+                EngineTimer::Report => self.send_report(t.now),
+                EngineTimer::StaleCheck => {
+                    self.market.warn_newly_stale(t.now, self.stale_after);
+                    self.timers
+                        .set(EngineTimer::StaleCheck, t.now + stale_period(self.stale_after));
                 }
-            } else {
-                self.next_report = t.now + Duration::from_secs(3600);
+            }
+        }
+    }
+
+    fn send_report(&mut self, now: Instant) {
+        if let Some(every) = self.report_every {
+            self.timers.set(EngineTimer::Report, now + every);
+            let text = self.report_text(now);
+            if let Some((tx, _)) = &self.reporter {
+                let _ = tx.try_send(text);
             }
         }
     }
@@ -321,6 +342,27 @@ pub fn receiver_positions(v9: &crate::v9::server::V9Server) -> Vec<(String, Vec<
             (c.name.to_string(), list)
         })
         .collect()
+}
+
+/// The engine's own timers (the endpoints keep theirs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EngineTimer {
+    /// The periodic report.
+    Report,
+    /// The stale-feed check over the whole market state (pipe and DTC alike).
+    StaleCheck,
+}
+
+impl TimerKind for EngineTimer {
+    const ALL: &'static [EngineTimer] = &[EngineTimer::Report, EngineTimer::StaleCheck];
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How often to look for stale symbols: often enough to warn within a quarter of the bound.
+fn stale_period(after: Duration) -> Duration {
+    (after / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
 }
 
 /// Prefixes an I/O error with its subject ("V9 listen address 127.0.0.1:5000: Address in use"),
