@@ -194,6 +194,8 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     let inject = feed.as_ref().map(|_| &inject_tx);
     let mut outcome = drive(args, &handle, &addr, &ready, verbose, inject);
     let dtc_report = if dtc_sim.is_some() { Some(dtc_round_trip(&handle)) } else { None };
+    // The demo injects no bad input: any counted is a defect (a codec or a simulator disagreeing).
+    let bad_input = handle.call(|e, _| bad_input_counts(e), WAIT).unwrap_or_default();
     feed_stop.store(true, Ordering::SeqCst);
     let mut pipe_line = None;
     if let Some(f) = feed {
@@ -232,6 +234,10 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     }
     let d = outcome?;
     let mut r = verify(args, &d, &reports, engine_outcome);
+    for (endpoint, n) in bad_input.into_iter().filter(|(_, n)| *n > 0) {
+        r.ok = false;
+        r.problems.push(format!("{endpoint} counted {n} bad input(s) the demo did not send"));
+    }
     r.pipe = pipe_line;
     if let Some(rep) = dtc_report {
         match rep {
@@ -428,6 +434,21 @@ fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
         submitted.trim(),
         positions().trim().replace('\n', " | ")
     ))
+}
+
+/// Bad input counted per endpoint, to tell the demo's clean run from a silent data loss.
+fn bad_input_counts(e: &mut crate::engine::Endpoints) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    if let Some(v9) = &e.v9 {
+        out.push(("v9".to_string(), v9.stats().bad_messages));
+    }
+    if let Some(p) = &e.pipe {
+        out.push(("pipe".to_string(), p.stats().bad_total()));
+    }
+    for d in &e.dtc {
+        out.push((d.name().to_string(), d.stats().bad));
+    }
+    out
 }
 
 fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static> {
