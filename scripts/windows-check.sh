@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# Project copy of /work/shared/tools/windows-check.sh (changes: creates the Wine prefix parent).
 # Check / build / test a Rust crate for x86_64-pc-windows-gnu on Debian 12
 # (bookworm) with no rustup target download: Debian's rustc-web toolchain
 # rebuilds std from Debian's rust-web-src via -Z build-std, mingw-w64 links,

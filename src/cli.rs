@@ -33,6 +33,19 @@ pub enum Command {
     Demo(crate::demo::DemoArgs),
     /// One-shot DTC client: accounts, positions, orders, fills, order, cancel, replace.
     Dtc(crate::dtc::cli::DtcCliArgs),
+    /// Configuration help: `--example` prints a commented config with every key.
+    Config(ConfigArgs),
+}
+
+/// `v9bridge config` options.
+#[derive(clap::Args, Debug)]
+pub struct ConfigArgs {
+    /// Print a fully commented configuration file with every key and its default.
+    #[arg(long)]
+    pub example: bool,
+    /// Check this config file (with the environment applied) and print the effective values.
+    #[arg(long)]
+    pub check: Option<PathBuf>,
 }
 
 /// `v9bridge run` options; flags override the config file.
@@ -41,12 +54,12 @@ pub struct RunArgs {
     /// TOML config file.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// V9 listen address (default 127.0.0.1:5000).
+    /// V9 listen address, IP:port (default 127.0.0.1:5000).
     #[arg(long)]
-    pub v9_listen: Option<String>,
+    pub v9_listen: Option<std::net::SocketAddr>,
     /// Core for the loop thread: a core index, `last` (default) or `none`.
     #[arg(long)]
-    pub pin: Option<String>,
+    pub pin: Option<crate::config::Pin>,
     /// Write HdrHistogram .hgrm files into this directory at shutdown.
     #[arg(long)]
     pub hgrm: Option<PathBuf>,
@@ -129,6 +142,7 @@ pub fn main() -> ExitCode {
         Command::Sim(SimCommand::DtcServer(a)) => crate::sim::dtc_server::run(&a, stop_on_ctrl_c()),
         Command::Demo(a) => crate::demo::run(&a),
         Command::Dtc(a) => crate::dtc::cli::run(&a),
+        Command::Config(a) => config(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -150,11 +164,11 @@ pub fn effective_config(a: &RunArgs) -> Result<Config, String> {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
-    if let Some(v) = &a.v9_listen {
-        cfg.v9.listen = v.clone();
+    if let Some(v) = a.v9_listen {
+        cfg.v9.listen = v;
     }
-    if let Some(v) = &a.pin {
-        cfg.engine.pin = v.clone();
+    if let Some(v) = a.pin {
+        cfg.engine.pin = v;
     }
     if let Some(v) = &a.hgrm {
         cfg.engine.hgrm_dir = Some(v.clone());
@@ -186,6 +200,20 @@ fn run(a: RunArgs) -> Result<(), String> {
     ctrlc::set_handler(move || handle.stop())
         .map_err(|e| format!("cannot install the signal handler: {e}"))?;
     engine.run().map(|_| ()).map_err(|e| format!("engine failed: {e}"))
+}
+
+fn config(a: &ConfigArgs) -> Result<(), String> {
+    if a.example {
+        print!("{}", crate::config::EXAMPLE);
+        return Ok(());
+    }
+    let Some(path) = &a.check else {
+        return Err("say --example (print a commented config) or --check FILE".into());
+    };
+    let args = RunArgs { config: Some(path.clone()), ..Default::default() };
+    let cfg = effective_config(&args)?;
+    print!("{}", cfg.to_masked_toml());
+    Ok(())
 }
 
 fn signal(a: SignalArgs) -> Result<(), String> {

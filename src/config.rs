@@ -1,8 +1,15 @@
-//! Configuration: TOML file, defaults, CLI overrides, validation; the one place that reads it.
+//! Configuration: TOML file, defaults, CLI overrides; parsed into typed values, then checked.
+//! Each protocol's section lives beside its protocol (`v9::config`, `pipe`, `dtc`).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
+
+pub use crate::v9::config::V9Config;
+
+/// A fully commented configuration with every key at its default (`v9bridge config --example`).
+pub const EXAMPLE: &str = include_str!("config_example.toml");
 
 /// Everything the engine needs to start.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -12,6 +19,8 @@ pub struct Config {
     pub engine: EngineConfig,
     /// The V9 signal server.
     pub v9: V9Config,
+    /// Market state shared by every feed.
+    pub market: MarketConfig,
     /// Pipe ingest (ACSIL study); absent = disabled.
     pub pipe: Option<crate::pipe::PipeConfig>,
     /// Named DTC connections (`[dtc.es]`, `[dtc.nq]`).
@@ -22,8 +31,8 @@ pub struct Config {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineConfig {
-    /// Core for the loop thread: `last` (default), `none`, or a core index.
-    pub pin: String,
+    /// Core for the loop thread: `"last"` (default), `"none"`, or a core index (`1` or `"1"`).
+    pub pin: Pin,
     /// Seconds between periodic reports (0 = off).
     pub report_interval_s: u64,
     /// Directory for .hgrm files written at shutdown.
@@ -34,59 +43,35 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { pin: "last".into(), report_interval_s: 10, hgrm_dir: None, busy_poll: false }
+        EngineConfig { pin: Pin::Last, report_interval_s: 10, hgrm_dir: None, busy_poll: false }
     }
 }
 
-/// V9 server settings.
+/// `[market]`: the market state every feed (pipe, DTC) updates.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct V9Config {
-    /// Listen address (spec: 127.0.0.1:5000).
-    pub listen: String,
-    /// A client silent for longer than this gets `ERROR|TIMEOUT` and is closed (spec: 30 s).
-    pub client_timeout_s: f64,
-    /// Connections beyond this are refused with an error.
-    pub max_clients: usize,
-    /// Per-client queued output bound; a receiver over it is disconnected.
-    pub max_output_bytes: usize,
-    /// If set, publishers must send `Token:<secret>` in CONNECT (then any address may publish).
-    /// Also read from the environment variable `V9BRIDGE_PUBLISHER_TOKEN`.
-    pub publisher_token: Option<String>,
-    /// Accounts not FLAT this long after a FLATTEN are reported out of sync.
-    pub flatten_check_ms: u64,
-    /// How long an unterminated, incomplete message may wait for its remaining bytes.
-    pub unterminated_grace_ms: u64,
-    /// Version sent in READY.
-    pub server_version: String,
+pub struct MarketConfig {
+    /// A symbol silent for longer than this gets one stale-feed warning.
+    pub stale_after_ms: u64,
 }
 
-impl Default for V9Config {
+impl Default for MarketConfig {
     fn default() -> Self {
-        V9Config {
-            listen: "127.0.0.1:5000".into(),
-            client_timeout_s: 30.0,
-            max_clients: 10_000,
-            max_output_bytes: 1 << 20,
-            publisher_token: None,
-            flatten_check_ms: 3000,
-            unterminated_grace_ms: 200,
-            server_version: "1.0".into(),
-        }
+        MarketConfig { stale_after_ms: 5000 }
     }
 }
 
 impl Config {
-    /// Reads a TOML file (validated by the caller once CLI flags and environment are applied).
+    /// Reads a TOML file (checked by the caller once CLI flags and environment are applied).
     pub fn load(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        parse_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    /// Parses and validates TOML text.
+    /// Parses and checks TOML text.
     pub fn from_toml(text: &str) -> Result<Config, String> {
-        let cfg: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let cfg = parse_toml(text)?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -96,46 +81,21 @@ impl Config {
         if self.v9.publisher_token.is_none() {
             if let Ok(t) = std::env::var("V9BRIDGE_PUBLISHER_TOKEN") {
                 if !t.is_empty() {
-                    self.v9.publisher_token = Some(t);
+                    self.v9.publisher_token = Some(Secret::from(t));
                 }
             }
         }
     }
 
-    /// Checks values that would otherwise fail later and obscurely (or panic in time arithmetic).
+    /// Checks what the types cannot say (ranges, cross-field rules), naming the key.
     pub fn validate(&self) -> Result<(), String> {
-        parse_pin(&self.engine.pin)?;
         if let Some(p) = &self.pipe {
             p.validate()?;
         }
-        let v = &self.v9;
-        if !(v.client_timeout_s.is_finite()
-            && v.client_timeout_s > 0.0
-            && v.client_timeout_s <= 86_400.0)
-        {
-            return Err("v9.client_timeout_s must be in (0, 86400]".into());
+        if !(100..=86_400_000).contains(&self.market.stale_after_ms) {
+            return Err("market.stale_after_ms must be in [100, 86400000]".into());
         }
-        if v.max_output_bytes < 4096 || v.max_output_bytes > 1 << 30 {
-            return Err("v9.max_output_bytes must be in [4096, 1 GiB]".into());
-        }
-        if v.max_clients == 0 || v.max_clients >= crate::endpoint::TOKEN_SPACE - 1 {
-            return Err(format!(
-                "v9.max_clients must be in [1, {}]",
-                crate::endpoint::TOKEN_SPACE - 2
-            ));
-        }
-        if v.flatten_check_ms > 3_600_000 || v.unterminated_grace_ms > 60_000 {
-            return Err(
-                "v9.flatten_check_ms must be <= 3600000 and v9.unterminated_grace_ms <= 60000"
-                    .into(),
-            );
-        }
-        if v.publisher_token.as_deref().is_some_and(|t| t.is_empty() || t.contains('|')) {
-            return Err("v9.publisher_token must be non-empty and contain no '|'".into());
-        }
-        if v.listen.parse::<std::net::SocketAddr>().is_err() {
-            return Err(format!("v9.listen: not an address: {:?}", v.listen));
-        }
+        self.v9.validate()?;
         for (n, d) in &self.dtc {
             d.validate().map_err(|e| format!("dtc.{n}: {e}"))?;
         }
@@ -145,14 +105,40 @@ impl Config {
     /// TOML of the effective configuration with secrets masked.
     pub fn to_masked_toml(&self) -> String {
         let mut c = self.clone();
-        if c.v9.publisher_token.is_some() {
-            c.v9.publisher_token = Some("***".into());
-        }
         for d in c.dtc.values_mut() {
             d.mask_secrets();
         }
         toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render config: {e}"))
     }
+}
+
+/// Keys whose values are never echoed in an error.
+const SECRET_KEYS: [&str; 3] = ["token", "password", "secret"];
+
+/// Parses TOML without echoing the source: toml's own errors quote the offending line, and that
+/// line may hold a secret (a misspelt `publisher_tokn = "..."` is still a secret).
+fn parse_toml(text: &str) -> Result<Config, String> {
+    toml::from_str(text).map_err(|e| {
+        let Some(span) = e.span() else {
+            return e.message().to_string();
+        };
+        let before = &text[..span.start.min(text.len())];
+        let line_no = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = text[line_start..].lines().next().unwrap_or("");
+        let mut msg = e.message().to_string();
+        let key = line.split('=').next().unwrap_or("").to_ascii_lowercase();
+        if SECRET_KEYS.iter().any(|k| key.contains(k)) {
+            if let Some(value) =
+                line.split_once('=').map(|(_, v)| v.trim().trim_matches(['"', '\'']))
+            {
+                if !value.is_empty() {
+                    msg = msg.replace(value, "***");
+                }
+            }
+        }
+        format!("line {line_no}: {msg}")
+    })
 }
 
 /// Where to pin the loop thread.
@@ -166,40 +152,92 @@ pub enum Pin {
     Core(usize),
 }
 
-/// Parses `last`, `none` or a core index.
-pub fn parse_pin(s: &str) -> Result<Pin, String> {
-    match s {
-        "last" => Ok(Pin::Last),
-        "none" => Ok(Pin::None),
-        n => n
-            .parse()
-            .map(Pin::Core)
-            .map_err(|_| format!("pin: expected last, none or a core index, got {n:?}")),
+impl std::str::FromStr for Pin {
+    type Err = String;
+
+    /// Parses `last`, `none` or a core index.
+    fn from_str(s: &str) -> Result<Pin, String> {
+        match s.trim() {
+            "last" => Ok(Pin::Last),
+            "none" => Ok(Pin::None),
+            n => n
+                .parse()
+                .map(Pin::Core)
+                .map_err(|_| format!("pin: expected last, none or a core index, got {n:?}")),
+        }
+    }
+}
+
+impl fmt::Display for Pin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pin::Last => f.write_str("last"),
+            Pin::None => f.write_str("none"),
+            Pin::Core(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+impl Serialize for Pin {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Pin::Core(n) => s.serialize_u64(*n as u64),
+            other => s.serialize_str(&other.to_string()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Pin {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Pin, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Index(u64),
+            Name(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Index(n) => usize::try_from(n).map(Pin::Core).map_err(serde::de::Error::custom),
+            Raw::Name(s) => s.parse().map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// A secret (token, password): usable by the code, never printed. `Debug` and `Serialize` show
+/// `***`, and there is no `Display`.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for comparing or sending; never for logs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(s: String) -> Self {
+        Secret(s)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret(s.to_string())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("***")
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_follow_the_spec_and_unknown_keys_fail() {
-        let c = Config::from_toml("").unwrap();
-        assert_eq!(c.v9.listen, "127.0.0.1:5000");
-        assert_eq!(c.v9.client_timeout_s, 30.0);
-        assert!(Config::from_toml("[v9]\nlisen = 'x'").is_err());
-        let c = Config::from_toml("[v9]\npublisher_token = 's3cret'").unwrap();
-        assert!(!c.to_masked_toml().contains("s3cret"));
-        assert_eq!(parse_pin("3"), Ok(Pin::Core(3)));
-        assert!(parse_pin("x").is_err());
-        for bad in [
-            "[v9]\nclient_timeout_s = inf",
-            "[v9]\nclient_timeout_s = 0.0",
-            "[v9]\npublisher_token = ''",
-            "[v9]\nmax_clients = 0",
-            "[v9]\nflatten_check_ms = 99999999999",
-        ] {
-            assert!(Config::from_toml(bad).is_err(), "{bad}");
-        }
-    }
-}
+mod tests;

@@ -2,7 +2,9 @@
 //! fixed-rate burst, verification of every account, and a latency report.
 
 use crate::config::Config;
+use crate::endpoint::Endpoint;
 use crate::engine::{Engine, EngineHandle, EngineOutcome};
+use crate::market::Feed;
 use crate::metrics::{percentile_table, LatencyHist};
 use crate::signal::{Action, Signal};
 use crate::sim::model::Book;
@@ -17,6 +19,9 @@ use std::time::{Duration, Instant};
 #[path = "demo_external.rs"]
 pub mod external;
 use external::ExternalReceiver;
+
+/// Upper bound for one control call into the engine.
+const WAIT: Duration = Duration::from_secs(5);
 
 /// `v9bridge demo` options.
 #[derive(clap::Args, Debug, Clone)]
@@ -38,7 +43,7 @@ pub struct DemoArgs {
     pub unterminated_receivers: usize,
     /// Core for the engine loop: index, `last` or `none`.
     #[arg(long, default_value = "last")]
-    pub pin: String,
+    pub pin: crate::config::Pin,
     /// Write .hgrm files here.
     #[arg(long)]
     pub hgrm: Option<std::path::PathBuf>,
@@ -63,7 +68,7 @@ impl Default for DemoArgs {
             signals: 10_000,
             rate: 1000.0,
             unterminated_receivers: 0,
-            pin: "last".into(),
+            pin: crate::config::Pin::Last,
             hgrm: None,
             pipe_rate: 1000.0,
             dtc: "compact".into(),
@@ -128,8 +133,8 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     }
     let args = &one;
     let mut cfg = Config::default();
-    cfg.v9.listen = "127.0.0.1:0".into();
-    cfg.engine.pin = args.pin.clone();
+    cfg.v9.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    cfg.engine.pin = args.pin;
     cfg.engine.report_interval_s = 0;
     let pipe_path = (args.pipe_rate > 0.0).then(demo_pipe_path);
     if let Some(p) = &pipe_path {
@@ -157,7 +162,7 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
         None
     };
     cfg.validate()?;
-    let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?;
+    let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?.without_stop_table();
     let handle = engine.handle();
     let addr = handle.v9_addr().to_string();
     let engine_thread = std::thread::Builder::new()
@@ -210,20 +215,15 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     let inject = feed.as_ref().map(|_| &inject_tx);
     let mut outcome = drive(args, &handle, &addr, &ready, verbose, inject);
     let dtc_report = if dtc_sim.is_some() { Some(dtc_round_trip(&handle)) } else { None };
+    // The demo injects no bad input: any counted is a defect (a codec or a simulator disagreeing).
+    let bad_input = handle.call(|e, _| bad_input_counts(e), WAIT).unwrap_or_default();
     feed_stop.store(true, Ordering::SeqCst);
     let mut pipe_line = None;
     if let Some(f) = feed {
         let written = f.join().map_err(|_| "pipe feed panicked".to_string())??;
         // Lose nothing: every tick written must have been applied by the engine.
         let applied = || -> u64 {
-            handle
-                .command("pipe", "stats", Duration::from_secs(2))
-                .ok()
-                .and_then(|s| {
-                    s.split_whitespace()
-                        .find_map(|kv| kv.strip_prefix("ticks=").and_then(|v| v.parse().ok()))
-                })
-                .unwrap_or(0)
+            handle.call(|e, _| e.pipe.as_ref().map_or(0, |p| p.stats().ticks), WAIT).unwrap_or(0)
         };
         let all = wait_until(Duration::from_secs(10), || applied() >= written.ticks).is_ok();
         let got = applied();
@@ -270,6 +270,10 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     let mut d = outcome?;
     d.problems.extend(external_problem);
     let mut r = verify(args, &d, &reports, engine_outcome);
+    for (endpoint, n) in bad_input.into_iter().filter(|(_, n)| *n > 0) {
+        r.ok = false;
+        r.problems.push(format!("{endpoint} counted {n} bad input(s) the demo did not send"));
+    }
     r.pipe = pipe_line;
     if let Some(rep) = dtc_report {
         match rep {
@@ -294,7 +298,7 @@ fn start_external(
         ExternalReceiver::spawn_shell(&cmd.replace("{addr}", addr), &[("V9BRIDGE_ADDR", addr)])?;
     let is_ready = || {
         handle
-            .command("v9", "status", Duration::from_secs(2))
+            .call(|e, c| e.v9.as_ref().map(|v| v.status(c.now)).unwrap_or_default(), WAIT)
             .is_ok_and(|s| s.lines().any(|l| l.contains("Receiver/Ready")))
     };
     // A runtime such as mono takes a moment to start before it connects.
@@ -308,9 +312,9 @@ fn start_external(
 /// Cores other than the engine's, for the simulated peers (empty = no pinning).
 fn peer_cores(cfg: &Config) -> Vec<core_affinity::CoreId> {
     let cores = core_affinity::get_core_ids().unwrap_or_default();
-    let engine = match crate::config::parse_pin(&cfg.engine.pin) {
-        Ok(crate::config::Pin::Last) => cores.last().map(|c| c.id),
-        Ok(crate::config::Pin::Core(n)) => Some(n),
+    let engine = match cfg.engine.pin {
+        crate::config::Pin::Last => cores.last().map(|c| c.id),
+        crate::config::Pin::Core(n) => Some(n),
         _ => None,
     };
     match engine {
@@ -382,7 +386,9 @@ fn drive(
     let mut ack = LatencyHist::new("demo.publisher_send_to_ack");
     let per_signal = args.receivers as u64;
     let receivers_line = |handle: &EngineHandle| -> Result<String, String> {
-        let status = handle.command("v9", "status", Duration::from_secs(2))?;
+        let status = handle
+            .call(|e, c| e.v9.as_ref().map(|v| v.status(c.now)).unwrap_or_default(), WAIT)
+            .map_err(|e| e.to_string())?;
         Ok(status.lines().filter(|l| l.contains("Receiver/Ready")).collect::<Vec<_>>().join("\n"))
     };
 
@@ -426,8 +432,16 @@ fn drive(
     let symbols = ["MES", "ES", "NQ"];
     let mut rng = XorShift(0x5EED_1234_ABCD_0001);
     let t0 = Instant::now();
+    let mut next_progress = t0 + Duration::from_secs(1);
+    if verbose && args.signals > 0 {
+        println!("== burst: {} random signals at {}/s ==", args.signals, args.rate);
+    }
     for i in 0..args.signals {
         pace_until(t0 + interval.mul_f64(i as f64));
+        if verbose && Instant::now() >= next_progress {
+            next_progress += Duration::from_secs(1);
+            println!("burst: {i} of {} signals sent", args.signals);
+        }
         let sig = random_signal(&mut rng, &symbols);
         let t = Instant::now();
         let (id, _) = publisher.send(&sig)?;
@@ -445,24 +459,54 @@ fn drive(
 /// DTC through the engine loop: market data from the simulated Sierra Chart must be in the market
 /// state, and a market order must come back filled with a position.
 fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
-    let status = || handle.command("engine", "status", Duration::from_secs(2)).unwrap_or_default();
-    wait_until(Duration::from_secs(15), || {
-        status().lines().any(|l| l.contains("ESZ6_FUT_CME") && l.contains("(Dtc)"))
-    })
-    .map_err(|_| "no DTC market data reached the market state".to_string())?;
-    let submitted = handle.command("dtc.sim", "order buy ES 1 market", Duration::from_secs(5))?;
-    let positions =
-        || handle.command("dtc.sim", "positions", Duration::from_secs(2)).unwrap_or_default();
+    let dtc_quote = || {
+        handle
+            .call(|_, c| c.market.get("ESZ6_FUT_CME").is_some_and(|q| q.feed == Feed::Dtc), WAIT)
+            .unwrap_or(false)
+    };
+    wait_until(Duration::from_secs(15), dtc_quote)
+        .map_err(|_| "no DTC market data reached the market state".to_string())?;
+    let dtc = |text: &'static str| {
+        handle
+            .call(move |e, c| e.dtc_command("sim", text, c), WAIT)
+            .map_err(|e| e.to_string())
+            .and_then(|r| r)
+    };
+    let submitted = dtc("order buy ES 1 market")?;
+    let positions = || dtc("positions").unwrap_or_default();
     wait_until(Duration::from_secs(10), || positions().contains("ESZ6_FUT_CME"))
         .map_err(|_| format!("order not filled: {submitted}; positions: {}", positions()))?;
-    let market: Vec<String> =
-        status().lines().filter(|l| l.contains("(Dtc)")).map(|l| l.trim().to_string()).collect();
+    let market: Vec<String> = handle
+        .call(
+            |_, c| {
+                let dtc = c.market.iter().filter(|(_, q)| q.feed == Feed::Dtc);
+                dtc.map(|(s, q)| format!("{s} bid {} ask {} last {}", q.bid, q.ask, q.last))
+                    .collect()
+            },
+            WAIT,
+        )
+        .unwrap_or_default();
     Ok(format!(
         "dtc (simulated Sierra Chart): market data {}\n  order: {}\n  positions: {}",
         market.join(" | "),
         submitted.trim(),
         positions().trim().replace('\n', " | ")
     ))
+}
+
+/// Bad input counted per endpoint, to tell the demo's clean run from a silent data loss.
+fn bad_input_counts(e: &mut crate::engine::Endpoints) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    if let Some(v9) = &e.v9 {
+        out.push(("v9".to_string(), v9.stats().bad_messages));
+    }
+    if let Some(p) = &e.pipe {
+        out.push(("pipe".to_string(), p.stats().bad_total()));
+    }
+    for d in &e.dtc {
+        out.push((d.name().to_string(), d.stats().bad));
+    }
+    out
 }
 
 fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static> {
@@ -513,13 +557,7 @@ fn wait_summaries(handle: &EngineHandle, want: u64) -> Result<(), String> {
     let mut last = 0;
     let r = wait_until(Duration::from_secs(30), || {
         last = handle
-            .command("v9", "counters", Duration::from_secs(2))
-            .ok()
-            .and_then(|s| {
-                s.split_whitespace().find_map(|kv| {
-                    kv.strip_prefix("summaries_with_id=").and_then(|v| v.parse().ok())
-                })
-            })
+            .call(|e, _| e.v9.as_ref().map_or(0, |v| v.stats().summaries_with_id), WAIT)
             .unwrap_or(0);
         last >= want
     });

@@ -23,11 +23,16 @@ pub fn split_token(t: Token) -> (usize, usize) {
     (t.0 / TOKEN_SPACE, t.0 % TOKEN_SPACE)
 }
 
-/// What an endpoint may touch while handling an event or a timer: the shared market state and
-/// the signal sink (the V9 server). `now` is read once per loop turn.
+/// What an endpoint may touch while handling an event or a timer: the registry (to change its
+/// own interest), the shared market state and the signal sink (the V9 server). `now` and
+/// `wall_ns` are read once per loop turn: protocol time comes from here, never from the clock.
 pub struct Ctx<'a> {
-    /// Time of this loop turn.
+    /// Monotonic time of this loop turn.
     pub now: Instant,
+    /// Wall-clock time of this loop turn, Unix nanoseconds (heartbeat times, ISO stamps).
+    pub wall_ns: i64,
+    /// The loop's registry, for (re)registering the endpoint's own sources.
+    pub registry: &'a Registry,
     /// Last quote per symbol (pipe and DTC feed it).
     pub market: &'a mut MarketState,
     /// Where validated signals go (broadcast to V9 receivers).

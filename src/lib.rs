@@ -2,9 +2,11 @@
 //! on one pinned, synchronous mio event loop.
 #![deny(missing_docs, rust_2018_idioms)]
 
+#[cfg(feature = "tools")]
 pub mod cli;
 pub mod clock;
 pub mod config;
+#[cfg(feature = "tools")]
 pub mod demo;
 pub mod dtc;
 pub mod endpoint;
@@ -13,20 +15,8 @@ pub mod market;
 pub mod metrics;
 pub mod pipe;
 pub mod signal;
+#[cfg(feature = "tools")]
 pub mod sim;
 pub mod sys;
+pub mod timer;
 pub mod v9;
-
-/// The optional endpoints a configuration asks for (pipe ingest, DTC connections), unregistered.
-pub fn endpoints_from_config(
-    cfg: &config::Config,
-) -> std::io::Result<Vec<Box<dyn endpoint::Endpoint + Send>>> {
-    let mut eps: Vec<Box<dyn endpoint::Endpoint + Send>> = Vec::new();
-    if let Some(p) = &cfg.pipe {
-        eps.push(Box::new(pipe::PipeEndpoint::new(p)?));
-    }
-    for (name, d) in &cfg.dtc {
-        eps.push(Box::new(dtc::DtcClient::new(name, d)));
-    }
-    Ok(eps)
-}

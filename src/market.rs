@@ -172,6 +172,18 @@ impl MarketState {
         out
     }
 
+    /// Logs one warning per symbol that went silent for longer than `after` (once until it
+    /// updates again). Runs on the engine's timer, whichever feed the symbol comes from.
+    pub fn warn_newly_stale(&mut self, now: Instant, after: Duration) {
+        for (sym, age) in self.take_newly_stale(now, after) {
+            let feed = self.get(&sym).map(|q| q.feed);
+            log::warn!(
+                "stale feed: {sym} silent for {:.1}s (last update from {feed:?})",
+                age.as_secs_f64()
+            );
+        }
+    }
+
     /// One line per symbol for the periodic report.
     pub fn report(&self, now: Instant) -> String {
         let mut syms: Vec<_> = self.quotes.iter().collect();

@@ -155,20 +155,52 @@ pub fn fmt_ns(ns: u64) -> String {
     }
 }
 
-/// A percentile table (p50/p90/p99/p99.9/max, count) in microseconds, one row per histogram.
+/// What a histogram measures, in words a trader reads (`dtc.es.read_to_handled` →
+/// "DTC es: message read → handled"); unknown names are returned as they are.
+pub fn human_name(internal: &str) -> String {
+    let fixed = match internal {
+        "engine.loop_turn" => "engine loop turn (events, timers, calls)",
+        "v9.publisher_read_to_broadcast_written" => "publisher signal read → sent to receivers",
+        "v9.pipe_signal_to_broadcast_written" => "pipe signal read → sent to receivers",
+        "v9.signal_sent_to_summary_back" => "signal sent → POSITION_SUMMARY back",
+        "pipe.writer_to_read" => "study write → engine read (pipe)",
+        "pipe.read_to_applied" => "pipe read → market state updated",
+        "pipe.writer_to_applied" => "study write → market state updated",
+        "demo.publisher_send_to_ack" => "publisher send → SIGNAL_ACK back",
+        "demo.publisher_send_to_last_receiver_read" => "publisher send → last receiver read",
+        _ => "",
+    };
+    if !fixed.is_empty() {
+        return fixed.to_string();
+    }
+    let dtc = internal.strip_prefix("dtc.").and_then(|rest| rest.rsplit_once('.'));
+    match dtc {
+        Some((conn, "read_to_handled")) => format!("DTC {conn}: message read → handled"),
+        Some((conn, "order_to_first_update")) => {
+            format!("DTC {conn}: order sent → first ORDER_UPDATE")
+        }
+        _ => internal.to_string(),
+    }
+}
+
+/// A percentile table (count, p50/p90/p99/p99.9/max in microseconds), one row per non-empty
+/// histogram under its human name, aligned, with a legend giving each row's internal name (the
+/// name of its `.hgrm` file and of its report line).
 pub fn percentile_table<'a>(hists: impl IntoIterator<Item = &'a LatencyHist>) -> String {
+    let rows: Vec<(String, &LatencyHist)> =
+        hists.into_iter().filter(|h| !h.is_empty()).map(|h| (human_name(h.name()), h)).collect();
+    let width = rows.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0).max(12);
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<34} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "histogram (µs)", "count", "p50", "p90", "p99", "p99.9", "max"
+        "{:<width$} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "latency (µs)", "count", "p50", "p90", "p99", "p99.9", "max"
     );
-    for h in hists {
+    for (name, h) in &rows {
         let us = |q: f64| h.quantile_ns(q) as f64 / 1e3;
         let _ = writeln!(
             s,
-            "{:<34} {:>10} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>10.1}",
-            h.name(),
+            "{name:<width$} {:>9} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
             h.len(),
             us(0.5),
             us(0.9),
@@ -176,6 +208,14 @@ pub fn percentile_table<'a>(hists: impl IntoIterator<Item = &'a LatencyHist>) ->
             us(0.999),
             h.hist().max() as f64 / 1e3
         );
+    }
+    if rows.is_empty() {
+        s.push_str("(no samples)\n");
+    } else {
+        s.push_str("internal names:\n");
+        for (name, h) in &rows {
+            let _ = writeln!(s, "  {name:<width$} = {}", h.name());
+        }
     }
     s
 }
@@ -200,5 +240,23 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("#[Max     ="));
         assert!(percentile_table([&h]).contains("1001"));
+    }
+
+    #[test]
+    fn the_table_uses_human_names_aligned_and_skips_empty_rows() {
+        let mut a = LatencyHist::new("v9.signal_sent_to_summary_back");
+        let mut b = LatencyHist::new("dtc.es.read_to_handled");
+        a.record_ns(5_000);
+        b.record_ns(7_000);
+        let empty = LatencyHist::new("pipe.writer_to_read");
+        let table = percentile_table([&a, &empty, &b]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[1].starts_with("signal sent → POSITION_SUMMARY back"), "{table}");
+        assert!(lines[2].starts_with("DTC es: message read → handled"), "{table}");
+        assert!(!table.contains("study write"), "empty rows are left out: {table}");
+        // Header and rows have the same width in characters: the columns line up.
+        let widths: Vec<usize> = lines[..3].iter().map(|l| l.chars().count()).collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "{table}");
+        assert!(table.contains("= v9.signal_sent_to_summary_back"));
     }
 }

@@ -60,7 +60,7 @@ fn sigterm_sends_server_shutdown_to_clients_and_exits_cleanly() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(rest.iter().any(|l| l.contains("histogram")), "percentile table at shutdown");
+    assert!(rest.iter().any(|l| l.contains("latency (µs)")), "percentile table at shutdown");
     assert!(rest.iter().any(|l| l.contains("Token:***")), "the bad CONNECT was logged, masked");
     assert!(!rest.iter().any(|l| l.contains("hunter2")), "secrets never logged");
 }
@@ -107,4 +107,37 @@ fn signal_command_with_token() {
         .output()
         .unwrap();
     assert!(out.status.success());
+}
+
+#[test]
+fn config_example_prints_a_config_that_runs() {
+    let out = Command::new(BIN).args(["config", "--example"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[v9]") && text.contains("listen = \"127.0.0.1:5000\""), "{text}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example.toml");
+    std::fs::write(&path, &text).unwrap();
+    let check = Command::new(BIN).args(["config", "--check"]).arg(&path).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+}
+
+#[test]
+fn an_integer_pin_is_accepted_and_a_busy_address_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("pin.toml");
+    std::fs::write(&cfg, "[engine]\npin = 0\n").unwrap();
+    let out = Command::new(BIN).args(["run", "--print-config", "--config"]).arg(&cfg).output();
+    let out = out.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pin = 0"));
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let out = Command::new(BIN)
+        .args(["run", "--pin", "none", "--report-s", "0", "--v9-listen", &addr])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&addr) && err.contains("V9 listen address"), "{err}");
 }

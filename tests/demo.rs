@@ -12,7 +12,7 @@ fn demo_verifies_every_account_with_mixed_framing_receivers() {
         signals: 400,
         rate: 2000.0,
         unterminated_receivers: 1,
-        pin: "none".into(),
+        pin: v9bridge::config::Pin::None,
         hgrm: None,
         receiver_cmd: None,
     };

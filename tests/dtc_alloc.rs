@@ -38,7 +38,7 @@ static A: Counting = Counting;
 
 fn steady_state_allocations(encoding: &str, sierra: bool) -> (u64, u64) {
     let mut a = args();
-    a.compact_order_override = sierra;
+    a.compact_header_order = !sierra;
     a.tick_ms = 2;
     let sim = Sim::start(a);
     let mut l = MiniLoop::new().unwrap();

@@ -21,7 +21,7 @@ fn full_cycle_with(
 ) {
     init_log();
     let mut a = args();
-    a.compact_order_override = sierra_quirk;
+    a.compact_header_order = !sierra_quirk;
     if !negotiate {
         a.encoding = encoding.into(); // a server set to a fixed encoding, as seed 000 used
     }
@@ -209,4 +209,34 @@ fn scaled_order_prices_round_trip_in_display_units() {
         "{}",
         c.trading_book().orders_text()
     );
+}
+
+/// Client and simulator each with their defaults (only the address, symbols, transport and
+/// encoding set): every encoding decodes everything the simulator sends.
+#[test]
+fn defaults_on_both_sides_count_no_bad_input() {
+    init_log();
+    let sim = Sim::start(v9bridge::sim::dtc_server::DtcServerArgs::default());
+    for (transport, encoding) in
+        [("tcp", "binary"), ("tcp", "json"), ("tcp", "compact"), ("ws", "json"), ("ws", "compact")]
+    {
+        let conf = v9bridge::dtc::DtcConfig {
+            addr: sim.addr.to_string(),
+            transport: transport.into(),
+            encoding: encoding.into(),
+            symbols: vec!["ESZ6_FUT_CME".into(), "NQZ6_FUT_CME".into(), "XAUUSD".into()],
+            ..Default::default()
+        };
+        let mut l = MiniLoop::new().unwrap();
+        let mut c = DtcClient::new("defaults", &conf);
+        l.register(&mut c, 0).unwrap();
+        // Two full cycles of the simulator's eight market-data variants per symbol, at least.
+        let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+            cs[0].synced() && cs[0].stats().market_data + cs[0].stats().bad >= 60
+        });
+        let s = c.stats();
+        assert!(ok, "{transport} {encoding}: {s:?} {}", c.last_error().unwrap_or(""));
+        assert_eq!(s.bad, 0, "{transport} {encoding}: {s:?}");
+        v9bridge::endpoint::Endpoint::shutdown(&mut c, std::time::Instant::now());
+    }
 }

@@ -147,7 +147,13 @@ fn stale_symbols_are_reported_once_from_the_timer() {
     w.write_all(tick("NQ", 1).as_bytes()).unwrap();
     h.run_until(Duration::from_secs(10), |h| h.updates("NQ") == 1);
     let later = h.ep.next_deadline().unwrap() + Duration::from_secs(60);
-    let mut ctx = Ctx { now: later, market: &mut h.market, signals: &mut h.sink };
+    let mut ctx = Ctx {
+        now: later,
+        wall_ns: 0,
+        registry: h.poll.registry(),
+        market: &mut h.market,
+        signals: &mut h.sink,
+    };
     h.ep.handle_timeout(&mut ctx);
     assert!(h.market.get("NQ").unwrap().stale_warned);
     assert!(h.ep.next_deadline().unwrap() > later);
@@ -239,7 +245,13 @@ fn a_budget_limited_event_leaves_the_rest_to_the_timer() {
     let events_before = h.wakeups;
     let mut calls = 0;
     while h.ep.next_deadline().is_some_and(|d| d <= Instant::now()) {
-        let mut ctx = Ctx { now: Instant::now(), market: &mut h.market, signals: &mut h.sink };
+        let mut ctx = Ctx {
+            now: Instant::now(),
+            wall_ns: 0,
+            registry: h.poll.registry(),
+            market: &mut h.market,
+            signals: &mut h.sink,
+        };
         h.ep.handle_timeout(&mut ctx);
         calls += 1;
         assert!(calls < 1000);

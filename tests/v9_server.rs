@@ -47,7 +47,7 @@ fn broadcast_reaches_every_receiver_with_increasing_ids_and_same_bytes() {
         assert_eq!(r.line(), "FLATTEN|ALL|0|ID:3");
     }
     // Receivers that read only the first three fields keep working.
-    assert_eq!(e.counter("signals"), 3);
+    assert_eq!(e.stats().signals, 3);
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn receivers_may_not_publish() {
     assert!(r.line().starts_with("ERROR|INVALID_SIGNAL|Not a publisher"));
     r.send("HEARTBEAT|r|ok");
     assert!(r.line().starts_with("HEARTBEAT_ACK|"));
-    assert_eq!(e.counter("signals"), 0);
+    assert_eq!(e.stats().signals, 0);
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn malformed_oversized_and_non_utf8_input_close_with_protocol_error() {
     let mut ok = Raw::receiver(e.addr, "ok");
     ok.send("HEARTBEAT|ok|x");
     assert!(ok.line().starts_with("HEARTBEAT_ACK|"));
-    assert!(e.counter("bad_messages") >= 4);
+    assert!(e.stats().bad_messages >= 4);
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn silent_client_times_out() {
     let l = r.line();
     assert!(l.starts_with("ERROR|TIMEOUT|"), "{l}");
     assert!(r.closed());
-    assert_eq!(e.counter("timeouts"), 1);
+    assert_eq!(e.stats().timeouts, 1);
 }
 
 #[test]
@@ -180,8 +180,8 @@ fn unterminated_peer_is_served_without_terminators() {
     assert_eq!(r.read_chunk(WAIT), b"LONG|MES|1|ID:1");
     // Two messages glued by Nagle still count as two.
     r.send_raw(b"POSITION|A1|LONG|1|4520.50|+0.00|2026-01-27T18:05:11Z|Symbol:MESPOSITION_SUMMARY|1|1|+0.00|4520.50|LONG:1,SHORT:0|ID:1");
-    wait_for("the summary to be counted", || e.counter("summaries_with_id") == 1);
-    assert_eq!(e.counter("bad_messages"), 0);
+    wait_for("the summary to be counted", || e.stats().summaries_with_id == 1);
+    assert_eq!(e.stats().bad_messages, 0);
 }
 
 #[test]
@@ -233,7 +233,7 @@ fn stuck_receiver_is_dropped_and_others_get_everything() {
     let pad: String = (0..8).map(|i| format!("|P{i}:{}", "x".repeat(57))).collect();
     let mut sent = 0u64;
     // Kernel buffers absorb a few MB before our queue fills; bounded by a generous count.
-    while e.counter("overflows") == 0 {
+    while e.stats().overflows == 0 {
         for _ in 0..100 {
             p.send(&format!("LONG|MES|1{pad}"));
             sent += 1;
@@ -282,7 +282,7 @@ fn server_restart_receivers_reconnect() {
     e.stop();
     wait_for("the receiver to notice", || ready.load(Ordering::SeqCst) == 0);
     let mut cfg = test_config();
-    cfg.v9.listen = addr.to_string();
+    cfg.v9.listen = addr;
     let e2 = start(cfg);
     wait_for("READY again on the restarted server", || ready.load(Ordering::SeqCst) == 1);
     let mut p = Raw::publisher(e2.addr, None);
@@ -318,7 +318,7 @@ fn blank_lines_and_nul_padding_are_ignored() {
     let mut r = Raw::receiver(e.addr, "pad");
     r.send_raw(b"\n\r\n\0\0\0HEARTBEAT|pad|ok\n\n");
     assert!(r.line().starts_with("HEARTBEAT_ACK|"));
-    assert_eq!(e.counter("bad_messages"), 0);
+    assert_eq!(e.stats().bad_messages, 0);
 }
 
 #[test]

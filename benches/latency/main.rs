@@ -15,8 +15,8 @@ use std::cell::Cell;
 use std::io::{self, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use v9bridge::config::Config;
-use v9bridge::engine::{Engine, EngineHandle, EngineOutcome};
+use v9bridge::config::{Config, Pin};
+use v9bridge::engine::{CallCtx, Endpoints, Engine, EngineHandle, EngineOutcome};
 use v9bridge::metrics::LatencyHist;
 
 // ---- allocations on the engine thread only ----
@@ -64,7 +64,7 @@ impl Running {
         self.join.join().map_err(|_| io::Error::other("engine panicked"))?
     }
     fn reset(&self) {
-        let _ = self.handle.command("engine", "reset-histograms", Duration::from_secs(5));
+        let _ = self.handle.reset_histograms(Duration::from_secs(5));
     }
 }
 
@@ -84,8 +84,8 @@ fn rss_kib() -> Option<u64> {
 impl Bench {
     fn config(&self) -> Config {
         let mut c = Config::default();
-        c.v9.listen = "127.0.0.1:0".into();
-        c.engine.pin = self.engine_core.map_or("none".into(), |c| c.id.to_string());
+        c.v9.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        c.engine.pin = self.engine_core.map_or(Pin::None, |c| Pin::Core(c.id));
         c.engine.report_interval_s = 0;
         c.v9.max_output_bytes = 16 << 20;
         c.engine.busy_poll = std::env::var("V9B_BENCH_BUSY").is_ok_and(|v| v == "1");
@@ -279,9 +279,10 @@ impl Bench {
             );
             let e = self.start(cfg)?;
             let synced = || {
-                e.handle
-                    .command("engine", "status", Duration::from_secs(2))
-                    .is_ok_and(|s| s.contains("(Dtc)"))
+                let dtc_quotes = |_: &mut Endpoints, c: &mut CallCtx<'_>| {
+                    c.market.iter().any(|(_, q)| q.feed == v9bridge::market::Feed::Dtc)
+                };
+                e.handle.call(dtc_quotes, Duration::from_secs(2)).unwrap_or(false)
             };
             let limit = Instant::now() + Duration::from_secs(20);
             while !synced() && Instant::now() < limit {
@@ -295,8 +296,10 @@ impl Bench {
             let before = ENGINE_ALLOCS.load(Ordering::Relaxed);
             let orders = if self.quick { 50 } else { 300 };
             for _ in 0..orders {
-                let _ =
-                    e.handle.command("dtc.bench", "order buy ES 1 market", Duration::from_secs(5));
+                let order = |e: &mut Endpoints, c: &mut CallCtx<'_>| {
+                    e.dtc_command("bench", "order buy ES 1 market", c)
+                };
+                let _ = e.handle.call(order, Duration::from_secs(5));
                 std::thread::sleep(Duration::from_millis(if self.quick { 10 } else { 20 }));
             }
             let allocs = ENGINE_ALLOCS.load(Ordering::Relaxed) - before;
@@ -379,14 +382,10 @@ impl Bench {
             }
         }
         let ticks = || -> u64 {
-            e.handle
-                .command("pipe", "stats", Duration::from_secs(5))
-                .ok()
-                .and_then(|s| {
-                    s.split_whitespace()
-                        .find_map(|kv| kv.strip_prefix("ticks=").and_then(|v| v.parse().ok()))
-                })
-                .unwrap_or(0)
+            let ticks = |e: &mut Endpoints, _: &mut CallCtx<'_>| {
+                e.pipe.as_ref().map_or(0, |p| p.stats().ticks)
+            };
+            e.handle.call(ticks, Duration::from_secs(5)).unwrap_or(0)
         };
         let limit = Instant::now() + Duration::from_secs(60);
         while ticks() < count && Instant::now() < limit {

@@ -102,13 +102,25 @@ impl MiniLoop {
             for ev in self.events.iter() {
                 let (i, sub) = split_token(ev.token());
                 if let Some(c) = clients.get_mut(i) {
-                    let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.sink };
+                    let mut ctx = Ctx {
+                        now,
+                        wall_ns: crate::clock::unix_nanos(),
+                        registry: self.poll.registry(),
+                        market: &mut self.market,
+                        signals: &mut self.sink,
+                    };
                     c.handle_event(sub, ev, &mut ctx);
                 }
             }
             for c in clients.iter_mut() {
                 if c.next_deadline().is_some_and(|d| d <= now) {
-                    let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.sink };
+                    let mut ctx = Ctx {
+                        now,
+                        wall_ns: crate::clock::unix_nanos(),
+                        registry: self.poll.registry(),
+                        market: &mut self.market,
+                        signals: &mut self.sink,
+                    };
                     c.handle_timeout(&mut ctx);
                 }
             }
@@ -117,8 +129,13 @@ impl MiniLoop {
 
     /// Runs a text command on client `i`.
     pub fn command(&mut self, client: &mut DtcClient, cmd: &str) -> Option<Result<String, String>> {
-        let mut ctx =
-            Ctx { now: Instant::now(), market: &mut self.market, signals: &mut self.sink };
+        let mut ctx = Ctx {
+            now: Instant::now(),
+            wall_ns: crate::clock::unix_nanos(),
+            registry: self.poll.registry(),
+            market: &mut self.market,
+            signals: &mut self.sink,
+        };
         client.command(cmd, &mut ctx)
     }
 }

@@ -340,7 +340,7 @@ impl DtcClient {
         let mut r = LogonRequest {
             protocol_version: PROTOCOL_VERSION,
             heartbeat_interval_in_seconds: self.cfg.heartbeat_s.clamp(1, 3600) as i32,
-            trade_mode: self.cfg.trade_mode,
+            unused1: self.cfg.trade_mode,
             client_name: self.cfg.client_name.as_str().into(),
             ..Default::default()
         };

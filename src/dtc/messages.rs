@@ -37,7 +37,8 @@ dtc_messages! {
         integer_1: i32 = "Integer_1" @ 136,
         integer_2: i32 = "Integer_2" @ 140,
         heartbeat_interval_in_seconds: i32 = "HeartbeatIntervalInSeconds" @ 144,
-        trade_mode: i32 = "TradeMode" @ 148,
+        // `TradeMode` in the older header; unused now.
+        unused1: i32 = "Unused1" @ 148,
         trade_account: S32 = "TradeAccount" @ 152,
         hardware_identifier: S64 = "HardwareIdentifier" @ 184,
         client_name: S32 = "ClientName" @ 248,
@@ -145,6 +146,8 @@ dtc_messages! {
         update_type: u8 = "UpdateType" @ 32,
         date_time: f64 = "DateTime" @ 40,
         num_orders: u32 = "NumOrders" @ 48,
+        final_update_in_batch: u8 = "FinalUpdateInBatch" @ 52,
+        level: u16 = "Level" @ 54,
     }
     /// MARKET_DATA_UPDATE_TRADE (107).
     MarketDataUpdateTrade = 107, 40 {
@@ -276,7 +279,7 @@ dtc_messages! {
         status: i8 = "Status" @ 8,
     }
     /// MARKET_DEPTH_UPDATE_LEVEL_FLOAT_WITH_MILLISECONDS (140), pack(1).
-    MarketDepthUpdateLevelFloatWithMilliseconds = 140, 29 {
+    MarketDepthUpdateLevelFloatWithMilliseconds = 140, 31 {
         symbol_id: u32 = "SymbolID" @ 4,
         date_time: i64 = "DateTime" @ 8,
         price: f32 = "Price" @ 16,
@@ -285,9 +288,10 @@ dtc_messages! {
         update_type: u8 = "UpdateType" @ 25,
         num_orders: u16 = "NumOrders" @ 26,
         final_update_in_batch: u8 = "FinalUpdateInBatch" @ 28,
+        level: u16 = "Level" @ 29,
     }
     /// MARKET_DEPTH_UPDATE_LEVEL_NO_TIMESTAMP (141), pack(1).
-    MarketDepthUpdateLevelNoTimestamp = 141, 21 {
+    MarketDepthUpdateLevelNoTimestamp = 141, 23 {
         symbol_id: u32 = "SymbolID" @ 4,
         price: f32 = "Price" @ 8,
         quantity: f32 = "Quantity" @ 12,
@@ -295,6 +299,7 @@ dtc_messages! {
         side: i8 = "Side" @ 18,
         update_type: i8 = "UpdateType" @ 19,
         final_update_in_batch: u8 = "FinalUpdateInBatch" @ 20,
+        level: u16 = "Level" @ 21,
     }
     /// MARKET_DATA_UPDATE_TRADE_NO_TIMESTAMP (142), pack(1).
     MarketDataUpdateTradeNoTimestamp = 142, 19 {
@@ -400,7 +405,7 @@ dtc_messages! {
         price2_as_string: S16 = "Price2AsString" @ 169,
     }
     /// SUBMIT_NEW_SINGLE_ORDER (208).
-    SubmitNewSingleOrder = 208, 296 {
+    SubmitNewSingleOrder = 208, 304 {
         symbol: S64 = "Symbol" @ 4,
         exchange: S16 = "Exchange" @ 68,
         trade_account: S32 = "TradeAccount" @ 84,
@@ -419,6 +424,8 @@ dtc_messages! {
         max_show_quantity: f64 = "MaxShowQuantity" @ 256,
         price1_as_string: S16 = "Price1AsString" @ 264,
         price2_as_string: S16 = "Price2AsString" @ 280,
+        // The position the order should leave; when set, the server ignores `Quantity`.
+        intended_position_quantity: f64 = "IntendedPositionQuantity" @ 296,
     }
     /// OPEN_ORDERS_REQUEST (300).
     OpenOrdersRequest = 300, 76 {
@@ -480,7 +487,7 @@ dtc_messages! {
         start_date_time: i64 = "StartDateTime" @ 80,
     }
     /// HISTORICAL_ORDER_FILL_RESPONSE (304).
-    HistoricalOrderFillResponse = 304, 384 {
+    HistoricalOrderFillResponse = 304, 480 {
         request_id: i32 = "RequestID" @ 4,
         total_number_messages: i32 = "TotalNumberMessages" @ 8,
         message_number: i32 = "MessageNumber" @ 12,
@@ -499,6 +506,9 @@ dtc_messages! {
         high_price_during_position: f64 = "HighPriceDuringPosition" @ 360,
         low_price_during_position: f64 = "LowPriceDuringPosition" @ 368,
         position_quantity: f64 = "PositionQuantity" @ 376 => UNSET_F64,
+        username: S32 = "Username" @ 384,
+        exchange_order_id: S32 = "ExchangeOrderID" @ 416,
+        sender_sub_id: S32 = "SenderSubID" @ 448,
     }
     /// CURRENT_POSITIONS_REQUEST (305).
     CurrentPositionsRequest = 305, 40 {
@@ -540,12 +550,13 @@ dtc_messages! {
     TradeAccountsRequest = 400, 8 {
         request_id: i32 = "RequestID" @ 4,
     }
-    /// TRADE_ACCOUNT_RESPONSE (401); RequestID comes last.
-    TradeAccountResponse = 401, 48 {
+    /// TRADE_ACCOUNT_RESPONSE (401); RequestID comes after the account.
+    TradeAccountResponse = 401, 52 {
         total_number_messages: i32 = "TotalNumberMessages" @ 4,
         message_number: i32 = "MessageNumber" @ 8,
         trade_account: S32 = "TradeAccount" @ 12,
         request_id: i32 = "RequestID" @ 44,
+        trading_is_disabled: i32 = "TradingIsDisabled" @ 48,
     }
     /// SECURITY_DEFINITION_FOR_SYMBOL_REQUEST (506).
     SecurityDefinitionForSymbolRequest = 506, 88 {
@@ -596,7 +607,7 @@ dtc_messages! {
         reject_text: S96 = "RejectText" @ 8,
     }
     /// ACCOUNT_BALANCE_UPDATE (600).
-    AccountBalanceUpdate = 600, 368 {
+    AccountBalanceUpdate = 600, 416 {
         request_id: i32 = "RequestID" @ 4,
         cash_balance: f64 = "CashBalance" @ 8,
         balance_available_for_new_positions: f64 = "BalanceAvailableForNewPositions" @ 16,
@@ -624,6 +635,10 @@ dtc_messages! {
         margin_requirement_full: f64 = "MarginRequirementFull" @ 344,
         margin_requirement_full_positions_only: f64 = "MarginRequirementFullPositionsOnly" @ 352,
         peak_margin_requirement: f64 = "PeakMarginRequirement" @ 360,
+        introducing_broker: S32 = "IntroducingBroker" @ 368,
+        open_positions_profit_loss_based_on_settlement_price: f64 =
+            "OpenPositionsProfitLossBasedOnSettlementPrice" @ 400,
+        last_order_activity_date_time: i64 = "LastOrderActivityDateTime" @ 408,
     }
     /// ACCOUNT_BALANCE_REQUEST (601).
     AccountBalanceRequest = 601, 40 {

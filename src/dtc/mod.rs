@@ -5,6 +5,7 @@ mod msgmacro;
 
 pub mod binary;
 pub mod book;
+#[cfg(feature = "tools")]
 pub mod cli;
 pub mod client;
 pub mod codec;

@@ -72,6 +72,14 @@ macro_rules! dtc_messages {
                     $( self.$field.put(buf, $off); )*
                 }
 
+                fn unset_to_zero(&mut self) {
+                    $(
+                        if WireField::is_unset(&self.$field) {
+                            self.$field = Default::default();
+                        }
+                    )*
+                }
+
                 fn write_named(&self, out: &mut Vec<u8>) {
                     $(
                         out.extend_from_slice(concat!(",\"", $jname, "\":").as_bytes());
@@ -196,6 +204,12 @@ macro_rules! dtc_messages {
                     $( $ty => Ok(Message::$name($name::default())), )*
                     _ => Err(DecodeError::UnknownType(ty)),
                 }
+            }
+
+            /// Replaces the binary "unset" markers (DBL_MAX, FLT_MAX, UINT_MAX) with 0, as
+            /// Sierra Chart's JSON encodings send unset fields.
+            pub fn unset_to_zero(&mut self) {
+                match self { $( Message::$name(m) => m.unset_to_zero(), )* }
             }
 
             pub(crate) fn write_named(&self, out: &mut Vec<u8>) {

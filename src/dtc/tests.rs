@@ -1,5 +1,7 @@
 //! Codec tests: round trips in every encoding, byte layouts from the reference, bad input.
 
+mod header;
+
 use super::jsonlex::JVal;
 use super::types::{DecodeError, MESSAGE_TABLE};
 use super::*;
@@ -47,6 +49,93 @@ fn layouts_fit_and_do_not_overlap() {
         }
         assert!(end <= size, "type {t} exceeds sizeof {size}");
     }
+}
+
+#[test]
+fn every_message_has_the_newest_header_layout() {
+    // The table's sizeof and every field (name, offset, width, in order) against the header's.
+    for &t in Message::TYPES {
+        let (size, layout) = Message::layout(t);
+        let Some(&(_, name, hsize, hfields)) = header::HEADER.iter().find(|h| h.0 == t) else {
+            panic!("type {t} is not in the newest header");
+        };
+        assert_eq!(size, hsize, "{name} ({t}): sizeof");
+        for (i, h) in hfields.iter().enumerate() {
+            assert_eq!(layout.get(i), Some(h), "{name} ({t}): field {i}");
+        }
+        assert_eq!(layout.len(), hfields.len(), "{name} ({t}): fields past the header's");
+    }
+}
+
+#[test]
+fn header_sizes_of_the_messages_we_implement() {
+    // Spelled out, so a change to the table shows in review as a change to this list.
+    #[rustfmt::skip]
+    let want: &[(u16, usize)] = &[
+        (1, 284), (2, 256), (3, 16), (5, 102), (6, 16), (7, 16), (100, 8), (101, 96), (102, 96),
+        (103, 104), (104, 144), (106, 56), (107, 40), (108, 40), (112, 24), (113, 24), (114, 24),
+        (115, 24), (116, 12), (117, 28), (119, 24), (120, 24), (121, 104), (122, 56), (124, 16),
+        (134, 32), (135, 16), (136, 12), (137, 40), (138, 12), (140, 31), (141, 23), (142, 19),
+        (143, 24), (144, 32), (145, 24), (146, 27), (201, 448), (203, 100), (204, 192), (208, 304),
+        (300, 76), (301, 720), (302, 104), (303, 88), (304, 480), (305, 40), (306, 240),
+        (307, 104), (308, 104), (400, 8), (401, 52), (506, 88), (507, 432), (509, 104), (600, 416),
+        (601, 40), (602, 104), (700, 262), (701, 132), (702, 164),
+    ];
+    for &(t, size) in want {
+        let hsize = header::HEADER.iter().find(|h| h.0 == t).map(|h| h.2);
+        assert_eq!(hsize, Some(size), "type {t}: the header's sizeof");
+        if Message::TYPES.contains(&t) {
+            assert_eq!(Message::layout(t).0, size, "type {t}: our SIZE");
+        }
+    }
+    for &t in Message::TYPES {
+        assert!(want.iter().any(|w| w.0 == t), "type {t} missing from this list");
+    }
+}
+
+#[test]
+fn older_shorter_messages_decode_with_defaults_past_size() {
+    // An older server's struct ends earlier: cut every message before each of its fields.
+    for &t in Message::TYPES {
+        let (full, layout) = Message::layout(t);
+        let (mut s, mut d) = (Vec::new(), Vec::new());
+        binary::encode(&sample(t), &mut s);
+        binary::encode(&Message::empty(t).unwrap(), &mut d);
+        for &(name, off, _) in layout {
+            let mut short = s[..off].to_vec();
+            short[0..2].copy_from_slice(&(off as u16).to_le_bytes());
+            // What it must equal: the sample's bytes up to `off`, defaults after.
+            let mut want = s[..off].to_vec();
+            want.extend_from_slice(&d[off..full]);
+            want[0..2].copy_from_slice(&(full as u16).to_le_bytes());
+            assert_eq!(
+                binary::decode(&short).unwrap(),
+                binary::decode(&want).unwrap(),
+                "type {t} cut before {name} (Size {off})"
+            );
+        }
+    }
+    // The structs the newest header grew, at their older sizes.
+    let o = SubmitNewSingleOrder {
+        quantity: 3.0,
+        price2_as_string: "1.5".into(),
+        intended_position_quantity: 7.0,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    binary::encode(&o.into(), &mut out);
+    out.truncate(296);
+    out[0..2].copy_from_slice(&296u16.to_le_bytes());
+    let Message::SubmitNewSingleOrder(b) = binary::decode(&out).unwrap() else { panic!() };
+    assert_eq!((b.quantity, b.price2_as_string.as_str()), (3.0, "1.5"));
+    assert_eq!(b.intended_position_quantity, 0.0, "past Size: default");
+    let r = TradeAccountResponse { request_id: 4, trading_is_disabled: 1, ..Default::default() };
+    let mut out = Vec::new();
+    binary::encode(&r.into(), &mut out);
+    out.truncate(48);
+    out[0..2].copy_from_slice(&48u16.to_le_bytes());
+    let Message::TradeAccountResponse(b) = binary::decode(&out).unwrap() else { panic!() };
+    assert_eq!((b.request_id, b.trading_is_disabled), (4, 0));
 }
 
 #[test]
@@ -127,9 +216,9 @@ fn trade_and_bid_ask_bytes_match_offsets() {
     binary::encode(&m.into(), &mut out);
     assert_eq!(out, b);
 
-    // 140: pack(1), 29 bytes.
-    let mut b = vec![0u8; 29];
-    le(&mut b, 0, &29u16.to_le_bytes());
+    // 140: pack(1), 31 bytes.
+    let mut b = vec![0u8; 31];
+    le(&mut b, 0, &31u16.to_le_bytes());
     le(&mut b, 2, &140u16.to_le_bytes());
     le(&mut b, 4, &3u32.to_le_bytes());
     le(&mut b, 8, &1_700_000_000_123i64.to_le_bytes());
@@ -139,6 +228,7 @@ fn trade_and_bid_ask_bytes_match_offsets() {
     b[25] = 2;
     le(&mut b, 26, &5u16.to_le_bytes());
     b[28] = 1;
+    le(&mut b, 29, &6u16.to_le_bytes());
     let m = MarketDepthUpdateLevelFloatWithMilliseconds {
         symbol_id: 3,
         date_time: 1_700_000_000_123,
@@ -148,8 +238,12 @@ fn trade_and_bid_ask_bytes_match_offsets() {
         update_type: 2,
         num_orders: 5,
         final_update_in_batch: 1,
+        level: 6,
     };
     assert_eq!(binary::decode(&b).unwrap(), Message::from(m));
+    let mut out = Vec::new();
+    binary::encode(&m.into(), &mut out);
+    assert_eq!(out, b);
 }
 
 #[test]
@@ -165,12 +259,13 @@ fn order_messages_bytes_match_offsets() {
         time_in_force: 1,
         is_automated_order: 1,
         price1_as_string: "4500.25".into(),
+        intended_position_quantity: -1.0,
         ..Default::default()
     };
     let mut out = Vec::new();
     binary::encode(&o.into(), &mut out);
-    let mut b = vec![0u8; 296];
-    le(&mut b, 0, &296u16.to_le_bytes());
+    let mut b = vec![0u8; 304];
+    le(&mut b, 0, &304u16.to_le_bytes());
     le(&mut b, 2, &208u16.to_le_bytes());
     le(&mut b, 4, b"ESZ6");
     le(&mut b, 84, b"Sim1");
@@ -182,6 +277,7 @@ fn order_messages_bytes_match_offsets() {
     le(&mut b, 184, &1i32.to_le_bytes());
     b[200] = 1;
     le(&mut b, 264, b"4500.25");
+    le(&mut b, 296, &(-1.0f64).to_le_bytes());
     assert_eq!(out, b);
 
     // SUBMIT_NEW_OCO_ORDER: a few fields at their computed offsets, total 448.
@@ -204,17 +300,19 @@ fn order_messages_bytes_match_offsets() {
     assert_eq!(&out[360..368], &3.0f64.to_le_bytes());
     assert_eq!(out[425], b'9');
 
-    // TRADE_ACCOUNT_RESPONSE: RequestID is the last field, at 44.
+    // TRADE_ACCOUNT_RESPONSE: RequestID after the account, at 44; TradingIsDisabled appended.
     let mut out = Vec::new();
     let r = TradeAccountResponse {
         total_number_messages: 2,
         message_number: 1,
         trade_account: "Sim1".into(),
         request_id: 5,
+        trading_is_disabled: 1,
     };
     binary::encode(&r.into(), &mut out);
-    assert_eq!(out.len(), 48);
+    assert_eq!(out.len(), 52);
     assert_eq!(&out[44..48], &5i32.to_le_bytes());
+    assert_eq!(&out[48..52], &1i32.to_le_bytes());
     assert_eq!(&out[12..16], b"Sim1");
 
     // ORDER_UPDATE: a few fields at their offsets.
@@ -585,4 +683,26 @@ fn engine_config_validation_names_the_dtc_section() {
     assert!(e.starts_with("dtc.es: ") && e.contains("IP:port"), "{e}");
     c.dtc.insert("es".into(), DtcConfig::default());
     assert!(c.validate().is_ok());
+}
+
+#[test]
+fn unset_to_zero_clears_only_the_markers() {
+    let mut m =
+        Message::from(MarketDataSnapshot { symbol_id: 7, bid_price: 1.5, ..Default::default() });
+    m.unset_to_zero();
+    let Message::MarketDataSnapshot(s) = m else { panic!() };
+    assert_eq!((s.symbol_id, s.bid_price), (7, 1.5), "set fields kept");
+    assert_eq!((s.session_settlement_price, s.session_num_trades, s.ask_quantity), (0.0, 0, 0.0));
+    let mut m = Message::from(MarketDataUpdateBidAskCompact::default());
+    m.unset_to_zero();
+    let Message::MarketDataUpdateBidAskCompact(b) = m else { panic!() };
+    assert_eq!((b.bid_price, b.ask_price), (0.0, 0.0), "FLT_MAX");
+    let mut out = Vec::new();
+    let mut u =
+        Message::from(OrderUpdate { price1: f64::MAX, order_quantity: 2.0, ..Default::default() });
+    u.unset_to_zero();
+    json::encode(&u, &mut out);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains(r#""Price1":0,"#) && text.contains(r#""OrderQuantity":2,"#), "{text}");
+    assert!(!text.contains("e308"), "{text}");
 }

@@ -17,6 +17,10 @@ pub(crate) trait WireField: Sized + Copy {
     fn write_json(&self, out: &mut Vec<u8>);
     /// From a JSON value: `Ok(None)` for `null` (keep the default), `Err` for a wrong type.
     fn from_json(v: &JVal<'_>) -> Result<Option<Self>, ()>;
+    /// True for the binary encoding's "unset" marker of this type (DBL_MAX, FLT_MAX, UINT_MAX).
+    fn is_unset(&self) -> bool {
+        false
+    }
 }
 
 fn slice<const W: usize>(buf: &[u8], off: usize) -> Option<[u8; W]> {
@@ -30,7 +34,7 @@ fn put_bytes(buf: &mut [u8], off: usize, b: &[u8]) {
 }
 
 macro_rules! int_field {
-    ($($t:ty => $conv:ident),*) => {$(
+    ($($t:ty => $conv:ident $(, unset $u:expr)?);*) => {$(
         impl WireField for $t {
             const WIDTH: usize = std::mem::size_of::<$t>();
             #[inline]
@@ -52,11 +56,19 @@ macro_rules! int_field {
                     _ => Err(()),
                 }
             }
+            $(
+                fn is_unset(&self) -> bool {
+                    *self == $u
+                }
+            )?
         }
     )*};
 }
 
-int_field!(u8 => num_u64, u16 => num_u64, u32 => num_u64, u64 => num_u64, i8 => num_i64, i32 => num_i64, i64 => num_i64);
+int_field!(
+    u8 => num_u64; u16 => num_u64; u32 => num_u64, unset u32::MAX; u64 => num_u64;
+    i8 => num_i64; i32 => num_i64; i64 => num_i64
+);
 
 /// Writes a float so that it parses back to the same value and stays valid JSON.
 fn write_float(out: &mut Vec<u8>, v: f64, shortest: impl FnOnce(&mut Vec<u8>, bool)) {
@@ -92,6 +104,9 @@ impl WireField for f64 {
             _ => Err(()),
         }
     }
+    fn is_unset(&self) -> bool {
+        *self == f64::MAX
+    }
 }
 
 impl WireField for f32 {
@@ -117,6 +132,9 @@ impl WireField for f32 {
             JVal::Num(s) => jsonlex::num_f64(s).map(|f| Some(f as f32)).ok_or(()),
             _ => Err(()),
         }
+    }
+    fn is_unset(&self) -> bool {
+        *self == f32::MAX
     }
 }
 

@@ -1,7 +1,7 @@
 //! Framing of the pipe byte stream: finds JSON object boundaries, sans-IO, bounded memory.
 
-// Writers frame messages with LF, NUL, or nothing at all (`{...}{...}`, as the study in the
-// user's note does), so boundaries come from a brace/string-aware scan, not from a separator.
+// Writers frame messages with LF, NUL, or nothing at all (`{...}{...}`, as older pipe-export
+// studies do), so boundaries come from a brace/string-aware scan, not from a separator.
 // Outside strings, a `{` that does not follow `:`, `,` or `[` (e.g. `}{`) never occurs in valid
 // JSON, so it is a hard boundary too: without it one cut message would leave the depth >= 1 and
 // swallow the stream. A cut inside a string flips the string parity so later boundaries look

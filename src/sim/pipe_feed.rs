@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 /// Wire format of the simulated writer.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FeedFormat {
-    /// The user's original study: `{symbol,price,bid,ask,timestamp}` with an SCDateTime
-    /// timestamp and no separator between objects.
+    /// The older pipe-export study format: `{symbol,price,bid,ask,timestamp}` with an
+    /// SCDateTime timestamp and no separator between objects.
     Seed,
     /// What `tools/acsil/V9BridgePipeExport.cpp` writes, plus `ts_ns` and a per-symbol `seq`:
     /// one object per line.

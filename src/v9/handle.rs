@@ -115,7 +115,7 @@ impl V9Server {
             let allowed = match &self.cfg.publisher_token {
                 Some(t) => m
                     .meta("Token")
-                    .is_some_and(|given| constant_time_eq(given.as_bytes(), t.as_bytes())),
+                    .is_some_and(|given| constant_time_eq(given.as_bytes(), t.expose().as_bytes())),
                 None => c.peer.ip().to_canonical().is_loopback(),
             };
             if !allowed {

@@ -3,6 +3,7 @@
 pub mod book;
 pub mod client;
 pub mod codec;
+pub mod config;
 pub mod encode;
 pub mod frame;
 mod handle;

@@ -82,11 +82,7 @@ pub struct V9Server {
 impl V9Server {
     /// Binds the listener (port 0 allowed; see [`V9Server::local_addr`]).
     pub fn bind(cfg: &V9Config) -> io::Result<V9Server> {
-        let addr: SocketAddr = cfg
-            .listen
-            .parse()
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("v9.listen: {e}")))?;
-        let listener = TcpListener::bind(addr)?;
+        let listener = TcpListener::bind(cfg.listen)?;
         let addr = listener.local_addr()?;
         Ok(V9Server {
             cfg: cfg.clone(),

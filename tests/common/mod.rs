@@ -14,8 +14,8 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// A config for tests: port 0, no pinning, no periodic report.
 pub fn test_config() -> Config {
     let mut c = Config::default();
-    c.v9.listen = "127.0.0.1:0".into();
-    c.engine.pin = "none".into();
+    c.v9.listen = "127.0.0.1:0".parse().unwrap();
+    c.engine.pin = v9bridge::config::Pin::None;
     c.engine.report_interval_s = 0;
     c
 }
@@ -32,14 +32,13 @@ impl Running {
         self.handle.stop();
         self.thread.take().unwrap().join().unwrap().unwrap()
     }
-    pub fn counter(&self, name: &str) -> u64 {
-        let s = self.handle.command("v9", "counters", WAIT).unwrap();
-        s.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(|v| v.parse().unwrap()))
-            .unwrap()
+    /// The V9 server's counters, typed.
+    pub fn stats(&self) -> v9bridge::v9::server::Stats {
+        self.handle.call(|e, _| e.v9.as_ref().unwrap().stats(), WAIT).unwrap()
     }
     pub fn status(&self) -> String {
-        self.handle.command("v9", "status", WAIT).unwrap()
+        use v9bridge::endpoint::Endpoint;
+        self.handle.call(|e, c| e.v9.as_ref().unwrap().status(c.now), WAIT).unwrap()
     }
 }
 

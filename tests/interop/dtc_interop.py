@@ -12,15 +12,32 @@ def send(o): ws.send(json.dumps(o, sort_keys=True) + "\x00")
 send({"Type": 1, "ProtocolVersion": 8, "HeartbeatIntervalInSeconds": 60, "ClientName": "DTC Client", "TradeMode": 2})
 send({"Type": 101, "RequestAction": 1, "SymbolID": 7, "Symbol": "ESZ6_FUT_CME"})
 send({"Type": 506, "RequestID": 3, "Symbol": "ESZ6_FUT_CME"})
-seen = {}
+# A market order (Sim2: the binary client below checks its own Sim1 position): its ORDER_UPDATEs
+# carry unset prices (Price1, AverageFillPrice before the fill).
+send({"Type": 208, "Symbol": "XAUUSD", "TradeAccount": "Sim2", "ClientOrderID": "ws1",
+      "OrderType": 1, "BuySell": 1, "Quantity": 1})
+seen, texts, market_data = {}, [], 0
 t0 = time.time()
-while time.time() - t0 < 3 and len(seen) < 6:
-    m = json.loads(ws.recv())  # must parse: no trailing NUL from the server
+# Every market-data variant comes round at least three times (eight variants per cycle).
+while time.time() - t0 < 5 and (len(seen) < 7 or market_data < 24):
+    text = ws.recv()
+    m = json.loads(text)  # must parse: no trailing NUL from the server
+    texts.append(text)
     seen.setdefault(m["Type"], m)
+    market_data += 106 <= m["Type"] <= 146
 ws.close()
 assert seen[2]["Result"] == 1, seen.get(2)
 assert abs(seen[507]["DisplayPriceMultiplier"] - 0.01) < 1e-6, seen[507]
 assert 104 in seen and seen[104]["SymbolID"] == 7
+assert 301 in seen and market_data >= 24, (sorted(seen), market_data)
+# Sierra Chart's JSON: unset fields are 0, never the binary markers DBL_MAX / FLT_MAX / UINT_MAX.
+for text in texts:
+    for marker in ("1.797", "3.4028", "4294967295", "e308", "e+308", "e38", "e+38"):
+        assert marker not in text, (marker, text)
+assert seen[104]["SessionSettlementPrice"] == 0 and seen[104]["SessionNumTrades"] == 0, seen[104]
+assert seen[301]["Price1"] == 0, seen[301]
+# Types python-ws-dtc-client (2020 header) cannot parse are not sent over WebSocket.
+assert 143 not in seen and 146 not in seen, sorted(seen)
 print("ws ok, types seen:", sorted(seen))
 
 # --- Binary, offsets from the reference's Appendix A
@@ -38,6 +55,8 @@ logon = bytearray(284); struct.pack_into("<HHi", logon, 0, 284, 1, 8); struct.pa
 logon[248:248+6] = b"pyprob"
 s.sendall(logon)
 typ, f = recv_frame(); assert typ == 2 and struct.unpack_from("<i", f, 8)[0] == 1
+# 296 bytes: an older client's SUBMIT_NEW_SINGLE_ORDER (the newest header's is 304, with
+# IntendedPositionQuantity appended); the server takes defaults for what Size leaves out.
 order = bytearray(296); struct.pack_into("<HH", order, 0, 296, 208)
 order[4:4+6] = b"XAUUSD"; order[84:84+4] = b"Sim1"; order[116:116+3] = b"py1"
 struct.pack_into("<ii", order, 148, 1, 1); struct.pack_into("<d", order, 176, 3.0)

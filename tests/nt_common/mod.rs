@@ -9,9 +9,13 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use v9bridge::config::Config;
+use v9bridge::config::{Config, Pin};
 use v9bridge::demo::external::ExternalReceiver;
-use v9bridge::engine::{Engine, EngineHandle, EngineOutcome};
+use v9bridge::endpoint::Endpoint;
+use v9bridge::engine::{CallCtx, Endpoints, Engine, EngineHandle, EngineOutcome};
+
+/// Upper bound for one control call into the engine.
+const WAIT: Duration = Duration::from_secs(5);
 
 /// The strategy host `V9Host.exe`: `$V9BRIDGE_NT_HOST` (scripts/ci-ninjatrader.sh builds it),
 /// else built here when mono and mcs are installed. `Ok(None)` = skip, with the reason printed.
@@ -62,8 +66,8 @@ impl Running {
     /// An engine on `listen` ("127.0.0.1:0" for a fresh port).
     pub fn start(listen: &str) -> Result<Running, String> {
         let mut cfg = Config::default();
-        cfg.v9.listen = listen.into();
-        cfg.engine.pin = "none".into();
+        cfg.v9.listen = listen.parse().map_err(|e| format!("{listen}: {e}"))?;
+        cfg.engine.pin = Pin::None;
         cfg.engine.report_interval_s = 0;
         let engine = Engine::new(&cfg).map_err(|e| format!("engine on {listen}: {e}"))?;
         let handle = engine.handle();
@@ -75,20 +79,22 @@ impl Running {
         self.handle.v9_addr()
     }
 
-    pub fn counter(&self, name: &str) -> u64 {
-        let text =
-            self.handle.command("v9", "counters", Duration::from_secs(5)).unwrap_or_default();
-        let key = format!("{name}=");
-        text.split_whitespace().find_map(|kv| kv.strip_prefix(&key)?.parse().ok()).unwrap_or(0)
+    /// Summaries carrying an ID the engine has received (0 when it does not answer).
+    pub fn answered(&self) -> u64 {
+        let answered = |e: &mut Endpoints, _: &mut CallCtx<'_>| {
+            e.v9.as_ref().map_or(0, |v| v.stats().summaries_with_id)
+        };
+        self.handle.call(answered, WAIT).unwrap_or(0)
     }
 
     /// Waits until a receiver named `name` is READY.
     pub fn wait_receiver(&self, name: &str, limit: Duration) -> Result<(), String> {
         let want = format!("{name} Receiver/Ready");
         wait(limit, || {
-            self.handle
-                .command("v9", "status", Duration::from_secs(5))
-                .is_ok_and(|s| s.contains(&want))
+            let status = |e: &mut Endpoints, c: &mut CallCtx<'_>| {
+                e.v9.as_ref().map(|v| v.status(c.now)).unwrap_or_default()
+            };
+            self.handle.call(status, WAIT).is_ok_and(|s| s.contains(&want))
         })
         .map_err(|_| format!("no READY receiver {name} within {limit:?}"))
     }
@@ -97,7 +103,7 @@ impl Running {
     pub fn wait_answered(&self, want: u64, limit: Duration) -> Result<(), String> {
         let mut got = 0;
         wait(limit, || {
-            got = self.counter("summaries_with_id");
+            got = self.answered();
             got >= want
         })
         .map_err(|_| format!("{got} of {want} signals answered within {limit:?}"))

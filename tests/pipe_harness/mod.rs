@@ -77,7 +77,13 @@ impl Harness {
         let now = Instant::now();
         for ev in self.events.iter() {
             self.wakeups += 1;
-            let mut ctx = Ctx { now, market: &mut self.market, signals: &mut self.sink };
+            let mut ctx = Ctx {
+                now,
+                wall_ns: 0,
+                registry: self.poll.registry(),
+                market: &mut self.market,
+                signals: &mut self.sink,
+            };
             self.ep.handle_event(0, ev, &mut ctx);
         }
     }

@@ -1,7 +1,7 @@
 // V9BridgePipeExport: ACSIL study that exports ticks (and optional signals) from a Sierra Chart
 // chart into the v9bridge engine's named pipe, without ever blocking Sierra Chart's thread.
 //
-// Why it looks the way it does (compare the study in the user's original note):
+// Why it looks the way it does (compared with a simple pipe-export study that blocks):
 // - The ENGINE is the pipe server; the study is a client (CreateFileA). The study never waits
 //   for a reader: if the pipe is absent it retries at most every "Reconnect interval" ms.
 // - Writes are non-blocking (PIPE_NOWAIT). A full pipe means the engine is behind: the study

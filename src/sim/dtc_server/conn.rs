@@ -136,7 +136,7 @@ fn serve_inner(
         }
     };
     let fixed = Encoding::parse(&args.encoding);
-    let sierra = args.compact_order_override;
+    let sierra = !args.compact_header_order;
     let (io, codec, decided) = if n >= 3 && &first[..3] == b"GET" {
         let mut hs = tungstenite::accept(stream);
         let ws = loop {
@@ -344,6 +344,11 @@ impl Conn {
             }
         }
         self.out.clear();
+        let mut m = *m;
+        if codec.encoding.is_json() && !self.args.json_unset_markers {
+            m.unset_to_zero();
+        }
+        let m = &m;
         match &mut self.io {
             Io::Tcp { stream, .. } => {
                 codec.encode(m, &mut self.out, true);
@@ -541,6 +546,7 @@ impl Conn {
                                 message_number: k as i32 + 1,
                                 trade_account: a.as_str().into(),
                                 request_id: r.request_id,
+                                ..Default::default()
                             }
                             .into()
                         })

@@ -1,6 +1,6 @@
 //! The simulator's market-data feed: random-walk updates in every variant, depth snapshots.
 
-use super::conn::{now_s, Conn};
+use super::conn::{now_s, Conn, Io};
 use super::state::SimState;
 use crate::dtc::messages::*;
 use crate::dtc::types::consts::*;
@@ -13,6 +13,8 @@ impl Conn {
         self.tick_n += 1;
         let t = now_s();
         let mut msgs = Vec::new();
+        // Types a JSON WebSocket client generated from the 2020 header cannot parse.
+        let all_variants = self.args.ws_all_variants || !matches!(self.io, Io::Ws(_));
         {
             let Ok(mut st) = self.state.lock() else {
                 return Err(io::Error::other("state poisoned"));
@@ -32,6 +34,7 @@ impl Conn {
                             update_type: DEPTH_INSERT_UPDATE,
                             date_time: t,
                             num_orders: 3,
+                            ..Default::default()
                         }
                         .into(),
                     );
@@ -71,6 +74,24 @@ impl Conn {
                         ask_quantity: 13.0,
                         date_time: t as u32,
                         symbol_id: id,
+                    }
+                    .into(),
+                    4 if !all_variants => MarketDataUpdateTradeWithUnbundledIndicator {
+                        symbol_id: id,
+                        at_bid_or_ask: 2,
+                        price: wl,
+                        volume: vol as u32,
+                        date_time: t,
+                        ..Default::default()
+                    }
+                    .into(),
+                    7 if !all_variants => MarketDataUpdateBidAsk {
+                        symbol_id: id,
+                        bid_price: wb,
+                        bid_quantity: 7.0,
+                        ask_price: wa,
+                        ask_quantity: 6.0,
+                        date_time: t as u32,
                     }
                     .into(),
                     4 => MarketDataUpdateTradeWithUnbundledIndicator2 {

@@ -2,6 +2,8 @@
 
 mod conn;
 mod feed;
+#[cfg(test)]
+mod json_tests;
 mod state;
 
 use state::SimState;
@@ -36,9 +38,18 @@ pub struct DtcServerArgs {
     /// Quirk: refuse market data for CME symbols, as Sierra Chart's DTC server does.
     #[arg(long)]
     pub reject_cme_market_data: bool,
-    /// Quirk: Sierra Chart's JSON-compact field order for types 112/117 (SymbolID first).
+    /// The header's JSON-compact field order for types 112/117 (SymbolID last). Default:
+    /// Sierra Chart's order (SymbolID first), which is what the client expects by default.
     #[arg(long)]
-    pub compact_order_override: bool,
+    pub compact_header_order: bool,
+    /// JSON encodings carry the binary "unset" markers (DBL_MAX, FLT_MAX, UINT_MAX) too.
+    /// Default: unset fields are sent as 0, as Sierra Chart's JSON does.
+    #[arg(long)]
+    pub json_unset_markers: bool,
+    /// WebSocket clients also get types 143 and 146. Default: 108 and 137 in their place, which
+    /// JSON WebSocket clients generated from the 2020 header (python-ws-dtc-client) can parse.
+    #[arg(long)]
+    pub ws_all_variants: bool,
     /// Quirk: send heartbeats at 3x the interval the client asked for.
     #[arg(long)]
     pub slow_heartbeats: bool,
@@ -64,7 +75,9 @@ impl Default for DtcServerArgs {
             password: None,
             password_env: None,
             reject_cme_market_data: false,
-            compact_order_override: false,
+            compact_header_order: false,
+            json_unset_markers: false,
+            ws_all_variants: false,
             slow_heartbeats: false,
             drop_after: None,
             order_prices_scaled: false,
@@ -84,7 +97,9 @@ impl std::fmt::Debug for DtcServerArgs {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("password_env", &self.password_env)
             .field("reject_cme_market_data", &self.reject_cme_market_data)
-            .field("compact_order_override", &self.compact_order_override)
+            .field("compact_header_order", &self.compact_header_order)
+            .field("json_unset_markers", &self.json_unset_markers)
+            .field("ws_all_variants", &self.ws_all_variants)
             .field("slow_heartbeats", &self.slow_heartbeats)
             .field("drop_after", &self.drop_after)
             .field("order_prices_scaled", &self.order_prices_scaled)
@@ -201,17 +216,20 @@ mod tests {
             "--symbols",
             "ESZ6,CLZ6",
             "--reject-cme-market-data",
-            "--compact-order-override",
+            "--compact-header-order",
             "--slow-heartbeats",
             "--drop-after",
             "5",
+            "--json-unset-markers",
+            "--ws-all-variants",
         ])
         .unwrap();
         assert_eq!(t.sim.symbols, ["ESZ6", "CLZ6"]);
         assert!(
-            t.sim.reject_cme_market_data && t.sim.compact_order_override && t.sim.slow_heartbeats
+            t.sim.reject_cme_market_data && t.sim.compact_header_order && t.sim.slow_heartbeats
         );
         assert_eq!(t.sim.drop_after, Some(5));
+        assert!(t.sim.json_unset_markers && t.sim.ws_all_variants);
         let bad = DtcServerArgs { encoding: "xml".into(), ..Default::default() };
         assert!(spawn(&bad, Arc::new(AtomicBool::new(true))).is_err());
     }

@@ -1,0 +1,283 @@
+//! The engine's concrete endpoints and the one place where tokens are encoded and decoded.
+
+use crate::dtc::DtcClient;
+use crate::endpoint::{split_token, Ctx, Endpoint, TOKEN_SPACE};
+use crate::market::MarketState;
+use crate::metrics::LatencyHist;
+use crate::pipe::PipeEndpoint;
+use crate::signal::{CountingSink, SignalSink};
+use crate::v9::server::V9Server;
+use mio::{event::Event, Registry, Token};
+use std::io;
+use std::time::Instant;
+
+/// The waker's token (control jobs and stop requests).
+pub(crate) const WAKER: Token = Token(0);
+const V9_BASE: usize = TOKEN_SPACE;
+const PIPE_BASE: usize = 2 * TOKEN_SPACE;
+const FIRST_DTC_BASE: usize = 3 * TOKEN_SPACE;
+
+/// Which endpoint a token belongs to, and its sub-source there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// The waker.
+    Waker,
+    /// The V9 server (listener or one of its clients).
+    V9(usize),
+    /// The pipe ingest.
+    Pipe(usize),
+    /// DTC connection `index`, sub-source.
+    Dtc(usize, usize),
+    /// Nothing registered (a stale event after a deregistration).
+    Unknown,
+}
+
+impl Slot {
+    /// Decodes a token (the inverse of the bases handed out in [`Endpoints::register`]).
+    pub(crate) fn of(t: Token) -> Slot {
+        if t == WAKER {
+            return Slot::Waker;
+        }
+        match split_token(t) {
+            (1, sub) => Slot::V9(sub),
+            (2, sub) => Slot::Pipe(sub),
+            (i, sub) if i >= 3 => Slot::Dtc(i - 3, sub),
+            _ => Slot::Unknown,
+        }
+    }
+}
+
+/// Everything the loop drives: the V9 server (absent for the one-shot DTC CLI), the pipe ingest
+/// and the DTC connections, in configuration order.
+pub struct Endpoints {
+    /// The V9 signal server, also the sink of signals from the pipe (and later other sources).
+    pub v9: Option<V9Server>,
+    /// Pipe ingest from the ACSIL study.
+    pub pipe: Option<PipeEndpoint>,
+    /// DTC connections (`dtc.<name>`), in configuration order.
+    pub dtc: Vec<DtcClient>,
+}
+
+impl std::fmt::Debug for Endpoints {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoints")
+            .field("v9", &self.v9.as_ref().map(|v| v.local_addr()))
+            .field("pipe", &self.pipe.is_some())
+            .field("dtc", &self.dtc.iter().map(|d| d.name().to_string()).collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The loop-turn values every endpoint call shares.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Turn {
+    pub(crate) now: Instant,
+    pub(crate) wall_ns: i64,
+}
+
+impl Endpoints {
+    /// The DTC connection named `name` (`es` or `dtc.es`).
+    pub fn dtc(&self, name: &str) -> Option<&DtcClient> {
+        let want = name.strip_prefix("dtc.").unwrap_or(name);
+        self.dtc.iter().find(|d| d.name().strip_prefix("dtc.") == Some(want))
+    }
+
+    /// The DTC connection named `name`, mutably.
+    pub fn dtc_mut(&mut self, name: &str) -> Option<&mut DtcClient> {
+        let want = name.strip_prefix("dtc.").unwrap_or(name);
+        self.dtc.iter_mut().find(|d| d.name().strip_prefix("dtc.") == Some(want))
+    }
+
+    /// Runs a DTC text command (the CLI's word language) on connection `name`.
+    pub fn dtc_command(
+        &mut self,
+        name: &str,
+        text: &str,
+        c: &mut super::CallCtx<'_>,
+    ) -> Result<String, String> {
+        let Some(d) = self.dtc_mut(name) else {
+            return Err(format!("no DTC connection named {name:?}"));
+        };
+        let t = Turn { now: c.now, wall_ns: c.wall_ns };
+        let mut unused = CountingSink::default();
+        d.command(text, &mut ctx(t, c.registry, c.market, &mut unused))
+            .unwrap_or_else(|| Err(format!("dtc.{name}: unknown command {text:?}")))
+    }
+
+    /// Registers every endpoint with its token base.
+    pub(crate) fn register(&mut self, registry: &Registry, now: Instant) -> io::Result<()> {
+        if let Some(v9) = &mut self.v9 {
+            v9.register(registry, V9_BASE, now)?;
+        }
+        if let Some(p) = &mut self.pipe {
+            p.register(registry, PIPE_BASE, now)?;
+        }
+        for (i, d) in self.dtc.iter_mut().enumerate() {
+            d.register(registry, FIRST_DTC_BASE + i * TOKEN_SPACE, now)?;
+        }
+        Ok(())
+    }
+
+    /// Hands one readiness event to its endpoint.
+    pub(crate) fn dispatch(
+        &mut self,
+        slot: Slot,
+        event: &Event,
+        t: Turn,
+        registry: &Registry,
+        market: &mut MarketState,
+    ) {
+        // The V9 server's own publishers go straight to its broadcast; it never uses the sink.
+        let mut unused = CountingSink::default();
+        match slot {
+            Slot::V9(sub) => {
+                if let Some(v9) = &mut self.v9 {
+                    v9.handle_event(sub, event, &mut ctx(t, registry, market, &mut unused));
+                }
+            }
+            Slot::Pipe(sub) => {
+                if let Some(p) = &mut self.pipe {
+                    let sink = sink(&mut self.v9, &mut unused);
+                    p.handle_event(sub, event, &mut ctx(t, registry, market, sink));
+                }
+            }
+            Slot::Dtc(i, sub) => {
+                if let Some(d) = self.dtc.get_mut(i) {
+                    let sink = sink(&mut self.v9, &mut unused);
+                    d.handle_event(sub, event, &mut ctx(t, registry, market, sink));
+                }
+            }
+            Slot::Waker | Slot::Unknown => {}
+        }
+    }
+
+    /// The earliest deadline of any endpoint.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        let v9 = self.v9.as_ref().and_then(|v| v.next_deadline());
+        let pipe = self.pipe.as_ref().and_then(|p| p.next_deadline());
+        let dtc = self.dtc.iter().filter_map(|d| d.next_deadline()).min();
+        [v9, pipe, dtc].into_iter().flatten().min()
+    }
+
+    /// Runs every endpoint's due timers.
+    pub(crate) fn handle_timeouts(&mut self, t: Turn, registry: &Registry, m: &mut MarketState) {
+        let due = |d: Option<Instant>| d.is_some_and(|d| d <= t.now);
+        let mut unused = CountingSink::default();
+        if let Some(v9) = self.v9.as_mut().filter(|v| due(v.next_deadline())) {
+            v9.handle_timeout(&mut ctx(t, registry, m, &mut unused));
+        }
+        if let Some(p) = self.pipe.as_mut().filter(|p| due(p.next_deadline())) {
+            p.handle_timeout(&mut ctx(t, registry, m, sink(&mut self.v9, &mut unused)));
+        }
+        for d in self.dtc.iter_mut().filter(|d| due(d.next_deadline())) {
+            d.handle_timeout(&mut ctx(t, registry, m, sink(&mut self.v9, &mut unused)));
+        }
+    }
+
+    /// Signals queued this turn leave now: one write per receiver.
+    pub(crate) fn flush(&mut self) {
+        if let Some(v9) = &mut self.v9 {
+            v9.flush_dirty();
+        }
+    }
+
+    /// Every histogram of every endpoint.
+    pub(crate) fn histograms(&self) -> Vec<&LatencyHist> {
+        let mut v = Vec::new();
+        if let Some(v9) = &self.v9 {
+            v.extend(v9.histograms());
+        }
+        if let Some(p) = &self.pipe {
+            v.extend(p.histograms());
+        }
+        for d in &self.dtc {
+            v.extend(d.histograms());
+        }
+        v
+    }
+
+    /// Clears every endpoint's histograms.
+    pub(crate) fn reset_histograms(&mut self) {
+        if let Some(v9) = &mut self.v9 {
+            v9.reset_histograms();
+        }
+        if let Some(p) = &mut self.pipe {
+            p.reset_histograms();
+        }
+        self.dtc.iter_mut().for_each(|d| d.reset_histograms());
+    }
+
+    /// The status lines of every endpoint, for the periodic report.
+    pub(crate) fn status(&self, now: Instant) -> String {
+        let parts = self.v9.iter().map(|v| v.status(now));
+        let parts = parts.chain(self.pipe.iter().map(|p| p.status(now)));
+        join_sections(parts.chain(self.dtc.iter().map(|d| d.status(now))))
+    }
+
+    /// Orderly stop: goodbyes to every peer.
+    pub(crate) fn shutdown(&mut self, now: Instant) {
+        if let Some(v9) = &mut self.v9 {
+            v9.shutdown(now);
+        }
+        if let Some(p) = &mut self.pipe {
+            p.shutdown(now);
+        }
+        self.dtc.iter_mut().for_each(|d| d.shutdown(now));
+    }
+}
+
+/// Report sections, each ending in a line break whether or not its writer added one (a section
+/// without one used to run into the next: `bad 0dtc.es Down`).
+pub(crate) fn join_sections(parts: impl IntoIterator<Item = String>) -> String {
+    let mut s = String::new();
+    for part in parts.into_iter().filter(|p| !p.is_empty()) {
+        s.push_str(&part);
+        if !s.ends_with('\n') {
+            s.push('\n');
+        }
+    }
+    s
+}
+
+fn sink<'a>(v9: &'a mut Option<V9Server>, none: &'a mut CountingSink) -> &'a mut dyn SignalSink {
+    match v9 {
+        Some(v) => v,
+        None => none,
+    }
+}
+
+fn ctx<'a>(
+    t: Turn,
+    registry: &'a Registry,
+    market: &'a mut MarketState,
+    signals: &'a mut dyn SignalSink,
+) -> Ctx<'a> {
+    Ctx { now: t.now, wall_ns: t.wall_ns, registry, market, signals }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_sections_never_run_into_each_other() {
+        let parts = [
+            "v9: 2 clients".to_string(),
+            "pipe: bad 0".into(),
+            String::new(),
+            "dtc.es Down\n".into(),
+        ];
+        assert_eq!(join_sections(parts), "v9: 2 clients\npipe: bad 0\ndtc.es Down\n");
+    }
+
+    #[test]
+    fn tokens_decode_to_the_endpoint_that_registered_them() {
+        assert_eq!(Slot::of(WAKER), Slot::Waker);
+        assert_eq!(Slot::of(Token(V9_BASE)), Slot::V9(0));
+        assert_eq!(Slot::of(Token(V9_BASE + 7)), Slot::V9(7));
+        assert_eq!(Slot::of(Token(PIPE_BASE)), Slot::Pipe(0));
+        assert_eq!(Slot::of(Token(FIRST_DTC_BASE + 1)), Slot::Dtc(0, 1));
+        assert_eq!(Slot::of(Token(FIRST_DTC_BASE + 2 * TOKEN_SPACE)), Slot::Dtc(2, 0));
+        assert_eq!(Slot::of(Token(5)), Slot::Unknown);
+    }
+}

@@ -1,0 +1,393 @@
+//! The engine: one mio loop that owns every endpoint, dispatches by token, runs timers, control
+//! calls and reports.
+
+mod control;
+mod endpoints;
+
+pub use control::{CallCtx, CallError, EngineHandle};
+pub use endpoints::Endpoints;
+
+use crate::config::{Config, Pin};
+use crate::market::MarketState;
+use crate::metrics::{percentile_table, LatencyHist};
+use crate::timer::{TimerKind, TimerTable};
+use control::Job;
+use crossbeam_channel::{Receiver, Sender};
+use endpoints::{Slot, Turn, WAKER};
+use log::{info, warn};
+use mio::{Events, Poll, Waker};
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// At shutdown, how long to keep flushing goodbyes to slow clients.
+const SHUTDOWN_FLUSH: Duration = Duration::from_secs(1);
+/// Control calls waiting for the loop; a caller blocks (never the loop) when it is full.
+const MAX_QUEUED_CALLS: usize = 1024;
+
+/// (account, symbol, signed quantity) as a receiver last reported it.
+pub type PositionRow = (String, String, i64);
+
+/// What a finished run leaves behind.
+#[derive(Debug)]
+pub struct EngineOutcome {
+    /// Every histogram, final.
+    pub histograms: Vec<LatencyHist>,
+    /// The last status report.
+    pub status: String,
+    /// Per receiver name: (account, symbol, signed qty) as last reported.
+    pub positions: Vec<(String, Vec<PositionRow>)>,
+}
+
+/// The engine loop and its endpoints.
+pub struct Engine {
+    poll: Poll,
+    events: Events,
+    eps: Endpoints,
+    market: MarketState,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    job_tx: Sender<Job>,
+    job_rx: Receiver<Job>,
+    loop_turn: LatencyHist,
+    report_every: Option<Duration>,
+    stale_after: Duration,
+    timers: TimerTable<EngineTimer, 2>,
+    reporter: Option<(Sender<String>, JoinHandle<()>)>,
+    busy_poll: bool,
+    pin: Pin,
+    hgrm_dir: Option<PathBuf>,
+    table_at_stop: bool,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("endpoints", &self.eps).finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Builds every configured endpoint and registers it (sockets bound, nothing runs yet).
+    pub fn new(cfg: &Config) -> io::Result<Engine> {
+        Self::build(cfg, true)
+    }
+
+    /// Like [`Engine::new`] but without a V9 server (the one-shot DTC CLI): pipe signals then go
+    /// nowhere, and are counted as accepted.
+    pub fn without_v9(cfg: &Config) -> io::Result<Engine> {
+        Self::build(cfg, false)
+    }
+
+    fn build(cfg: &Config, with_v9: bool) -> io::Result<Engine> {
+        crate::sys::raise_fd_limit();
+        let poll = Poll::new()?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let now = Instant::now();
+        let v9 = if with_v9 {
+            let bound = crate::v9::server::V9Server::bind(&cfg.v9);
+            Some(bound.map_err(|e| named(e, format!("V9 listen address {}", cfg.v9.listen)))?)
+        } else {
+            None
+        };
+        let pipe = match &cfg.pipe {
+            Some(p) => Some(
+                crate::pipe::PipeEndpoint::new(p)
+                    .map_err(|e| named(e, format!("pipe {}", p.path)))?,
+            ),
+            None => None,
+        };
+        let dtc = cfg.dtc.iter().map(|(name, d)| crate::dtc::DtcClient::new(name, d)).collect();
+        let mut eps = Endpoints { v9, pipe, dtc };
+        eps.register(poll.registry(), now)?;
+        let (job_tx, job_rx) = crossbeam_channel::bounded(MAX_QUEUED_CALLS);
+        let report_every = (cfg.engine.report_interval_s > 0)
+            .then(|| Duration::from_secs(cfg.engine.report_interval_s));
+        let stale_after = Duration::from_millis(cfg.market.stale_after_ms);
+        let mut timers = TimerTable::default();
+        if let Some(every) = report_every {
+            timers.set(EngineTimer::Report, now + every);
+        }
+        timers.set(EngineTimer::StaleCheck, now + stale_period(stale_after));
+        Ok(Engine {
+            poll,
+            events: Events::with_capacity(1024),
+            eps,
+            market: MarketState::new(),
+            stop: Arc::new(AtomicBool::new(false)),
+            waker,
+            job_tx,
+            job_rx,
+            loop_turn: LatencyHist::new("engine.loop_turn"),
+            report_every,
+            stale_after,
+            timers,
+            reporter: None,
+            busy_poll: cfg.engine.busy_poll,
+            pin: cfg.engine.pin,
+            hgrm_dir: cfg.engine.hgrm_dir.clone(),
+            table_at_stop: true,
+        })
+    }
+
+    /// Leaves the latency table out of the stop log line (the demo prints its own, with more rows).
+    pub fn without_stop_table(mut self) -> Engine {
+        self.table_at_stop = false;
+        self
+    }
+
+    /// A handle to stop or call into the engine from another thread.
+    pub fn handle(&self) -> EngineHandle {
+        EngineHandle {
+            stop: self.stop.clone(),
+            waker: self.waker.clone(),
+            jobs: self.job_tx.clone(),
+            v9_addr: self.eps.v9.as_ref().map(|v| v.local_addr()),
+        }
+    }
+
+    /// Runs on the current thread (pinned as configured) until stopped.
+    pub fn run(mut self) -> io::Result<EngineOutcome> {
+        // Spawned before pinning, so the report thread does not inherit the loop's core.
+        self.reporter = self.report_every.and_then(|_| spawn_reporter());
+        crate::sys::pin_current_thread(self.pin);
+        let result = self.run_loop();
+        let now = Instant::now();
+        // Snapshot the book while every receiver is still connected.
+        let before = self.outcome(now);
+        self.eps.shutdown(now);
+        self.flush_goodbyes();
+        let outcome = EngineOutcome { histograms: self.all_histograms(), ..before };
+        if self.table_at_stop {
+            info!("engine: stopped\n{}", percentile_table(&outcome.histograms));
+        } else {
+            info!("engine: stopped");
+        }
+        if let Some(dir) = &self.hgrm_dir {
+            for h in &outcome.histograms {
+                match h.save_hgrm(dir) {
+                    Ok(p) => info!("engine: wrote {}", p.display()),
+                    Err(e) => warn!("engine: cannot write .hgrm into {}: {e}", dir.display()),
+                }
+            }
+        }
+        if let Some((tx, join)) = self.reporter.take() {
+            drop(tx);
+            let _ = join.join();
+        }
+        result.map(|_| outcome)
+    }
+
+    fn run_loop(&mut self) -> io::Result<()> {
+        while self.turn(None)? {}
+        Ok(())
+    }
+
+    /// One loop turn: poll (up to the next deadline, or `max_wait`), dispatch, timers, calls.
+    /// Returns false once a stop was requested. Public so tests can drive the loop on their own
+    /// thread (e.g. to count allocations there).
+    pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<bool> {
+        let before = Instant::now();
+        let deadline = self.next_deadline();
+        let mut timeout = if self.busy_poll {
+            Duration::ZERO
+        } else {
+            deadline.saturating_duration_since(before)
+        };
+        if let Some(m) = max_wait {
+            timeout = timeout.min(m);
+        }
+        if let Err(e) = self.poll.poll(&mut self.events, Some(timeout)) {
+            return if e.kind() == io::ErrorKind::Interrupted { Ok(true) } else { Err(e) };
+        }
+        let t = Turn { now: Instant::now(), wall_ns: crate::clock::unix_nanos() };
+        let mut woken = false;
+        let registry = self.poll.registry();
+        for event in self.events.iter() {
+            match Slot::of(event.token()) {
+                Slot::Waker => woken = true,
+                slot => self.eps.dispatch(slot, event, t, registry, &mut self.market),
+            }
+        }
+        // Signals published by other endpoints this turn leave now, one write per receiver.
+        self.eps.flush();
+        let had_events = !self.events.is_empty();
+        self.run_timers(Turn { now: Instant::now(), ..t });
+        if woken {
+            if self.stop.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            self.run_calls(t);
+        }
+        // The whole turn (dispatch, timers, calls), only for turns that had work.
+        if had_events {
+            self.loop_turn.record(t.now.elapsed());
+        }
+        Ok(true)
+    }
+
+    fn next_deadline(&self) -> Instant {
+        let own = self.timers.next_deadline();
+        // Without any deadline the loop still wakes hourly (a bounded poll, never forever).
+        let far = Instant::now() + Duration::from_secs(3600);
+        [self.eps.poll_timeout(), own].into_iter().flatten().min().unwrap_or(far)
+    }
+
+    fn run_timers(&mut self, t: Turn) {
+        self.eps.handle_timeouts(t, self.poll.registry(), &mut self.market);
+        self.eps.flush();
+        while let Some(timer) = self.timers.pop_due(t.now) {
+            match timer {
+                EngineTimer::Report => self.send_report(t.now),
+                EngineTimer::StaleCheck => {
+                    self.market.warn_newly_stale(t.now, self.stale_after);
+                    self.timers
+                        .set(EngineTimer::StaleCheck, t.now + stale_period(self.stale_after));
+                }
+            }
+        }
+    }
+
+    fn send_report(&mut self, now: Instant) {
+        if let Some(every) = self.report_every {
+            self.timers.set(EngineTimer::Report, now + every);
+            let text = self.report_text(now);
+            if let Some((tx, _)) = &self.reporter {
+                let _ = tx.try_send(text);
+            }
+        }
+    }
+
+    fn run_calls(&mut self, t: Turn) {
+        while let Ok(job) = self.job_rx.try_recv() {
+            let mut ctx = CallCtx {
+                now: Instant::now(),
+                wall_ns: t.wall_ns,
+                registry: self.poll.registry(),
+                market: &mut self.market,
+            };
+            match job {
+                Job::Call(call) => call(&mut self.eps, &mut ctx),
+                Job::ResetHistograms => {
+                    self.loop_turn.reset();
+                    self.eps.reset_histograms();
+                }
+            }
+            self.eps.flush();
+        }
+    }
+
+    fn all_histograms(&self) -> Vec<LatencyHist> {
+        let mut v = vec![self.loop_turn.clone()];
+        v.extend(self.eps.histograms().into_iter().cloned());
+        v
+    }
+
+    fn report_text(&self, now: Instant) -> String {
+        let mut s = String::from("report\n");
+        let hists = std::iter::once(&self.loop_turn).chain(self.eps.histograms());
+        for h in hists.filter(|h| !h.is_empty()) {
+            s.push_str("  ");
+            s.push_str(&h.summary_line());
+            s.push('\n');
+        }
+        s.push_str(&self.eps.status(now));
+        // The market table starts on its own line even if a status section did not end one.
+        if !self.market.is_empty() {
+            s.push_str("market:\n");
+            s.push_str(&self.market.report(now));
+        }
+        s
+    }
+
+    fn flush_goodbyes(&mut self) {
+        let until = Instant::now() + SHUTDOWN_FLUSH;
+        while self.eps.v9.as_ref().is_some_and(|v| v.flushing() > 0) && Instant::now() < until {
+            if self.poll.poll(&mut self.events, Some(Duration::from_millis(20))).is_err() {
+                break;
+            }
+            let t = Turn { now: Instant::now(), wall_ns: crate::clock::unix_nanos() };
+            let registry = self.poll.registry();
+            for event in self.events.iter() {
+                if let slot @ Slot::V9(_) = Slot::of(event.token()) {
+                    self.eps.dispatch(slot, event, t, registry, &mut self.market);
+                }
+            }
+        }
+    }
+
+    fn outcome(&self, now: Instant) -> EngineOutcome {
+        let positions = self.eps.v9.as_ref().map(receiver_positions).unwrap_or_default();
+        EngineOutcome {
+            histograms: self.all_histograms(),
+            status: self.report_text(now),
+            positions,
+        }
+    }
+}
+
+/// Per receiver: every (account, symbol, signed qty) its book holds.
+pub fn receiver_positions(v9: &crate::v9::server::V9Server) -> Vec<(String, Vec<PositionRow>)> {
+    v9.clients()
+        .filter(|c| c.role == crate::v9::client::Role::Receiver)
+        .map(|c| {
+            let list = c
+                .book
+                .positions()
+                .iter()
+                .map(|p| (p.account.to_string(), p.symbol.to_string(), p.signed_qty()))
+                .collect();
+            (c.name.to_string(), list)
+        })
+        .collect()
+}
+
+/// The engine's own timers (the endpoints keep theirs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EngineTimer {
+    /// The periodic report.
+    Report,
+    /// The stale-feed check over the whole market state (pipe and DTC alike).
+    StaleCheck,
+}
+
+impl TimerKind for EngineTimer {
+    const ALL: &'static [EngineTimer] = &[EngineTimer::Report, EngineTimer::StaleCheck];
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How often to look for stale symbols: often enough to warn within a quarter of the bound.
+fn stale_period(after: Duration) -> Duration {
+    (after / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
+}
+
+/// Prefixes an I/O error with its subject ("V9 listen address 127.0.0.1:5000: Address in use"),
+/// unless the error already names it.
+fn named(e: io::Error, subject: String) -> io::Error {
+    let text = e.to_string();
+    if text.contains(&subject) {
+        return e;
+    }
+    io::Error::new(e.kind(), format!("{subject}: {text}"))
+}
+
+fn spawn_reporter() -> Option<(Sender<String>, JoinHandle<()>)> {
+    // Bounded: if logging ever stalls, reports are dropped rather than queued without limit.
+    let (tx, rx) = crossbeam_channel::bounded::<String>(4);
+    let spawned = std::thread::Builder::new().name("v9bridge-report".into()).spawn(move || {
+        for text in rx {
+            info!("{text}");
+        }
+    });
+    match spawned {
+        Ok(join) => Some((tx, join)),
+        Err(e) => {
+            warn!("engine: cannot spawn the report thread ({e}); periodic reports are off");
+            None
+        }
+    }
+}
