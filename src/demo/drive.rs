@@ -1,0 +1,212 @@
+//! The demo's traffic: the spec's example session, a pipe signal, a paced random burst, and the
+//! DTC round trip, each waited for through typed engine calls.
+
+use super::{DemoArgs, WAIT};
+use crate::endpoint::Endpoint;
+use crate::engine::EngineHandle;
+use crate::market::Feed;
+use crate::metrics::LatencyHist;
+use crate::signal::{Action, Signal};
+use crate::sim::model::Book;
+use crate::sim::receiver::XorShift;
+use crate::v9::publisher::Publisher;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// What `drive` did: the expected final book, every publisher signal's (id, send time), the
+/// burst rate, the demo-side histograms, signals sent by any path, and problems seen so far.
+pub(super) struct Driven {
+    pub(super) expected: Book,
+    pub(super) sent: Vec<(u64, Instant)>,
+    pub(super) burst_rate: f64,
+    pub(super) hists: Vec<LatencyHist>,
+    pub(super) total_signals: u64,
+    pub(super) problems: Vec<String>,
+}
+
+pub(super) fn drive(
+    args: &DemoArgs,
+    handle: &EngineHandle,
+    addr: &str,
+    ready: &AtomicUsize,
+    verbose: bool,
+    inject: Option<&crossbeam_channel::Sender<Vec<u8>>>,
+) -> Result<Driven, String> {
+    wait_until(Duration::from_secs(10), || ready.load(Ordering::SeqCst) >= args.receivers)
+        .map_err(|_| {
+            format!("only {} of {} receivers READY", ready.load(Ordering::SeqCst), args.receivers)
+        })?;
+    let mut publisher = Publisher::connect(addr, "v9bridge-demo", None, Duration::from_secs(5))?;
+    let mut d = Driven {
+        expected: Book::with_accounts(args.accounts),
+        sent: Vec::with_capacity(args.signals as usize + 3),
+        burst_rate: 0.0,
+        hists: Vec::new(),
+        total_signals: 0,
+        problems: Vec::new(),
+    };
+    let mut ack = LatencyHist::new("demo.publisher_send_to_ack");
+    let per_signal = args.receivers as u64;
+    let receivers_line = |handle: &EngineHandle| -> Result<String, String> {
+        let status = handle
+            .call(|e, c| e.v9.as_ref().map(|v| v.status(c.now)).unwrap_or_default(), WAIT)
+            .map_err(|e| e.to_string())?;
+        Ok(status.lines().filter(|l| l.contains("Receiver/Ready")).collect::<Vec<_>>().join("\n"))
+    };
+
+    if verbose {
+        println!("== example session (spec) ==");
+    }
+    for (action, symbol, qty) in
+        [(Action::Long, "MES", 1), (Action::Short, "ES", 2), (Action::Flatten, "ALL", 0)]
+    {
+        let sig = Signal::new(action, symbol, qty);
+        let t = Instant::now();
+        let (id, n) = publisher.send(&sig)?;
+        d.sent.push((id, t));
+        d.total_signals += 1;
+        d.expected.apply(&sig, |_| 0.0);
+        wait_summaries(handle, id * per_signal)?;
+        if verbose {
+            println!(
+                "Server→Client  {action}|{symbol}|{qty}|ID:{id}   (written to {n} receiver(s))"
+            );
+            println!("Client→Server  POSITIONs + POSITION_SUMMARY →{}", receivers_line(handle)?);
+        }
+    }
+
+    if let Some(tx) = inject {
+        // A signal from the ACSIL study through the pipe: same validation and broadcast path.
+        let sig = Signal::new(Action::Long, "NQ", 2);
+        tx.send(br#"{"signal":"LONG","symbol":"NQ","qty":2,"tp":16100,"sl":15900}"#.iter().chain(b"\n").copied().collect())
+            .map_err(|_| "pipe feed stopped".to_string())?;
+        d.total_signals += 1;
+        d.expected.apply(&sig, |_| 0.0);
+        let id = d.total_signals;
+        wait_summaries(handle, id * per_signal).map_err(|e| format!("pipe signal: {e}"))?;
+        if verbose {
+            println!("Pipe (ACSIL)   {{\"signal\":\"LONG\",\"symbol\":\"NQ\",\"qty\":2,...}} → LONG|NQ|2|TP:16100|SL:15900|ID:{id} to every receiver");
+            println!("Client→Server  POSITIONs + POSITION_SUMMARY →{}", receivers_line(handle)?);
+        }
+    }
+
+    let interval = Duration::from_secs_f64(1.0 / args.rate.max(1.0));
+    let symbols = ["MES", "ES", "NQ"];
+    let mut rng = XorShift(0x5EED_1234_ABCD_0001);
+    let t0 = Instant::now();
+    let mut next_progress = t0 + Duration::from_secs(1);
+    if verbose && args.signals > 0 {
+        println!("== burst: {} random signals at {}/s ==", args.signals, args.rate);
+    }
+    for i in 0..args.signals {
+        pace_until(t0 + interval.mul_f64(i as f64));
+        if verbose && Instant::now() >= next_progress {
+            next_progress += Duration::from_secs(1);
+            println!("burst: {i} of {} signals sent", args.signals);
+        }
+        let sig = random_signal(&mut rng, &symbols);
+        let t = Instant::now();
+        let (id, _) = publisher.send(&sig)?;
+        ack.record_corrected_ns(t.elapsed().as_nanos() as u64, interval.as_nanos() as u64);
+        d.sent.push((id, t));
+        d.total_signals += 1;
+        d.expected.apply(&sig, |_| 0.0);
+    }
+    d.burst_rate = args.signals as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+    wait_summaries(handle, d.total_signals * per_signal)?;
+    d.hists.push(ack);
+    Ok(d)
+}
+
+/// DTC through the engine loop: market data from the simulated Sierra Chart must be in the market
+/// state, and a market order must come back filled with a position.
+pub(super) fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
+    let dtc_quote = || {
+        handle
+            .call(|_, c| c.market.get("ESZ6_FUT_CME").is_some_and(|q| q.feed == Feed::Dtc), WAIT)
+            .unwrap_or(false)
+    };
+    wait_until(Duration::from_secs(15), dtc_quote)
+        .map_err(|_| "no DTC market data reached the market state".to_string())?;
+    let dtc = |text: &'static str| {
+        handle
+            .call(move |e, c| e.dtc_command("sim", text, c), WAIT)
+            .map_err(|e| e.to_string())
+            .and_then(|r| r)
+    };
+    let submitted = dtc("order buy ES 1 market")?;
+    let positions = || dtc("positions").unwrap_or_default();
+    wait_until(Duration::from_secs(10), || positions().contains("ESZ6_FUT_CME"))
+        .map_err(|_| format!("order not filled: {submitted}; positions: {}", positions()))?;
+    let market: Vec<String> = handle
+        .call(
+            |_, c| {
+                let dtc = c.market.iter().filter(|(_, q)| q.feed == Feed::Dtc);
+                dtc.map(|(s, q)| format!("{s} bid {} ask {} last {}", q.bid, q.ask, q.last))
+                    .collect()
+            },
+            WAIT,
+        )
+        .unwrap_or_default();
+    Ok(format!(
+        "dtc (simulated Sierra Chart): market data {}\n  order: {}\n  positions: {}",
+        market.join(" | "),
+        submitted.trim(),
+        positions().trim().replace('\n', " | ")
+    ))
+}
+
+fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static> {
+    let symbol = symbols[(rng.next_u64() % symbols.len() as u64) as usize];
+    let qty = 1 + (rng.next_u64() % 3) as u32;
+    match rng.next_u64() % 20 {
+        0..=5 => Signal::new(Action::Long, symbol, qty),
+        6..=11 => Signal::new(Action::Short, symbol, qty),
+        12..=13 => Signal::new(Action::CloseHalf, symbol, 0),
+        14..=15 => Signal::new(Action::CloseOne, symbol, 0),
+        16..=17 => Signal::new(Action::Reverse, symbol, 0),
+        18 => Signal::new(Action::Flatten, symbol, 0),
+        _ => Signal::new(Action::Flatten, "ALL", 0),
+    }
+}
+
+/// Sleeps most of the way, then spins: `sleep` alone overshoots by ~60 µs on Linux.
+fn pace_until(due: Instant) {
+    loop {
+        let left = due.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        if left > Duration::from_micros(200) {
+            std::thread::sleep(left - Duration::from_micros(150));
+        } else {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+pub(super) fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> Result<(), ()> {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if cond() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if cond() {
+        Ok(())
+    } else {
+        Err(())
+    }
+}
+
+fn wait_summaries(handle: &EngineHandle, want: u64) -> Result<(), String> {
+    let mut last = 0;
+    let r = wait_until(Duration::from_secs(30), || {
+        last = handle
+            .call(|e, _| e.v9.as_ref().map_or(0, |v| v.stats().summaries_with_id), WAIT)
+            .unwrap_or(0);
+        last >= want
+    });
+    r.map_err(|_| format!("receivers answered {last} of {want} signals with a POSITION_SUMMARY"))
+}
