@@ -12,9 +12,21 @@ set -euo pipefail
 MODE=${1:-test}; shift || true
 TARGET=x86_64-pc-windows-gnu
 
-# 1. packages (Debian only; idempotent)
-pkgs=(rustc-web cargo-web rust-web-src)
-if [ "$MODE" = clippy ]; then pkgs+=(rust-web-clippy); fi
+# 1. toolchain. With rustup: its toolchain and the prebuilt Windows std (`rustup target add`),
+#    because the locked dependencies need a newer rustc than Debian's rustc-web (1.85).
+#    Without rustup (or WINCHECK_TOOLCHAIN=debian): Debian's route described above.
+use_rustup=0
+if [ "${WINCHECK_TOOLCHAIN:-auto}" != debian ] && command -v rustup >/dev/null 2>&1 \
+    && rustup target add "$TARGET" >/dev/null 2>&1; then
+  use_rustup=1
+fi
+
+# 2. packages (Debian only; idempotent)
+pkgs=()
+if [ $use_rustup = 0 ]; then
+  pkgs+=(rustc-web cargo-web rust-web-src)
+  if [ "$MODE" = clippy ]; then pkgs+=(rust-web-clippy); fi
+fi
 if [ "$MODE" = build ] || [ "$MODE" = test ]; then pkgs+=(gcc-mingw-w64-x86-64-win32); fi
 if [ "$MODE" = test ]; then pkgs+=(wine64); fi
 missing=()
@@ -25,17 +37,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 2. toolchain: Debian's cargo/rustc/cargo-clippy, not the rustup proxies
-#    (~/.cargo/bin) that come first in PATH: with them, cargo looks for the std
-#    source in the rustup toolchain (absent) and fails.
-#    Keep this environment IDENTICAL between runs: any change (e.g. linker
-#    var set or not) changes cargo's fingerprints and rebuilds std (~1 min).
-export PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
-export RUSTC_BOOTSTRAP=1          # allow -Z build-std on a stable rustc
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=/usr/lib/wine/wine64
 export CARGO_TARGET_DIR=${WINCHECK_TARGET_DIR:-target/wincheck}
-CARGO=(/usr/bin/cargo "$MODE" -Z build-std --target "$TARGET")
+if [ $use_rustup = 1 ]; then
+  CARGO=(cargo "$MODE" --target "$TARGET")
+else
+  # Debian's cargo/rustc/cargo-clippy, not the rustup proxies (~/.cargo/bin) that come first
+  # in PATH: with them, cargo looks for the std source in the rustup toolchain (absent) and
+  # fails. Keep this environment IDENTICAL between runs: any change (e.g. linker var set or
+  # not) changes cargo's fingerprints and rebuilds std (~1 min).
+  export PATH=/usr/bin:$PATH RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+  export RUSTC_BOOTSTRAP=1          # allow -Z build-std on a stable rustc
+  CARGO=(/usr/bin/cargo "$MODE" -Z build-std --target "$TARGET")
+fi
 
 # 3. Wine prefix + bcryptprimitives.dll shim (only for running tests)
 if [ "$MODE" = test ]; then

@@ -2,8 +2,7 @@
 
 mod common;
 use common::*;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_v9bridge");
 
@@ -35,6 +34,8 @@ fn print_config_shows_effective_values_and_masks_secrets() {
 #[cfg(unix)]
 #[test]
 fn sigterm_sends_server_shutdown_to_clients_and_exits_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
     let mut child = Command::new(BIN)
         .args(["run", "--v9-listen", "127.0.0.1:0", "--pin", "none", "--report-s", "0"])
         .env("RUST_LOG", "info")

@@ -12,7 +12,9 @@ use peers::{Peers, Source};
 use report::Row;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::io::{self, Write as _};
+use std::io;
+#[cfg(unix)]
+use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use v9bridge::config::{Config, Pin};
@@ -47,6 +49,8 @@ static GLOBAL: Counting = Counting;
 struct Bench {
     quick: bool,
     engine_core: Option<core_affinity::CoreId>,
+    /// Where the FIFOs go.
+    #[cfg(unix)]
     tmp: std::path::PathBuf,
     rows: Vec<Row>,
     notes: Vec<String>,
@@ -411,10 +415,12 @@ fn main() -> io::Result<()> {
         std::env::var("V9B_BENCH_OUT").unwrap_or_else(|_| "target/latency".into()),
     );
     std::fs::create_dir_all(&out)?;
+    #[cfg(unix)]
     let tmp = tempfile::tempdir()?;
     let mut b = Bench {
         quick,
         engine_core,
+        #[cfg(unix)]
         tmp: tmp.path().to_path_buf(),
         rows: Vec::new(),
         notes: Vec::new(),

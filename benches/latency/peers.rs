@@ -26,6 +26,15 @@ impl Source {
             Source::Fifo(f) => crate::raw::write_spin(f, b),
         }
     }
+
+    /// The socket, when the source is one.
+    fn tcp(&mut self) -> Option<&mut TcpStream> {
+        match self {
+            Source::Tcp(s) => Some(s),
+            #[cfg(unix)]
+            Source::Fifo(_) => None,
+        }
+    }
 }
 
 /// N receivers plus a source, all driven from this thread.
@@ -82,7 +91,7 @@ impl Peers {
         for (i, r) in receivers.iter_mut().enumerate() {
             poll.registry().register(r, Token(i), Interest::READABLE)?;
         }
-        if let Source::Tcp(s) = &mut source {
+        if let Some(s) = source.tcp() {
             poll.registry().register(s, SRC, Interest::READABLE)?;
         }
         let n = receivers.len();
@@ -149,7 +158,7 @@ impl Peers {
             let at = Instant::now();
             for ev in self.events.iter() {
                 if ev.token() == SRC {
-                    if let Source::Tcp(s) = &mut self.source {
+                    if let Some(s) = self.source.tcp() {
                         drain(s, &mut self.buf)?; // SIGNAL_ACKs: not measured here
                     }
                     continue;

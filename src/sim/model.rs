@@ -27,7 +27,7 @@ pub struct Holding {
 pub struct Book {
     /// Account names, in order.
     pub accounts: Vec<String>,
-    /// holdings[account] = per-symbol holdings.
+    /// Per-symbol holdings of each account, indexed like `accounts`.
     pub holdings: Vec<Vec<Holding>>,
 }
 
