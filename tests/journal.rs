@@ -527,6 +527,18 @@ fn the_cli_cats_tails_and_verifies() {
     let (ok, text, err) = run(&["verify"]);
     assert!(ok, "{err}");
     assert!(text.contains("4 records") && text.contains("ok"), "{text}");
+    let (ok, text, _) = run(&["cat", "--after-id", "0"]);
+    assert!(ok && text.lines().count() == 1 && text.contains("SIGNAL id=1"), "{text}");
+
+    // A torn tail is reported (the next start cuts it), not an error.
+    let seg = segments(tmp.path()).pop().unwrap();
+    let whole = std::fs::read(&seg).unwrap();
+    std::fs::write(&seg, &whole[..whole.len() - 3]).unwrap();
+    let (ok, text, _) = run(&["verify"]);
+    assert!(ok && text.contains("TORN TAIL at offset"), "{text}");
+    let (ok, text, _) = run(&["cat"]);
+    assert!(ok && text.lines().count() == 3, "a record still being written is not shown: {text}");
+    std::fs::write(&seg, &whole).unwrap();
 
     // Damage in the middle: verify names the file, offset and reason and exits non-zero.
     let seg = segments(tmp.path()).pop().unwrap();

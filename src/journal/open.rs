@@ -73,8 +73,10 @@ pub struct Recovered {
 }
 
 impl Journal {
-    /// Opens (creating it if needed) the journal in `dir`, or a disabled writer when `dir` is
-    /// `"none"`. Blocks (reads every segment, fsyncs): call it before the loop starts.
+    /// Opens (creating it if needed) the journal in `dir` (normally `cfg.dir`), or returns a
+    /// disabled writer when `dir` is `"none"`. Blocks (reads every segment, fsyncs): call it
+    /// before the loop starts. The engine continues ids from [`Recovered::last_id`] + 1 and
+    /// announces [`Recovered::epoch`].
     pub fn open(dir: &Path, cfg: &JournalConfig) -> Result<(JournalWriter, Recovered), Error> {
         if is_none(dir) {
             return Ok((JournalWriter::disabled(), Recovered::default()));

@@ -50,7 +50,8 @@ impl Reader {
         let segments = segment::list(dir)?;
         let mut start = 0;
         for (i, (_, path)) in segments.iter().enumerate() {
-            if let Ok(h) = segment::read_header(path)? {
+            // Unreadable (or deleted by retention since the listing): not a starting point.
+            if let Ok(Ok(h)) = segment::read_header(path) {
                 if h.first_id <= n.saturating_add(1) {
                     start = i;
                 }

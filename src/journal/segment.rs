@@ -113,7 +113,11 @@ pub fn create(dir: &Path, header: &Header) -> Result<(File, PathBuf), Error> {
         .create_new(true)
         .open(&path)
         .map_err(|e| Error::io("create", &path, e))?;
-    file.write_all(&header.encode()).map_err(|e| Error::io("write the header of", &path, e))?;
+    if let Err(e) = file.write_all(&header.encode()) {
+        // Leave no half-written header behind: the next attempt creates the same name.
+        let _ = std::fs::remove_file(&path);
+        return Err(Error::io("write the header of", &path, e));
+    }
     Ok((file, path))
 }
 

@@ -156,3 +156,36 @@ fn config_defaults_validate_and_none_disables() {
     assert_eq!((parsed.fsync, parsed.enabled()), (FsyncPolicy::Always, false));
     assert!(toml::from_str::<JournalConfig>("fsync = 'sometimes'").is_err());
 }
+
+#[cfg(feature = "tools")]
+#[test]
+fn human_and_json_lines_show_every_field() {
+    let want = [
+        r#"2026-01-27T18:05:30.000000001Z SIGNAL id=1 source=publisher:sc-es "LONG|MES|1|ID:1\n""#,
+        r#"SIGNAL id=18446744073709551615 source=pipe """#,
+        r#"SIGNAL id=7 source=cli "FLATTEN|ALL|0\r\n""#,
+        r#"SIGNAL id=8 source=ops "\x00\xff|""#,
+        r#"SIGNAL id=9 source=dtc:es "SHORT|ES|2""#,
+        r#"REFUSED source=pipe reason=BAD_SYMBOL "LONG|M$S|1""#,
+        "CONNECTED receiver=NT-1 peer=10.0.0.7:50123 accounts=20",
+        "DISCONNECTED receiver=NT-2 peer=[::1]:5000 accounts=0",
+        "CONNECTED receiver= peer=- accounts=4294967295",
+        "SUMMARY receiver=NT-1 id=42 accounts=20 qty=40 pnl=-1234.50",
+        "KILL_SWITCH armed=true by=ops:alice",
+        "KILL_SWITCH armed=false by=",
+        "EPOCH epoch=3",
+    ];
+    for (rec, want) in samples().iter().zip(want) {
+        let e = Entry { offset: 48, wall_ns: 1_769_537_130_000_000_001, record: *rec };
+        let mut line = String::new();
+        cli::human_line(&e, &mut line);
+        assert!(line.ends_with(want), "{line}\nwanted …{want}");
+        assert!(line.starts_with("2026-01-27T18:05:30.000000001Z "), "{line}");
+        let v: serde_json::Value = serde_json::from_str(&cli::json_line(&e)).unwrap();
+        assert_eq!((v["kind"].as_str(), v["offset"].as_u64()), (Some(rec.kind().name()), Some(48)));
+    }
+    assert_eq!(cli::iso_ns(-1), "1969-12-31T23:59:59.999999999Z");
+    let e = Entry { offset: 0, wall_ns: 0, record: samples()[3] };
+    let v: serde_json::Value = serde_json::from_str(&cli::json_line(&e)).unwrap();
+    assert_eq!(v["hex"], "00ff7c", "non-UTF-8 bytes are also given in hex");
+}

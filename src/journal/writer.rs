@@ -81,7 +81,7 @@ impl JournalWriter {
         thread: JoinHandle<()>,
     ) -> Result<JournalWriter, Error> {
         let mut file = s.file;
-        file.seek(SeekFrom::Start(s.pos)).map_err(Error::Write)?;
+        file.seek(SeekFrom::Start(s.pos)).map_err(|e| Error::io("seek in", &s.dir, e))?;
         let (kill, kill_by) = match s.kill {
             Some((armed, t, by)) => (Some((armed, t)), by),
             None => (None, String::new()),
