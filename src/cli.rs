@@ -35,6 +35,8 @@ pub enum Command {
     Dtc(crate::dtc::cli::DtcCliArgs),
     /// Configuration help: `--example` prints a commented config with every key.
     Config(ConfigArgs),
+    /// Read the signal journal: `cat`, `tail` (`--follow`), `verify`.
+    Journal(crate::journal::cli::JournalArgs),
 }
 
 /// `v9bridge config` options.
@@ -143,6 +145,7 @@ pub fn main() -> ExitCode {
         Command::Demo(a) => crate::demo::run(&a),
         Command::Dtc(a) => crate::dtc::cli::run(&a),
         Command::Config(a) => config(&a),
+        Command::Journal(a) => crate::journal::cli::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -25,6 +25,8 @@ pub struct Config {
     pub pipe: Option<crate::pipe::PipeConfig>,
     /// Named DTC connections (`[dtc.es]`, `[dtc.nq]`).
     pub dtc: BTreeMap<String, crate::dtc::DtcConfig>,
+    /// The signal journal (`dir = "none"` disables it).
+    pub journal: crate::journal::JournalConfig,
 }
 
 /// Engine-loop settings.
@@ -96,6 +98,7 @@ impl Config {
             return Err("market.stale_after_ms must be in [100, 86400000]".into());
         }
         self.v9.validate()?;
+        self.journal.validate()?;
         for (n, d) in &self.dtc {
             d.validate().map_err(|e| format!("dtc.{n}: {e}"))?;
         }

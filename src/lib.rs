@@ -11,6 +11,7 @@ pub mod demo;
 pub mod dtc;
 pub mod endpoint;
 pub mod engine;
+pub mod journal;
 pub mod market;
 pub mod metrics;
 pub mod pipe;
