@@ -1,6 +1,6 @@
 //! `DtcClient`: one named DTC connection as an engine endpoint (I/O shell around the pure parts).
 
-use super::book::{SymbolTable, TradingBook};
+use super::book::{SessionStats, SymbolTable, TradingBook};
 use super::framing::RecvBuf;
 use super::messages::*;
 use super::session::{Phase, Session, TimerAction};
@@ -669,21 +669,6 @@ impl Endpoint for DtcClient {
         }
         self.session.stop();
     }
-}
-
-/// Session statistics per symbol (session open/high/low/settlement/volume).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SessionStats {
-    /// Session open.
-    pub open: Option<f64>,
-    /// Session high.
-    pub high: Option<f64>,
-    /// Session low.
-    pub low: Option<f64>,
-    /// Settlement.
-    pub settlement: Option<f64>,
-    /// Session volume.
-    pub volume: Option<f64>,
 }
 
 impl DtcClient {

@@ -2,38 +2,19 @@
 
 use super::book::PriceScale;
 use super::client::DtcClient;
+use super::market_data::{apply, effect};
 use super::messages::*;
 use super::session::{LogonOutcome, Phase};
 use super::types::consts::*;
 use super::types::Encoding;
 use crate::endpoint::Ctx;
-use crate::market::{Feed, TickUpdate};
 
-/// `FinalUpdateInBatchEnum::TRUE`: the last message of a batch.
-const FINAL_UPDATE_TRUE: u8 = 1;
-/// `FinalUpdateInBatchEnum::BEGIN_BATCH`: the first message of a batch.
-const FINAL_UPDATE_BEGIN_BATCH: u8 = 3;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Instant;
 
 /// Redirects followed per successful logon before falling back to the configured address.
 const MAX_REDIRECTS: u32 = 3;
-
-#[inline]
-fn px64(v: f64, k: PriceScale) -> Option<f64> {
-    (v != f64::MAX && v.is_finite()).then(|| k.display(v))
-}
-
-#[inline]
-fn px32(v: f32, k: PriceScale) -> Option<f64> {
-    (v != f32::MAX && v.is_finite()).then(|| k.display(v as f64))
-}
-
-#[inline]
-fn qty64(v: f64) -> Option<f64> {
-    (v != f64::MAX && v.is_finite()).then_some(v)
-}
 
 /// A trading price from wire to display units; unset (0, DBL_MAX) stays unset.
 #[inline]
@@ -43,13 +24,6 @@ fn unwire(v: f64, k: PriceScale) -> f64 {
     } else {
         k.display(v)
     }
-}
-
-/// Reference §2.5: Sierra Chart's JSON encodings send unset fields as 0, so there a zero price
-/// or size means "not set" (`zero_unset`); binary marks unset with DBL_MAX/FLT_MAX instead.
-#[inline]
-fn nz(v: Option<f64>, zero_unset: bool) -> Option<f64> {
-    v.filter(|&x| !(zero_unset && x == 0.0))
 }
 
 impl DtcClient {
@@ -342,194 +316,25 @@ impl DtcClient {
 
     /// Applies market data to the shared state (no allocation, no info logging).
     fn market_data(&mut self, m: Message, ctx: &mut Ctx<'_>) {
-        let id = match &m {
-            Message::MarketDataSnapshot(x) => x.symbol_id,
-            Message::MarketDataUpdateTrade(x) => x.symbol_id,
-            Message::MarketDataUpdateTradeCompact(x) => x.symbol_id,
-            Message::MarketDataUpdateTradeWithUnbundledIndicator(x) => x.symbol_id,
-            Message::MarketDataUpdateTradeWithUnbundledIndicator2(x) => x.symbol_id,
-            Message::MarketDataUpdateTradeNoTimestamp(x) => x.symbol_id,
-            Message::MarketDataUpdateLastTradeSnapshot(x) => x.symbol_id,
-            Message::MarketDataUpdateBidAsk(x) => x.symbol_id,
-            Message::MarketDataUpdateBidAskCompact(x) => x.symbol_id,
-            Message::MarketDataUpdateBidAskNoTimestamp(x) => x.symbol_id,
-            Message::MarketDataUpdateBidAskFloatWithMicroseconds(x) => x.symbol_id,
-            Message::MarketDepthSnapshotLevel(x) => x.symbol_id,
-            Message::MarketDepthSnapshotLevelFloat(x) => x.symbol_id,
-            Message::MarketDepthUpdateLevel(x) => x.symbol_id,
-            Message::MarketDepthUpdateLevelFloatWithMilliseconds(x) => x.symbol_id,
-            Message::MarketDepthUpdateLevelNoTimestamp(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionOpen(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionHigh(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionLow(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionSettlement(x) => x.symbol_id,
-            Message::MarketDataUpdateSessionVolume(x) => x.symbol_id,
-            other => {
-                log::debug!("{}: {} ignored", self.label, other.name());
-                return;
-            }
-        };
         let z = self.codec.encoding.is_json();
-        let Some(s) = self.symbols.by_id(id) else {
-            self.stats.bad += 1;
+        let Some(id) = m.symbol_id() else {
+            log::debug!("{}: {} ignored", self.label, m.name());
             return;
         };
-        let k = s.scale;
-        let mut t = TickUpdate { symbol: &s.market_name, ..Default::default() };
-        const NS: f64 = 1e9;
-        match m {
-            Message::MarketDataSnapshot(x) => {
-                t.bid = px64(x.bid_price, k);
-                t.ask = px64(x.ask_price, k);
-                t.last = px64(x.last_trade_price, k);
-                t.volume = qty64(x.last_trade_volume);
-                t.bid_size = qty64(x.bid_quantity);
-                t.ask_size = qty64(x.ask_quantity);
-                s.session.open = nz(px64(x.session_open_price, k), z);
-                s.session.high = nz(px64(x.session_high_price, k), z);
-                s.session.low = nz(px64(x.session_low_price, k), z);
-                s.session.settlement = nz(px64(x.session_settlement_price, k), z);
-                s.session.volume = nz(qty64(x.session_volume), z);
+        let Some(s) = self.symbols.by_id(id) else {
+            // Market data for a SymbolID we never asked for.
+            if effect(&m, PriceScale::default(), z).is_some() {
+                self.stats.bad += 1;
             }
-            Message::MarketDataUpdateTrade(x) => {
-                t.last = px64(x.price, k);
-                t.volume = qty64(x.volume);
-                t.ts_ns = (x.date_time * NS) as i64;
-            }
-            Message::MarketDataUpdateTradeCompact(x) => {
-                t.last = px32(x.price, k);
-                t.volume = Some(x.volume as f64);
-                t.ts_ns = x.date_time as i64 * 1_000_000_000;
-            }
-            Message::MarketDataUpdateTradeWithUnbundledIndicator(x) => {
-                t.last = px64(x.price, k);
-                t.volume = Some(x.volume as f64);
-                t.ts_ns = (x.date_time * NS) as i64;
-            }
-            Message::MarketDataUpdateTradeWithUnbundledIndicator2(x) => {
-                t.last = px32(x.price, k);
-                t.volume = Some(x.volume as f64);
-                t.ts_ns = x.date_time.saturating_mul(1000);
-            }
-            Message::MarketDataUpdateTradeNoTimestamp(x) => {
-                t.last = px32(x.price, k);
-                t.volume = Some(x.volume as f64);
-            }
-            Message::MarketDataUpdateLastTradeSnapshot(x) => {
-                t.last = px64(x.last_trade_price, k);
-                t.volume = qty64(x.last_trade_volume);
-                t.ts_ns = (x.last_trade_date_time * NS) as i64;
-            }
-            Message::MarketDataUpdateBidAsk(x) => {
-                t.bid = px64(x.bid_price, k);
-                t.ask = px64(x.ask_price, k);
-                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
-                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
-                t.ts_ns = x.date_time as i64 * 1_000_000_000;
-            }
-            Message::MarketDataUpdateBidAskCompact(x) => {
-                t.bid = px32(x.bid_price, k);
-                t.ask = px32(x.ask_price, k);
-                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
-                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
-                t.ts_ns = x.date_time as i64 * 1_000_000_000;
-            }
-            Message::MarketDataUpdateBidAskNoTimestamp(x) => {
-                t.bid = px32(x.bid_price, k);
-                t.ask = px32(x.ask_price, k);
-                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
-                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
-            }
-            Message::MarketDataUpdateBidAskFloatWithMicroseconds(x) => {
-                t.bid = px32(x.bid_price, k);
-                t.ask = px32(x.ask_price, k);
-                t.bid_size = t.bid.map(|_| x.bid_quantity as f64);
-                t.ask_size = t.ask.map(|_| x.ask_quantity as f64);
-                t.ts_ns = x.date_time.saturating_mul(1000);
-            }
-            Message::MarketDepthSnapshotLevel(x) => {
-                if x.is_first_message_in_batch != 0 {
-                    s.depth.clear();
+            return;
+        };
+        match effect(&m, s.scale, z) {
+            Some(e) => {
+                if apply(s, e, ctx.market, ctx.now) {
+                    self.stats.market_data += 1;
                 }
-                s.depth_batch_open = x.is_last_message_in_batch == 0;
-                s.depth.update(x.side, k.display(x.price), x.quantity, false);
-                s.updates += 1;
-                return;
             }
-            Message::MarketDepthSnapshotLevelFloat(x) => {
-                // A snapshot replaces the book: clear at BEGIN_BATCH, or at the first level after
-                // a batch ended with FinalUpdateInBatch TRUE (servers that never send BEGIN_BATCH).
-                if x.final_update_in_batch == FINAL_UPDATE_BEGIN_BATCH || !s.depth_batch_open {
-                    s.depth.clear();
-                }
-                s.depth_batch_open = x.final_update_in_batch != FINAL_UPDATE_TRUE;
-                s.depth.update(x.side as u16, k.display(x.price as f64), x.quantity as f64, false);
-                s.updates += 1;
-                return;
-            }
-            Message::MarketDepthUpdateLevel(x) => {
-                s.depth.update(
-                    x.side,
-                    k.display(x.price),
-                    x.quantity,
-                    x.update_type == DEPTH_DELETE,
-                );
-                s.updates += 1;
-                return;
-            }
-            Message::MarketDepthUpdateLevelFloatWithMilliseconds(x) => {
-                s.depth.update(
-                    x.side as u16,
-                    k.display(x.price as f64),
-                    x.quantity as f64,
-                    x.update_type == DEPTH_DELETE,
-                );
-                s.updates += 1;
-                return;
-            }
-            Message::MarketDepthUpdateLevelNoTimestamp(x) => {
-                let del = x.update_type as u8 == DEPTH_DELETE;
-                s.depth.update(x.side as u16, k.display(x.price as f64), x.quantity as f64, del);
-                s.updates += 1;
-                return;
-            }
-            Message::MarketDataUpdateSessionOpen(x) => {
-                s.session.open = px64(x.price, k);
-                return;
-            }
-            Message::MarketDataUpdateSessionHigh(x) => {
-                s.session.high = px64(x.price, k);
-                return;
-            }
-            Message::MarketDataUpdateSessionLow(x) => {
-                s.session.low = px64(x.price, k);
-                return;
-            }
-            Message::MarketDataUpdateSessionSettlement(x) => {
-                s.session.settlement = px64(x.price, k);
-                return;
-            }
-            Message::MarketDataUpdateSessionVolume(x) => {
-                s.session.volume = qty64(x.volume);
-                return;
-            }
-            _ => return,
+            None => log::debug!("{}: {} ignored", self.label, m.name()),
         }
-        if z {
-            t.bid = nz(t.bid, z);
-            t.ask = nz(t.ask, z);
-            t.last = nz(t.last, z);
-            t.volume = nz(t.volume, z);
-            t.bid_size = nz(t.bid_size, z).filter(|_| t.bid.is_some());
-            t.ask_size = nz(t.ask_size, z).filter(|_| t.ask.is_some());
-            if t.bid.is_none() && t.ask.is_none() && t.last.is_none() {
-                // Nothing set (e.g. a JSON snapshot of a symbol without quotes yet).
-                s.updates += 1;
-                return;
-            }
-        }
-        s.updates += 1;
-        self.stats.market_data += 1;
-        ctx.market.apply(&t, Feed::Dtc, ctx.now);
     }
 }
