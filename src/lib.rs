@@ -26,7 +26,10 @@ pub fn endpoints_from_config(
         eps.push(Box::new(pipe::PipeEndpoint::new(p)?));
     }
     for (name, d) in &cfg.dtc {
-        eps.push(Box::new(dtc::DtcClient::new(name, d)));
+        let ep = dtc::DtcEndpoint::new(name, d).map_err(|e| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("dtc.{name}: {e}"))
+        })?;
+        eps.push(Box::new(ep));
     }
     Ok(eps)
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use v9bridge::dtc::cli::MiniLoop;
 use v9bridge::dtc::messages::*;
-use v9bridge::dtc::{binary, DtcClient, Message};
+use v9bridge::dtc::{binary, DtcEndpoint, Message};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -75,7 +75,7 @@ fn client_skips_bad_binary_messages_and_resets_on_unframeable_stream() {
         }
     });
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("junk", &cfg(addr, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("junk", &cfg(addr, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
     let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
         cs[0].stats().resets >= 1 && accepted.load(Ordering::SeqCst) >= 2
@@ -122,7 +122,7 @@ fn client_skips_bad_json_and_resets_on_oversized_message() {
     conf.negotiate = false;
     conf.password = Some("hunter2".into());
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("jjunk", &conf);
+    let mut c = DtcEndpoint::new("jjunk", &conf).unwrap();
     l.register(&mut c, 0).unwrap();
     let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
         cs[0].stats().resets >= 1 && accepted.load(Ordering::SeqCst) >= 2
@@ -158,9 +158,9 @@ fn simulator_survives_garbage_and_keeps_serving() {
     w.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\xff\xff").unwrap();
     drop(w);
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("ok", &cfg(sim.addr, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("ok", &cfg(sim.addr, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()));
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().synced()));
 }
 
 /// A raw server that answers the first logon with `resp`, counting connections.
@@ -194,20 +194,20 @@ fn logon_redirect_and_do_not_reconnect() {
     };
     let (addr, n) = logon_answering_server(redirect);
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("redir", &cfg(addr, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("redir", &cfg(addr, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()), "{:?}", c.last_error());
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().synced()), "{:?}", err(&c));
     assert_eq!(n.load(Ordering::SeqCst), 1);
 
     let refuse =
         LogonResponse { result: 3, result_text: "account disabled".into(), ..Default::default() };
     let (addr, n) = logon_answering_server(refuse);
-    let mut c = DtcClient::new("refused", &cfg(addr, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("refused", &cfg(addr, "tcp", "binary", false)).unwrap();
     let mut l = MiniLoop::new().unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].phase()
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().phase()
         == v9bridge::dtc::session::Phase::Stopped));
-    assert!(c.last_error().unwrap_or("").contains("account disabled"));
+    assert!(err(&c).contains("account disabled"));
     l.run_until(&mut [&mut c], Duration::from_millis(500), |_, _| false);
     assert_eq!(n.load(Ordering::SeqCst), 1, "no reconnect after LOGON_ERROR_NO_RECONNECT");
 }
@@ -245,7 +245,7 @@ fn market_data_waits_for_security_definitions_then_falls_back() {
     let mut conf = cfg(addr, "tcp", "binary", false);
     conf.trading = false;
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("secdef", &conf);
+    let mut c = DtcEndpoint::new("secdef", &conf).unwrap();
     l.register(&mut c, 0).unwrap();
     let ok = l.run_until(&mut [&mut c], Duration::from_secs(12), |_, _| {
         seen.lock().unwrap().contains(&101)
@@ -305,7 +305,7 @@ fn redirects_are_capped_and_fall_back_to_the_configured_address() {
     let bs = b.to_string();
     let (a, na) = scripted_server(move |_| redirect_to(&bs));
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("loop", &cfg(a, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("loop", &cfg(a, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
     let ok = l.run_until(&mut [&mut c], WAIT, |_, _| na.load(Ordering::SeqCst) >= 2);
     assert!(ok, "fell back to the configured address");
@@ -329,11 +329,11 @@ fn non_literal_or_unreachable_redirects_are_not_followed() {
             },
         );
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("nolit", &cfg(a, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("nolit", &cfg(a, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
     // 0: non-literal -> A again; 1: dead port -> connect fails -> A again.
     let ok = l.run_until(&mut [&mut c], WAIT, |_, _| na.load(Ordering::SeqCst) >= 3);
-    assert!(ok, "back at the configured address each time: {:?}", c.last_error());
+    assert!(ok, "back at the configured address each time: {:?}", err(&c));
 }
 
 #[test]
@@ -369,10 +369,10 @@ fn second_logon_response_does_not_duplicate_subscriptions() {
     let mut conf = cfg(addr, "tcp", "binary", false);
     conf.trading = false;
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("twice", &conf);
+    let mut c = DtcEndpoint::new("twice", &conf).unwrap();
     l.register(&mut c, 0).unwrap();
     l.run_until(&mut [&mut c], Duration::from_millis(1000), |_, _| false);
-    assert!(c.is_logged_on());
+    assert!(c.connection().is_logged_on());
     let md = seen.lock().unwrap().iter().filter(|&&t| t == 101).count();
     assert_eq!(md, 2, "one MARKET_DATA_REQUEST per symbol");
 }
@@ -395,11 +395,11 @@ fn unsupported_encoding_gives_up() {
         }
     });
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("vls", &cfg(addr, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("vls", &cfg(addr, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].phase()
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().phase()
         == v9bridge::dtc::session::Phase::Stopped));
-    assert!(c.last_error().unwrap_or("").contains("encoding 4"), "{:?}", c.last_error());
+    assert!(err(&c).contains("encoding 4"), "{:?}", err(&c));
     l.run_until(&mut [&mut c], Duration::from_millis(500), |_, _| false);
     assert_eq!(n.load(Ordering::SeqCst), 1);
 }
@@ -468,17 +468,17 @@ fn json_zero_prices_are_unset_not_quotes() {
     conf.negotiate = false;
     conf.trading = false;
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("zeros", &conf);
+    let mut c = DtcEndpoint::new("zeros", &conf).unwrap();
     l.register(&mut c, 0).unwrap();
     let ok =
         l.run_until(&mut [&mut c], WAIT, |_, m| m.get("XAUUSD").is_some_and(|q| q.ask == 103.0));
-    assert!(ok, "{:?}", c.last_error());
+    assert!(ok, "{:?}", err(&c));
     l.run_until(&mut [&mut c], Duration::from_millis(200), |_, _| false);
     let q = l.market.get("XAUUSD").unwrap();
     assert_eq!((q.bid, q.ask, q.last), (100.0, 103.0, 100.5));
     assert_eq!((q.bid_size, q.ask_size, q.volume), (5.0, 7.0, 2.0));
     // The later snapshot has no session high: unset, never 0.
-    assert_eq!(c.session_stats("XAUUSD").unwrap().high, None);
+    assert_eq!(session_stats(&c, "XAUUSD").unwrap().high, None);
 }
 
 #[test]
@@ -523,18 +523,19 @@ fn depth_snapshot_batch_replaces_the_book_and_rejections_reset_on_reconnect() {
     let mut conf = cfg(addr, "tcp", "binary", false);
     conf.trading = false;
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("depth", &conf);
+    let mut c = DtcEndpoint::new("depth", &conf).unwrap();
     l.register(&mut c, 0).unwrap();
     let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
-        cs[0].depth_top("XAUUSD").is_some_and(|t| t.1.is_some_and(|a| a.0 == 102.0))
+        depth_top(cs[0], "XAUUSD").is_some_and(|t| t.1.is_some_and(|a| a.0 == 102.0))
     });
-    assert!(ok, "{:?}", c.last_error());
-    let (bid, ask) = c.depth_top("XAUUSD").unwrap();
+    assert!(ok, "{:?}", err(&c));
+    let (bid, ask) = depth_top(&c, "XAUUSD").unwrap();
     assert_eq!(bid.map(|b| b.0), Some(98.0), "batch 2 replaced batch 1");
     assert_eq!(ask.map(|a| a.0), Some(102.0));
-    assert_eq!(c.rejected_symbols().len(), 1);
-    let ok =
-        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].reconnects() > 0 && cs[0].is_logged_on());
+    assert_eq!(rejected(&c).len(), 1);
+    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+        cs[0].connection().reconnects() > 0 && cs[0].connection().is_logged_on()
+    });
     assert!(ok);
-    assert!(c.rejected_symbols().is_empty(), "{:?}", c.rejected_symbols());
+    assert!(rejected(&c).is_empty(), "{:?}", rejected(&c));
 }

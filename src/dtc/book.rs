@@ -231,7 +231,8 @@ impl TradingBook {
         s
     }
 
-    fn names(&self) -> impl Iterator<Item = &String> {
+    /// Account names: listed ones in server order, then any others.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &String> {
         let extra = self.accounts.keys().filter(|k| !self.account_order.contains(k));
         self.account_order.iter().filter(|a| self.accounts.contains_key(*a)).chain(extra)
     }

@@ -1,7 +1,8 @@
 //! Market data as pure effects: what one decoded message does to a symbol's quote, depth or session.
 
 use super::messages::*;
-use super::symbols::{PriceScale, SessionStats, SymbolInfo};
+use super::snapshot::DtcStats;
+use super::symbols::{PriceScale, SessionStats, SymbolInfo, SymbolTable};
 use super::types::consts::DEPTH_DELETE;
 use crate::market::{Feed, MarketState, TickUpdate};
 use std::time::Instant;
@@ -358,6 +359,37 @@ pub(crate) fn apply(
             true
         }
         None => false,
+    }
+}
+
+/// Handles a message that may be market data for one of `symbols` (counted in `stats`).
+pub(crate) fn handle(
+    m: &Message,
+    symbols: &mut SymbolTable,
+    zero_unset: bool,
+    market: &mut MarketState,
+    now: Instant,
+    stats: &mut DtcStats,
+    label: &str,
+) {
+    let Some(id) = m.symbol_id() else {
+        log::debug!("{label}: {} ignored", m.name());
+        return;
+    };
+    let Some(s) = symbols.by_id(id) else {
+        // Market data for a SymbolID we never asked for.
+        if effect(m, PriceScale::default(), zero_unset).is_some() {
+            stats.bad += 1;
+        }
+        return;
+    };
+    match effect(m, s.scale, zero_unset) {
+        Some(e) => {
+            if apply(s, e, market, now) {
+                stats.market_data += 1;
+            }
+        }
+        None => log::debug!("{label}: {} ignored", m.name()),
     }
 }
 

@@ -1,4 +1,4 @@
-//! DTC protocol client to Sierra Chart's DTC server: codecs, transports, session, books.
+//! DTC protocol client to Sierra Chart's DTC server: codecs, a pure connection, its shell, books.
 
 #[macro_use]
 mod msgmacro;
@@ -6,19 +6,24 @@ mod msgmacro;
 pub mod binary;
 pub mod book;
 pub mod cli;
-pub mod client;
 pub mod codec;
 pub mod commands;
 pub mod compact;
+pub mod connection;
+pub mod endpoint;
+pub mod events;
 pub mod framing;
-mod handler;
 pub mod json;
 mod jsonlex;
+mod logon;
 pub mod market_data;
 pub mod messages;
+pub mod orders;
 pub mod session;
+pub mod snapshot;
+mod subscriptions;
 pub mod symbols;
-pub mod trading;
+mod trading;
 pub mod transport;
 pub mod types;
 mod wire;
@@ -26,10 +31,13 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-pub use client::DtcClient;
 pub use codec::Codec;
+pub use connection::Connection;
+pub use endpoint::{DtcEndpoint, StartError};
+pub use events::{CloseReason, DtcEvent, Fill, Reconnect, ServerCaps, TransportKind, TransportOp};
 pub use messages::*;
-pub use trading::OrderRequest;
+pub use orders::{ClientOrderId, OrderError, OrderRequest, OrderStatus};
+pub use snapshot::{DtcSnapshot, DtcStats};
 pub use types::{DecodeError, Encoding, FStr};
 
 use serde::{Deserialize, Serialize};
@@ -194,13 +202,16 @@ impl DtcConfig {
         Ok(())
     }
 
-    /// The password from `password_env` (preferred) or `password`.
-    pub fn resolve_password(&self) -> Option<String> {
-        if let Some(var) = &self.password_env {
-            if let Ok(p) = std::env::var(var) {
-                return Some(p);
-            }
+    /// The password from `password_env` (preferred) or `password`. A `password_env` naming an
+    /// unset variable is an error, not a silent logon without password that the server
+    /// refuses again and again.
+    pub fn resolve_password(&self) -> Result<Option<String>, StartError> {
+        match &self.password_env {
+            Some(var) => match std::env::var(var) {
+                Ok(p) => Ok(Some(p)),
+                Err(_) => Err(StartError::PasswordEnvUnset(var.clone())),
+            },
+            None => Ok(self.password.clone()),
         }
-        self.password.clone()
     }
 }

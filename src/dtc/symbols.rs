@@ -56,6 +56,9 @@ impl PriceScale {
     }
 }
 
+/// Best bid and best ask levels `(price, quantity)` of a depth book.
+pub type TopOfBook = (Option<(f64, f64)>, Option<(f64, f64)>);
+
 /// One side-sorted price ladder.
 #[derive(Debug, Default, Clone)]
 pub struct DepthBook {
@@ -68,6 +71,11 @@ pub struct DepthBook {
 impl DepthBook {
     fn with_capacity() -> Self {
         DepthBook { bids: Vec::with_capacity(DEPTH_CAP), asks: Vec::with_capacity(DEPTH_CAP) }
+    }
+
+    /// Best bid and best ask `(price, quantity)`.
+    pub fn top(&self) -> TopOfBook {
+        (self.bids.first().copied(), self.asks.first().copied())
     }
 
     /// Clears both sides (a new snapshot).
@@ -170,6 +178,11 @@ impl SymbolTable {
     #[inline]
     pub fn by_id(&mut self, id: u32) -> Option<&mut SymbolInfo> {
         self.list.get_mut((id as usize).checked_sub(1)?)
+    }
+
+    /// By name.
+    pub fn get(&self, name: &str) -> Option<&SymbolInfo> {
+        self.list.iter().find(|s| s.name == name)
     }
 
     /// Resolves a short name (`ES`) to a configured symbol (`ESZ6_FUT_CME`); else itself.

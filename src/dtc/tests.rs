@@ -511,20 +511,6 @@ fn debug_output_masks_the_logon_password() {
 }
 
 #[test]
-fn client_order_ids_differ_between_similar_connection_names() {
-    let cfg = DtcConfig::default();
-    let mut a = DtcClient::new("account1a", &cfg);
-    let mut b = DtcClient::new("account1b", &cfg);
-    let (ia, ib) = (a.next_client_order_id(), b.next_client_order_id());
-    assert_ne!(ia, ib);
-    assert_ne!(ia, a.next_client_order_id(), "sequence advances");
-    let mut long = DtcClient::new("é-very-long-connection-name-indeed-ü", &cfg);
-    long.order_seq = u64::MAX - 1;
-    let id = long.next_client_order_id();
-    assert!(id.len() <= 30 && id.is_ascii(), "{id}");
-}
-
-#[test]
 fn read_budget_yields_and_the_timeout_path_reads_the_rest() {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -564,8 +550,8 @@ fn read_budget_yields_and_the_timeout_path_reads_the_rest() {
         trading: false,
         ..Default::default()
     };
-    let mut c = DtcClient::new("budget", &conf);
-    c.read_budget = 4096;
+    let mut c = DtcEndpoint::new("budget", &conf).unwrap();
+    c.set_read_budget(4096);
     let mut l = cli::MiniLoop::new().unwrap();
     l.register(&mut c, 0).unwrap();
     let ok = l.run_until(&mut [&mut c], std::time::Duration::from_secs(4), |_, m| {

@@ -119,6 +119,8 @@ pub mod consts {
     pub const OUR_GENERAL_ORDER_UPDATE: i32 = 3;
     /// `ORDER_FILLED`.
     pub const OUR_ORDER_FILLED: i32 = 4;
+    /// `ORDER_FILLED_PARTIALLY`.
+    pub const OUR_ORDER_FILLED_PARTIALLY: i32 = 5;
     /// `ORDER_CANCELED`.
     pub const OUR_ORDER_CANCELED: i32 = 6;
     /// `ORDER_CANCEL_REPLACE_COMPLETE`.

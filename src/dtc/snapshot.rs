@@ -1,0 +1,185 @@
+//! Typed state of a DTC connection for callers (counters, symbols, accounts, orders), and a log gate.
+
+use super::book::TradingBook;
+use super::connection::Connection;
+use super::events::CloseReason;
+use super::messages::{
+    AccountBalanceUpdate, HistoricalOrderFillResponse, OrderUpdate, PositionUpdate,
+};
+use super::session::Phase;
+use super::types::Encoding;
+use std::time::{Duration, Instant};
+
+/// At most one line per this interval from one [`LogGate`].
+pub const LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Rate-limits a kind of log line by time (not by count), remembering how many it held back.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LogGate {
+    last: Option<Instant>,
+    held: u64,
+}
+
+impl LogGate {
+    /// `Some(lines held back since the last one)` when a line may be written now.
+    pub fn open(&mut self, now: Instant) -> Option<u64> {
+        match self.last {
+            Some(t) if now.saturating_duration_since(t) < LOG_EVERY => {
+                self.held += 1;
+                None
+            }
+            _ => {
+                self.last = Some(now);
+                Some(std::mem::take(&mut self.held))
+            }
+        }
+    }
+}
+
+/// Counters of one connection.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DtcStats {
+    /// Messages decoded.
+    pub messages: u64,
+    /// Market-data messages applied to the market state.
+    pub market_data: u64,
+    /// Messages skipped as undecodable, or market data for an unknown SymbolID.
+    pub bad: u64,
+    /// Connections reset because the stream could not be framed.
+    pub resets: u64,
+    /// Heartbeats received.
+    pub heartbeats: u64,
+}
+
+/// One configured symbol.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SymbolSnapshot {
+    /// As the server names it.
+    pub name: String,
+    /// Key in the market state.
+    pub market_name: String,
+    /// Our SymbolID.
+    pub id: u32,
+    /// DisplayPriceMultiplier (1 until the definition arrived).
+    pub multiplier: f64,
+    /// Market-data messages applied.
+    pub updates: u64,
+    /// The server's reject text, when it refused market data.
+    pub rejected: Option<String>,
+}
+
+/// An order: its account, book key (ServerOrderID, else ClientOrderID) and last ORDER_UPDATE
+/// (prices in display units).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderSnapshot {
+    /// Trade account.
+    pub account: String,
+    /// ServerOrderID, or ClientOrderID until the server assigned one.
+    pub key: String,
+    /// The last update.
+    pub last: OrderUpdate,
+    /// Updates seen.
+    pub updates: u32,
+}
+
+/// Everything a caller may want to know about one connection, by value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DtcSnapshot {
+    /// `dtc.<name>`.
+    pub label: String,
+    /// Where the connection stands.
+    pub phase: Phase,
+    /// Logged on with every request answered.
+    pub synced: bool,
+    /// The encoding in use.
+    pub encoding: Encoding,
+    /// LOGON_RESPONSE.ServerName.
+    pub server: String,
+    /// Counters.
+    pub stats: DtcStats,
+    /// Reconnects so far.
+    pub reconnects: u64,
+    /// Why the last connection ended.
+    pub last_error: Option<CloseReason>,
+    /// The configured symbols.
+    pub symbols: Vec<SymbolSnapshot>,
+    /// Trade accounts in the server's order, with their last balance.
+    pub accounts: Vec<(String, Option<AccountBalanceUpdate>)>,
+    /// Open positions: (account, position).
+    pub positions: Vec<(String, PositionUpdate)>,
+    /// Known orders.
+    pub orders: Vec<OrderSnapshot>,
+    /// Known fills: (account, fill).
+    pub fills: Vec<(String, HistoricalOrderFillResponse)>,
+}
+
+impl DtcSnapshot {
+    /// The state of `c` now.
+    pub fn of(c: &Connection) -> DtcSnapshot {
+        let book: &TradingBook = c.trading_book();
+        let mut accounts = Vec::new();
+        let (mut positions, mut orders, mut fills) = (Vec::new(), Vec::new(), Vec::new());
+        for name in book.names() {
+            let a = &book.accounts[name];
+            accounts.push((name.clone(), a.balance));
+            positions.extend(a.positions.values().map(|p| (name.clone(), *p)));
+            orders.extend(a.orders.iter().map(|(key, o)| OrderSnapshot {
+                account: name.clone(),
+                key: key.clone(),
+                last: o.last,
+                updates: o.updates,
+            }));
+            fills.extend(a.fills.values().map(|f| (name.clone(), *f)));
+        }
+        let symbols = c
+            .symbols()
+            .list
+            .iter()
+            .map(|s| SymbolSnapshot {
+                name: s.name.clone(),
+                market_name: s.market_name.clone(),
+                id: s.id,
+                multiplier: s.scale.mult,
+                updates: s.updates,
+                rejected: s.rejected.clone(),
+            })
+            .collect();
+        DtcSnapshot {
+            label: c.label().to_string(),
+            phase: c.phase(),
+            synced: c.synced(),
+            encoding: c.encoding(),
+            server: c.server_name().to_string(),
+            stats: c.stats(),
+            reconnects: c.reconnects(),
+            last_error: c.last_error().cloned(),
+            symbols,
+            accounts,
+            positions,
+            orders,
+            fills,
+        }
+    }
+
+    /// The one-line status of the periodic report.
+    pub fn status_line(&self) -> String {
+        let st = self.stats;
+        let rejected = self.symbols.iter().filter(|s| s.rejected.is_some()).count();
+        format!(
+            "{} {:?} {:?} server {:?} msgs {} md {} bad {} resets {} reconnects {} symbols {} (rejected {}) accounts {}{}",
+            self.label,
+            self.phase,
+            self.encoding,
+            self.server,
+            st.messages,
+            st.market_data,
+            st.bad,
+            st.resets,
+            self.reconnects,
+            self.symbols.len(),
+            rejected,
+            self.accounts.len(),
+            self.last_error.as_ref().map(|e| format!(" last error: {e}")).unwrap_or_default()
+        )
+    }
+}
