@@ -1,6 +1,8 @@
 //! Shared helpers for the DTC integration tests (included with `mod`).
 #![allow(dead_code)]
 
+pub mod pair;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
