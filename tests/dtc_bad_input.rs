@@ -417,3 +417,33 @@ fn heartbeats_and_liveness_run_on_the_fake_clock() {
     };
     assert_eq!(h.current_date_time, 1_767_225_602, "wall time of the turn, not the clock");
 }
+
+#[test]
+fn alert_messages_are_decoded_and_logged_not_counted_as_bad() {
+    init_log();
+    let mut p = Pair::new("alert", &pair_cfg(1));
+    // Built by hand at the current header's offsets: MessageText @4, TradeAccount @132, 164 bytes.
+    let mut raw = vec![0u8; 164];
+    raw[..4].copy_from_slice(&[164, 0, 0xbe, 0x02]);
+    raw[4..4 + 14].copy_from_slice(b"margin call!\n\x07");
+    raw[132..136].copy_from_slice(b"Sim1");
+    let flood: Vec<Out> = (0..50).map(|_| Out::Bytes(raw.clone())).collect();
+    p.serve(
+        1,
+        Encoding::Binary,
+        answers_logon(move |_| {
+            let mut v = vec![logon_ok()];
+            v.extend(flood.iter().map(|o| match o {
+                Out::Bytes(b) => Out::Bytes(b.clone()),
+                _ => unreachable!(),
+            }));
+            v
+        }),
+    );
+    p.drive();
+    let st = p.client.stats();
+    assert_eq!((st.alerts, st.bad), (50, 0), "{st:?}");
+    let m = v9bridge::dtc::binary::decode(&raw).unwrap();
+    let Message::AlertMessage(a) = m else { panic!("{m:?}") };
+    assert_eq!((a.message_text.as_str(), a.trade_account.as_str()), ("margin call!\n\x07", "Sim1"));
+}

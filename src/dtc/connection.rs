@@ -38,6 +38,7 @@ pub struct Connection {
     stats: DtcStats,
     last_error: Option<CloseReason>,
     bad_log: LogGate,
+    alert_log: LogGate,
 }
 
 impl Connection {
@@ -76,6 +77,7 @@ impl Connection {
             stats: DtcStats::default(),
             last_error: None,
             bad_log: LogGate::default(),
+            alert_log: LogGate::default(),
         }
     }
 
@@ -400,6 +402,17 @@ impl Connection {
             }
             Message::UserMessage(u) => log::info!("{label}: server says: {}", u.user_message),
             Message::GeneralLogMessage(g) => log::info!("{label}: server log: {}", g.message_text),
+            Message::AlertMessage(a) => {
+                self.stats.alerts += 1;
+                // A trader may need to see these; a flood of them must not flood the log.
+                if let Some(held) = self.alert_log.open(now) {
+                    log::warn!(
+                        "{label}: server alert (account {:?}, {held} not shown since the last): {:?}",
+                        a.trade_account.as_str(),
+                        a.message_text.as_str()
+                    );
+                }
+            }
             Message::MarketDataFeedStatus(s) => {
                 log::info!("{label}: market data feed status {}", s.status);
                 // 2 = AVAILABLE: the server forgot our subscriptions and expects them again.

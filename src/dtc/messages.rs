@@ -644,4 +644,9 @@ dtc_messages! {
     GeneralLogMessage = 701, 132 {
         message_text: S128 = "MessageText" @ 4,
     }
+    /// ALERT_MESSAGE (702): an alert from the server, optionally about one trade account.
+    AlertMessage = 702, 164, boxed {
+        message_text: S128 = "MessageText" @ 4,
+        trade_account: S32 = "TradeAccount" @ 132,
+    }
 }

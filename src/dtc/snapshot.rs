@@ -49,6 +49,8 @@ pub struct DtcStats {
     pub resets: u64,
     /// Heartbeats received.
     pub heartbeats: u64,
+    /// ALERT_MESSAGEs received (logged, rate-limited).
+    pub alerts: u64,
 }
 
 /// One configured symbol.
