@@ -572,3 +572,19 @@ fn engine_config_validation_names_the_dtc_section() {
     c.dtc.insert("es".into(), DtcConfig::default());
     assert!(c.validate().is_ok());
 }
+
+#[test]
+fn an_unset_password_env_fails_at_start_naming_the_variable() {
+    let var = "V9B_TEST_DTC_PASSWORD_NEVER_SET";
+    let cfg = DtcConfig { password_env: Some(var.into()), ..Default::default() };
+    let e = DtcEndpoint::new("es", &cfg).unwrap_err();
+    assert_eq!(e, StartError::PasswordEnvUnset(var.into()));
+    assert!(e.to_string().contains(var), "{e}");
+    let mut c = crate::config::Config::default();
+    c.dtc.insert("es".into(), cfg);
+    let e = crate::endpoints_from_config(&c).err().expect("refused at start").to_string();
+    assert!(e.contains("dtc.es") && e.contains(var), "{e}");
+    // No password_env: the plain password (or none) is used.
+    let plain = DtcConfig { password: Some("p".into()), ..Default::default() };
+    assert_eq!(plain.resolve_password(), Ok(Some("p".into())));
+}
