@@ -10,7 +10,7 @@ use std::time::Duration;
 use v9bridge::dtc::cli::MiniLoop;
 use v9bridge::dtc::messages::*;
 use v9bridge::dtc::session::Phase;
-use v9bridge::dtc::{DtcEndpoint, DtcEvent, Encoding, Message};
+use v9bridge::dtc::{DtcEndpoint, DtcEvent, Encoding, Message, OrderRequest};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -446,4 +446,43 @@ fn alert_messages_are_decoded_and_logged_not_counted_as_bad() {
     let m = v9bridge::dtc::binary::decode(&raw).unwrap();
     let Message::AlertMessage(a) = m else { panic!("{m:?}") };
     assert_eq!((a.message_text.as_str(), a.trade_account.as_str()), ("margin call!\n\x07", "Sim1"));
+}
+
+#[test]
+fn is_automated_order_follows_the_request() {
+    init_log();
+    let mut conf = pair_cfg(1);
+    conf.trade_account = Some("Sim1".into());
+    let mut p = Pair::new("auto", &conf);
+    let ok = LogonResponse {
+        result: 1,
+        bracket_orders_supported: 1,
+        oco_orders_supported: 1,
+        ..Default::default()
+    };
+    p.serve(1, Encoding::Binary, answers_logon(move |_| vec![Out::Msg(ok.into())]));
+    p.drive();
+    let (now, base) =
+        (p.now, OrderRequest { symbol: "XAUUSD".into(), qty: 1.0, ..Default::default() });
+    let manual =
+        OrderRequest { automated: false, target: Some(2.0), stop: Some(0.5), ..base.clone() };
+    let a = p.client.submit(&base, now).unwrap();
+    let m = p.client.submit(&manual, now).unwrap();
+    assert_ne!(a, m);
+    p.drive();
+    let flags: Vec<(String, u8)> = p
+        .sent
+        .iter()
+        .filter_map(|(_, msg)| match msg {
+            Message::SubmitNewSingleOrder(o) => {
+                Some((o.client_order_id.to_string(), o.is_automated_order))
+            }
+            Message::SubmitNewOcoOrder(o) => {
+                Some((o.client_order_id_1.to_string(), o.is_automated_order))
+            }
+            _ => None,
+        })
+        .collect();
+    let (a, m) = (a.to_string(), m.to_string());
+    assert_eq!(flags, [(a, 1), (m.clone(), 0), (format!("{m}T"), 0)]);
 }

@@ -221,3 +221,50 @@ fn oversized_websocket_message_is_refused_not_buffered() {
     let e = err(&c).to_string();
     assert!(e.to_lowercase().contains("too long") || e.contains("size"), "{e}");
 }
+
+/// `v9bridge dtc --server ADDR <words>` as a user runs it.
+fn dtc_cli(addr: std::net::SocketAddr, words: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_v9bridge"))
+        .arg("dtc")
+        .args(["--server", &addr.to_string(), "--timeout-s", "10"])
+        .args(words)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn v9bridge")
+}
+
+#[test]
+fn cli_orders_from_two_processes_at_once_get_distinct_ids_and_a_refusal_exits_non_zero() {
+    init_log();
+    let sim = Sim::start(args());
+    // Two runs in the same second: the simulator refuses a repeated ClientOrderID.
+    let runs = [
+        dtc_cli(sim.addr, &["order", "buy", "XAUUSD", "1", "market"]),
+        dtc_cli(sim.addr, &["order", "sell", "XAUUSD", "1", "market"]),
+    ];
+    let mut ids = Vec::new();
+    for r in runs {
+        let out = r.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        ids.push(text.lines().next().and_then(|l| l.rsplit(' ').next()).unwrap_or("").to_string());
+    }
+    assert_ne!(ids[0], ids[1], "{ids:?}");
+    // Unknown symbol: the server rejects the order, and the command fails.
+    let out =
+        dtc_cli(sim.addr, &["order", "buy", "NOPE", "1", "market"]).wait_with_output().unwrap();
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refused") && err.contains("unknown symbol"), "{err}");
+    // A replace the server refuses (a bracket child waiting for its resting parent) fails too.
+    let words = ["order", "buy", "XAUUSD", "1", "limit", "1", "target=2", "stop=0.5"];
+    let out = dtc_cli(sim.addr, &words).wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let parent = text.lines().next().and_then(|l| l.rsplit(' ').next()).unwrap_or("");
+    let out =
+        dtc_cli(sim.addr, &["replace", &format!("{parent}T"), "3"]).wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("refused"), "{err}");
+}

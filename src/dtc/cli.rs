@@ -162,6 +162,11 @@ impl MiniLoop {
     }
 }
 
+/// An order typed on the command line is not an automated order (IsAutomatedOrder 0).
+fn typed_by_hand(r: OrderRequest) -> OrderRequest {
+    OrderRequest { automated: false, ..r }
+}
+
 /// Runs the one-shot command; prints the result on stdout. Any refusal by the server is an
 /// error (a non-zero exit).
 pub fn run(args: &DtcCliArgs) -> Result<(), String> {
@@ -197,9 +202,8 @@ pub fn run(args: &DtcCliArgs) -> Result<(), String> {
     let unknown = || format!("unknown command {cmd:?}; {}", commands::HELP);
     let now = Instant::now();
     let sent = match commands::parse(&cmd, c.connection().symbols()).ok_or_else(unknown)?? {
-        // Typed by a person: not an automated order.
         Command::Order(r) => {
-            let r = OrderRequest { automated: false, ..r };
+            let r = typed_by_hand(r);
             c.submit(&r, now).map(|cid| (cid, commands::order_sent(&r, cid)))
         }
         Command::Cancel(id) => c.cancel(&id, now).map(|cid| (cid, format!("cancel sent for {id}"))),
@@ -250,5 +254,15 @@ mod tests {
         let t = Top::try_parse_from(["v9bridge", "--encoding", "compact", "positions"]).unwrap();
         assert_eq!((t.dtc.command[0].as_str(), t.dtc.encoding.as_str()), ("positions", "compact"));
         assert!(Top::try_parse_from(["v9bridge"]).is_err());
+    }
+
+    #[test]
+    fn command_line_orders_are_not_automated() {
+        let syms = crate::dtc::symbols::SymbolTable::new(&[], &Default::default());
+        let Some(Ok(Command::Order(r))) = commands::parse("order buy ES 1 market", &syms) else {
+            panic!()
+        };
+        assert!(r.automated, "orders through the engine handle are automated");
+        assert!(!typed_by_hand(r).automated);
     }
 }
