@@ -486,3 +486,49 @@ fn is_automated_order_follows_the_request() {
     let (a, m) = (a.to_string(), m.to_string());
     assert_eq!(flags, [(a, 1), (m.clone(), 0), (format!("{m}T"), 0)]);
 }
+
+#[test]
+fn a_high_share_of_bad_input_is_warned_about_rate_limited() {
+    init_log();
+    let trade = |i: u32| {
+        Out::Msg(
+            MarketDataUpdateTrade {
+                symbol_id: 2,
+                price: 1.0 + i as f64,
+                volume: 1.0,
+                ..Default::default()
+            }
+            .into(),
+        )
+    };
+    let junk = || Out::Bytes(vec![8u8, 0, 0x0f, 0x27, 1, 2, 3, 4]); // unknown type 9999
+    let run = |good: u32, bad: u32, secs: u64| {
+        let mut p = Pair::new("ratio", &pair_cfg(1));
+        p.serve(
+            1,
+            Encoding::Binary,
+            Box::new(move |_, m| match m {
+                Message::EncodingRequest(_) => vec![Out::Msg(EncodingResponse::default().into())],
+                Message::LogonRequest(_) => {
+                    let mut v = vec![logon_ok()];
+                    v.extend((0..good).map(trade));
+                    v.extend((0..bad).map(|_| junk()));
+                    v
+                }
+                // Every client heartbeat (5 s) is answered with more junk.
+                Message::Heartbeat(_) => (0..bad).map(|_| junk()).collect(),
+                _ => vec![],
+            }),
+        );
+        p.advance(Duration::from_secs(secs));
+        p.client.stats()
+    };
+    let st = run(1000, 5, 1);
+    assert_eq!((st.bad, st.bad_ratio_warnings), (5, 0), "0.5 % is noise: {st:?}");
+    let st = run(100, 30, 1);
+    assert_eq!(st.bad_ratio_warnings, 1, "{st:?}");
+    let st = run(100, 30, 50);
+    assert_eq!(st.bad_ratio_warnings, 1, "once per minute at most: {st:?}");
+    let st = run(100, 30, 65);
+    assert_eq!(st.bad_ratio_warnings, 2, "{st:?}");
+}

@@ -16,7 +16,14 @@ use super::types::{self, DecodeError, Encoding};
 use super::DtcConfig;
 use crate::market::MarketState;
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// A connection warns when at least 1 in this many messages is bad (after [`BAD_RATIO_MIN`]):
+/// that is an encoding or JSON-compact field order that does not match the server, not noise.
+const BAD_RATIO_ONE_IN: u64 = 50;
+const BAD_RATIO_MIN: u64 = 100;
+/// At most one bad-ratio warning per this interval.
+const BAD_RATIO_EVERY: Duration = Duration::from_secs(60);
 
 /// One DTC client connection as a state machine, in the manner of quinn-proto: feed it with
 /// `handle_*` (bytes, transport changes, timeouts, each with `now`), then drain `poll_transmit`
@@ -39,6 +46,7 @@ pub struct Connection {
     last_error: Option<CloseReason>,
     bad_log: LogGate,
     alert_log: LogGate,
+    ratio_log: LogGate,
 }
 
 impl Connection {
@@ -78,6 +86,7 @@ impl Connection {
             last_error: None,
             bad_log: LogGate::default(),
             alert_log: LogGate::default(),
+            ratio_log: LogGate::every(BAD_RATIO_EVERY),
         }
     }
 
@@ -177,6 +186,7 @@ impl Connection {
         if !rbuf.data().is_empty() {
             self.session.on_rx(now);
         }
+        let bad_before = self.stats.bad;
         while self.is_open() {
             let data = rbuf.data();
             if data.is_empty() {
@@ -205,6 +215,26 @@ impl Connection {
                 Err(e) => self.bad_message(e, now),
             }
         }
+        if self.stats.bad > bad_before {
+            self.check_bad_ratio(now);
+        }
+    }
+
+    /// Warns (rate-limited) when a large share of what the server sends cannot be used.
+    fn check_bad_ratio(&mut self, now: Instant) {
+        let (bad, total) = (self.stats.bad, self.stats.messages + self.stats.bad);
+        if total < BAD_RATIO_MIN
+            || bad * BAD_RATIO_ONE_IN < total
+            || self.ratio_log.open(now).is_none()
+        {
+            return;
+        }
+        self.stats.bad_ratio_warnings += 1;
+        log::warn!(
+            "{}: {bad} of {total} messages from the server were bad ({:.1} %): check `encoding` and `compact_sierra_order` against the server",
+            self.label,
+            100.0 * bad as f64 / total as f64
+        );
     }
 
     /// Runs due timers: reconnect, heartbeat, liveness, the security-definition wait.

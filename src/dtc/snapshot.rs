@@ -14,17 +14,29 @@ use std::time::{Duration, Instant};
 pub const LOG_EVERY: Duration = Duration::from_secs(5);
 
 /// Rate-limits a kind of log line by time (not by count), remembering how many it held back.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct LogGate {
+    every: Duration,
     last: Option<Instant>,
     held: u64,
 }
 
+impl Default for LogGate {
+    fn default() -> Self {
+        LogGate::every(LOG_EVERY)
+    }
+}
+
 impl LogGate {
+    /// At most one line per `every`.
+    pub fn every(every: Duration) -> Self {
+        LogGate { every, last: None, held: 0 }
+    }
+
     /// `Some(lines held back since the last one)` when a line may be written now.
     pub fn open(&mut self, now: Instant) -> Option<u64> {
         match self.last {
-            Some(t) if now.saturating_duration_since(t) < LOG_EVERY => {
+            Some(t) if now.saturating_duration_since(t) < self.every => {
                 self.held += 1;
                 None
             }
@@ -51,6 +63,8 @@ pub struct DtcStats {
     pub heartbeats: u64,
     /// ALERT_MESSAGEs received (logged, rate-limited).
     pub alerts: u64,
+    /// Warnings that a large share of the input is bad (rate-limited).
+    pub bad_ratio_warnings: u64,
 }
 
 /// One configured symbol.
