@@ -532,3 +532,35 @@ fn a_high_share_of_bad_input_is_warned_about_rate_limited() {
     let st = run(100, 30, 65);
     assert_eq!(st.bad_ratio_warnings, 2, "{st:?}");
 }
+
+#[test]
+fn a_flood_of_order_updates_leaves_the_book_bounded() {
+    init_log();
+    let mut p = Pair::new("flood", &pair_cfg(1));
+    let flood = |n: usize| {
+        let mut b = Vec::new();
+        for i in 0..n {
+            let u = OrderUpdate {
+                server_order_id: format!("S{i}").as_str().into(),
+                client_order_id: format!("C{i}").as_str().into(),
+                trade_account: format!("A{}", i % 1000).as_str().into(),
+                order_status: if i % 3 == 0 { 7 } else { 4 },
+                ..Default::default()
+            };
+            b.extend(bin(u));
+        }
+        b
+    };
+    let bytes = flood(30_000);
+    p.serve(
+        1,
+        Encoding::Binary,
+        answers_logon(move |_| vec![logon_ok(), Out::Bytes(bytes.clone())]),
+    );
+    p.drive();
+    let book = p.client.trading_book();
+    assert!(book.order_count() <= v9bridge::dtc::book::MAX_ORDERS, "{}", book.order_count());
+    assert!(book.dropped() > 0);
+    let accounts = v9bridge::dtc::DtcSnapshot::of(&p.client).accounts.len();
+    assert!(accounts <= v9bridge::dtc::book::MAX_ACCOUNTS, "{accounts}");
+}

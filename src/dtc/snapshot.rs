@@ -136,7 +136,7 @@ impl DtcSnapshot {
         let mut accounts = Vec::new();
         let (mut positions, mut orders, mut fills) = (Vec::new(), Vec::new(), Vec::new());
         for name in book.names() {
-            let a = &book.accounts[name];
+            let Some(a) = book.get(name) else { continue };
             accounts.push((name.clone(), a.balance));
             positions.extend(a.positions.values().map(|p| (name.clone(), *p)));
             orders.extend(a.orders.iter().map(|(key, o)| OrderSnapshot {

@@ -5,6 +5,7 @@ use super::codec::Outbox;
 use super::events::{DtcEvent, Fill};
 use super::messages::*;
 use super::orders::{is_refusal, ClientOrderId, OrderError, OrderIds, OrderRequest, OrderStatus};
+use super::snapshot::LogGate;
 use super::symbols::{PriceScale, SymbolTable};
 use super::types::consts::*;
 use std::collections::VecDeque;
@@ -62,6 +63,9 @@ pub(crate) struct Trading {
     exchange: S16,
     /// Order prices in wire units (`order_prices_scaled`).
     prices_scaled: bool,
+    /// Book updates dropped at a cap, as last reported.
+    dropped_seen: u64,
+    drop_log: LogGate,
 }
 
 /// Display price to order price when `k` is set (scaled order prices); unset (0, DBL_MAX) stays.
@@ -110,6 +114,8 @@ impl Trading {
             default_account: cfg.trade_account.clone(),
             exchange: cfg.exchange.as_str().into(),
             prices_scaled: cfg.order_prices_scaled,
+            dropped_seen: 0,
+            drop_log: LogGate::default(),
         }
     }
 
@@ -182,7 +188,7 @@ impl Trading {
     ) -> Result<ClientOrderId, OrderError> {
         let account = match r.account.as_ref().or(self.default_account.as_ref()) {
             Some(a) => a.as_str(),
-            None => self.book.account_order.first().ok_or(OrderError::NoTradeAccount)?,
+            None => self.book.first_account().ok_or(OrderError::NoTradeAccount)?,
         };
         if !(r.qty > 0.0 && r.qty.is_finite()) {
             return Err(OrderError::BadQuantity);
@@ -345,6 +351,14 @@ impl Trading {
                 reject(rq, label, "order fills", r.request_id, &r.reject_text)
             }
             _ => return false,
+        }
+        if self.book.dropped() > self.dropped_seen && self.drop_log.open(now).is_some() {
+            self.dropped_seen = self.book.dropped();
+            log::warn!(
+                "{label}: trading book full: {} updates not kept ({} orders kept; finished orders make room first)",
+                self.dropped_seen,
+                self.book.order_count()
+            );
         }
         true
     }
