@@ -4,6 +4,7 @@ mod dtc_common;
 use dtc_common::*;
 use std::time::Duration;
 use v9bridge::dtc::cli::MiniLoop;
+use v9bridge::dtc::text::BookText;
 use v9bridge::dtc::{DtcEndpoint, Encoding};
 
 const WAIT: Duration = Duration::from_secs(10);

@@ -5,6 +5,7 @@ use dtc_common::*;
 use std::time::Duration;
 use v9bridge::dtc::cli::{self, DtcCliArgs, MiniLoop};
 use v9bridge::dtc::session::Phase;
+use v9bridge::dtc::text::BookText;
 use v9bridge::dtc::DtcEndpoint;
 
 const WAIT: Duration = Duration::from_secs(10);

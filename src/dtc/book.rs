@@ -3,7 +3,6 @@
 use super::messages::*;
 use super::types::consts::*;
 use std::collections::{BTreeMap, VecDeque};
-use std::fmt::Write as _;
 
 pub use super::symbols::{DepthBook, PriceScale, SessionStats, SymbolInfo, SymbolTable};
 
@@ -243,98 +242,6 @@ impl TradingBook {
         None
     }
 
-    /// `accounts` command text.
-    pub fn accounts_text(&self) -> String {
-        let mut s = String::new();
-        for name in self.names() {
-            let b = &self.accounts[name];
-            match &b.balance {
-                Some(x) => {
-                    let _ = writeln!(
-                        s,
-                        "{name}: cash {} available {} {}",
-                        fmt_px(x.cash_balance),
-                        fmt_px(x.balance_available_for_new_positions),
-                        x.account_currency
-                    );
-                }
-                None => {
-                    let _ = writeln!(s, "{name}: (no balance yet)");
-                }
-            }
-        }
-        if s.is_empty() {
-            s.push_str("(no trade accounts)\n");
-        }
-        s
-    }
-
-    /// `positions` command text.
-    pub fn positions_text(&self) -> String {
-        let mut s = String::new();
-        for name in self.names() {
-            for (sym, p) in &self.accounts[name].positions {
-                let _ =
-                    writeln!(s, "{name} {sym}: qty {} avg {}", p.quantity, fmt_px(p.average_price));
-            }
-        }
-        if s.is_empty() {
-            s.push_str("(no positions)\n");
-        }
-        s
-    }
-
-    /// `orders` command text.
-    pub fn orders_text(&self) -> String {
-        let mut s = String::new();
-        for name in self.names() {
-            for (id, o) in &self.accounts[name].orders {
-                let u = &o.last;
-                let _ = writeln!(
-                    s,
-                    "{name} {id} client {} {} {} {} qty {} filled {} px {} avg {} status {} ({}) {}",
-                    u.client_order_id,
-                    if u.buy_sell == BUY { "buy" } else { "sell" },
-                    u.symbol,
-                    order_type_name(u.order_type),
-                    fmt_px(u.order_quantity),
-                    fmt_px(u.filled_quantity),
-                    fmt_px(u.price1),
-                    fmt_px(u.average_fill_price),
-                    order_status_name(u.order_status),
-                    u.order_status,
-                    u.info_text
-                );
-            }
-        }
-        if s.is_empty() {
-            s.push_str("(no orders)\n");
-        }
-        s
-    }
-
-    /// `fills` command text.
-    pub fn fills_text(&self) -> String {
-        let mut s = String::new();
-        for name in self.names() {
-            for (id, f) in &self.accounts[name].fills {
-                let _ = writeln!(
-                    s,
-                    "{name} {id} order {} {} {} qty {} px {}",
-                    f.server_order_id,
-                    if f.buy_sell == BUY { "buy" } else { "sell" },
-                    f.symbol,
-                    f.quantity,
-                    fmt_px(f.price)
-                );
-            }
-        }
-        if s.is_empty() {
-            s.push_str("(no fills)\n");
-        }
-        s
-    }
-
     /// Account names: listed ones in server order, then any others.
     pub(crate) fn names(&self) -> impl Iterator<Item = &String> {
         let extra = self.accounts.keys().filter(|k| !self.account_order.contains(k));
@@ -342,46 +249,10 @@ impl TradingBook {
     }
 }
 
-/// Formats a price, `-` when unset (DBL_MAX).
-pub fn fmt_px(p: f64) -> String {
-    if p == f64::MAX || !p.is_finite() {
-        "-".into()
-    } else {
-        format!("{p}")
-    }
-}
-
-/// Short order-type name.
-pub fn order_type_name(t: i32) -> &'static str {
-    match t {
-        ORDER_TYPE_MARKET => "market",
-        ORDER_TYPE_LIMIT => "limit",
-        ORDER_TYPE_STOP => "stop",
-        ORDER_TYPE_STOP_LIMIT => "stop-limit",
-        _ => "?",
-    }
-}
-
-/// Short order-status name.
-pub fn order_status_name(s: i32) -> &'static str {
-    match s {
-        1 => "sent",
-        2 => "pending-open",
-        3 => "pending-child",
-        4 => "open",
-        5 => "pending-replace",
-        6 => "pending-cancel",
-        7 => "filled",
-        8 => "canceled",
-        9 => "rejected",
-        10 => "partially-filled",
-        _ => "unspecified",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dtc::text::BookText;
 
     fn order(id: usize, status: i32) -> OrderUpdate {
         OrderUpdate {

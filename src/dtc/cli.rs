@@ -2,6 +2,7 @@
 
 use super::commands::{self, Command};
 use super::session::Phase;
+use super::text::BookText;
 use super::{ClientOrderId, DtcConfig, DtcEndpoint, DtcEvent, OrderRequest, OrderStatus};
 use crate::endpoint::{split_token, Ctx, Endpoint};
 use crate::market::MarketState;

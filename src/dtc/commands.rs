@@ -3,8 +3,8 @@
 use super::endpoint::DtcEndpoint;
 use super::orders::OrderRequest;
 use super::symbols::SymbolTable;
+use super::text::{order_type_name, symbols_text, BookText};
 use super::types::consts::*;
-use std::fmt::Write as _;
 use std::time::Instant;
 
 /// Help text.
@@ -171,25 +171,8 @@ pub fn run(ep: &mut DtcEndpoint, cmd: &str, now: Instant) -> Option<Result<Strin
 /// The answer to an `order` command.
 pub fn order_sent(r: &OrderRequest, cid: super::orders::ClientOrderId) -> String {
     let side = if r.buy { "buy" } else { "sell" };
-    let ty = super::book::order_type_name(r.order_type);
+    let ty = order_type_name(r.order_type);
     format!("order sent: {side} {} {} {ty} ClientOrderID {cid}", r.qty, r.symbol)
-}
-
-/// `symbols` command text.
-pub fn symbols_text(symbols: &SymbolTable) -> String {
-    let mut s = String::new();
-    for x in &symbols.list {
-        let _ = writeln!(
-            s,
-            "{} id {} multiplier {} updates {}{}",
-            x.name,
-            x.id,
-            x.scale.mult,
-            x.updates,
-            x.rejected.as_ref().map(|r| format!(" REJECTED: {r}")).unwrap_or_default()
-        );
-    }
-    s
 }
 
 #[cfg(test)]

@@ -3,27 +3,21 @@
 use super::codec::{Codec, Outbox};
 use super::events::{CloseReason, DtcEvent, Reconnect, ServerCaps, TransportKind, TransportOp};
 use super::framing::RecvBuf;
+use super::health::InputHealth;
 use super::logon::{Logon, Step};
 use super::market_data;
 use super::messages::*;
 use super::orders::{ClientOrderId, OrderError, OrderIds, OrderRequest};
-use super::session::{LogonOutcome, Phase, Session, TimerAction};
-use super::snapshot::{DtcStats, LogGate};
+use super::session::{Phase, Session, TimerAction};
+use super::snapshot::DtcStats;
 use super::subscriptions::Subscriptions;
 use super::symbols::SymbolTable;
 use super::trading::Trading;
-use super::types::{self, DecodeError, Encoding};
+use super::types::{self, Encoding};
 use super::DtcConfig;
 use crate::market::MarketState;
 use std::collections::VecDeque;
-use std::time::{Duration, Instant};
-
-/// A connection warns when at least 1 in this many messages is bad (after [`BAD_RATIO_MIN`]):
-/// that is an encoding or JSON-compact field order that does not match the server, not noise.
-const BAD_RATIO_ONE_IN: u64 = 50;
-const BAD_RATIO_MIN: u64 = 100;
-/// At most one bad-ratio warning per this interval.
-const BAD_RATIO_EVERY: Duration = Duration::from_secs(60);
+use std::time::Instant;
 
 /// One DTC client connection as a state machine, in the manner of quinn-proto: feed it with
 /// `handle_*` (bytes, transport changes, timeouts, each with `now`), then drain `poll_transmit`
@@ -44,9 +38,7 @@ pub struct Connection {
     events: VecDeque<DtcEvent>,
     stats: DtcStats,
     last_error: Option<CloseReason>,
-    bad_log: LogGate,
-    alert_log: LogGate,
-    ratio_log: LogGate,
+    health: InputHealth,
 }
 
 impl Connection {
@@ -84,9 +76,7 @@ impl Connection {
             events: VecDeque::new(),
             stats: DtcStats::default(),
             last_error: None,
-            bad_log: LogGate::default(),
-            alert_log: LogGate::default(),
-            ratio_log: LogGate::every(BAD_RATIO_EVERY),
+            health: InputHealth::default(),
         }
     }
 
@@ -212,29 +202,12 @@ impl Connection {
                     self.handle_message(&m, now, market);
                     on_message();
                 }
-                Err(e) => self.bad_message(e, now),
+                Err(e) => self.health.bad_message(e, &mut self.stats, now, &self.label),
             }
         }
         if self.stats.bad > bad_before {
-            self.check_bad_ratio(now);
+            self.health.check_ratio(&mut self.stats, now, &self.label);
         }
-    }
-
-    /// Warns (rate-limited) when a large share of what the server sends cannot be used.
-    fn check_bad_ratio(&mut self, now: Instant) {
-        let (bad, total) = (self.stats.bad, self.stats.messages + self.stats.bad);
-        if total < BAD_RATIO_MIN
-            || bad * BAD_RATIO_ONE_IN < total
-            || self.ratio_log.open(now).is_none()
-        {
-            return;
-        }
-        self.stats.bad_ratio_warnings += 1;
-        log::warn!(
-            "{}: {bad} of {total} messages from the server were bad ({:.1} %): check `encoding` and `compact_sierra_order` against the server",
-            self.label,
-            100.0 * bad as f64 / total as f64
-        );
     }
 
     /// Runs due timers: reconnect, heartbeat, liveness, the security-definition wait.
@@ -379,17 +352,6 @@ impl Connection {
         self.events.push_back(DtcEvent::Close { reason, reconnect });
     }
 
-    fn bad_message(&mut self, e: DecodeError, now: Instant) {
-        self.stats.bad += 1;
-        if let Some(held) = self.bad_log.open(now) {
-            log::warn!(
-                "{}: bad message skipped ({} so far, {held} not logged since the last line): {e}",
-                self.label,
-                self.stats.bad
-            );
-        }
-    }
-
     fn handle_message(&mut self, m: &Message, now: Instant, market: &mut MarketState) {
         let label = self.label.as_str();
         match m {
@@ -412,15 +374,8 @@ impl Connection {
             }
             Message::Heartbeat(_) => self.stats.heartbeats += 1,
             Message::Logoff(l) => {
-                let reconnect = match self.session.on_logoff(l) {
-                    LogonOutcome::GiveUp(_) => Reconnect::Never,
-                    _ => Reconnect::AfterBackoff,
-                };
-                let reason = CloseReason::Logoff {
-                    reason: l.reason,
-                    reconnect: reconnect != Reconnect::Never,
-                };
-                self.close(now, reason, reconnect);
+                let step = self.logon.on_logoff(l, &mut self.session);
+                self.step(step, now);
             }
             Message::MarketDataReject(r) => self.subs.on_market_data_reject(r, label),
             Message::MarketDepthReject(r) => self.subs.on_depth_reject(r, label),
@@ -432,17 +387,7 @@ impl Connection {
             }
             Message::UserMessage(u) => log::info!("{label}: server says: {}", u.user_message),
             Message::GeneralLogMessage(g) => log::info!("{label}: server log: {}", g.message_text),
-            Message::AlertMessage(a) => {
-                self.stats.alerts += 1;
-                // A trader may need to see these; a flood of them must not flood the log.
-                if let Some(held) = self.alert_log.open(now) {
-                    log::warn!(
-                        "{label}: server alert (account {:?}, {held} not shown since the last): {:?}",
-                        a.trade_account.as_str(),
-                        a.message_text.as_str()
-                    );
-                }
-            }
+            Message::AlertMessage(a) => self.health.alert(a, &mut self.stats, now, label),
             Message::MarketDataFeedStatus(s) => {
                 log::info!("{label}: market data feed status {}", s.status);
                 // 2 = AVAILABLE: the server forgot our subscriptions and expects them again.

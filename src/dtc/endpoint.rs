@@ -6,7 +6,7 @@ use super::framing::RecvBuf;
 use super::orders::{ClientOrderId, OrderError, OrderRequest};
 use super::snapshot::{DtcSnapshot, DtcStats};
 use super::transport::{Progress, Transport};
-use super::DtcConfig;
+use super::{DtcConfig, StartError};
 use crate::endpoint::{token, Ctx, Endpoint};
 use crate::metrics::LatencyHist;
 use mio::{event::Event, Registry, Token};
@@ -49,26 +49,6 @@ pub struct DtcEndpoint {
     hist_order: LatencyHist,
     order_events: VecDeque<DtcEvent>,
 }
-
-/// Why a DTC endpoint cannot start.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StartError {
-    /// `password_env` names a variable that is not set.
-    PasswordEnvUnset(String),
-}
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::PasswordEnvUnset(v) => write!(
-                f,
-                "password_env names {v}, which is not set (export it, or remove password_env)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for StartError {}
 
 impl DtcEndpoint {
     /// The endpoint of `[dtc.<name>]`; it connects on its first timeout after registration.

@@ -177,6 +177,17 @@ impl Logon {
         }
     }
 
+    /// LOGOFF from the server: close, and reconnect unless it said DoNotReconnect.
+    pub(crate) fn on_logoff(&self, l: &Logoff, session: &mut Session) -> Step {
+        let reconnect = match session.on_logoff(l) {
+            LogonOutcome::GiveUp(_) => Reconnect::Never,
+            _ => Reconnect::AfterBackoff,
+        };
+        let reason =
+            CloseReason::Logoff { reason: l.reason, reconnect: reconnect != Reconnect::Never };
+        Step::Close(reason, reconnect)
+    }
+
     /// Follows a ReconnectAddress: IP:port literals only (no DNS on the loop), at most
     /// [`MAX_REDIRECTS`] per successful logon, immediately only the first time.
     fn redirect(&mut self, a: &str, label: &str) -> Step {

@@ -13,6 +13,7 @@ pub mod connection;
 pub mod endpoint;
 pub mod events;
 pub mod framing;
+pub mod health;
 pub mod json;
 mod jsonlex;
 mod logon;
@@ -23,6 +24,7 @@ pub mod session;
 pub mod snapshot;
 mod subscriptions;
 pub mod symbols;
+pub mod text;
 mod trading;
 pub mod transport;
 pub mod types;
@@ -33,7 +35,7 @@ mod tests;
 
 pub use codec::Codec;
 pub use connection::Connection;
-pub use endpoint::{DtcEndpoint, StartError};
+pub use endpoint::DtcEndpoint;
 pub use events::{CloseReason, DtcEvent, Fill, Reconnect, ServerCaps, TransportKind, TransportOp};
 pub use messages::*;
 pub use orders::{ClientOrderId, OrderError, OrderRequest, OrderStatus};
@@ -215,3 +217,23 @@ impl DtcConfig {
         }
     }
 }
+
+/// Why a DTC endpoint cannot start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartError {
+    /// `password_env` names a variable that is not set.
+    PasswordEnvUnset(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::PasswordEnvUnset(v) => write!(
+                f,
+                "password_env names {v}, which is not set (export it, or remove password_env)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}

@@ -1,4 +1,4 @@
-//! Typed state of a DTC connection for callers (counters, symbols, accounts, orders), and a log gate.
+//! Typed state of a DTC connection for callers: counters, symbols, accounts, orders, fills.
 
 use super::book::TradingBook;
 use super::connection::Connection;
@@ -8,45 +8,6 @@ use super::messages::{
 };
 use super::session::Phase;
 use super::types::Encoding;
-use std::time::{Duration, Instant};
-
-/// At most one line per this interval from one [`LogGate`].
-pub const LOG_EVERY: Duration = Duration::from_secs(5);
-
-/// Rate-limits a kind of log line by time (not by count), remembering how many it held back.
-#[derive(Clone, Copy, Debug)]
-pub struct LogGate {
-    every: Duration,
-    last: Option<Instant>,
-    held: u64,
-}
-
-impl Default for LogGate {
-    fn default() -> Self {
-        LogGate::every(LOG_EVERY)
-    }
-}
-
-impl LogGate {
-    /// At most one line per `every`.
-    pub fn every(every: Duration) -> Self {
-        LogGate { every, last: None, held: 0 }
-    }
-
-    /// `Some(lines held back since the last one)` when a line may be written now.
-    pub fn open(&mut self, now: Instant) -> Option<u64> {
-        match self.last {
-            Some(t) if now.saturating_duration_since(t) < self.every => {
-                self.held += 1;
-                None
-            }
-            _ => {
-                self.last = Some(now);
-                Some(std::mem::take(&mut self.held))
-            }
-        }
-    }
-}
 
 /// Counters of one connection.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

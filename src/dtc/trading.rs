@@ -3,9 +3,9 @@
 use super::book::TradingBook;
 use super::codec::Outbox;
 use super::events::{DtcEvent, Fill};
+use super::health::LogGate;
 use super::messages::*;
 use super::orders::{is_refusal, ClientOrderId, OrderError, OrderIds, OrderRequest, OrderStatus};
-use super::snapshot::LogGate;
 use super::symbols::{PriceScale, SymbolTable};
 use super::types::consts::*;
 use std::collections::VecDeque;
