@@ -564,3 +564,71 @@ fn a_flood_of_order_updates_leaves_the_book_bounded() {
     let accounts = v9bridge::dtc::DtcSnapshot::of(&p.client).accounts.len();
     assert!(accounts <= v9bridge::dtc::book::MAX_ACCOUNTS, "{accounts}");
 }
+
+#[test]
+fn order_answers_and_fills_come_back_as_typed_events() {
+    init_log();
+    let mut conf = pair_cfg(1);
+    conf.trade_account = Some("Sim1".into());
+    let mut p = Pair::new("events", &conf);
+    p.serve(
+        1,
+        Encoding::Binary,
+        Box::new(|_, m| match m {
+            Message::EncodingRequest(_) => vec![Out::Msg(EncodingResponse::default().into())],
+            Message::LogonRequest(_) => vec![logon_ok()],
+            Message::SubmitNewSingleOrder(o) => {
+                let u = |reason: i32, status: i32, fill: f64| OrderUpdate {
+                    server_order_id: "S1".into(),
+                    client_order_id: o.client_order_id,
+                    trade_account: o.trade_account,
+                    symbol: o.symbol,
+                    buy_sell: o.buy_sell,
+                    order_status: status,
+                    order_update_reason: reason,
+                    last_fill_quantity: fill,
+                    last_fill_price: 101.5,
+                    ..Default::default()
+                };
+                vec![Out::Msg(u(2, 4, f64::MAX).into()), Out::Msg(u(4, 7, 1.0).into())]
+            }
+            Message::CancelOrder(c) => {
+                let r = OrderUpdate {
+                    client_order_id: c.client_order_id,
+                    order_update_reason: 9,
+                    info_text: "order not open".into(),
+                    ..Default::default()
+                };
+                vec![Out::Msg(r.into())]
+            }
+            _ => vec![],
+        }),
+    );
+    p.drive();
+    let r = OrderRequest { symbol: "XAUUSD".into(), qty: 1.0, ..Default::default() };
+    let sent_at = p.now;
+    let cid = p.client.submit(&r, sent_at).unwrap();
+    p.advance(Duration::from_millis(3));
+    assert!(!p.client.awaiting_order_updates());
+    let orders: Vec<&DtcEvent> = p
+        .events
+        .iter()
+        .filter(|e| matches!(e, DtcEvent::Order { .. } | DtcEvent::Fill(_)))
+        .collect();
+    let DtcEvent::Order { cid: c, status, refused: false, first_update_after, .. } = orders[0]
+    else {
+        panic!("{orders:?}")
+    };
+    assert_eq!(
+        (*c, *status, *first_update_after),
+        (cid, v9bridge::dtc::OrderStatus::Open, Some(Duration::ZERO))
+    );
+    let DtcEvent::Fill(f) = orders[2] else { panic!("{orders:?}") };
+    assert_eq!((f.cid, f.qty, f.price, f.buy), (cid, 1.0, 101.5, true));
+    // A refused cancel is an event too (the CLI exits non-zero on it).
+    p.client.cancel(cid.as_str(), p.now).unwrap();
+    p.drive();
+    let last = p.events.iter().rev().find(|e| matches!(e, DtcEvent::Order { .. })).unwrap();
+    assert!(matches!(last, DtcEvent::Order { refused: true, .. }), "{last:?}");
+    assert!(!p.client.awaiting_order_updates());
+}

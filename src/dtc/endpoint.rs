@@ -54,15 +54,10 @@ impl DtcEndpoint {
     /// The endpoint of `[dtc.<name>]`; it connects on its first timeout after registration.
     pub fn new(name: &str, cfg: &DtcConfig) -> Result<DtcEndpoint, StartError> {
         let password = cfg.resolve_password()?;
-        let now = Instant::now();
-        let conn = Connection::new(
-            name,
-            cfg,
-            password,
-            now,
-            crate::clock::unix_nanos(),
-            std::process::id(),
-        );
+        // Built before the loop runs, so no turn's `now` exists yet: the start instant (first
+        // connect due at once) and the start tag of ClientOrderIDs (wall time and pid).
+        let (now, wall_ns) = (Instant::now(), crate::clock::unix_nanos());
+        let conn = Connection::new(name, cfg, password, now, wall_ns, std::process::id());
         let ws = cfg.transport.eq_ignore_ascii_case("ws");
         Ok(DtcEndpoint {
             ws_path: ws.then(|| cfg.ws_path.clone()),
