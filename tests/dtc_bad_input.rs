@@ -382,8 +382,7 @@ fn depth_snapshot_batch_replaces_the_book_and_rejections_reset_on_reconnect() {
     let (bid, ask) = book(&p);
     assert_eq!(bid.map(|b| b.0), Some(98.0), "batch 2 replaced batch 1");
     assert_eq!(ask.map(|a| a.0), Some(102.0));
-    let rejected =
-        |p: &Pair| p.client.symbols().list.iter().filter(|s| s.rejected.is_some()).count();
+    let rejected = |p: &Pair| p.client.symbols().iter().filter(|s| s.rejected.is_some()).count();
     assert_eq!(rejected(&p), 1);
     // Dropped: the client reconnects, and this time nothing is rejected.
     p.client.handle_closed(

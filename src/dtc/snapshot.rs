@@ -110,7 +110,6 @@ impl DtcSnapshot {
         }
         let symbols = c
             .symbols()
-            .list
             .iter()
             .map(|s| SymbolSnapshot {
                 name: s.name.clone(),

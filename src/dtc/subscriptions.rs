@@ -51,14 +51,14 @@ impl Subscriptions {
         out: &mut Outbox,
         now: Instant,
     ) {
-        for s in &mut self.symbols.list {
+        for s in self.symbols.all_mut() {
             s.subscribed = false;
             // The new connection decides again (and the warning is worth repeating).
             s.rejected = None;
             s.depth_batch_open = false;
         }
-        if secdefs && !self.symbols.list.is_empty() {
-            for s in &mut self.symbols.list {
+        if secdefs && !self.symbols.all_mut().is_empty() {
+            for s in self.symbols.all_mut() {
                 s.secdef_request_id = requests.next_id();
                 out.send(SecurityDefinitionForSymbolRequest {
                     request_id: s.secdef_request_id,
@@ -74,8 +74,8 @@ impl Subscriptions {
 
     /// Subscribes every symbol (`only_pending`: those not yet subscribed on this connection).
     pub(crate) fn subscribe_all(&mut self, only_pending: bool, out: &mut Outbox) {
-        for i in 0..self.symbols.list.len() {
-            if !(only_pending && self.symbols.list[i].subscribed) {
+        for i in 0..self.symbols.all_mut().len() {
+            if !(only_pending && self.symbols.all_mut()[i].subscribed) {
                 self.subscribe(i, out);
             }
         }
@@ -83,7 +83,7 @@ impl Subscriptions {
 
     /// Market data (and depth when configured) for symbol `i`; servers forget them on reconnect.
     fn subscribe(&mut self, i: usize, out: &mut Outbox) {
-        let Some(s) = self.symbols.list.get_mut(i) else { return };
+        let Some(s) = self.symbols.all_mut().get_mut(i) else { return };
         s.subscribed = true;
         s.depth.clear();
         let (symbol_id, symbol): (u32, S64) = (s.id, s.name.as_str().into());
@@ -112,7 +112,7 @@ impl Subscriptions {
             return;
         }
         self.secdef_deadline = None;
-        for s in self.symbols.list.iter().filter(|s| !s.subscribed) {
+        for s in self.symbols.all_mut().iter().filter(|s| !s.subscribed) {
             log::warn!(
                 "{label}: no security definition for {}; prices taken as sent (multiplier 1)",
                 s.name
@@ -127,10 +127,11 @@ impl Subscriptions {
         out: &mut Outbox,
         label: &str,
     ) {
-        let Some(i) = self.symbols.list.iter().position(|s| s.name == d.symbol.as_str()) else {
+        let Some(i) = self.symbols.all_mut().iter().position(|s| s.name == d.symbol.as_str())
+        else {
             return;
         };
-        let s = &mut self.symbols.list[i];
+        let s = &mut self.symbols.all_mut()[i];
         s.scale = PriceScale::new(d.display_price_multiplier);
         s.has_definition = true;
         log::info!(
@@ -151,13 +152,13 @@ impl Subscriptions {
         out: &mut Outbox,
         label: &str,
     ) {
-        let found = self.symbols.list.iter().position(|s| s.secdef_request_id == r.request_id);
-        let name = found.map_or("?", |i| self.symbols.list[i].name.as_str());
+        let found = self.symbols.all_mut().iter().position(|s| s.secdef_request_id == r.request_id);
+        let name = found.map_or("?", |i| self.symbols.all_mut()[i].name.as_str());
         log::warn!(
             "{label}: security definition for {name} rejected: {:?}; prices taken as sent",
             r.reject_text.as_str()
         );
-        if let Some(i) = found.filter(|&i| !self.symbols.list[i].subscribed) {
+        if let Some(i) = found.filter(|&i| !self.symbols.all_mut()[i].subscribed) {
             self.subscribe(i, out);
             self.settle_wait();
         }
@@ -187,7 +188,7 @@ impl Subscriptions {
 
     /// Stops waiting for definitions once every symbol is subscribed.
     fn settle_wait(&mut self) {
-        if self.symbols.list.iter().all(|s| s.subscribed) {
+        if self.symbols.all_mut().iter().all(|s| s.subscribed) {
             self.secdef_deadline = None;
         }
     }

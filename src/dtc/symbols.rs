@@ -145,8 +145,7 @@ pub struct SymbolInfo {
 /// Symbols by SymbolID (index = id - 1).
 #[derive(Debug, Default)]
 pub struct SymbolTable {
-    /// The symbols.
-    pub list: Vec<SymbolInfo>,
+    list: Vec<SymbolInfo>,
 }
 
 impl SymbolTable {
@@ -178,6 +177,16 @@ impl SymbolTable {
     #[inline]
     pub fn by_id(&mut self, id: u32) -> Option<&mut SymbolInfo> {
         self.list.get_mut((id as usize).checked_sub(1)?)
+    }
+
+    /// The symbols, in SymbolID order.
+    pub fn iter(&self) -> std::slice::Iter<'_, SymbolInfo> {
+        self.list.iter()
+    }
+
+    /// The symbols, to change (subscriptions).
+    pub(crate) fn all_mut(&mut self) -> &mut [SymbolInfo] {
+        &mut self.list
     }
 
     /// By name.

@@ -114,7 +114,7 @@ impl BookText for TradingBook {
 /// `symbols` command text.
 pub fn symbols_text(symbols: &SymbolTable) -> String {
     let mut s = String::new();
-    for x in &symbols.list {
+    for x in symbols.iter() {
         let _ = writeln!(
             s,
             "{} id {} multiplier {} updates {}{}",

@@ -148,7 +148,7 @@ impl Trading {
         if !self.prices_scaled {
             return None;
         }
-        symbols.list.iter().find(|s| s.name == symbol).map(|s| s.scale)
+        symbols.iter().find(|s| s.name == symbol).map(|s| s.scale)
     }
 
     /// Accounts, balances, positions and open orders (after logon, and `refresh`).
