@@ -84,6 +84,13 @@ pub fn answers_logon(mut resp: impl FnMut(usize) -> Vec<Out> + 'static) -> Scrip
     })
 }
 
+/// A script answering as the simulator's exchange does (its pure state, no sockets).
+pub fn simulated_exchange(symbols: &[&str]) -> Script {
+    let names: Vec<String> = symbols.iter().map(|s| s.to_string()).collect();
+    let mut peer = v9bridge::sim::dtc_server::SimPeer::new(&names);
+    Box::new(move |_, m| peer.respond(m, 1_767_225_600.0).into_iter().map(Out::Msg).collect())
+}
+
 /// A successful LOGON_RESPONSE.
 pub fn logon_ok() -> Out {
     Out::Msg(LogonResponse { result: 1, ..Default::default() }.into())

@@ -2,7 +2,10 @@
 
 mod conn;
 mod feed;
+mod peer;
 mod state;
+
+pub use peer::SimPeer;
 
 use state::SimState;
 use std::io;
