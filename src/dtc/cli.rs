@@ -207,12 +207,14 @@ pub fn run(args: &DtcCliArgs) -> Result<(), String> {
             let r = typed_by_hand(r);
             c.submit(&r, now).map(|cid| (cid, commands::order_sent(&r, cid)))
         }
-        Command::Cancel(id) => c.cancel(&id, now).map(|cid| (cid, format!("cancel sent for {id}"))),
-        Command::Replace { id, price, qty } => {
-            c.replace(&id, price, qty, now).map(|cid| (cid, format!("replace sent for {id}")))
+        Command::Cancel(id) => {
+            c.act(now, |c, t| c.cancel(&id, t)).map(|cid| (cid, format!("cancel sent for {id}")))
         }
+        Command::Replace { id, price, qty } => c
+            .act(now, |c, t| c.replace(&id, price, qty, t))
+            .map(|cid| (cid, format!("replace sent for {id}"))),
         Command::Fills => {
-            let _ = c.request_fills(30, now);
+            let _ = c.act(now, |c, _| c.request_fills(30));
             let _ = l.run_until(&mut [&mut c], timeout, |cs, _| cs[0].connection().synced());
             print!("{}", c.connection().trading_book().fills_text());
             return Ok(());

@@ -140,12 +140,12 @@ pub fn run_as(
         Command::Positions => Ok(ep.connection().trading_book().positions_text()),
         Command::Orders => Ok(ep.connection().trading_book().orders_text()),
         Command::Fills => {
-            let _ = ep.request_fills(30, now);
+            let _ = ep.act(now, |c, _| c.request_fills(30));
             Ok(ep.connection().trading_book().fills_text())
         }
         Command::Symbols => Ok(symbols_text(ep.connection().symbols())),
         Command::Refresh => ep
-            .refresh(now)
+            .act(now, |c, _| c.refresh())
             .map(|_| "requested accounts, balances, positions, open orders".into())
             .map_err(failed),
         Command::Help => Ok(HELP.to_string()),
@@ -153,11 +153,12 @@ pub fn run_as(
             r.automated = automated;
             ep.submit(&r, now).map_err(failed).map(|cid| order_sent(&r, cid))
         }
-        Command::Cancel(id) => {
-            ep.cancel(&id, now).map(|_| format!("cancel sent for {id}")).map_err(failed)
-        }
+        Command::Cancel(id) => ep
+            .act(now, |c, t| c.cancel(&id, t))
+            .map(|_| format!("cancel sent for {id}"))
+            .map_err(failed),
         Command::Replace { id, price, qty } => ep
-            .replace(&id, price, qty, now)
+            .act(now, |c, t| c.replace(&id, price, qty, t))
             .map(|_| format!("replace sent for {id}"))
             .map_err(failed),
     })

@@ -97,44 +97,15 @@ impl DtcEndpoint {
 
     /// Sends a new order; see [`Connection::submit`].
     pub fn submit(&mut self, r: &OrderRequest, now: Instant) -> Result<ClientOrderId, OrderError> {
-        // The sent-at stamp is a latency stamp: the answer is timed from here.
-        let cid = self.conn.submit(r, latency_stamp())?;
-        self.pump(None, now);
-        Ok(cid)
+        self.act(now, |c, stamp| c.submit(r, stamp))
     }
 
-    /// Cancels an order by server or client order ID.
-    pub fn cancel(&mut self, id: &str, now: Instant) -> Result<ClientOrderId, OrderError> {
-        let cid = self.conn.cancel(id, latency_stamp())?;
+    /// Runs `f` on the connection (cancel, replace, refresh, ...), then sends what it queued.
+    /// `f` gets a latency stamp as its `now`, so answers to orders are timed from here.
+    pub fn act<T>(&mut self, now: Instant, f: impl FnOnce(&mut Connection, Instant) -> T) -> T {
+        let r = f(&mut self.conn, latency_stamp());
         self.pump(None, now);
-        Ok(cid)
-    }
-
-    /// Replaces price (and optionally quantity) of an open order.
-    pub fn replace(
-        &mut self,
-        id: &str,
-        price: f64,
-        qty: Option<f64>,
-        now: Instant,
-    ) -> Result<ClientOrderId, OrderError> {
-        let cid = self.conn.replace(id, price, qty, latency_stamp())?;
-        self.pump(None, now);
-        Ok(cid)
-    }
-
-    /// Asks for the fills of the last `days` days.
-    pub fn request_fills(&mut self, days: i32, now: Instant) -> Result<(), OrderError> {
-        self.conn.request_fills(days)?;
-        self.pump(None, now);
-        Ok(())
-    }
-
-    /// Re-requests accounts, balances, positions and open orders.
-    pub fn refresh(&mut self, now: Instant) -> Result<(), OrderError> {
-        self.conn.refresh()?;
-        self.pump(None, now);
-        Ok(())
+        r
     }
 
     #[cfg(test)]
