@@ -1,7 +1,7 @@
 //! The text command language of a DTC connection: words parsed into typed calls, answers as text.
 
-use super::endpoint::DtcEndpoint;
-use super::orders::OrderRequest;
+use super::connection::Connection;
+use super::orders::{OrderError, OrderRequest};
 use super::symbols::SymbolTable;
 use super::text::{order_type_name, symbols_text, BookText};
 use super::types::consts::*;
@@ -120,53 +120,47 @@ fn order(args: &[&str], symbols: &SymbolTable) -> Result<OrderRequest, String> {
     Ok(r)
 }
 
-/// Runs one text command on `ep`; `None` when the command is not a DTC one. `automated`
-/// marks orders as placed by a program (IsAutomatedOrder).
-pub fn run_as(
-    ep: &mut DtcEndpoint,
+/// Runs one text command on `conn`; `None` when the command is not a DTC one. `automated`
+/// marks orders as placed by a program (IsAutomatedOrder); `now` is the orders' sent-at stamp.
+/// The caller sends what the connection queued.
+pub fn run(
+    conn: &mut Connection,
     cmd: &str,
     automated: bool,
     now: Instant,
 ) -> Option<Result<String, String>> {
-    let parsed = parse(cmd, ep.connection().symbols())?;
-    let c = match parsed {
+    let c = match parse(cmd, conn.symbols())? {
         Ok(c) => c,
         Err(e) => return Some(Err(e)),
     };
-    let label = ep.connection().label().to_string();
-    let failed = |e: super::orders::OrderError| format!("{label}: {e}");
+    let label = conn.label().to_string();
+    let failed = |e: OrderError| format!("{label}: {e}");
     Some(match c {
-        Command::Accounts => Ok(ep.connection().trading_book().accounts_text()),
-        Command::Positions => Ok(ep.connection().trading_book().positions_text()),
-        Command::Orders => Ok(ep.connection().trading_book().orders_text()),
+        Command::Accounts => Ok(conn.trading_book().accounts_text()),
+        Command::Positions => Ok(conn.trading_book().positions_text()),
+        Command::Orders => Ok(conn.trading_book().orders_text()),
         Command::Fills => {
-            let _ = ep.act(now, |c, _| c.request_fills(30));
-            Ok(ep.connection().trading_book().fills_text())
+            let _ = conn.request_fills(30);
+            Ok(conn.trading_book().fills_text())
         }
-        Command::Symbols => Ok(symbols_text(ep.connection().symbols())),
-        Command::Refresh => ep
-            .act(now, |c, _| c.refresh())
+        Command::Symbols => Ok(symbols_text(conn.symbols())),
+        Command::Refresh => conn
+            .refresh()
             .map(|_| "requested accounts, balances, positions, open orders".into())
             .map_err(failed),
         Command::Help => Ok(HELP.to_string()),
-        Command::Order(mut r) => {
-            r.automated = automated;
-            ep.submit(&r, now).map_err(failed).map(|cid| order_sent(&r, cid))
+        Command::Order(r) => {
+            let r = OrderRequest { automated, ..r };
+            conn.submit(&r, now).map_err(failed).map(|cid| order_sent(&r, cid))
         }
-        Command::Cancel(id) => ep
-            .act(now, |c, t| c.cancel(&id, t))
-            .map(|_| format!("cancel sent for {id}"))
-            .map_err(failed),
-        Command::Replace { id, price, qty } => ep
-            .act(now, |c, t| c.replace(&id, price, qty, t))
+        Command::Cancel(id) => {
+            conn.cancel(&id, now).map(|_| format!("cancel sent for {id}")).map_err(failed)
+        }
+        Command::Replace { id, price, qty } => conn
+            .replace(&id, price, qty, now)
             .map(|_| format!("replace sent for {id}"))
             .map_err(failed),
     })
-}
-
-/// [`run_as`] for commands from the engine handle (programs: automated orders).
-pub fn run(ep: &mut DtcEndpoint, cmd: &str, now: Instant) -> Option<Result<String, String>> {
-    run_as(ep, cmd, true, now)
 }
 
 /// The answer to an `order` command.

@@ -3,13 +3,13 @@
 use super::codec::{Codec, Outbox};
 use super::events::{CloseReason, DtcEvent, Reconnect, ServerCaps, TransportKind, TransportOp};
 use super::framing::RecvBuf;
+use super::health::DtcStats;
 use super::health::InputHealth;
 use super::logon::{Logon, Step};
 use super::market_data;
 use super::messages::*;
 use super::orders::{ClientOrderId, OrderError, OrderIds, OrderRequest};
 use super::session::{Phase, Session, TimerAction};
-use super::snapshot::DtcStats;
 use super::subscriptions::Subscriptions;
 use super::symbols::SymbolTable;
 use super::trading::Trading;

@@ -293,7 +293,10 @@ impl Endpoint for DtcEndpoint {
     }
 
     fn command(&mut self, cmd: &str, ctx: &mut Ctx<'_>) -> Option<Result<String, String>> {
-        super::commands::run(self, cmd, ctx.now)
+        // Commands from the engine handle come from programs: automated orders.
+        let r = super::commands::run(&mut self.conn, cmd, true, latency_stamp());
+        self.pump(Some(ctx.registry), ctx.now);
+        r
     }
 
     fn shutdown(&mut self, now: Instant) {

@@ -1,9 +1,27 @@
-//! Input health of a connection: bad messages, alerts and a high bad-input share, logged by time.
+//! Input health of a connection: its counters; bad messages, alerts and a high bad share, logged by time.
 
 use super::messages::AlertMessage;
-use super::snapshot::DtcStats;
 use super::types::DecodeError;
 use std::time::{Duration, Instant};
+
+/// Counters of one connection.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DtcStats {
+    /// Messages decoded.
+    pub messages: u64,
+    /// Market-data messages applied to the market state.
+    pub market_data: u64,
+    /// Messages skipped as undecodable, or market data for an unknown SymbolID.
+    pub bad: u64,
+    /// Connections reset because the stream could not be framed.
+    pub resets: u64,
+    /// Heartbeats received.
+    pub heartbeats: u64,
+    /// ALERT_MESSAGEs received (logged, rate-limited).
+    pub alerts: u64,
+    /// Warnings that a large share of the input is bad (rate-limited).
+    pub bad_ratio_warnings: u64,
+}
 
 /// At most one line per this interval from one [`LogGate`].
 pub const LOG_EVERY: Duration = Duration::from_secs(5);

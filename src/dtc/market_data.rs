@@ -1,7 +1,7 @@
 //! Market data as pure effects: what one decoded message does to a symbol's quote, depth or session.
 
+use super::health::DtcStats;
 use super::messages::*;
-use super::snapshot::DtcStats;
 use super::symbols::{PriceScale, SessionStats, SymbolInfo, SymbolTable};
 use super::types::consts::DEPTH_DELETE;
 use crate::market::{Feed, MarketState, TickUpdate};

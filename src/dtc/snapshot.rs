@@ -3,30 +3,12 @@
 use super::book::TradingBook;
 use super::connection::Connection;
 use super::events::CloseReason;
+pub use super::health::DtcStats;
 use super::messages::{
     AccountBalanceUpdate, HistoricalOrderFillResponse, OrderUpdate, PositionUpdate,
 };
 use super::session::Phase;
 use super::types::Encoding;
-
-/// Counters of one connection.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct DtcStats {
-    /// Messages decoded.
-    pub messages: u64,
-    /// Market-data messages applied to the market state.
-    pub market_data: u64,
-    /// Messages skipped as undecodable, or market data for an unknown SymbolID.
-    pub bad: u64,
-    /// Connections reset because the stream could not be framed.
-    pub resets: u64,
-    /// Heartbeats received.
-    pub heartbeats: u64,
-    /// ALERT_MESSAGEs received (logged, rate-limited).
-    pub alerts: u64,
-    /// Warnings that a large share of the input is bad (rate-limited).
-    pub bad_ratio_warnings: u64,
-}
 
 /// One configured symbol.
 #[derive(Clone, Debug, PartialEq)]
