@@ -48,7 +48,7 @@ impl QuoteFields {
         }
     }
 
-    /// Reference §2.5: Sierra Chart's JSON encodings send unset fields as 0, so there a zero
+    /// Sierra Chart's JSON encodings send unset fields as 0, so there a zero
     /// price or size means "not set"; binary marks unset with DBL_MAX/FLT_MAX instead (handled
     /// by [`px64`]/[`px32`]). `None` when nothing is left (counted, not applied).
     fn zero_is_unset(mut self) -> Option<QuoteFields> {
