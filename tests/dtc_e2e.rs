@@ -24,7 +24,7 @@ fn full_cycle_with(
     let mut a = args();
     a.compact_order_override = sierra_quirk;
     if !negotiate {
-        a.encoding = encoding.into(); // a server set to a fixed encoding, as seed 000 used
+        a.encoding = encoding.into(); // a server set to a fixed encoding
     }
     let sim = Sim::start(a);
     let mut l = MiniLoop::new().unwrap();

@@ -103,7 +103,7 @@ pub struct DtcConfig {
     /// Order prices on the wire in the server's integer-like units (display price divided by
     /// DisplayPriceMultiplier, as market data is), and order/position/fill prices from the server
     /// converted back. Default false: order prices are sent and read as display prices, as
-    /// before. The reference (§3.6) leaves the unit unverified; check with a small resting order.
+    /// before. Which unit a server uses is not documented; check with a small resting order.
     pub order_prices_scaled: bool,
     /// Largest binary message decoded (bytes, 64..=65535, default 65535); a larger one is
     /// skipped by its `Size`. Only `Size < 4` resets the stream.

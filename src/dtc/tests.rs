@@ -1,4 +1,4 @@
-//! Codec tests: round trips in every encoding, byte layouts from the reference, bad input.
+//! Codec tests: round trips in every encoding, byte layouts of the DTC header, bad input.
 
 use super::jsonlex::JVal;
 use super::types::{DecodeError, MESSAGE_TABLE};
@@ -72,7 +72,7 @@ fn round_trip_every_message_in_every_encoding() {
 }
 
 #[test]
-fn encoding_request_bytes_match_reference_example() {
+fn encoding_request_bytes_match_the_protocol_example() {
     let m = Message::from(EncodingRequest { encoding: 2, ..Default::default() });
     let mut out = Vec::new();
     binary::encode(&m, &mut out);

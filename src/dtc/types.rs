@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// `CURRENT_VERSION` of `DTCProtocol.h` (unchanged while structs grew; see reference §2.6).
+/// `CURRENT_VERSION` of `DTCProtocol.h` (unchanged while structs grew at their ends).
 pub const PROTOCOL_VERSION: i32 = 8;
 
 /// Largest binary message we accept (the `u16 Size` field caps it anyway).

@@ -350,7 +350,7 @@ impl Conn {
                 stream.write_all(&self.out)?;
             }
             Io::Ws(ws) => {
-                // SC's WebSocket frames carry no trailing NUL (reference §3.4).
+                // SC's WebSocket frames carry no trailing NUL.
                 codec.encode(m, &mut self.out, false);
                 let text = String::from_utf8_lossy(&self.out).into_owned();
                 ws.send(tungstenite::Message::text(text))
