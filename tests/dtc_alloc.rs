@@ -6,7 +6,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::Duration;
 use v9bridge::dtc::cli::MiniLoop;
-use v9bridge::dtc::DtcClient;
+use v9bridge::dtc::DtcEndpoint;
 
 struct Counting;
 
@@ -44,11 +44,11 @@ fn steady_state_allocations(encoding: &str, sierra: bool) -> (u64, u64) {
     let mut l = MiniLoop::new().unwrap();
     let mut cfg = cfg(sim.addr, "tcp", encoding, sierra);
     cfg.trading = false;
-    let mut c = DtcClient::new("alloc", &cfg);
+    let mut c = DtcEndpoint::new("alloc", &cfg).unwrap();
     l.register(&mut c, 0).unwrap();
     // Warm up: logon, definitions, first sight of each symbol, buffers at their working size.
     assert!(l.run_until(&mut [&mut c], Duration::from_secs(10), |cs, m| {
-        cs[0].synced()
+        cs[0].connection().synced()
             && m.get("ESZ6_FUT_CME").is_some_and(|q| q.updates > 200)
             && m.get("XAUUSD").is_some()
     }));

@@ -1,135 +1,92 @@
 //! Bad input in both directions: skipped and counted, or the connection is reset; never a panic.
+//! Client-side cases run on an in-memory pair with a fake clock (no sockets, no sleeps).
 
 mod dtc_common;
+use dtc_common::pair::*;
 use dtc_common::*;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::net::TcpStream;
 use std::time::Duration;
 use v9bridge::dtc::cli::MiniLoop;
 use v9bridge::dtc::messages::*;
-use v9bridge::dtc::{binary, DtcClient, Message};
+use v9bridge::dtc::{DtcEndpoint, Encoding, Message};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn bin(m: impl Into<Message>) -> Vec<u8> {
+fn json_msg(m: impl Into<Message>) -> Vec<u8> {
     let mut v = Vec::new();
-    binary::encode(&m.into(), &mut v);
+    v9bridge::dtc::json::encode(&m.into(), &mut v);
+    v.push(0);
     v
-}
-
-fn read_binary_frame(s: &mut TcpStream) -> Vec<u8> {
-    let mut h = [0u8; 4];
-    s.read_exact(&mut h).unwrap();
-    let size = u16::from_le_bytes([h[0], h[1]]) as usize;
-    let mut rest = vec![0u8; size - 4];
-    s.read_exact(&mut rest).unwrap();
-    [h.to_vec(), rest].concat()
-}
-
-fn read_until_nul(s: &mut TcpStream) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut b = [0u8; 1];
-    while s.read(&mut b).unwrap_or(0) == 1 && b[0] != 0 {
-        out.push(b[0]);
-    }
-    out
 }
 
 #[test]
 fn client_skips_bad_binary_messages_and_resets_on_unframeable_stream() {
     init_log();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let acc = accepted.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            let n = acc.fetch_add(1, Ordering::SeqCst);
+    let mut p = Pair::new("junk", &pair_cfg(1));
+    p.serve(
+        1,
+        Encoding::Binary,
+        answers_logon(|n| {
             if n > 0 {
-                continue; // the reconnect is all we need to see
+                return vec![logon_ok()]; // the reconnect is all we need to see
             }
-            let req = read_binary_frame(&mut s);
-            assert_eq!(&req[..4], &[16, 0, 6, 0]);
-            s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
-            let logon = read_binary_frame(&mut s);
-            assert_eq!(u16::from_le_bytes([logon[2], logon[3]]), 1);
-            s.write_all(&bin(LogonResponse { result: 1, ..Default::default() })).unwrap();
             let mut junk = vec![8u8, 0, 0x0f, 0x27, 1, 2, 3, 4]; // unknown type 9999
+                                                                 // Unknown SymbolID.
             junk.extend(bin(MarketDataUpdateTrade {
                 symbol_id: 99,
                 price: 1.0,
                 ..Default::default()
-            })); // unknown SymbolID
-            junk.extend(bin(MarketDataUpdateTrade {
+            }));
+            let good = MarketDataUpdateTrade {
                 symbol_id: 2,
                 price: 7.25,
                 volume: 1.0,
                 ..Default::default()
-            }));
+            };
+            junk.extend(bin(good));
             junk.extend([2u8, 0, 3, 0]); // Size 2: cannot be framed
-            s.write_all(&junk).unwrap();
-            std::thread::sleep(Duration::from_secs(2));
-        }
-    });
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("junk", &cfg(addr, "tcp", "binary", false));
-    l.register(&mut c, 0).unwrap();
-    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
-        cs[0].stats().resets >= 1 && accepted.load(Ordering::SeqCst) >= 2
-    });
-    assert!(ok, "{:?} accepted {}", c.stats(), accepted.load(Ordering::SeqCst));
-    assert!(c.stats().bad >= 2, "{:?}", c.stats());
-    assert_eq!(
-        l.market.get("XAUUSD").map(|q| q.last),
-        Some(7.25),
-        "good message between bad ones applied"
+            vec![logon_ok(), Out::Bytes(junk)]
+        }),
     );
+    assert!(p.run_until(WAIT, |p| p.client.stats().resets >= 1 && p.accepted(1) >= 2));
+    let st = p.client.stats();
+    assert!(st.bad >= 2, "{st:?}");
+    assert_eq!(p.market.get("XAUUSD").map(|q| q.last), Some(7.25), "good message between bad ones");
+    assert!(p.sent_types(1).starts_with(&[6, 1]), "binary ENCODING_REQUEST, then LOGON_REQUEST");
 }
 
 #[test]
 fn client_skips_bad_json_and_resets_on_oversized_message() {
     init_log();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let acc = accepted.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            if acc.fetch_add(1, Ordering::SeqCst) > 0 {
-                continue;
+    let mut conf = pair_cfg(1);
+    conf.encoding = "json".into();
+    conf.negotiate = false;
+    conf.password = Some("hunter2".into());
+    let mut p = Pair::new("jjunk", &conf);
+    p.serve(
+        1,
+        Encoding::Json,
+        Box::new(|n, m| {
+            if !matches!(m, Message::LogonRequest(_)) || n > 0 {
+                return if n > 0 { vec![logon_ok()] } else { vec![] };
             }
-            let logon = read_until_nul(&mut s);
-            assert!(logon.starts_with(b"{\"Type\":1,"), "{}", String::from_utf8_lossy(&logon));
             let mut out: Vec<u8> = Vec::new();
             out.extend(b"{\"Type\":2,\"Result\":1}\0");
             out.extend(b"{\"Type\":3,\"NumDroppedMessages\":\"x\"}\0");
             out.extend(b"not json at all\0");
             out.extend(b"{\"Type\":4242}\0\0\0");
-            // Split across writes: the framer must buffer the tail.
+            // Split across reads: the framer must buffer the tail.
             out.extend(b"{\"Type\":107,\"SymbolID\":2,\"Pri");
-            s.write_all(&out).unwrap();
-            std::thread::sleep(Duration::from_millis(50));
-            s.write_all(b"ce\":5.5,\"Volume\":2}\0").unwrap();
-            s.write_all(&vec![b' '; 70_000]).unwrap();
-            std::thread::sleep(Duration::from_secs(2));
-        }
-    });
-    let mut conf = cfg(addr, "tcp", "json", false);
-    conf.negotiate = false;
-    conf.password = Some("hunter2".into());
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("jjunk", &conf);
-    l.register(&mut c, 0).unwrap();
-    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
-        cs[0].stats().resets >= 1 && accepted.load(Ordering::SeqCst) >= 2
-    });
-    assert!(ok, "{:?}", c.stats());
-    assert_eq!(c.stats().bad, 3, "{:?}", c.stats());
-    assert_eq!(l.market.get("XAUUSD").map(|q| q.last), Some(5.5));
+            let tail = b"ce\":5.5,\"Volume\":2}\0".to_vec();
+            vec![Out::Bytes(out), Out::Bytes(tail), Out::Bytes(vec![b' '; 70_000])]
+        }),
+    );
+    assert!(p.run_until(WAIT, |p| p.client.stats().resets >= 1 && p.accepted(1) >= 2));
+    assert_eq!(p.client.stats().bad, 3, "{:?}", p.client.stats());
+    assert_eq!(p.market.get("XAUUSD").map(|q| q.last), Some(5.5));
+    let Some((_, Message::LogonRequest(r))) = p.sent.first() else { panic!("{:?}", p.sent) };
+    assert_eq!(r.password.as_str(), "hunter2", "sent in JSON from the first byte");
 }
 
 #[test]
@@ -158,383 +115,173 @@ fn simulator_survives_garbage_and_keeps_serving() {
     w.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n\xff\xff").unwrap();
     drop(w);
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("ok", &cfg(sim.addr, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("ok", &cfg(sim.addr, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()));
-}
-
-/// A raw server that answers the first logon with `resp`, counting connections.
-fn logon_answering_server(resp: LogonResponse) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let acc = accepted.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            acc.fetch_add(1, Ordering::SeqCst);
-            let _req = read_binary_frame(&mut s);
-            s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
-            let _logon = read_binary_frame(&mut s);
-            s.write_all(&bin(resp)).unwrap();
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    });
-    (addr, accepted)
-}
-
-#[test]
-fn logon_redirect_and_do_not_reconnect() {
-    init_log();
-    let sim = Sim::start(args());
-    let redirect = LogonResponse {
-        result: 4,
-        reconnect_address: sim.addr.to_string().as_str().into(),
-        ..Default::default()
-    };
-    let (addr, n) = logon_answering_server(redirect);
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("redir", &cfg(addr, "tcp", "binary", false));
-    l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()), "{:?}", c.last_error());
-    assert_eq!(n.load(Ordering::SeqCst), 1);
-
-    let refuse =
-        LogonResponse { result: 3, result_text: "account disabled".into(), ..Default::default() };
-    let (addr, n) = logon_answering_server(refuse);
-    let mut c = DtcClient::new("refused", &cfg(addr, "tcp", "binary", false));
-    let mut l = MiniLoop::new().unwrap();
-    l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].phase()
-        == v9bridge::dtc::session::Phase::Stopped));
-    assert!(c.last_error().unwrap_or("").contains("account disabled"));
-    l.run_until(&mut [&mut c], Duration::from_millis(500), |_, _| false);
-    assert_eq!(n.load(Ordering::SeqCst), 1, "no reconnect after LOGON_ERROR_NO_RECONNECT");
-}
-
-#[test]
-fn market_data_waits_for_security_definitions_then_falls_back() {
-    init_log();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(std::sync::Mutex::new(Vec::<u16>::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        let Ok((mut s, _)) = listener.accept() else { return };
-        let _req = read_binary_frame(&mut s);
-        s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
-        let _logon = read_binary_frame(&mut s);
-        let resp =
-            LogonResponse { result: 1, security_definitions_supported: 1, ..Default::default() };
-        s.write_all(&bin(resp)).unwrap();
-        // Never answers the security-definition requests.
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        loop {
-            let mut h = [0u8; 4];
-            if s.read_exact(&mut h).is_err() {
-                return;
-            }
-            let size = u16::from_le_bytes([h[0], h[1]]) as usize;
-            let mut rest = vec![0u8; size.saturating_sub(4)];
-            if s.read_exact(&mut rest).is_err() {
-                return;
-            }
-            log.lock().unwrap().push(u16::from_le_bytes([h[2], h[3]]));
-        }
-    });
-    let mut conf = cfg(addr, "tcp", "binary", false);
-    conf.trading = false;
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("secdef", &conf);
-    l.register(&mut c, 0).unwrap();
-    let ok = l.run_until(&mut [&mut c], Duration::from_secs(12), |_, _| {
-        seen.lock().unwrap().contains(&101)
-    });
-    assert!(ok, "subscribed after the wait");
-    let seen = seen.lock().unwrap();
-    let first_secdef = seen.iter().position(|&t| t == 506).unwrap();
-    let first_md = seen.iter().position(|&t| t == 101).unwrap();
-    assert!(first_secdef < first_md);
-}
-
-/// A raw server answering every logon with `resp(n)` (n = connection index), then idling.
-fn scripted_server(
-    resp: impl Fn(usize) -> Vec<u8> + Send + 'static,
-) -> (std::net::SocketAddr, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let acc = accepted.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            let n = acc.fetch_add(1, Ordering::SeqCst);
-            let _req = read_binary_frame(&mut s);
-            let _ = s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() }));
-            let _logon = read_binary_frame(&mut s);
-            let _ = s.write_all(&resp(n));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    });
-    (addr, accepted)
-}
-
-fn redirect_to(a: &str) -> Vec<u8> {
-    bin(LogonResponse { result: 4, reconnect_address: a.into(), ..Default::default() })
-}
-
-#[test]
-fn redirects_are_capped_and_fall_back_to_the_configured_address() {
-    init_log();
-    // B always redirects to itself; A redirects to B.
-    let nb = Arc::new(AtomicUsize::new(0));
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let b = listener.local_addr().unwrap();
-    let nb2 = nb.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            nb2.fetch_add(1, Ordering::SeqCst);
-            let _req = read_binary_frame(&mut s);
-            let _ = s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() }));
-            let _logon = read_binary_frame(&mut s);
-            let _ = s.write_all(&redirect_to(&b.to_string()));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    });
-    let bs = b.to_string();
-    let (a, na) = scripted_server(move |_| redirect_to(&bs));
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("loop", &cfg(a, "tcp", "binary", false));
-    l.register(&mut c, 0).unwrap();
-    let ok = l.run_until(&mut [&mut c], WAIT, |_, _| na.load(Ordering::SeqCst) >= 2);
-    assert!(ok, "fell back to the configured address");
-    let at_b = nb.load(Ordering::SeqCst);
-    assert!((2..=4).contains(&at_b), "3 redirects per logon at most: {at_b} connects at B");
-}
-
-#[test]
-fn non_literal_or_unreachable_redirects_are_not_followed() {
-    init_log();
-    // A dead port: bind, note, drop.
-    let dead = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
-    let (a, na) =
-        scripted_server(
-            move |n| {
-                if n == 0 {
-                    redirect_to("localhost:11099")
-                } else {
-                    redirect_to(&dead)
-                }
-            },
-        );
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("nolit", &cfg(a, "tcp", "binary", false));
-    l.register(&mut c, 0).unwrap();
-    // 0: non-literal -> A again; 1: dead port -> connect fails -> A again.
-    let ok = l.run_until(&mut [&mut c], WAIT, |_, _| na.load(Ordering::SeqCst) >= 3);
-    assert!(ok, "back at the configured address each time: {:?}", c.last_error());
-}
-
-#[test]
-fn second_logon_response_does_not_duplicate_subscriptions() {
-    init_log();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(std::sync::Mutex::new(Vec::<u16>::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        let Ok((mut s, _)) = listener.accept() else { return };
-        let _req = read_binary_frame(&mut s);
-        s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() })).unwrap();
-        let _logon = read_binary_frame(&mut s);
-        let ok = bin(LogonResponse { result: 1, ..Default::default() });
-        s.write_all(&ok).unwrap();
-        std::thread::sleep(Duration::from_millis(200));
-        s.write_all(&ok).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-        loop {
-            let mut h = [0u8; 4];
-            if s.read_exact(&mut h).is_err() {
-                return;
-            }
-            let size = u16::from_le_bytes([h[0], h[1]]) as usize;
-            let mut rest = vec![0u8; size.saturating_sub(4)];
-            if s.read_exact(&mut rest).is_err() {
-                return;
-            }
-            log.lock().unwrap().push(u16::from_le_bytes([h[2], h[3]]));
-        }
-    });
-    let mut conf = cfg(addr, "tcp", "binary", false);
-    conf.trading = false;
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("twice", &conf);
-    l.register(&mut c, 0).unwrap();
-    l.run_until(&mut [&mut c], Duration::from_millis(1000), |_, _| false);
-    assert!(c.is_logged_on());
-    let md = seen.lock().unwrap().iter().filter(|&&t| t == 101).count();
-    assert_eq!(md, 2, "one MARKET_DATA_REQUEST per symbol");
-}
-
-#[test]
-fn unsupported_encoding_gives_up() {
-    init_log();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let n = Arc::new(AtomicUsize::new(0));
-    let n2 = n.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { return };
-            n2.fetch_add(1, Ordering::SeqCst);
-            let _req = read_binary_frame(&mut s);
-            // 1 = binary with variable-length strings, 4 = protobuf: both unsupported.
-            let _ = s.write_all(&bin(EncodingResponse { encoding: 4, ..Default::default() }));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    });
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("vls", &cfg(addr, "tcp", "binary", false));
-    l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].phase()
-        == v9bridge::dtc::session::Phase::Stopped));
-    assert!(c.last_error().unwrap_or("").contains("encoding 4"), "{:?}", c.last_error());
-    l.run_until(&mut [&mut c], Duration::from_millis(500), |_, _| false);
-    assert_eq!(n.load(Ordering::SeqCst), 1);
-}
-
-fn json_msg(m: impl Into<Message>) -> Vec<u8> {
-    let mut v = Vec::new();
-    v9bridge::dtc::json::encode(&m.into(), &mut v);
-    v.push(0);
-    v
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().synced()));
 }
 
 #[test]
 fn json_zero_prices_are_unset_not_quotes() {
     init_log();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let Ok((mut s, _)) = listener.accept() else { return };
-        let _logon = read_until_nul(&mut s);
-        s.write_all(&json_msg(LogonResponse { result: 1, ..Default::default() })).unwrap();
-        let real = MarketDataSnapshot {
-            symbol_id: 2,
-            bid_price: 100.0,
-            ask_price: 101.0,
-            bid_quantity: 5.0,
-            ask_quantity: 6.0,
-            last_trade_price: 100.5,
-            last_trade_volume: 2.0,
-            session_high_price: 110.0,
-            ..Default::default()
-        };
-        // Sierra Chart style: every unset field is 0.
-        let zeros = MarketDataSnapshot {
-            symbol_id: 2,
-            bid_price: 0.0,
-            ask_price: 102.0,
-            bid_quantity: 0.0,
-            ask_quantity: 0.0,
-            last_trade_price: 0.0,
-            last_trade_volume: 0.0,
-            session_high_price: 0.0,
-            session_low_price: 0.0,
-            session_open_price: 0.0,
-            session_settlement_price: 0.0,
-            session_volume: 0.0,
-            ..Default::default()
-        };
-        let ba = MarketDataUpdateBidAsk {
-            symbol_id: 2,
-            bid_price: 0.0,
-            bid_quantity: 0.0,
-            ask_price: 103.0,
-            ask_quantity: 7.0,
-            ..Default::default()
-        };
-        let trade =
-            MarketDataUpdateTrade { symbol_id: 2, price: 0.0, volume: 0.0, ..Default::default() };
-        let mut all = json_msg(real);
-        all.extend(json_msg(zeros));
-        all.extend(json_msg(ba));
-        all.extend(json_msg(trade));
-        s.write_all(&all).unwrap();
-        std::thread::sleep(Duration::from_secs(3));
-    });
-    let mut conf = cfg(addr, "tcp", "json", false);
+    let mut conf = pair_cfg(1);
+    conf.encoding = "json".into();
     conf.negotiate = false;
-    conf.trading = false;
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("zeros", &conf);
-    l.register(&mut c, 0).unwrap();
-    let ok =
-        l.run_until(&mut [&mut c], WAIT, |_, m| m.get("XAUUSD").is_some_and(|q| q.ask == 103.0));
-    assert!(ok, "{:?}", c.last_error());
-    l.run_until(&mut [&mut c], Duration::from_millis(200), |_, _| false);
-    let q = l.market.get("XAUUSD").unwrap();
+    let mut p = Pair::new("zeros", &conf);
+    let real = MarketDataSnapshot {
+        symbol_id: 2,
+        bid_price: 100.0,
+        ask_price: 101.0,
+        bid_quantity: 5.0,
+        ask_quantity: 6.0,
+        last_trade_price: 100.5,
+        last_trade_volume: 2.0,
+        session_high_price: 110.0,
+        ..Default::default()
+    };
+    // Sierra Chart style: every unset field is 0.
+    let zeros = MarketDataSnapshot {
+        symbol_id: 2,
+        bid_price: 0.0,
+        ask_price: 102.0,
+        bid_quantity: 0.0,
+        ask_quantity: 0.0,
+        last_trade_price: 0.0,
+        last_trade_volume: 0.0,
+        session_high_price: 0.0,
+        session_low_price: 0.0,
+        session_open_price: 0.0,
+        session_settlement_price: 0.0,
+        session_volume: 0.0,
+        ..Default::default()
+    };
+    let ba = MarketDataUpdateBidAsk {
+        symbol_id: 2,
+        ask_price: 103.0,
+        ask_quantity: 7.0,
+        bid_price: 0.0,
+        ..Default::default()
+    };
+    let trade =
+        MarketDataUpdateTrade { symbol_id: 2, price: 0.0, volume: 0.0, ..Default::default() };
+    let mut all = json_msg(LogonResponse { result: 1, ..Default::default() });
+    let ms: [Message; 4] = [real.into(), zeros.into(), ba.into(), trade.into()];
+    for m in ms {
+        all.extend(json_msg(m));
+    }
+    p.serve(1, Encoding::Json, answers_logon(move |_| vec![Out::Bytes(all.clone())]));
+    p.drive();
+    let q = p.market.get("XAUUSD").expect("quotes");
     assert_eq!((q.bid, q.ask, q.last), (100.0, 103.0, 100.5));
     assert_eq!((q.bid_size, q.ask_size, q.volume), (5.0, 7.0, 2.0));
     // The later snapshot has no session high: unset, never 0.
-    assert_eq!(c.session_stats("XAUUSD").unwrap().high, None);
+    let s = p.client.symbols().get("XAUUSD").unwrap().session;
+    assert_eq!(s.high, None);
 }
 
 #[test]
-fn depth_snapshot_batch_replaces_the_book_and_rejections_reset_on_reconnect() {
+fn alert_messages_are_decoded_and_logged_not_counted_as_bad() {
     init_log();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut s) = stream else { return };
-            let _req = read_binary_frame(&mut s);
-            let _ = s.write_all(&bin(EncodingResponse { encoding: 0, ..Default::default() }));
-            let _logon = read_binary_frame(&mut s);
-            let _ = s.write_all(&bin(LogonResponse { result: 1, ..Default::default() }));
-            let lvl = |side: u8, price: f32, fin: u8| {
-                bin(MarketDepthSnapshotLevelFloat {
-                    symbol_id: 2,
-                    price,
-                    quantity: 1.0,
-                    side,
-                    final_update_in_batch: fin,
-                    ..Default::default()
-                })
-            };
-            if n == 0 {
-                let mut all = bin(MarketDataReject { symbol_id: 1, reject_text: "no CME".into() });
-                // Batch 1, then batch 2 (BEGIN_BATCH 3, FALSE 2, TRUE 1).
-                for m in [lvl(1, 100.0, 3), lvl(1, 99.0, 2), lvl(2, 101.0, 1)] {
-                    all.extend(m);
-                }
-                for m in [lvl(1, 98.0, 3), lvl(2, 102.0, 1)] {
-                    all.extend(m);
-                }
-                let _ = s.write_all(&all);
-                std::thread::sleep(Duration::from_millis(700));
-                // Dropped: the client reconnects, and this time nothing is rejected.
-            } else {
-                std::thread::sleep(Duration::from_secs(5));
+    let mut p = Pair::new("alert", &pair_cfg(1));
+    // Built by hand at the current header's offsets: MessageText @4, TradeAccount @132, 164 bytes.
+    let mut raw = vec![0u8; 164];
+    raw[..4].copy_from_slice(&[164, 0, 0xbe, 0x02]);
+    raw[4..4 + 14].copy_from_slice(b"margin call!\n\x07");
+    raw[132..136].copy_from_slice(b"Sim1");
+    let flood: Vec<Out> = (0..50).map(|_| Out::Bytes(raw.clone())).collect();
+    p.serve(
+        1,
+        Encoding::Binary,
+        answers_logon(move |_| {
+            let mut v = vec![logon_ok()];
+            v.extend(flood.iter().map(|o| match o {
+                Out::Bytes(b) => Out::Bytes(b.clone()),
+                _ => unreachable!(),
+            }));
+            v
+        }),
+    );
+    p.drive();
+    let st = p.client.stats();
+    assert_eq!((st.alerts, st.bad), (50, 0), "{st:?}");
+    let m = v9bridge::dtc::binary::decode(&raw).unwrap();
+    let Message::AlertMessage(a) = m else { panic!("{m:?}") };
+    assert_eq!((a.message_text.as_str(), a.trade_account.as_str()), ("margin call!\n\x07", "Sim1"));
+}
+
+#[test]
+fn a_high_share_of_bad_input_is_warned_about_rate_limited() {
+    init_log();
+    let trade = |i: u32| {
+        Out::Msg(
+            MarketDataUpdateTrade {
+                symbol_id: 2,
+                price: 1.0 + i as f64,
+                volume: 1.0,
+                ..Default::default()
             }
+            .into(),
+        )
+    };
+    let junk = || Out::Bytes(vec![8u8, 0, 0x0f, 0x27, 1, 2, 3, 4]); // unknown type 9999
+    let run = |good: u32, bad: u32, secs: u64| {
+        let mut p = Pair::new("ratio", &pair_cfg(1));
+        p.serve(
+            1,
+            Encoding::Binary,
+            Box::new(move |_, m| match m {
+                Message::EncodingRequest(_) => vec![Out::Msg(EncodingResponse::default().into())],
+                Message::LogonRequest(_) => {
+                    let mut v = vec![logon_ok()];
+                    v.extend((0..good).map(trade));
+                    v.extend((0..bad).map(|_| junk()));
+                    v
+                }
+                // Every client heartbeat (5 s) is answered with more junk.
+                Message::Heartbeat(_) => (0..bad).map(|_| junk()).collect(),
+                _ => vec![],
+            }),
+        );
+        p.advance(Duration::from_secs(secs));
+        p.client.stats()
+    };
+    let st = run(1000, 5, 1);
+    assert_eq!((st.bad, st.bad_ratio_warnings), (5, 0), "0.5 % is noise: {st:?}");
+    let st = run(100, 30, 1);
+    assert_eq!(st.bad_ratio_warnings, 1, "{st:?}");
+    let st = run(100, 30, 50);
+    assert_eq!(st.bad_ratio_warnings, 1, "once per minute at most: {st:?}");
+    let st = run(100, 30, 65);
+    assert_eq!(st.bad_ratio_warnings, 2, "{st:?}");
+}
+
+#[test]
+fn a_flood_of_order_updates_leaves_the_book_bounded() {
+    init_log();
+    let mut p = Pair::new("flood", &pair_cfg(1));
+    let flood = |n: usize| {
+        let mut b = Vec::new();
+        for i in 0..n {
+            let u = OrderUpdate {
+                server_order_id: format!("S{i}").as_str().into(),
+                client_order_id: format!("C{i}").as_str().into(),
+                trade_account: format!("A{}", i % 1000).as_str().into(),
+                order_status: if i % 3 == 0 { 7 } else { 4 },
+                ..Default::default()
+            };
+            b.extend(bin(u));
         }
-    });
-    let mut conf = cfg(addr, "tcp", "binary", false);
-    conf.trading = false;
-    let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("depth", &conf);
-    l.register(&mut c, 0).unwrap();
-    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
-        cs[0].depth_top("XAUUSD").is_some_and(|t| t.1.is_some_and(|a| a.0 == 102.0))
-    });
-    assert!(ok, "{:?}", c.last_error());
-    let (bid, ask) = c.depth_top("XAUUSD").unwrap();
-    assert_eq!(bid.map(|b| b.0), Some(98.0), "batch 2 replaced batch 1");
-    assert_eq!(ask.map(|a| a.0), Some(102.0));
-    assert_eq!(c.rejected_symbols().len(), 1);
-    let ok =
-        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].reconnects() > 0 && cs[0].is_logged_on());
-    assert!(ok);
-    assert!(c.rejected_symbols().is_empty(), "{:?}", c.rejected_symbols());
+        b
+    };
+    let bytes = flood(30_000);
+    p.serve(
+        1,
+        Encoding::Binary,
+        answers_logon(move |_| vec![logon_ok(), Out::Bytes(bytes.clone())]),
+    );
+    p.drive();
+    let book = p.client.trading_book();
+    assert!(book.order_count() <= v9bridge::dtc::book::MAX_ORDERS, "{}", book.order_count());
+    assert!(book.dropped() > 0);
+    let accounts = v9bridge::dtc::DtcSnapshot::of(&p.client).accounts.len();
+    assert!(accounts <= v9bridge::dtc::book::MAX_ACCOUNTS, "{accounts}");
 }

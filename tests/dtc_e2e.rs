@@ -4,7 +4,8 @@ mod dtc_common;
 use dtc_common::*;
 use std::time::Duration;
 use v9bridge::dtc::cli::MiniLoop;
-use v9bridge::dtc::{DtcClient, Encoding};
+use v9bridge::dtc::text::BookText;
+use v9bridge::dtc::{DtcEndpoint, Encoding};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -23,20 +24,20 @@ fn full_cycle_with(
     let mut a = args();
     a.compact_header_order = !sierra_quirk;
     if !negotiate {
-        a.encoding = encoding.into(); // a server set to a fixed encoding, as seed 000 used
+        a.encoding = encoding.into(); // a server set to a fixed encoding
     }
     let sim = Sim::start(a);
     let mut l = MiniLoop::new().unwrap();
     let mut conf = cfg(sim.addr, transport, encoding, sierra_quirk);
     conf.negotiate = negotiate;
-    let mut c = DtcClient::new("t", &conf);
+    let mut c = DtcEndpoint::new("t", &conf).unwrap();
     l.register(&mut c, 0).unwrap();
     assert!(
-        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()),
+        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().synced()),
         "logon+sync: {}",
-        c.last_error().unwrap_or("")
+        err(&c)
     );
-    assert_eq!(c.encoding(), expect);
+    assert_eq!(c.connection().encoding(), expect);
 
     // Market data for both symbols reaches MarketState, ES scaled by DisplayPriceMultiplier 0.01.
     let ok = l.run_until(&mut [&mut c], WAIT, |_, m| {
@@ -46,30 +47,36 @@ fn full_cycle_with(
             && xau.is_some_and(|q| q.updates > 20 && q.ask.is_finite())
     });
     assert!(ok, "market data");
-    assert_eq!(c.multiplier("ESZ6_FUT_CME"), Some(0.01));
+    assert_eq!(multiplier(&c, "ESZ6_FUT_CME"), Some(0.01));
     let es = l.market.get("ESZ6_FUT_CME").unwrap();
     assert!(es.last > 3000.0 && es.last < 6000.0, "ES in display units: {}", es.last);
     assert!(es.bid < es.ask, "{} {}", es.bid, es.ask);
     assert_eq!((es.last * 4.0).fract(), 0.0, "ES on its 0.25 grid exactly: {}", es.last);
-    let top = c.depth_top("XAUUSD").unwrap();
+    let top = depth_top(&c, "XAUUSD").unwrap();
     assert!(top.0.is_some() && top.1.is_some(), "depth book filled");
 
     // A market order is filled: ORDER_UPDATE + POSITION_UPDATE.
     let r = l.command(&mut c, "order buy ES 2 market").unwrap().unwrap();
     assert!(r.contains("ClientOrderID"), "{r}");
     let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
-        cs[0].trading_book().orders_text().contains("status filled")
-            && cs[0].trading_book().positions_text().contains("ESZ6_FUT_CME: qty 2")
+        cs[0].connection().trading_book().orders_text().contains("status filled")
+            && cs[0].connection().trading_book().positions_text().contains("ESZ6_FUT_CME: qty 2")
     });
-    assert!(ok, "fill: {}\n{}", c.trading_book().orders_text(), c.trading_book().positions_text());
+    assert!(
+        ok,
+        "fill: {}\n{}",
+        c.connection().trading_book().orders_text(),
+        c.connection().trading_book().positions_text()
+    );
 
     // A resting limit order, replaced then cancelled.
     l.command(&mut c, "order sell XAU 1 limit 99999").unwrap().unwrap();
     assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .connection()
         .trading_book()
         .orders_text()
         .contains("status open")));
-    let orders = c.trading_book().orders_text();
+    let orders = c.connection().trading_book().orders_text();
     let id = orders
         .lines()
         .find(|l| l.contains("status open"))
@@ -78,11 +85,13 @@ fn full_cycle_with(
         .to_string();
     l.command(&mut c, &format!("replace {id} 99998")).unwrap().unwrap();
     assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .connection()
         .trading_book()
         .orders_text()
         .contains("px 99998")));
     l.command(&mut c, &format!("cancel {id}")).unwrap().unwrap();
     assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .connection()
         .trading_book()
         .orders_text()
         .contains("status canceled")));
@@ -92,6 +101,7 @@ fn full_cycle_with(
     assert!(acc.contains("Sim1: cash 100000"), "{acc}");
     l.command(&mut c, "fills").unwrap().unwrap();
     assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .connection()
         .trading_book()
         .fills_text()
         .contains("ESZ6_FUT_CME qty 2")));
@@ -146,9 +156,10 @@ fn bracket_order_parent_then_oco_children() {
     init_log();
     let sim = Sim::start(args());
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("br", &cfg(sim.addr, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("br", &cfg(sim.addr, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, m| cs[0].synced() && m.get("XAUUSD").is_some()));
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, m| cs[0].connection().synced()
+        && m.get("XAUUSD").is_some()));
     assert!(
         l.command(&mut c, "order buy XAU 1 market target=5").unwrap().is_err(),
         "needs both legs"
@@ -157,13 +168,14 @@ fn bracket_order_parent_then_oco_children() {
     let r = l.command(&mut c, "order buy XAU 1 market target=1 stop=0.5").unwrap().unwrap();
     let cid = r.rsplit(' ').next().unwrap().to_string();
     let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
-        let t = cs[0].trading_book().orders_text();
+        let t = cs[0].connection().trading_book().orders_text();
         t.lines().any(|l| l.contains(&format!("client {cid}T")) && l.contains("status filled"))
             && t.lines()
                 .any(|l| l.contains(&format!("client {cid}S")) && l.contains("status canceled"))
     });
-    assert!(ok, "{}", c.trading_book().orders_text());
+    assert!(ok, "{}", c.connection().trading_book().orders_text());
     assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .connection()
         .trading_book()
         .positions_text()
         .contains("no positions")));
@@ -181,16 +193,17 @@ fn scaled_order_prices_round_trip_in_display_units() {
     let mut l = MiniLoop::new().unwrap();
     let mut conf = cfg(sim.addr, "tcp", "binary", false);
     conf.order_prices_scaled = true;
-    let mut c = DtcClient::new("scaled", &conf);
+    let mut c = DtcEndpoint::new("scaled", &conf).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()
-        && cs[0].multiplier("ESZ6_FUT_CME") == Some(0.01)));
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().synced()
+        && multiplier(cs[0], "ESZ6_FUT_CME") == Some(0.01)));
     l.command(&mut c, "order buy ES 1 market").unwrap().unwrap();
     assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .connection()
         .trading_book()
         .positions_text()
         .contains("ESZ6_FUT_CME: qty 1")));
-    let pos = c.trading_book().positions_text();
+    let pos = c.connection().trading_book().positions_text();
     let avg: f64 = pos
         .lines()
         .find(|l| l.contains("ESZ6_FUT_CME"))
@@ -202,12 +215,13 @@ fn scaled_order_prices_round_trip_in_display_units() {
     l.command(&mut c, "order sell ES 1 limit 9999").unwrap().unwrap();
     assert!(
         l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+            .connection()
             .trading_book()
             .orders_text()
             .contains("px 9999")
-            && cs[0].trading_book().orders_text().contains("status open")),
+            && cs[0].connection().trading_book().orders_text().contains("status open")),
         "{}",
-        c.trading_book().orders_text()
+        c.connection().trading_book().orders_text()
     );
 }
 
@@ -228,14 +242,14 @@ fn defaults_on_both_sides_count_no_bad_input() {
             ..Default::default()
         };
         let mut l = MiniLoop::new().unwrap();
-        let mut c = DtcClient::new("defaults", &conf);
+        let mut c = DtcEndpoint::new("defaults", &conf).unwrap();
         l.register(&mut c, 0).unwrap();
         // Two full cycles of the simulator's eight market-data variants per symbol, at least.
         let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
-            cs[0].synced() && cs[0].stats().market_data + cs[0].stats().bad >= 60
+            cs[0].connection().synced() && cs[0].stats().market_data + cs[0].stats().bad >= 60
         });
         let s = c.stats();
-        assert!(ok, "{transport} {encoding}: {s:?} {}", c.last_error().unwrap_or(""));
+        assert!(ok, "{transport} {encoding}: {s:?} {}", err(&c));
         assert_eq!(s.bad, 0, "{transport} {encoding}: {s:?}");
         v9bridge::endpoint::Endpoint::shutdown(&mut c, std::time::Instant::now());
     }

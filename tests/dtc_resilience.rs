@@ -5,7 +5,8 @@ use dtc_common::*;
 use std::time::Duration;
 use v9bridge::dtc::cli::{self, DtcCliArgs, MiniLoop};
 use v9bridge::dtc::session::Phase;
-use v9bridge::dtc::DtcClient;
+use v9bridge::dtc::text::BookText;
+use v9bridge::dtc::DtcEndpoint;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -15,18 +16,20 @@ fn reconnects_after_the_server_restarts_on_the_same_port() {
     let mut sim = Sim::start(args());
     let addr = sim.addr;
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("re", &cfg(addr, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("re", &cfg(addr, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, m| cs[0].synced() && m.get("XAUUSD").is_some()));
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, m| cs[0].connection().synced()
+        && m.get("XAUUSD").is_some()));
     l.command(&mut c, "order buy ES 1 market").unwrap().unwrap();
     assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .connection()
         .trading_book()
         .positions_text()
         .contains("qty 1")));
 
     sim.stop();
     assert!(
-        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].phase() == Phase::Down),
+        l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().phase() == Phase::Down),
         "sees the drop"
     );
     let before = l.market.get("XAUUSD").unwrap().updates;
@@ -35,10 +38,10 @@ fn reconnects_after_the_server_restarts_on_the_same_port() {
     a.listen = addr.to_string();
     let _sim2 = Sim::start(a);
     let ok = l.run_until(&mut [&mut c], WAIT, |cs, m| {
-        cs[0].synced() && m.get("XAUUSD").is_some_and(|q| q.updates > before + 10)
+        cs[0].connection().synced() && m.get("XAUUSD").is_some_and(|q| q.updates > before + 10)
     });
-    assert!(ok, "re-logged on and re-subscribed: {:?}", c.last_error());
-    assert!(c.reconnects() >= 1);
+    assert!(ok, "re-logged on and re-subscribed: {:?}", err(&c));
+    assert!(c.connection().reconnects() >= 1);
     // The new server has no position: the re-requested state replaced... nothing, but accounts
     // were listed again and balances re-read.
     assert!(l.command(&mut c, "accounts").unwrap().unwrap().contains("Sim2: cash"));
@@ -54,13 +57,13 @@ fn heartbeat_timeout_declares_the_server_dead() {
     cfg.symbols.clear();
     cfg.heartbeat_s = 1;
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("hb", &cfg);
+    let mut c = DtcEndpoint::new("hb", &cfg).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()));
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().synced()));
     // The server heartbeats every 3 s; 2 s of silence is the limit.
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].reconnects() >= 1));
-    assert!(c.last_error().unwrap_or("").contains("heartbeat"), "{:?}", c.last_error());
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].synced()), "logs on again");
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().reconnects() >= 1));
+    assert!(err(&c).contains("heartbeat"), "{:?}", err(&c));
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().synced()), "logs on again");
 }
 
 #[test]
@@ -72,21 +75,21 @@ fn two_named_connections_at_once() {
     a2.encoding = "compact".into();
     let s2 = Sim::start(a2);
     let mut l = MiniLoop::new().unwrap();
-    let mut es = DtcClient::new("es", &cfg(s1.addr, "tcp", "binary", false));
+    let mut es = DtcEndpoint::new("es", &cfg(s1.addr, "tcp", "binary", false)).unwrap();
     let mut nq_cfg = cfg(s2.addr, "tcp", "json", false);
     nq_cfg.symbols = vec!["NQZ6_FUT_CME".into()];
     nq_cfg.market_symbols.insert("NQZ6_FUT_CME".into(), "NQ".into());
-    let mut nq = DtcClient::new("nq", &nq_cfg);
+    let mut nq = DtcEndpoint::new("nq", &nq_cfg).unwrap();
     l.register(&mut es, 0).unwrap();
     l.register(&mut nq, 1).unwrap();
     let ok = l.run_until(&mut [&mut es, &mut nq], WAIT, |cs, m| {
-        cs.iter().all(|c| c.synced())
+        cs.iter().all(|c| c.connection().synced())
             && m.get("ESZ6_FUT_CME").is_some_and(|q| q.updates > 10)
             && m.get("NQ").is_some_and(|q| q.updates > 10)
     });
     assert!(ok);
     // The server fixed to compact answered the JSON request with compact.
-    assert_eq!(nq.encoding(), v9bridge::dtc::Encoding::JsonCompact);
+    assert_eq!(nq.connection().encoding(), v9bridge::dtc::Encoding::JsonCompact);
     assert!(
         v9bridge::endpoint::Endpoint::status(&es, std::time::Instant::now()).contains("LoggedOn")
     );
@@ -99,21 +102,22 @@ fn cme_market_data_reject_is_reported_and_trading_continues() {
     a.reject_cme_market_data = true;
     let sim = Sim::start(a);
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("cme", &cfg(sim.addr, "tcp", "compact", false));
+    let mut c = DtcEndpoint::new("cme", &cfg(sim.addr, "tcp", "compact", false)).unwrap();
     l.register(&mut c, 0).unwrap();
     let ok = l.run_until(&mut [&mut c], WAIT, |cs, m| {
-        cs[0].synced()
-            && !cs[0].rejected_symbols().is_empty()
+        cs[0].connection().synced()
+            && !rejected(cs[0]).is_empty()
             && m.get("XAUUSD").is_some_and(|q| q.updates > 10)
     });
     assert!(ok);
-    let rej = c.rejected_symbols();
+    let rej = rejected(&c);
     assert_eq!(rej.len(), 1);
     assert_eq!(rej[0].0, "ESZ6_FUT_CME");
     assert!(rej[0].1.contains("CME"));
     assert!(l.market.get("ESZ6_FUT_CME").is_none());
     l.command(&mut c, "order sell ES 3 market").unwrap().unwrap();
     assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+        .connection()
         .trading_book()
         .positions_text()
         .contains("qty -3")));
@@ -131,21 +135,19 @@ fn authentication_and_do_not_reconnect() {
     bad.username = Some("trader".into());
     bad.password = Some("wrong".into());
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("bad", &bad);
+    let mut c = DtcEndpoint::new("bad", &bad).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
-        .last_error()
-        .is_some_and(|e| e.contains("logon refused"))));
-    assert!(!c.is_logged_on());
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| err(cs[0]).contains("logon refused")));
+    assert!(!c.connection().is_logged_on());
 
     std::env::set_var("V9B_TEST_DTC_PW", "s3cret");
     let mut good = cfg(sim.addr, "ws", "json", false);
     good.username = Some("trader".into());
     good.password_env = Some("V9B_TEST_DTC_PW".into());
     let mut l2 = MiniLoop::new().unwrap();
-    let mut g = DtcClient::new("good", &good);
+    let mut g = DtcEndpoint::new("good", &good).unwrap();
     l2.register(&mut g, 0).unwrap();
-    assert!(l2.run_until(&mut [&mut g], WAIT, |cs, _| cs[0].synced()));
+    assert!(l2.run_until(&mut [&mut g], WAIT, |cs, _| cs[0].connection().synced()));
 }
 
 #[test]
@@ -155,12 +157,12 @@ fn drop_after_n_messages_reconnects_and_resubscribes() {
     a.drop_after = Some(60);
     let sim = Sim::start(a);
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("drop", &cfg(sim.addr, "tcp", "binary", false));
+    let mut c = DtcEndpoint::new("drop", &cfg(sim.addr, "tcp", "binary", false)).unwrap();
     l.register(&mut c, 0).unwrap();
     let ok = l.run_until(&mut [&mut c], WAIT, |cs, m| {
-        cs[0].reconnects() >= 2 && m.get("XAUUSD").is_some_and(|q| q.updates > 30)
+        cs[0].connection().reconnects() >= 2 && m.get("XAUUSD").is_some_and(|q| q.updates > 30)
     });
-    assert!(ok, "reconnects {} {:?}", c.reconnects(), c.last_error());
+    assert!(ok, "reconnects {} {:?}", c.connection().reconnects(), err(&c));
 }
 
 #[test]
@@ -214,9 +216,56 @@ fn oversized_websocket_message_is_refused_not_buffered() {
     let mut conf = cfg(addr, "ws", "json", false);
     conf.trading = false;
     let mut l = MiniLoop::new().unwrap();
-    let mut c = DtcClient::new("wsbig", &conf);
+    let mut c = DtcEndpoint::new("wsbig", &conf).unwrap();
     l.register(&mut c, 0).unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].reconnects() > 0));
-    let e = c.last_error().unwrap_or("").to_string();
+    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0].connection().reconnects() > 0));
+    let e = err(&c).to_string();
     assert!(e.to_lowercase().contains("too long") || e.contains("size"), "{e}");
+}
+
+/// `v9bridge dtc --server ADDR <words>` as a user runs it.
+fn dtc_cli(addr: std::net::SocketAddr, words: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_v9bridge"))
+        .arg("dtc")
+        .args(["--server", &addr.to_string(), "--timeout-s", "10"])
+        .args(words)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn v9bridge")
+}
+
+#[test]
+fn cli_orders_from_two_processes_at_once_get_distinct_ids_and_a_refusal_exits_non_zero() {
+    init_log();
+    let sim = Sim::start(args());
+    // Two runs in the same second: the simulator refuses a repeated ClientOrderID.
+    let runs = [
+        dtc_cli(sim.addr, &["order", "buy", "XAUUSD", "1", "market"]),
+        dtc_cli(sim.addr, &["order", "sell", "XAUUSD", "1", "market"]),
+    ];
+    let mut ids = Vec::new();
+    for r in runs {
+        let out = r.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        ids.push(text.lines().next().and_then(|l| l.rsplit(' ').next()).unwrap_or("").to_string());
+    }
+    assert_ne!(ids[0], ids[1], "{ids:?}");
+    // Unknown symbol: the server rejects the order, and the command fails.
+    let out =
+        dtc_cli(sim.addr, &["order", "buy", "NOPE", "1", "market"]).wait_with_output().unwrap();
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refused") && err.contains("unknown symbol"), "{err}");
+    // A replace the server refuses (a bracket child waiting for its resting parent) fails too.
+    let words = ["order", "buy", "XAUUSD", "1", "limit", "1", "target=2", "stop=0.5"];
+    let out = dtc_cli(sim.addr, &words).wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let parent = text.lines().next().and_then(|l| l.rsplit(' ').next()).unwrap_or("");
+    let out =
+        dtc_cli(sim.addr, &["replace", &format!("{parent}T"), "3"]).wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("refused"), "{err}");
 }

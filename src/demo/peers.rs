@@ -124,11 +124,7 @@ impl Peers {
     }
 }
 
-fn start_feed(
-    path: &str,
-    rate: f64,
-    cores: &[core_affinity::CoreId],
-) -> Feed {
+fn start_feed(path: &str, rate: f64, cores: &[core_affinity::CoreId]) -> Feed {
     let (inject_tx, inject_rx) = crossbeam_channel::unbounded::<Vec<u8>>();
     let stop = Arc::new(AtomicBool::new(false));
     let a = PipeFeedArgs {

@@ -1,6 +1,9 @@
-//! `v9bridge dtc ...` one-shot client, and the small mio loop that drives `DtcClient`s outside the engine.
+//! `v9bridge dtc ...` one-shot client, and the small mio loop that drives `DtcEndpoint`s outside the engine.
 
-use super::{DtcClient, DtcConfig};
+use super::commands::{self, Command};
+use super::session::Phase;
+use super::text::BookText;
+use super::{ClientOrderId, DtcConfig, DtcEndpoint, DtcEvent, OrderRequest, OrderStatus};
 use crate::endpoint::{split_token, Ctx, Endpoint};
 use crate::market::MarketState;
 use crate::signal::CountingSink;
@@ -45,13 +48,14 @@ pub struct DtcCliArgs {
     pub timeout_s: f64,
 }
 
-/// A tiny single-threaded mio loop for DTC clients outside the engine.
+/// A tiny single-threaded mio loop for DTC endpoints outside the engine.
+#[derive(Debug)]
 pub struct MiniLoop {
     poll: Poll,
     events: Events,
-    /// Market state the clients feed.
+    /// Market state the endpoints feed.
     pub market: MarketState,
-    /// Signal sink (unused by DTC clients, required by `Ctx`).
+    /// Signal sink (unused by DTC endpoints, required by `Ctx`).
     pub sink: CountingSink,
 }
 
@@ -66,21 +70,21 @@ impl MiniLoop {
         })
     }
 
-    /// Registers client `i` of the slice later passed to [`MiniLoop::run_until`].
-    pub fn register(&mut self, client: &mut DtcClient, i: usize) -> io::Result<()> {
-        client.register(self.poll.registry(), i * crate::endpoint::TOKEN_SPACE, Instant::now())
+    /// Registers endpoint `i` of the slice later passed to [`MiniLoop::run_until`].
+    pub fn register(&mut self, ep: &mut DtcEndpoint, i: usize) -> io::Result<()> {
+        ep.register(self.poll.registry(), i * crate::endpoint::TOKEN_SPACE, Instant::now())
     }
 
     /// Runs until `done` holds (true) or `timeout` passes (false).
     pub fn run_until(
         &mut self,
-        clients: &mut [&mut DtcClient],
+        eps: &mut [&mut DtcEndpoint],
         timeout: Duration,
-        mut done: impl FnMut(&mut [&mut DtcClient], &MarketState) -> bool,
+        mut done: impl FnMut(&mut [&mut DtcEndpoint], &MarketState) -> bool,
     ) -> bool {
         let end = Instant::now() + timeout;
         loop {
-            if done(clients, &self.market) {
+            if done(eps, &self.market) {
                 return true;
             }
             let now = Instant::now();
@@ -88,7 +92,7 @@ impl MiniLoop {
                 return false;
             }
             let mut wait = (end - now).min(Duration::from_millis(20));
-            for c in clients.iter() {
+            for c in eps.iter() {
                 if let Some(d) = c.next_deadline() {
                     wait = wait.min(d.saturating_duration_since(now));
                 }
@@ -98,37 +102,31 @@ impl MiniLoop {
                     log::warn!("dtc mini loop: poll failed: {e}");
                 }
             }
-            let now = Instant::now();
+            // Read once per turn, as the engine does.
+            let (now, wall_ns) = (Instant::now(), crate::clock::unix_nanos());
+            let mut ctx = Ctx {
+                now,
+                wall_ns,
+                registry: self.poll.registry(),
+                market: &mut self.market,
+                signals: &mut self.sink,
+            };
             for ev in self.events.iter() {
                 let (i, sub) = split_token(ev.token());
-                if let Some(c) = clients.get_mut(i) {
-                    let mut ctx = Ctx {
-                        now,
-                        wall_ns: crate::clock::unix_nanos(),
-                        registry: self.poll.registry(),
-                        market: &mut self.market,
-                        signals: &mut self.sink,
-                    };
+                if let Some(c) = eps.get_mut(i) {
                     c.handle_event(sub, ev, &mut ctx);
                 }
             }
-            for c in clients.iter_mut() {
+            for c in eps.iter_mut() {
                 if c.next_deadline().is_some_and(|d| d <= now) {
-                    let mut ctx = Ctx {
-                        now,
-                        wall_ns: crate::clock::unix_nanos(),
-                        registry: self.poll.registry(),
-                        market: &mut self.market,
-                        signals: &mut self.sink,
-                    };
                     c.handle_timeout(&mut ctx);
                 }
             }
         }
     }
 
-    /// Runs a text command on client `i`.
-    pub fn command(&mut self, client: &mut DtcClient, cmd: &str) -> Option<Result<String, String>> {
+    /// Runs a text command on `ep` (orders flagged automated, as from the engine handle).
+    pub fn command(&mut self, ep: &mut DtcEndpoint, cmd: &str) -> Option<Result<String, String>> {
         let mut ctx = Ctx {
             now: Instant::now(),
             wall_ns: crate::clock::unix_nanos(),
@@ -136,11 +134,42 @@ impl MiniLoop {
             market: &mut self.market,
             signals: &mut self.sink,
         };
-        client.command(cmd, &mut ctx)
+        ep.command(cmd, &mut ctx)
+    }
+
+    /// Waits for the server's first answer to `cid`; an error when it refused the request.
+    fn await_answer(
+        &mut self,
+        ep: &mut DtcEndpoint,
+        cid: ClientOrderId,
+        timeout: Duration,
+    ) -> Result<(), String> {
+        let answered = self.run_until(&mut [&mut *ep], timeout, |cs, _| {
+            !cs[0].connection().awaiting_order_updates()
+        });
+        // A moment more for the position and fill updates that follow a fill.
+        let _ = self.run_until(&mut [&mut *ep], Duration::from_millis(300), |_, _| false);
+        if !answered {
+            return Err("no ORDER_UPDATE before the timeout".into());
+        }
+        while let Some(ev) = ep.take_order_event() {
+            if let DtcEvent::Order { cid: c, status, refused, text, .. } = ev {
+                if c == cid && (refused || status == OrderStatus::Rejected) {
+                    return Err(format!("refused by the server: {} ({status:?})", text.as_str()));
+                }
+            }
+        }
+        Ok(())
     }
 }
 
-/// Runs the one-shot command; prints the result on stdout.
+/// An order typed on the command line is not an automated order (IsAutomatedOrder 0).
+fn typed_by_hand(r: OrderRequest) -> OrderRequest {
+    OrderRequest { automated: false, ..r }
+}
+
+/// Runs the one-shot command; prints the result on stdout. Any refusal by the server is an
+/// error (a non-zero exit).
 pub fn run(args: &DtcCliArgs) -> Result<(), String> {
     let cfg = DtcConfig {
         addr: args.server.clone(),
@@ -161,41 +190,48 @@ pub fn run(args: &DtcCliArgs) -> Result<(), String> {
     let secs = if args.timeout_s.is_finite() { args.timeout_s.clamp(0.1, 86_400.0) } else { 10.0 };
     let timeout = Duration::from_secs_f64(secs);
     let mut l = MiniLoop::new().map_err(|e| format!("poll: {e}"))?;
-    let mut c = DtcClient::new("cli", &cfg);
+    let mut c = DtcEndpoint::new("cli", &cfg).map_err(|e| format!("dtc: {e}"))?;
     l.register(&mut c, 0).map_err(|e| format!("register: {e}"))?;
     let synced = l.run_until(&mut [&mut c], timeout, |cs, _| {
-        cs[0].synced() || cs[0].phase() == super::session::Phase::Stopped
+        cs[0].connection().synced() || cs[0].connection().phase() == Phase::Stopped
     });
-    if !synced || !c.synced() {
-        let why = c.last_error().unwrap_or("timed out").to_string();
+    if !synced || !c.connection().synced() {
+        let why = c.connection().last_error().map_or("timed out".into(), |e| e.to_string());
         return Err(format!("could not log on to {}: {why}", args.server));
     }
     let cmd = args.command.join(" ");
-    let verb = args.command[0].to_ascii_lowercase();
-    let first = l
-        .command(&mut c, &cmd)
-        .ok_or_else(|| format!("unknown command {cmd:?}; {}", super::commands::HELP))??;
-    let text = match verb.as_str() {
-        "order" | "cancel" | "replace" => {
-            println!("{first}");
-            // Wait for the server's answer, then a moment for the position update.
-            let done = l.run_until(&mut [&mut c], timeout, |cs, _| !cs[0].awaiting_order_updates());
-            let _ = l.run_until(&mut [&mut c], Duration::from_millis(300), |_, _| false);
-            if !done {
-                return Err("no ORDER_UPDATE before the timeout".into());
-            }
-            let orders = c.trading_book().orders_text();
-            format!("{orders}{}", c.trading_book().positions_text())
+    let unknown = || format!("unknown command {cmd:?}; {}", commands::HELP);
+    let now = Instant::now();
+    let sent = match commands::parse(&cmd, c.connection().symbols()).ok_or_else(unknown)?? {
+        Command::Order(r) => {
+            let r = typed_by_hand(r);
+            c.submit(&r, now).map(|cid| (cid, commands::order_sent(&r, cid)))
         }
-        "fills" => {
-            let _ = l.run_until(&mut [&mut c], timeout, |cs, _| cs[0].synced());
-            c.trading_book().fills_text()
+        Command::Cancel(id) => {
+            c.act(now, |c, t| c.cancel(&id, t)).map(|cid| (cid, format!("cancel sent for {id}")))
         }
-        _ => first,
+        Command::Replace { id, price, qty } => c
+            .act(now, |c, t| c.replace(&id, price, qty, t))
+            .map(|cid| (cid, format!("replace sent for {id}"))),
+        Command::Fills => {
+            let _ = c.act(now, |c, _| c.request_fills(30));
+            let _ = l.run_until(&mut [&mut c], timeout, |cs, _| cs[0].connection().synced());
+            print!("{}", c.connection().trading_book().fills_text());
+            return Ok(());
+        }
+        _ => {
+            let text = l.command(&mut c, &cmd).ok_or_else(unknown)??;
+            print!("{text}");
+            return Ok(());
+        }
     };
-    print!("{text}");
+    let (cid, first) = sent.map_err(|e| format!("dtc: {e}"))?;
+    println!("{first}");
+    let answer = l.await_answer(&mut c, cid, timeout);
+    let book = c.connection().trading_book();
+    print!("{}{}", book.orders_text(), book.positions_text());
     c.shutdown(Instant::now());
-    Ok(())
+    answer
 }
 
 #[cfg(test)]
@@ -221,5 +257,15 @@ mod tests {
         let t = Top::try_parse_from(["v9bridge", "--encoding", "compact", "positions"]).unwrap();
         assert_eq!((t.dtc.command[0].as_str(), t.dtc.encoding.as_str()), ("positions", "compact"));
         assert!(Top::try_parse_from(["v9bridge"]).is_err());
+    }
+
+    #[test]
+    fn command_line_orders_are_not_automated() {
+        let syms = crate::dtc::symbols::SymbolTable::new(&[], &Default::default());
+        let Some(Ok(Command::Order(r))) = commands::parse("order buy ES 1 market", &syms) else {
+            panic!()
+        };
+        assert!(r.automated, "orders through the engine handle are automated");
+        assert!(!typed_by_hand(r).automated);
     }
 }

@@ -60,3 +60,39 @@ impl Codec {
         }
     }
 }
+
+/// The codec of one connection and the bytes it has encoded but not yet handed to the transport.
+#[derive(Debug)]
+pub struct Outbox {
+    /// The connection's codec (decoding uses it too).
+    pub codec: Codec,
+    buf: Vec<u8>,
+}
+
+impl Outbox {
+    /// An empty outbox speaking binary (every connection starts binary: ENCODING_REQUEST).
+    pub fn new(codec: Codec) -> Self {
+        Outbox { codec, buf: Vec::with_capacity(4096) }
+    }
+
+    /// Encodes `m` (JSON encodings NUL-terminated).
+    pub fn send(&mut self, m: impl Into<Message>) {
+        self.codec.encode(&m.into(), &mut self.buf, true);
+    }
+
+    /// Encodes `m` in binary whatever the encoding (the ENCODING_REQUEST).
+    pub fn send_binary(&mut self, m: impl Into<Message>) {
+        Codec::new(Encoding::Binary, false).encode(&m.into(), &mut self.buf, false);
+    }
+
+    /// The queued bytes; the transport drains what it writes.
+    pub fn bytes(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Drops queued bytes and goes back to binary (a new connection).
+    pub fn reset(&mut self) {
+        self.buf.clear();
+        self.codec.encoding = Encoding::Binary;
+    }
+}

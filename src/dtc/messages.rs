@@ -29,7 +29,7 @@ pub type S256 = FStr<256>;
 
 dtc_messages! {
     /// LOGON_REQUEST (1).
-    LogonRequest = 1, 284 {
+    LogonRequest = 1, 284, boxed {
         protocol_version: i32 = "ProtocolVersion" @ 4 => PROTOCOL_VERSION,
         username: S32 = "Username" @ 8,
         password: S32 = "Password" @ 40,
@@ -45,7 +45,7 @@ dtc_messages! {
         market_data_transmission_interval: i32 = "MarketDataTransmissionInterval" @ 280,
     }
     /// LOGON_RESPONSE (2).
-    LogonResponse = 2, 256 {
+    LogonResponse = 2, 256, boxed {
         protocol_version: i32 = "ProtocolVersion" @ 4 => PROTOCOL_VERSION,
         result: i32 = "Result" @ 8,
         result_text: S96 = "ResultText" @ 12,
@@ -349,7 +349,7 @@ dtc_messages! {
     }
     /// SUBMIT_NEW_OCO_ORDER (201): two linked orders, optionally children of a parent (bracket).
     /// Offsets computed from the newest header's declaration (pack 8; older sizeof 376).
-    SubmitNewOcoOrder = 201, 448 {
+    SubmitNewOcoOrder = 201, 448, boxed {
         symbol: S64 = "Symbol" @ 4,
         exchange: S16 = "Exchange" @ 68,
         client_order_id_1: S32 = "ClientOrderID_1" @ 84,
@@ -388,7 +388,7 @@ dtc_messages! {
         trade_account: S32 = "TradeAccount" @ 68,
     }
     /// CANCEL_REPLACE_ORDER (204).
-    CancelReplaceOrder = 204, 192 {
+    CancelReplaceOrder = 204, 192, boxed {
         server_order_id: S32 = "ServerOrderID" @ 4,
         client_order_id: S32 = "ClientOrderID" @ 36,
         price1: f64 = "Price1" @ 72,
@@ -405,7 +405,7 @@ dtc_messages! {
         price2_as_string: S16 = "Price2AsString" @ 169,
     }
     /// SUBMIT_NEW_SINGLE_ORDER (208).
-    SubmitNewSingleOrder = 208, 304 {
+    SubmitNewSingleOrder = 208, 304, boxed {
         symbol: S64 = "Symbol" @ 4,
         exchange: S16 = "Exchange" @ 68,
         trade_account: S32 = "TradeAccount" @ 84,
@@ -435,7 +435,7 @@ dtc_messages! {
         trade_account: S32 = "TradeAccount" @ 44,
     }
     /// ORDER_UPDATE (301).
-    OrderUpdate = 301, 720 {
+    OrderUpdate = 301, 720, boxed {
         request_id: i32 = "RequestID" @ 4,
         total_num_messages: i32 = "TotalNumMessages" @ 8,
         message_number: i32 = "MessageNumber" @ 12,
@@ -487,7 +487,7 @@ dtc_messages! {
         start_date_time: i64 = "StartDateTime" @ 80,
     }
     /// HISTORICAL_ORDER_FILL_RESPONSE (304).
-    HistoricalOrderFillResponse = 304, 480 {
+    HistoricalOrderFillResponse = 304, 480, boxed {
         request_id: i32 = "RequestID" @ 4,
         total_number_messages: i32 = "TotalNumberMessages" @ 8,
         message_number: i32 = "MessageNumber" @ 12,
@@ -516,7 +516,7 @@ dtc_messages! {
         trade_account: S32 = "TradeAccount" @ 8,
     }
     /// POSITION_UPDATE (306).
-    PositionUpdate = 306, 240 {
+    PositionUpdate = 306, 240, boxed {
         request_id: i32 = "RequestID" @ 4,
         total_number_messages: i32 = "TotalNumberMessages" @ 8,
         message_number: i32 = "MessageNumber" @ 12,
@@ -565,7 +565,7 @@ dtc_messages! {
         exchange: S16 = "Exchange" @ 72,
     }
     /// SECURITY_DEFINITION_RESPONSE (507).
-    SecurityDefinitionResponse = 507, 432 {
+    SecurityDefinitionResponse = 507, 432, boxed {
         request_id: i32 = "RequestID" @ 4,
         symbol: S64 = "Symbol" @ 8,
         exchange: S16 = "Exchange" @ 72,
@@ -607,7 +607,7 @@ dtc_messages! {
         reject_text: S96 = "RejectText" @ 8,
     }
     /// ACCOUNT_BALANCE_UPDATE (600).
-    AccountBalanceUpdate = 600, 416 {
+    AccountBalanceUpdate = 600, 416, boxed {
         request_id: i32 = "RequestID" @ 4,
         cash_balance: f64 = "CashBalance" @ 8,
         balance_available_for_new_positions: f64 = "BalanceAvailableForNewPositions" @ 16,
@@ -651,12 +651,17 @@ dtc_messages! {
         reject_text: S96 = "RejectText" @ 8,
     }
     /// USER_MESSAGE (700).
-    UserMessage = 700, 262 {
+    UserMessage = 700, 262, boxed {
         user_message: S256 = "UserMessage" @ 4,
         is_popup_message: u8 = "IsPopupMessage" @ 260 => 1,
     }
     /// GENERAL_LOG_MESSAGE (701).
     GeneralLogMessage = 701, 132 {
         message_text: S128 = "MessageText" @ 4,
+    }
+    /// ALERT_MESSAGE (702): an alert from the server, optionally about one trade account.
+    AlertMessage = 702, 164, boxed {
+        message_text: S128 = "MessageText" @ 4,
+        trade_account: S32 = "TradeAccount" @ 132,
     }
 }

@@ -1,4 +1,4 @@
-//! DTC protocol client to Sierra Chart's DTC server: codecs, transports, session, books.
+//! DTC protocol client to Sierra Chart's DTC server: codecs, a pure connection, its shell, books.
 
 #[macro_use]
 mod msgmacro;
@@ -7,17 +7,26 @@ pub mod binary;
 pub mod book;
 #[cfg(feature = "tools")]
 pub mod cli;
-pub mod client;
 pub mod codec;
 pub mod commands;
 pub mod compact;
+pub mod connection;
+pub mod endpoint;
+pub mod events;
 pub mod framing;
-mod handler;
+pub mod health;
 pub mod json;
 mod jsonlex;
+mod logon;
+pub mod market_data;
 pub mod messages;
+pub mod orders;
 pub mod session;
-pub mod trading;
+pub mod snapshot;
+mod subscriptions;
+pub mod symbols;
+pub mod text;
+mod trading;
 pub mod transport;
 pub mod types;
 mod wire;
@@ -25,10 +34,13 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-pub use client::DtcClient;
 pub use codec::Codec;
+pub use connection::Connection;
+pub use endpoint::DtcEndpoint;
+pub use events::{CloseReason, DtcEvent, Fill, Reconnect, ServerCaps, TransportKind, TransportOp};
 pub use messages::*;
-pub use trading::OrderRequest;
+pub use orders::{ClientOrderId, OrderError, OrderRequest, OrderStatus};
+pub use snapshot::{DtcSnapshot, DtcStats};
 pub use types::{DecodeError, Encoding, FStr};
 
 use serde::{Deserialize, Serialize};
@@ -92,7 +104,7 @@ pub struct DtcConfig {
     /// Order prices on the wire in the server's integer-like units (display price divided by
     /// DisplayPriceMultiplier, as market data is), and order/position/fill prices from the server
     /// converted back. Default false: order prices are sent and read as display prices, as
-    /// before. The reference (§3.6) leaves the unit unverified; check with a small resting order.
+    /// before. Which unit a server uses is not documented; check with a small resting order.
     pub order_prices_scaled: bool,
     /// Largest binary message decoded (bytes, 64..=65535, default 65535); a larger one is
     /// skipped by its `Size`. Only `Size < 4` resets the stream.
@@ -193,13 +205,36 @@ impl DtcConfig {
         Ok(())
     }
 
-    /// The password from `password_env` (preferred) or `password`.
-    pub fn resolve_password(&self) -> Option<String> {
-        if let Some(var) = &self.password_env {
-            if let Ok(p) = std::env::var(var) {
-                return Some(p);
-            }
+    /// The password from `password_env` (preferred) or `password`. A `password_env` naming an
+    /// unset variable is an error, not a silent logon without password that the server
+    /// refuses again and again.
+    pub fn resolve_password(&self) -> Result<Option<String>, StartError> {
+        match &self.password_env {
+            Some(var) => match std::env::var(var) {
+                Ok(p) => Ok(Some(p)),
+                Err(_) => Err(StartError::PasswordEnvUnset(var.clone())),
+            },
+            None => Ok(self.password.clone()),
         }
-        self.password.clone()
     }
 }
+
+/// Why a DTC endpoint cannot start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartError {
+    /// `password_env` names a variable that is not set.
+    PasswordEnvUnset(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::PasswordEnvUnset(v) => write!(
+                f,
+                "password_env names {v}, which is not set (export it, or remove password_env)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}

@@ -10,12 +10,47 @@ macro_rules! dflt {
     };
 }
 
-/// Declares DTC messages: `Name = TYPE, SIZEOF { field: type = "JsonName" @ offset [=> default], ... }`.
+/// The payload type of a `Message` variant: large structs are boxed (`, boxed` in the table) so
+/// `Message` stays the size of the largest market-data message, which is moved on every decode.
+macro_rules! variant_ty {
+    ($n:ident) => {
+        $n
+    };
+    ($n:ident boxed) => {
+        Box<$n>
+    };
+}
+
+/// Wraps a payload for its `Message` variant (see [`variant_ty`]).
+macro_rules! variant_val {
+    ($e:expr) => {
+        $e
+    };
+    ($e:expr, boxed) => {
+        Box::new($e)
+    };
+}
+
+/// `Some(m.symbol_id)` when the field list has a `symbol_id`, else `None` (matched by name).
+macro_rules! symbol_id_of {
+    ($m:ident;) => {
+        None
+    };
+    ($m:ident; symbol_id $(, $rest:ident)*) => {
+        Some($m.symbol_id)
+    };
+    ($m:ident; $other:ident $(, $rest:ident)*) => {
+        symbol_id_of!($m; $($rest),*)
+    };
+}
+
+/// Declares DTC messages:
+/// `Name = TYPE, SIZEOF [, boxed] { field: type = "JsonName" @ offset [=> default], ... }`.
 /// Field order is declaration order, which is also the JSON-compact `F` order.
 macro_rules! dtc_messages {
     ($(
         $(#[$doc:meta])*
-        $name:ident = $ty:literal, $size:literal {
+        $name:ident = $ty:literal, $size:literal $(, $boxed:ident)? {
             $( $field:ident : $fty:ty = $jname:literal @ $off:literal $(=> $def:expr)? ),* $(,)?
         }
     )*) => {
@@ -136,16 +171,16 @@ macro_rules! dtc_messages {
 
             impl From<$name> for Message {
                 fn from(m: $name) -> Message {
-                    Message::$name(m)
+                    Message::$name(variant_val!(m $(, $boxed)?))
                 }
             }
         )*
 
-        /// Every message this crate decodes and encodes.
-        #[derive(Clone, Copy, Debug, PartialEq)]
-        #[allow(clippy::large_enum_variant)]
+        /// Every message this crate decodes and encodes. Large, rare (session and trading)
+        /// messages are boxed, so a decoded market-data message is a small value.
+        #[derive(Clone, Debug, PartialEq)]
         pub enum Message {
-            $( $(#[$doc])* $name($name), )*
+            $( $(#[$doc])* $name(variant_ty!($name $($boxed)?)), )*
         }
 
         impl Message {
@@ -157,6 +192,12 @@ macro_rules! dtc_messages {
             /// Its header constant name.
             pub fn name(&self) -> &'static str {
                 message_name(self.type_num())
+            }
+
+            /// The SymbolID of messages that carry one (market data, depth, rejects, requests).
+            #[inline]
+            pub fn symbol_id(&self) -> Option<u32> {
+                match self { $( Message::$name(m) => { let _ = &m; symbol_id_of!(m; $($field),*) } )* }
             }
 
             /// Field count (length of a full compact `F`).
@@ -179,7 +220,7 @@ macro_rules! dtc_messages {
             /// Binary decode of a whole frame (header included) known to be of type `ty`.
             pub(crate) fn read_bin(ty: u16, b: &[u8]) -> Result<Message, DecodeError> {
                 match ty {
-                    $( $ty => Ok(Message::$name($name::read_bin(b))), )*
+                    $( $ty => Ok(Message::$name(variant_val!($name::read_bin(b) $(, $boxed)?))), )*
                     _ => Err(DecodeError::UnknownType(ty)),
                 }
             }
@@ -201,7 +242,7 @@ macro_rules! dtc_messages {
             /// A default message of type `ty` (JSON decoding fills it field by field).
             pub(crate) fn empty(ty: u16) -> Result<Message, DecodeError> {
                 match ty {
-                    $( $ty => Ok(Message::$name($name::default())), )*
+                    $( $ty => Ok(Message::$name(variant_val!($name::default() $(, $boxed)?))), )*
                     _ => Err(DecodeError::UnknownType(ty)),
                 }
             }

@@ -1,11 +1,16 @@
 //! Pure session state machine: connect/logon phases, heartbeats, liveness, reconnect backoff.
 
-use super::messages::{Logoff, LogonResponse};
+use super::events::Reconnect;
+use super::messages::{Logoff, LogonResponse, S64, S96};
 use super::types::consts::*;
 use std::time::{Duration, Instant};
 
 /// How long connect + negotiation + logon may take before the attempt is abandoned.
 const LOGON_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A session must stay logged on this long before the reconnect backoff starts over: a server
+/// that accepts the logon and then breaks is not hit at the shortest delay again and again.
+pub const HEALTHY_AFTER: Duration = Duration::from_secs(30);
 
 /// Where the connection stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +31,13 @@ pub enum Phase {
     Stopped,
 }
 
+impl Phase {
+    /// A transport exists (or is being opened) for this phase.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Phase::Down | Phase::Stopped)
+    }
+}
+
 /// What a timer check asks the shell to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimerAction {
@@ -39,17 +51,17 @@ pub enum TimerAction {
     PeerDead,
 }
 
-/// What to do after LOGON_RESPONSE or LOGOFF.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What to do after LOGON_RESPONSE or LOGOFF (texts as the server sent them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogonOutcome {
     /// Logged on.
     Success,
     /// Failed; reconnect after backoff.
-    Retry(String),
+    Retry(S96),
     /// Failed; do not reconnect.
-    GiveUp(String),
+    GiveUp(S96),
     /// Reconnect at once to another `host:port`.
-    Redirect(String),
+    Redirect(S64),
 }
 
 /// The timers and phase of one DTC connection.
@@ -63,6 +75,7 @@ pub struct Session {
     next_hb: Instant,
     phase_deadline: Instant,
     retry_at: Instant,
+    logged_on_at: Instant,
     attempt: u32,
     min_backoff: Duration,
     max_backoff: Duration,
@@ -88,6 +101,7 @@ impl Session {
             next_hb: now,
             phase_deadline: now,
             retry_at: now,
+            logged_on_at: now,
             attempt: 0,
             min_backoff: min_backoff.clamp(Duration::from_millis(1), Duration::from_secs(3600)),
             max_backoff: max_backoff
@@ -95,6 +109,17 @@ impl Session {
             rng: seed | 1,
             reconnects: 0,
         }
+    }
+
+    /// The session of a `[dtc.NAME]` section (`seed`: the backoff jitter's).
+    pub fn for_config(cfg: &super::DtcConfig, seed: u64, now: Instant) -> Self {
+        Session::new(
+            Duration::from_secs(cfg.heartbeat_s.max(1) as u64),
+            Duration::from_millis(cfg.reconnect_min_ms),
+            Duration::from_millis(cfg.reconnect_max_ms),
+            seed,
+            now,
+        )
     }
 
     /// The earliest instant a timer needs attention.
@@ -147,18 +172,18 @@ impl Session {
 
     /// Interprets LOGON_RESPONSE.
     pub fn on_logon_response(&mut self, r: &LogonResponse, now: Instant) -> LogonOutcome {
-        let text = r.result_text.as_str().to_string();
+        let text = r.result_text;
         match r.result {
             LOGON_SUCCESS => {
                 self.phase = Phase::LoggedOn;
-                self.attempt = 0;
+                self.logged_on_at = now;
                 self.last_rx = now;
                 self.next_hb = now + self.heartbeat;
                 LogonOutcome::Success
             }
             LOGON_ERROR_NO_RECONNECT => LogonOutcome::GiveUp(text),
             LOGON_RECONNECT_NEW_ADDRESS if !r.reconnect_address.is_empty() => {
-                LogonOutcome::Redirect(r.reconnect_address.as_str().to_string())
+                LogonOutcome::Redirect(r.reconnect_address)
             }
             _ => LogonOutcome::Retry(text),
         }
@@ -166,22 +191,28 @@ impl Session {
 
     /// Interprets LOGOFF.
     pub fn on_logoff(&mut self, l: &Logoff) -> LogonOutcome {
-        let why = l.reason.as_str().to_string();
         if l.do_not_reconnect != 0 {
-            LogonOutcome::GiveUp(why)
+            LogonOutcome::GiveUp(l.reason)
         } else {
-            LogonOutcome::Retry(why)
+            LogonOutcome::Retry(l.reason)
         }
     }
 
-    /// The connection closed; schedules the next attempt (or none when `reconnect` is false).
-    /// `immediate` skips the backoff (redirects). Returns the delay chosen.
-    pub fn closed(&mut self, now: Instant, reconnect: bool, immediate: bool) -> Option<Duration> {
-        if !reconnect {
-            self.phase = Phase::Stopped;
-            return None;
+    /// The connection closed; schedules the next attempt, if any. Returns the delay chosen.
+    pub fn closed(&mut self, now: Instant, reconnect: Reconnect) -> Option<Duration> {
+        if self.phase == Phase::LoggedOn
+            && now.saturating_duration_since(self.logged_on_at) >= HEALTHY_AFTER
+        {
+            self.attempt = 0;
         }
-        let delay = if immediate { Duration::ZERO } else { self.backoff() };
+        let delay = match reconnect {
+            Reconnect::Never => {
+                self.phase = Phase::Stopped;
+                return None;
+            }
+            Reconnect::Now => Duration::ZERO,
+            Reconnect::AfterBackoff => self.backoff(),
+        };
         self.attempt = self.attempt.saturating_add(1);
         self.reconnects += 1;
         self.phase = Phase::Down;
@@ -228,7 +259,7 @@ mod tests {
         assert_eq!(s.poll(t0 + hb * 3), TimerAction::PeerDead);
         let mut last = Duration::ZERO;
         for i in 0..8 {
-            let d = s.closed(t0, true, false).unwrap();
+            let d = s.closed(t0, Reconnect::AfterBackoff).unwrap();
             assert!(d <= Duration::from_secs(2), "capped");
             if i < 3 {
                 assert!(d >= last / 2, "grows");
@@ -243,11 +274,33 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(s.on_logon_response(&redirect, t0), LogonOutcome::Redirect("h:1".into()));
+        assert_eq!(s.closed(t0, Reconnect::Now), Some(Duration::ZERO));
         assert!(matches!(
             s.on_logoff(&Logoff { do_not_reconnect: 1, ..Default::default() }),
             LogonOutcome::GiveUp(_)
         ));
-        assert_eq!(s.closed(t0, false, false), None);
+        assert_eq!(s.closed(t0, Reconnect::Never), None);
         assert_eq!(s.next_deadline(), None);
+    }
+
+    #[test]
+    fn backoff_starts_over_only_after_a_healthy_session() {
+        let t0 = Instant::now();
+        let (min, max) = (Duration::from_millis(100), Duration::from_secs(60));
+        let mut s = Session::new(Duration::from_secs(10), min, max, 7, t0);
+        let ok = LogonResponse { result: LOGON_SUCCESS, ..Default::default() };
+        let mut t = t0;
+        let flap = |s: &mut Session, t: &mut Instant, up: Duration| {
+            s.advance(Phase::LoggingOn, *t);
+            s.on_logon_response(&ok, *t);
+            *t += up;
+            s.closed(*t, Reconnect::AfterBackoff).unwrap()
+        };
+        // A server that accepts the logon and breaks at once: the delay keeps growing.
+        let delays: Vec<Duration> =
+            (0..6).map(|_| flap(&mut s, &mut t, Duration::from_millis(10))).collect();
+        assert!(delays[5] >= min * 16, "grows across flapping logons: {delays:?}");
+        // One healthy session: back to the shortest delay.
+        assert!(flap(&mut s, &mut t, HEALTHY_AFTER) <= min);
     }
 }

@@ -1,4 +1,4 @@
-//! Codec tests: round trips in every encoding, byte layouts from the reference, bad input.
+//! Codec tests: round trips in every encoding, byte layouts of the DTC header, bad input.
 
 mod header;
 
@@ -161,7 +161,7 @@ fn round_trip_every_message_in_every_encoding() {
 }
 
 #[test]
-fn encoding_request_bytes_match_reference_example() {
+fn encoding_request_bytes_match_the_protocol_example() {
     let m = Message::from(EncodingRequest { encoding: 2, ..Default::default() });
     let mut out = Vec::new();
     binary::encode(&m, &mut out);
@@ -609,20 +609,6 @@ fn debug_output_masks_the_logon_password() {
 }
 
 #[test]
-fn client_order_ids_differ_between_similar_connection_names() {
-    let cfg = DtcConfig::default();
-    let mut a = DtcClient::new("account1a", &cfg);
-    let mut b = DtcClient::new("account1b", &cfg);
-    let (ia, ib) = (a.next_client_order_id(), b.next_client_order_id());
-    assert_ne!(ia, ib);
-    assert_ne!(ia, a.next_client_order_id(), "sequence advances");
-    let mut long = DtcClient::new("é-very-long-connection-name-indeed-ü", &cfg);
-    long.order_seq = u64::MAX - 1;
-    let id = long.next_client_order_id();
-    assert!(id.len() <= 30 && id.is_ascii(), "{id}");
-}
-
-#[test]
 fn read_budget_yields_and_the_timeout_path_reads_the_rest() {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -662,8 +648,8 @@ fn read_budget_yields_and_the_timeout_path_reads_the_rest() {
         trading: false,
         ..Default::default()
     };
-    let mut c = DtcClient::new("budget", &conf);
-    c.read_budget = 4096;
+    let mut c = DtcEndpoint::new("budget", &conf).unwrap();
+    c.set_read_budget(4096);
     let mut l = cli::MiniLoop::new().unwrap();
     l.register(&mut c, 0).unwrap();
     let ok = l.run_until(&mut [&mut c], std::time::Duration::from_secs(4), |_, m| {
@@ -705,4 +691,20 @@ fn unset_to_zero_clears_only_the_markers() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains(r#""Price1":0,"#) && text.contains(r#""OrderQuantity":2,"#), "{text}");
     assert!(!text.contains("e308"), "{text}");
+}
+
+#[test]
+fn an_unset_password_env_fails_at_start_naming_the_variable() {
+    let var = "V9B_TEST_DTC_PASSWORD_NEVER_SET";
+    let cfg = DtcConfig { password_env: Some(var.into()), ..Default::default() };
+    let e = DtcEndpoint::new("es", &cfg).unwrap_err();
+    assert_eq!(e, StartError::PasswordEnvUnset(var.into()));
+    assert!(e.to_string().contains(var), "{e}");
+    let mut c = crate::config::Config::default();
+    c.dtc.insert("es".into(), cfg);
+    let e = crate::engine::Engine::without_v9(&c).expect_err("refused at start").to_string();
+    assert!(e.contains("dtc.es") && e.contains(var), "{e}");
+    // No password_env: the plain password (or none) is used.
+    let plain = DtcConfig { password: Some("p".into()), ..Default::default() };
+    assert_eq!(plain.resolve_password(), Ok(Some("p".into())));
 }

@@ -1,305 +1,420 @@
-//! Trading requests of a DTC connection: orders (new, cancel, replace), fills, state refresh.
+//! Trading state of one connection: request bookkeeping, orders (new, cancel, replace), the book.
 
-use super::client::DtcClient;
+use super::book::TradingBook;
+use super::codec::Outbox;
+use super::events::{DtcEvent, Fill};
+use super::health::LogGate;
 use super::messages::*;
+use super::orders::{is_refusal, ClientOrderId, OrderError, OrderIds, OrderRequest, OrderStatus};
+use super::symbols::{PriceScale, SymbolTable};
 use super::types::consts::*;
+use std::collections::VecDeque;
 use std::time::Instant;
+
+/// RequestIDs, and the ones whose (last) answer has not arrived yet.
+#[derive(Debug)]
+pub(crate) struct Requests {
+    next: i32,
+    outstanding: Vec<i32>,
+}
+
+impl Requests {
+    pub(crate) fn new() -> Self {
+        Requests { next: 1, outstanding: Vec::new() }
+    }
+
+    /// A fresh RequestID (never 0: 0 means unsolicited).
+    pub(crate) fn next_id(&mut self) -> i32 {
+        let id = self.next;
+        self.next = self.next.checked_add(1).unwrap_or(1);
+        id
+    }
+
+    /// A RequestID whose answer `synced` waits for.
+    fn tracked(&mut self) -> i32 {
+        let id = self.next_id();
+        self.outstanding.push(id);
+        id
+    }
+
+    fn answered(&mut self, request_id: i32, last: bool) {
+        if last && request_id != 0 {
+            self.outstanding.retain(|&r| r != request_id);
+        }
+    }
+}
+
+/// What we asked the server to do with an order, until its first ORDER_UPDATE.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    cid: ClientOrderId,
+    /// When it was sent (a latency stamp: nothing times out on it).
+    sent_at: Instant,
+}
+
+/// Orders, positions, balances, fills of one connection, and the requests behind them.
+#[derive(Debug)]
+pub(crate) struct Trading {
+    book: TradingBook,
+    requests: Requests,
+    pending: Vec<Pending>,
+    ids: OrderIds,
+    default_account: Option<String>,
+    exchange: S16,
+    /// Order prices in wire units (`order_prices_scaled`).
+    prices_scaled: bool,
+    /// Book updates dropped at a cap, as last reported.
+    dropped_seen: u64,
+    drop_log: LogGate,
+}
+
+/// Display price to order price when `k` is set (scaled order prices); unset (0, DBL_MAX) stays.
+fn to_wire(p: f64, k: Option<PriceScale>) -> f64 {
+    match k {
+        Some(k) if p != 0.0 && p != f64::MAX && p.is_finite() => k.wire(p),
+        _ => p,
+    }
+}
+
+/// Order price to display price, the inverse of [`to_wire`].
+fn from_wire(p: &mut f64, k: Option<PriceScale>) {
+    if let Some(k) = k.filter(|_| *p != 0.0 && *p != f64::MAX && p.is_finite()) {
+        *p = k.display(*p);
+    }
+}
 
 /// The book entry of an order just sent: "sent" until the server's first ORDER_UPDATE.
 fn sent(
-    symbol: S64,
-    account: S32,
+    o: &SubmitNewSingleOrder,
     cid: S32,
     order_type: i32,
     buy_sell: i32,
     price1: f64,
-    qty: f64,
 ) -> OrderUpdate {
     OrderUpdate {
-        symbol,
+        symbol: o.symbol,
         client_order_id: cid,
-        trade_account: account,
+        trade_account: o.trade_account,
         order_status: 1,
         order_type,
         buy_sell,
         price1,
-        order_quantity: qty,
+        order_quantity: o.quantity,
         ..Default::default()
     }
 }
 
-/// A new order (the `order` command); prices in display units.
-#[derive(Clone, Debug, Default)]
-pub struct OrderRequest {
-    /// Buy (else sell).
-    pub buy: bool,
-    /// Symbol as the server names it.
-    pub symbol: String,
-    /// Quantity.
-    pub qty: f64,
-    /// `OrderTypeEnum` (1 market, 2 limit, 3 stop, 4 stop-limit).
-    pub order_type: i32,
-    /// Limit or stop price.
-    pub price1: f64,
-    /// Limit price of a stop-limit.
-    pub price2: f64,
-    /// Trade account (else the configured one, else the first listed).
-    pub account: Option<String>,
-    /// Bracket profit target (limit), with `stop`.
-    pub target: Option<f64>,
-    /// Bracket stop, with `target`.
-    pub stop: Option<f64>,
-}
-
-impl DtcClient {
-    /// Sends a new order; returns its ClientOrderID.
-    #[allow(clippy::too_many_arguments)]
-    pub fn submit_order(
-        &mut self,
-        buy: bool,
-        symbol: &str,
-        qty: f64,
-        order_type: i32,
-        price1: f64,
-        price2: f64,
-        account: Option<&str>,
-        now: Instant,
-    ) -> Result<String, String> {
-        let r = OrderRequest {
-            buy,
-            symbol: symbol.to_string(),
-            qty,
-            order_type,
-            price1,
-            price2,
-            account: account.map(str::to_string),
-            ..Default::default()
-        };
-        self.submit(&r, now)
-    }
-
-    /// Display price to order price: `wire()` with `order_prices_scaled`, else unchanged.
-    /// Unset prices (0, DBL_MAX) stay as they are.
-    fn order_scale(&self, symbol: &str) -> impl Fn(f64) -> f64 {
-        let k = self
-            .symbols
-            .list
-            .iter()
-            .find(|s| s.name == symbol)
-            .map(|s| s.scale)
-            .filter(|_| self.cfg.order_prices_scaled);
-        move |p| match k {
-            Some(k) if p != 0.0 && p != f64::MAX && p.is_finite() => k.wire(p),
-            _ => p,
+impl Trading {
+    pub(crate) fn new(cfg: &super::DtcConfig, ids: OrderIds) -> Self {
+        Trading {
+            book: TradingBook::default(),
+            requests: Requests::new(),
+            pending: Vec::new(),
+            ids,
+            default_account: cfg.trade_account.clone(),
+            exchange: cfg.exchange.as_str().into(),
+            prices_scaled: cfg.order_prices_scaled,
+            dropped_seen: 0,
+            drop_log: LogGate::default(),
         }
     }
 
-    /// `<name prefix><hash of the full name>-<start time>-<seq>`: the hash keeps connections
-    /// whose names share a prefix apart; at most 30 bytes (ClientOrderID is `char[32]`).
-    pub(super) fn next_client_order_id(&mut self) -> String {
-        self.order_seq += 1;
-        let short: String =
-            self.short.chars().filter(char::is_ascii_alphanumeric).take(6).collect();
-        // FNV-1a: stable across runs and platforms, unlike std's hasher.
-        let h = self
-            .short
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
-        let mut id = format!(
-            "{short}{:06x}-{:x}-{:x}",
-            (h ^ (h >> 32)) & 0xff_ffff,
-            self.session_tag & 0xffff_ffff,
-            self.order_seq & 0xffff_ffff
-        );
-        id.truncate(30);
-        id
+    pub(crate) fn book(&self) -> &TradingBook {
+        &self.book
+    }
+
+    pub(crate) fn requests(&mut self) -> &mut Requests {
+        &mut self.requests
+    }
+
+    /// Every request answered.
+    pub(crate) fn synced(&self) -> bool {
+        self.requests.outstanding.is_empty()
+    }
+
+    /// Requests sent whose first ORDER_UPDATE has not arrived.
+    pub(crate) fn awaiting(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// The connection closed: answers to requests on it will not come.
+    pub(crate) fn on_close(&mut self) {
+        self.pending.clear();
+        self.requests.outstanding.clear();
+    }
+
+    /// The symbol's scale when order prices travel in wire units.
+    fn scale(&self, symbols: &SymbolTable, symbol: &str) -> Option<PriceScale> {
+        if !self.prices_scaled {
+            return None;
+        }
+        symbols.iter().find(|s| s.name == symbol).map(|s| s.scale)
+    }
+
+    /// Accounts, balances, positions and open orders (after logon, and `refresh`).
+    pub(crate) fn request_state(&mut self, out: &mut Outbox) {
+        out.send(TradeAccountsRequest { request_id: self.requests.tracked() });
+        out.send(AccountBalanceRequest {
+            request_id: self.requests.tracked(),
+            ..Default::default()
+        });
+        out.send(CurrentPositionsRequest {
+            request_id: self.requests.tracked(),
+            ..Default::default()
+        });
+        let request_id = self.requests.tracked();
+        out.send(OpenOrdersRequest { request_id, request_all_orders: 1, ..Default::default() });
+    }
+
+    /// Historical fills of all accounts over `days` (answered into the book).
+    pub(crate) fn request_fills(&mut self, days: i32, out: &mut Outbox) {
+        let request_id = self.requests.tracked();
+        out.send(HistoricalOrderFillsRequest {
+            request_id,
+            number_of_days: days,
+            ..Default::default()
+        });
     }
 
     /// Sends a new order, plus its OCO target/stop pair when `target` and `stop` are set
-    /// (a bracket; the server must support brackets). Returns the parent's ClientOrderID.
-    pub fn submit(&mut self, r: &OrderRequest, now: Instant) -> Result<String, String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
-        }
-        let account = match r.account.clone().or_else(|| self.cfg.trade_account.clone()) {
-            Some(a) => a,
-            None => self.book.account_order.first().cloned().ok_or("no trade account known yet")?,
+    /// (a bracket; `brackets`: the server supports them). Returns the parent's ClientOrderID.
+    pub(crate) fn submit(
+        &mut self,
+        r: &OrderRequest,
+        brackets: bool,
+        symbols: &SymbolTable,
+        out: &mut Outbox,
+        now: Instant,
+    ) -> Result<ClientOrderId, OrderError> {
+        let account = match r.account.as_ref().or(self.default_account.as_ref()) {
+            Some(a) => a.as_str(),
+            None => self.book.first_account().ok_or(OrderError::NoTradeAccount)?,
         };
         if !(r.qty > 0.0 && r.qty.is_finite()) {
-            return Err("quantity must be positive".into());
+            return Err(OrderError::BadQuantity);
         }
         let bracket = match (r.target, r.stop) {
-            (Some(t), Some(s)) if self.bracket_supported => Some((t, s)),
-            (Some(_), Some(_)) => return Err("the server does not support bracket orders".into()),
+            (Some(t), Some(s)) if brackets => Some((t, s)),
+            (Some(_), Some(_)) => return Err(OrderError::BracketUnsupported),
             (None, None) => None,
-            _ => return Err("a bracket needs both target= and stop=".into()),
+            _ => return Err(OrderError::BracketNeedsBothLegs),
         };
-        let cid = self.next_client_order_id();
+        let cid = self.ids.next();
         let (buy_sell, exit_side) = if r.buy { (BUY, SELL) } else { (SELL, BUY) };
-        let w = self.order_scale(&r.symbol);
+        let k = self.scale(symbols, &r.symbol);
+        let automated = r.automated as u8;
         let o = SubmitNewSingleOrder {
             symbol: r.symbol.as_str().into(),
-            exchange: self.cfg.exchange.as_str().into(),
-            trade_account: account.as_str().into(),
-            client_order_id: cid.as_str().into(),
+            exchange: self.exchange,
+            trade_account: account.into(),
+            client_order_id: cid.wire(),
             order_type: r.order_type,
             buy_sell,
-            price1: w(r.price1),
-            price2: w(r.price2),
+            price1: to_wire(r.price1, k),
+            price2: to_wire(r.price2, k),
             quantity: r.qty,
             time_in_force: if r.order_type == ORDER_TYPE_MARKET { TIF_DAY } else { TIF_GTC },
-            is_automated_order: 1,
+            is_automated_order: automated,
             is_parent_order: bracket.is_some() as u8,
             ..Default::default()
         };
-        self.book.on_order(&sent(
-            o.symbol,
-            o.trade_account,
-            o.client_order_id,
-            r.order_type,
-            buy_sell,
-            r.price1,
-            r.qty,
-        ));
-        self.pending_orders.push((o.client_order_id, Instant::now()));
-        self.send(o.into());
+        self.book.on_order(&sent(&o, o.client_order_id, r.order_type, buy_sell, r.price1));
+        self.pending.push(Pending { cid, sent_at: now });
+        out.send(o);
         if let Some((target, stop)) = bracket {
-            let (t_id, s_id) = (format!("{cid}T"), format!("{cid}S"));
-            let oco = SubmitNewOcoOrder {
+            let (t_id, s_id) = (cid.child('T').wire(), cid.child('S').wire());
+            self.book.on_order(&sent(&o, t_id, ORDER_TYPE_LIMIT, exit_side, target));
+            self.book.on_order(&sent(&o, s_id, ORDER_TYPE_STOP, exit_side, stop));
+            out.send(SubmitNewOcoOrder {
                 symbol: o.symbol,
                 exchange: o.exchange,
-                client_order_id_1: t_id.as_str().into(),
+                client_order_id_1: t_id,
                 order_type_1: ORDER_TYPE_LIMIT,
                 buy_sell_1: exit_side,
-                price1_1: w(target),
+                price1_1: to_wire(target, k),
                 quantity_1: r.qty,
-                client_order_id_2: s_id.as_str().into(),
+                client_order_id_2: s_id,
                 order_type_2: ORDER_TYPE_STOP,
                 buy_sell_2: exit_side,
-                price1_2: w(stop),
+                price1_2: to_wire(stop, k),
                 quantity_2: r.qty,
                 time_in_force: TIF_GTC,
                 trade_account: o.trade_account,
-                is_automated_order: 1,
+                is_automated_order: automated,
                 parent_trigger_client_order_id: o.client_order_id,
                 ..Default::default()
-            };
-            self.book.on_order(&sent(
-                o.symbol,
-                o.trade_account,
-                oco.client_order_id_1,
-                ORDER_TYPE_LIMIT,
-                exit_side,
-                target,
-                r.qty,
-            ));
-            self.book.on_order(&sent(
-                o.symbol,
-                o.trade_account,
-                oco.client_order_id_2,
-                ORDER_TYPE_STOP,
-                exit_side,
-                stop,
-                r.qty,
-            ));
-            self.send(oco.into());
+            });
         }
-        self.flush(now);
         Ok(cid)
     }
 
-    /// Cancels by server or client order ID.
-    pub fn cancel_order(&mut self, id: &str, now: Instant) -> Result<String, String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
-        }
+    /// Cancels by server or client order ID; returns the order's ClientOrderID.
+    pub(crate) fn cancel(
+        &mut self,
+        id: &str,
+        out: &mut Outbox,
+        now: Instant,
+    ) -> Result<ClientOrderId, OrderError> {
         let (acct, sid, cid) =
-            self.book.find_order(id).ok_or_else(|| format!("unknown order {id}"))?;
-        self.send(
-            CancelOrder {
-                server_order_id: sid.as_str().into(),
-                client_order_id: cid.as_str().into(),
-                trade_account: acct.as_str().into(),
-            }
-            .into(),
-        );
-        self.flush(now);
-        Ok(format!("cancel sent for {id}"))
+            self.book.find_order(id).ok_or_else(|| OrderError::UnknownOrder(id.to_string()))?;
+        out.send(CancelOrder {
+            server_order_id: sid.as_str().into(),
+            client_order_id: cid.as_str().into(),
+            trade_account: acct.as_str().into(),
+        });
+        Ok(self.await_answer(&cid, now))
     }
 
     /// Replaces price (and optionally quantity) of an open order.
-    pub fn replace_order(
+    pub(crate) fn replace(
         &mut self,
         id: &str,
         price: f64,
         qty: Option<f64>,
+        symbols: &SymbolTable,
+        out: &mut Outbox,
         now: Instant,
-    ) -> Result<String, String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
-        }
+    ) -> Result<ClientOrderId, OrderError> {
         let (acct, sid, cid) =
-            self.book.find_order(id).ok_or_else(|| format!("unknown order {id}"))?;
+            self.book.find_order(id).ok_or_else(|| OrderError::UnknownOrder(id.to_string()))?;
         let sym = self.book.order_symbol(id).unwrap_or_default();
-        let price = self.order_scale(&sym)(price);
-        self.send(
-            CancelReplaceOrder {
-                server_order_id: sid.as_str().into(),
-                client_order_id: cid.as_str().into(),
-                price1: price,
-                price2_is_set: 0,
-                quantity: qty.unwrap_or(0.0),
-                trade_account: acct.as_str().into(),
-                ..Default::default()
+        out.send(CancelReplaceOrder {
+            server_order_id: sid.as_str().into(),
+            client_order_id: cid.as_str().into(),
+            price1: to_wire(price, self.scale(symbols, &sym)),
+            price2_is_set: 0,
+            quantity: qty.unwrap_or(0.0),
+            trade_account: acct.as_str().into(),
+            ..Default::default()
+        });
+        Ok(self.await_answer(&cid, now))
+    }
+
+    fn await_answer(&mut self, cid: &str, now: Instant) -> ClientOrderId {
+        let cid = ClientOrderId::from_wire(cid.into());
+        self.pending.push(Pending { cid, sent_at: now });
+        cid
+    }
+
+    /// Handles a trading reply; false when `m` is not one.
+    pub(crate) fn handle(
+        &mut self,
+        m: &Message,
+        symbols: &SymbolTable,
+        now: Instant,
+        events: &mut VecDeque<DtcEvent>,
+        label: &str,
+    ) -> bool {
+        let rq = &mut self.requests;
+        match m {
+            Message::TradeAccountResponse(a) => {
+                self.book.on_account(a.trade_account.as_str());
+                rq.answered(a.request_id, a.message_number >= a.total_number_messages);
             }
-            .into(),
-        );
-        self.flush(now);
-        Ok(format!("replace sent for {id}"))
-    }
-
-    /// Asks for the historical fills of all accounts (answered into the book).
-    pub fn request_fills(&mut self, days: i32, now: Instant) -> Result<(), String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
-        }
-        let id = self.tracked_request();
-        self.send(
-            HistoricalOrderFillsRequest {
-                request_id: id,
-                number_of_days: days,
-                ..Default::default()
+            Message::AccountBalanceUpdate(b) => {
+                self.book.on_balance(b);
+                let last =
+                    b.no_account_balances != 0 || b.message_number >= b.total_number_messages;
+                rq.answered(b.request_id, last);
             }
-            .into(),
-        );
-        self.flush(now);
-        Ok(())
-    }
-
-    /// Re-requests accounts, balances, positions and open orders.
-    pub fn refresh(&mut self, now: Instant) -> Result<(), String> {
-        if !self.is_logged_on() {
-            return Err(format!("{}: not logged on", self.label));
+            Message::PositionUpdate(p) => {
+                let mut p = **p;
+                let k = self.scale(symbols, p.symbol.as_str());
+                from_wire(&mut p.average_price, k);
+                from_wire(&mut p.high_price_during_position, k);
+                from_wire(&mut p.low_price_during_position, k);
+                self.book.on_position(&p);
+                let last = p.no_positions != 0 || p.message_number >= p.total_number_messages;
+                self.requests.answered(p.request_id, last);
+            }
+            Message::OrderUpdate(u) => self.on_order(u, symbols, now, events, label),
+            Message::HistoricalOrderFillResponse(f) => {
+                let mut f = **f;
+                let k = self.scale(symbols, f.symbol.as_str());
+                from_wire(&mut f.price, k);
+                from_wire(&mut f.high_price_during_position, k);
+                from_wire(&mut f.low_price_during_position, k);
+                self.book.on_fill(&f);
+                let last = f.no_order_fills != 0 || f.message_number >= f.total_number_messages;
+                self.requests.answered(f.request_id, last);
+            }
+            Message::AccountBalanceReject(r) => {
+                reject(rq, label, "account balance", r.request_id, &r.reject_text)
+            }
+            Message::CurrentPositionsReject(r) => {
+                reject(rq, label, "positions", r.request_id, &r.reject_text)
+            }
+            Message::OpenOrdersReject(r) => {
+                reject(rq, label, "open orders", r.request_id, &r.reject_text)
+            }
+            Message::HistoricalOrderFillsReject(r) => {
+                reject(rq, label, "order fills", r.request_id, &r.reject_text)
+            }
+            _ => return false,
         }
-        self.request_trading_state();
-        self.flush(now);
-        Ok(())
-    }
-
-    pub(super) fn symbols_text(&self) -> String {
-        use std::fmt::Write as _;
-        let mut s = String::new();
-        for x in &self.symbols.list {
-            let _ = writeln!(
-                s,
-                "{} id {} multiplier {} updates {}{}",
-                x.name,
-                x.id,
-                x.scale.mult,
-                x.updates,
-                x.rejected.as_ref().map(|r| format!(" REJECTED: {r}")).unwrap_or_default()
+        if self.book.dropped() > self.dropped_seen && self.drop_log.open(now).is_some() {
+            self.dropped_seen = self.book.dropped();
+            log::warn!(
+                "{label}: trading book full: {} updates not kept ({} orders kept; finished orders make room first)",
+                self.dropped_seen,
+                self.book.order_count()
             );
         }
-        s
+        true
     }
+
+    fn on_order(
+        &mut self,
+        u: &OrderUpdate,
+        symbols: &SymbolTable,
+        now: Instant,
+        events: &mut VecDeque<DtcEvent>,
+        label: &str,
+    ) {
+        let mut u = *u;
+        let refused = is_refusal(u.order_update_reason);
+        if refused {
+            log::warn!("{label}: order {} rejected: {:?}", u.client_order_id, u.info_text.as_str());
+        }
+        let k = self.scale(symbols, u.symbol.as_str());
+        for p in [&mut u.price1, &mut u.price2, &mut u.average_fill_price, &mut u.last_fill_price] {
+            from_wire(p, k);
+        }
+        self.book.on_order(&u);
+        let last = u.no_orders != 0 || u.message_number >= u.total_num_messages;
+        self.requests.answered(u.request_id, last);
+        if u.no_orders != 0 || u.client_order_id.is_empty() {
+            return;
+        }
+        let cid = ClientOrderId::from_wire(u.client_order_id);
+        let first_update_after = self
+            .pending
+            .iter()
+            .position(|p| p.cid == cid)
+            .map(|i| now.saturating_duration_since(self.pending.swap_remove(i).sent_at));
+        let status = OrderStatus::from_code(u.order_status);
+        events.push_back(DtcEvent::Order {
+            cid,
+            status,
+            refused,
+            text: u.info_text,
+            first_update_after,
+        });
+        let filled = matches!(u.order_update_reason, OUR_ORDER_FILLED | OUR_ORDER_FILLED_PARTIALLY);
+        if filled && u.last_fill_quantity > 0.0 && u.last_fill_quantity != f64::MAX {
+            events.push_back(DtcEvent::Fill(Fill {
+                cid,
+                account: u.trade_account,
+                symbol: u.symbol,
+                buy: u.buy_sell == BUY,
+                qty: u.last_fill_quantity,
+                price: u.last_fill_price,
+            }));
+        }
+    }
+}
+
+fn reject(rq: &mut Requests, label: &str, what: &str, request_id: i32, text: &S96) {
+    log::warn!("{label}: {what} request rejected: {:?}", text.as_str());
+    rq.answered(request_id, true);
 }

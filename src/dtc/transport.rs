@@ -40,6 +40,16 @@ pub struct Transport {
     ws_binary_ignored: u64,
 }
 
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("ws", &self.is_ws())
+            .field("connected", &self.connected)
+            .field("ws_pending", &self.ws_pending)
+            .finish_non_exhaustive()
+    }
+}
+
 /// WebSocket limits: messages and frames no larger than the JSON framer accepts, so a peer
 /// cannot make tungstenite buffer its 64 MiB default; output bounded too.
 fn ws_config() -> WebSocketConfig {
@@ -140,6 +150,17 @@ impl Transport {
                 Err(io::Error::other(format!("WebSocket handshake failed: {e}")))
             }
         }
+    }
+
+    /// Reads once into `rbuf`: bytes appended (0 = nothing ready; a WebSocket message without
+    /// text counts 1 so the caller keeps reading). EOF and close frames are errors.
+    pub fn read(&mut self, rbuf: &mut RecvBuf) -> io::Result<usize> {
+        if !self.is_ws() {
+            return self.read_tcp(rbuf);
+        }
+        let before = rbuf.data().len();
+        let more = self.read_ws(rbuf)?;
+        Ok(if more { rbuf.data().len().saturating_sub(before).max(1) } else { 0 })
     }
 
     /// TCP: reads once into `rbuf`. Returns bytes read (0 = would block); EOF is an error.
@@ -271,15 +292,18 @@ impl Transport {
         Ok(())
     }
 
-    /// Closes: a WebSocket close frame if possible, then deregisters.
-    pub fn close(mut self, registry: &Registry) {
+    /// Closes: a WebSocket close frame if possible, then deregisters (without a registry the
+    /// socket is just closed, which removes it from the poll set too).
+    pub fn close(mut self, registry: Option<&Registry>) {
         if let Inner::Ws(ws) = &mut self.inner {
             let _ = ws.close(None);
             let _ = ws.flush();
         }
         if let Some(s) = self.stream_mut() {
             let _ = s.shutdown(std::net::Shutdown::Both);
-            let _ = registry.deregister(s);
+            if let Some(r) = registry {
+                let _ = r.deregister(s);
+            }
         }
     }
 }

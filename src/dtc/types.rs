@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// `CURRENT_VERSION` of `DTCProtocol.h` (unchanged while structs grew; see reference §2.6).
+/// `CURRENT_VERSION` of `DTCProtocol.h` (unchanged while structs grew at their ends).
 pub const PROTOCOL_VERSION: i32 = 8;
 
 /// Largest binary message we accept (the `u16 Size` field caps it anyway).
@@ -119,6 +119,8 @@ pub mod consts {
     pub const OUR_GENERAL_ORDER_UPDATE: i32 = 3;
     /// `ORDER_FILLED`.
     pub const OUR_ORDER_FILLED: i32 = 4;
+    /// `ORDER_FILLED_PARTIALLY`.
+    pub const OUR_ORDER_FILLED_PARTIALLY: i32 = 5;
     /// `ORDER_CANCELED`.
     pub const OUR_ORDER_CANCELED: i32 = 6;
     /// `ORDER_CANCEL_REPLACE_COMPLETE`.

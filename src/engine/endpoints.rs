@@ -1,6 +1,6 @@
 //! The engine's concrete endpoints and the one place where tokens are encoded and decoded.
 
-use crate::dtc::DtcClient;
+use crate::dtc::DtcEndpoint;
 use crate::endpoint::{split_token, Ctx, Endpoint, TOKEN_SPACE};
 use crate::market::MarketState;
 use crate::metrics::LatencyHist;
@@ -55,7 +55,7 @@ pub struct Endpoints {
     /// Pipe ingest from the ACSIL study.
     pub pipe: Option<PipeEndpoint>,
     /// DTC connections (`dtc.<name>`), in configuration order.
-    pub dtc: Vec<DtcClient>,
+    pub dtc: Vec<DtcEndpoint>,
 }
 
 impl std::fmt::Debug for Endpoints {
@@ -77,13 +77,13 @@ pub(crate) struct Turn {
 
 impl Endpoints {
     /// The DTC connection named `name` (`es` or `dtc.es`).
-    pub fn dtc(&self, name: &str) -> Option<&DtcClient> {
+    pub fn dtc(&self, name: &str) -> Option<&DtcEndpoint> {
         let want = name.strip_prefix("dtc.").unwrap_or(name);
         self.dtc.iter().find(|d| d.name().strip_prefix("dtc.") == Some(want))
     }
 
     /// The DTC connection named `name`, mutably.
-    pub fn dtc_mut(&mut self, name: &str) -> Option<&mut DtcClient> {
+    pub fn dtc_mut(&mut self, name: &str) -> Option<&mut DtcEndpoint> {
         let want = name.strip_prefix("dtc.").unwrap_or(name);
         self.dtc.iter_mut().find(|d| d.name().strip_prefix("dtc.") == Some(want))
     }

@@ -99,7 +99,13 @@ impl Engine {
             ),
             None => None,
         };
-        let dtc = cfg.dtc.iter().map(|(name, d)| crate::dtc::DtcClient::new(name, d)).collect();
+        let mut dtc = Vec::with_capacity(cfg.dtc.len());
+        for (name, d) in &cfg.dtc {
+            let ep = crate::dtc::DtcEndpoint::new(name, d).map_err(|e| {
+                io::Error::new(io::ErrorKind::InvalidInput, format!("dtc.{name}: {e}"))
+            })?;
+            dtc.push(ep);
+        }
         let mut eps = Endpoints { v9, pipe, dtc };
         eps.register(poll.registry(), now)?;
         let (job_tx, job_rx) = crossbeam_channel::bounded(MAX_QUEUED_CALLS);

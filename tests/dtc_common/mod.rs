@@ -1,6 +1,8 @@
 //! Shared helpers for the DTC integration tests (included with `mod`).
 #![allow(dead_code)]
 
+pub mod pair;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -60,4 +62,32 @@ pub fn cfg(addr: SocketAddr, transport: &str, encoding: &str, sierra: bool) -> D
 
 pub fn init_log() {
     let _ = env_logger::builder().is_test(true).try_init();
+}
+
+use v9bridge::dtc::symbols::{SessionStats, TopOfBook};
+use v9bridge::dtc::DtcEndpoint;
+
+/// The last close reason as text ("" when none).
+pub fn err(c: &DtcEndpoint) -> String {
+    c.connection().last_error().map(|e| e.to_string()).unwrap_or_default()
+}
+
+/// DisplayPriceMultiplier of a symbol.
+pub fn multiplier(c: &DtcEndpoint, symbol: &str) -> Option<f64> {
+    c.connection().symbols().get(symbol).map(|s| s.scale.mult)
+}
+
+/// Best bid and ask of a symbol's depth book.
+pub fn depth_top(c: &DtcEndpoint, symbol: &str) -> Option<TopOfBook> {
+    c.connection().symbols().get(symbol).map(|s| s.depth.top())
+}
+
+/// Symbols whose market data the server rejected, with its text.
+pub fn rejected(c: &DtcEndpoint) -> Vec<(String, String)> {
+    c.snapshot().symbols.into_iter().filter_map(|s| s.rejected.map(|r| (s.name, r))).collect()
+}
+
+/// Session statistics of a symbol.
+pub fn session_stats(c: &DtcEndpoint, symbol: &str) -> Option<SessionStats> {
+    c.connection().symbols().get(symbol).map(|s| s.session)
 }

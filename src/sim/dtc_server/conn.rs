@@ -344,7 +344,7 @@ impl Conn {
             }
         }
         self.out.clear();
-        let mut m = *m;
+        let mut m = m.clone();
         if codec.encoding.is_json() && !self.args.json_unset_markers {
             m.unset_to_zero();
         }
@@ -355,7 +355,7 @@ impl Conn {
                 stream.write_all(&self.out)?;
             }
             Io::Ws(ws) => {
-                // SC's WebSocket frames carry no trailing NUL (reference §3.4).
+                // SC's WebSocket frames carry no trailing NUL.
                 codec.encode(m, &mut self.out, false);
                 let text = String::from_utf8_lossy(&self.out).into_owned();
                 ws.send(tungstenite::Message::text(text))
@@ -525,45 +525,10 @@ impl Conn {
                         .into()]
                     }
                 }
-                Message::SecurityDefinitionForSymbolRequest(r) => {
-                    match st.symbol_index(r.symbol.as_str()) {
-                        Some(i) => vec![st.security_definition(i, r.request_id).into()],
-                        None => vec![SecurityDefinitionReject {
-                            request_id: r.request_id,
-                            reject_text: "unknown symbol".into(),
-                        }
-                        .into()],
-                    }
-                }
-                Message::TradeAccountsRequest(r) => {
-                    let n = st.accounts.len() as i32;
-                    st.accounts
-                        .iter()
-                        .enumerate()
-                        .map(|(k, a)| {
-                            TradeAccountResponse {
-                                total_number_messages: n,
-                                message_number: k as i32 + 1,
-                                trade_account: a.as_str().into(),
-                                request_id: r.request_id,
-                                ..Default::default()
-                            }
-                            .into()
-                        })
-                        .collect()
-                }
-                Message::AccountBalanceRequest(r) => st.balances(&r),
-                Message::CurrentPositionsRequest(r) => st.positions(&r),
-                Message::OpenOrdersRequest(r) => st.open_orders(&r, t),
-                Message::HistoricalOrderFillsRequest(r) => st.fills(&r),
-                Message::SubmitNewSingleOrder(o) => st.submit(&o, t),
-                Message::SubmitNewOcoOrder(o) => st.submit_oco(&o, t),
-                Message::CancelOrder(c) => vec![st.cancel(&c, t)],
-                Message::CancelReplaceOrder(c) => vec![st.replace(&c, t)],
-                other => {
+                other => super::peer::exchange_reply(&mut st, &other, t).unwrap_or_else(|| {
                     log::debug!("dtc-sim {}: {} ignored", self.peer, other.name());
                     Vec::new()
-                }
+                }),
             };
             if scaled {
                 replies.iter_mut().for_each(|r| st.trading_to_wire(r));

@@ -4,7 +4,10 @@ mod conn;
 mod feed;
 #[cfg(test)]
 mod json_tests;
+mod peer;
 mod state;
+
+pub use peer::SimPeer;
 
 use state::SimState;
 use std::io;
