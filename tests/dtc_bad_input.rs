@@ -2,12 +2,12 @@
 //! Client-side cases run on an in-memory pair with a fake clock (no sockets, no sleeps).
 
 mod dtc_common;
+use dtc_common::miniloop::MiniLoop;
 use dtc_common::pair::*;
 use dtc_common::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
-use v9bridge::dtc::cli::MiniLoop;
 use v9bridge::dtc::messages::*;
 use v9bridge::dtc::{DtcEndpoint, Encoding, Message};
 

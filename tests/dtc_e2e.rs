@@ -1,9 +1,9 @@
 //! Client <-> simulator end to end: every encoding over TCP and WebSocket.
 
 mod dtc_common;
+use dtc_common::miniloop::MiniLoop;
 use dtc_common::*;
 use std::time::Duration;
-use v9bridge::dtc::cli::MiniLoop;
 use v9bridge::dtc::text::BookText;
 use v9bridge::dtc::{DtcEndpoint, Encoding};
 

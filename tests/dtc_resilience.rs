@@ -1,9 +1,10 @@
 //! Reconnects, heartbeat timeout, several connections, quirks, authentication, the CLI.
 
 mod dtc_common;
+use dtc_common::miniloop::MiniLoop;
 use dtc_common::*;
 use std::time::Duration;
-use v9bridge::dtc::cli::{self, DtcCliArgs, MiniLoop};
+use v9bridge::dtc::cli::{self, DtcCliArgs};
 use v9bridge::dtc::session::Phase;
 use v9bridge::dtc::text::BookText;
 use v9bridge::dtc::DtcEndpoint;

@@ -18,6 +18,7 @@ use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use v9bridge::config::{Config, Pin};
+use v9bridge::dtc::OrderRequest;
 use v9bridge::engine::{CallCtx, Endpoints, Engine, EngineHandle, EngineOutcome};
 use v9bridge::metrics::LatencyHist;
 
@@ -301,7 +302,12 @@ impl Bench {
             let orders = if self.quick { 50 } else { 300 };
             for _ in 0..orders {
                 let order = |e: &mut Endpoints, c: &mut CallCtx<'_>| {
-                    e.dtc_command("bench", "order buy ES 1 market", c)
+                    let r = OrderRequest {
+                        symbol: "ESZ6_FUT_CME".into(),
+                        qty: 1.0,
+                        ..Default::default()
+                    };
+                    e.dtc_mut("bench").map(|d| d.submit(&r, c.now))
                 };
                 let _ = e.handle.call(order, Duration::from_secs(5));
                 std::thread::sleep(Duration::from_millis(if self.quick { 10 } else { 20 }));

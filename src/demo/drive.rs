@@ -2,8 +2,9 @@
 //! DTC round trip, each waited for through typed engine calls.
 
 use super::{DemoArgs, WAIT};
+use crate::dtc::{DtcEvent, OrderRequest};
 use crate::endpoint::Endpoint;
-use crate::engine::EngineHandle;
+use crate::engine::{CallCtx, Endpoints, EngineHandle};
 use crate::market::Feed;
 use crate::metrics::LatencyHist;
 use crate::signal::{Action, Signal};
@@ -128,16 +129,33 @@ pub(super) fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
     };
     wait_until(Duration::from_secs(15), dtc_quote)
         .map_err(|_| "no DTC market data reached the market state".to_string())?;
-    let dtc = |text: &'static str| {
-        handle
-            .call(move |e, c| e.dtc_command("sim", text, c), WAIT)
-            .map_err(|e| e.to_string())
-            .and_then(|r| r)
+    let order = OrderRequest { symbol: "ESZ6_FUT_CME".into(), qty: 1.0, ..Default::default() };
+    let submit = move |e: &mut Endpoints, c: &mut CallCtx<'_>| match e.dtc_mut("sim") {
+        Some(d) => d.submit(&order, c.now).map_err(|e| e.to_string()),
+        None => Err("no DTC connection named sim".to_string()),
     };
-    let submitted = dtc("order buy ES 1 market")?;
-    let positions = || dtc("positions").unwrap_or_default();
-    wait_until(Duration::from_secs(10), || positions().contains("ESZ6_FUT_CME"))
-        .map_err(|_| format!("order not filled: {submitted}; positions: {}", positions()))?;
+    let cid = handle.call(submit, WAIT).map_err(|e| e.to_string())??;
+    // The fill comes back as a typed event, not as text to search.
+    let mut fill = None;
+    let filled = wait_until(Duration::from_secs(10), || {
+        let next = |e: &mut Endpoints, _: &mut CallCtx<'_>| {
+            let d = e.dtc_mut("sim")?;
+            std::iter::from_fn(|| d.take_order_event()).find_map(|ev| match ev {
+                DtcEvent::Fill(f) => Some(f),
+                _ => None,
+            })
+        };
+        fill = fill.take().or_else(|| handle.call(next, WAIT).ok().flatten());
+        fill.as_ref().is_some_and(|f| f.cid == cid)
+    });
+    filled.map_err(|_| format!("order {cid} not filled"))?;
+    let positions = handle
+        .call(|e, _| e.dtc("sim").map(|d| d.snapshot().positions).unwrap_or_default(), WAIT)
+        .unwrap_or_default();
+    let positions: Vec<String> = positions
+        .iter()
+        .map(|(acc, p)| format!("{acc} {}: qty {} avg {}", p.symbol, p.quantity, p.average_price))
+        .collect();
     let market: Vec<String> = handle
         .call(
             |_, c| {
@@ -148,11 +166,12 @@ pub(super) fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
             WAIT,
         )
         .unwrap_or_default();
+    let f =
+        fill.as_ref().map_or(String::new(), |f| format!("{} {} @ {}", f.qty, f.symbol, f.price));
     Ok(format!(
-        "dtc (simulated Sierra Chart): market data {}\n  order: {}\n  positions: {}",
+        "dtc (simulated Sierra Chart): market data {}\n  order {cid}: market buy, filled {f}\n  positions: {}",
         market.join(" | "),
-        submitted.trim(),
-        positions().trim().replace('\n', " | ")
+        positions.join(" | ")
     ))
 }
 

@@ -1,14 +1,11 @@
-//! `v9bridge dtc ...` one-shot client, and the small mio loop that drives `DtcEndpoint`s outside the engine.
+//! `v9bridge dtc ...`: a one-shot DTC client, run on the engine with no V9 server.
 
 use super::commands::{self, Command};
 use super::session::Phase;
 use super::text::BookText;
 use super::{ClientOrderId, DtcConfig, DtcEndpoint, DtcEvent, OrderRequest, OrderStatus};
-use crate::endpoint::{split_token, Ctx, Endpoint};
-use crate::market::MarketState;
-use crate::signal::CountingSink;
-use mio::{Events, Poll};
-use std::io;
+use crate::config::Config;
+use crate::engine::{Engine, EngineHandle};
 use std::time::{Duration, Instant};
 
 /// `v9bridge dtc <command...>` arguments.
@@ -48,130 +45,32 @@ pub struct DtcCliArgs {
     pub timeout_s: f64,
 }
 
-/// A tiny single-threaded mio loop for DTC endpoints outside the engine.
-#[derive(Debug)]
-pub struct MiniLoop {
-    poll: Poll,
-    events: Events,
-    /// Market state the endpoints feed.
-    pub market: MarketState,
-    /// Signal sink (unused by DTC endpoints, required by `Ctx`).
-    pub sink: CountingSink,
-}
-
-impl MiniLoop {
-    /// A new loop.
-    pub fn new() -> io::Result<Self> {
-        Ok(MiniLoop {
-            poll: Poll::new()?,
-            events: Events::with_capacity(256),
-            market: MarketState::new(),
-            sink: CountingSink::default(),
-        })
-    }
-
-    /// Registers endpoint `i` of the slice later passed to [`MiniLoop::run_until`].
-    pub fn register(&mut self, ep: &mut DtcEndpoint, i: usize) -> io::Result<()> {
-        ep.register(self.poll.registry(), i * crate::endpoint::TOKEN_SPACE, Instant::now())
-    }
-
-    /// Runs until `done` holds (true) or `timeout` passes (false).
-    pub fn run_until(
-        &mut self,
-        eps: &mut [&mut DtcEndpoint],
-        timeout: Duration,
-        mut done: impl FnMut(&mut [&mut DtcEndpoint], &MarketState) -> bool,
-    ) -> bool {
-        let end = Instant::now() + timeout;
-        loop {
-            if done(eps, &self.market) {
-                return true;
-            }
-            let now = Instant::now();
-            if now >= end {
-                return false;
-            }
-            let mut wait = (end - now).min(Duration::from_millis(20));
-            for c in eps.iter() {
-                if let Some(d) = c.next_deadline() {
-                    wait = wait.min(d.saturating_duration_since(now));
-                }
-            }
-            if let Err(e) = self.poll.poll(&mut self.events, Some(wait)) {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    log::warn!("dtc mini loop: poll failed: {e}");
-                }
-            }
-            // Read once per turn, as the engine does.
-            let (now, wall_ns) = (Instant::now(), crate::clock::unix_nanos());
-            let mut ctx = Ctx {
-                now,
-                wall_ns,
-                registry: self.poll.registry(),
-                market: &mut self.market,
-                signals: &mut self.sink,
-            };
-            for ev in self.events.iter() {
-                let (i, sub) = split_token(ev.token());
-                if let Some(c) = eps.get_mut(i) {
-                    c.handle_event(sub, ev, &mut ctx);
-                }
-            }
-            for c in eps.iter_mut() {
-                if c.next_deadline().is_some_and(|d| d <= now) {
-                    c.handle_timeout(&mut ctx);
-                }
-            }
-        }
-    }
-
-    /// Runs a text command on `ep` (orders flagged automated, as from the engine handle).
-    pub fn command(&mut self, ep: &mut DtcEndpoint, cmd: &str) -> Option<Result<String, String>> {
-        let mut ctx = Ctx {
-            now: Instant::now(),
-            wall_ns: crate::clock::unix_nanos(),
-            registry: self.poll.registry(),
-            market: &mut self.market,
-            signals: &mut self.sink,
-        };
-        ep.command(cmd, &mut ctx)
-    }
-
-    /// Waits for the server's first answer to `cid`; an error when it refused the request.
-    fn await_answer(
-        &mut self,
-        ep: &mut DtcEndpoint,
-        cid: ClientOrderId,
-        timeout: Duration,
-    ) -> Result<(), String> {
-        let answered = self.run_until(&mut [&mut *ep], timeout, |cs, _| {
-            !cs[0].connection().awaiting_order_updates()
-        });
-        // A moment more for the position and fill updates that follow a fill.
-        let _ = self.run_until(&mut [&mut *ep], Duration::from_millis(300), |_, _| false);
-        if !answered {
-            return Err("no ORDER_UPDATE before the timeout".into());
-        }
-        while let Some(ev) = ep.take_order_event() {
-            if let DtcEvent::Order { cid: c, status, refused, text, .. } = ev {
-                if c == cid && (refused || status == OrderStatus::Rejected) {
-                    return Err(format!("refused by the server: {} ({status:?})", text.as_str()));
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
 /// An order typed on the command line is not an automated order (IsAutomatedOrder 0).
 fn typed_by_hand(r: OrderRequest) -> OrderRequest {
     OrderRequest { automated: false, ..r }
 }
 
-/// Runs the one-shot command; prints the result on stdout. Any refusal by the server is an
-/// error (a non-zero exit).
+/// Runs the one-shot command on the engine (no V9 server: this DTC connection is its only
+/// endpoint); prints the result on stdout. Any refusal by the server is an error (a non-zero
+/// exit).
 pub fn run(args: &DtcCliArgs) -> Result<(), String> {
-    let cfg = DtcConfig {
+    let cfg = cli_config(args)?;
+    let secs = if args.timeout_s.is_finite() { args.timeout_s.clamp(0.1, 86_400.0) } else { 10.0 };
+    let timeout = Duration::from_secs_f64(secs);
+    let engine = Engine::without_v9(&cfg).map_err(|e| format!("dtc: {e}"))?;
+    let handle = engine.handle();
+    let loop_thread = std::thread::Builder::new()
+        .name("v9bridge-engine".into())
+        .spawn(move || engine.run())
+        .map_err(|e| format!("cannot start the engine thread: {e}"))?;
+    let result = run_on(&handle, args, timeout);
+    handle.stop();
+    let _ = loop_thread.join();
+    result
+}
+
+fn cli_config(args: &DtcCliArgs) -> Result<Config, String> {
+    let d = DtcConfig {
         addr: args.server.clone(),
         transport: if args.ws { "ws".into() } else { "tcp".into() },
         encoding: args.encoding.clone(),
@@ -186,52 +85,154 @@ pub fn run(args: &DtcCliArgs) -> Result<(), String> {
         ..Default::default()
     };
     // Refused up front (e.g. a host name): the client never resolves names on its loop.
-    cfg.validate().map_err(|e| format!("dtc: {e}"))?;
-    let secs = if args.timeout_s.is_finite() { args.timeout_s.clamp(0.1, 86_400.0) } else { 10.0 };
-    let timeout = Duration::from_secs_f64(secs);
-    let mut l = MiniLoop::new().map_err(|e| format!("poll: {e}"))?;
-    let mut c = DtcEndpoint::new("cli", &cfg).map_err(|e| format!("dtc: {e}"))?;
-    l.register(&mut c, 0).map_err(|e| format!("register: {e}"))?;
-    let synced = l.run_until(&mut [&mut c], timeout, |cs, _| {
-        cs[0].connection().synced() || cs[0].connection().phase() == Phase::Stopped
+    d.validate().map_err(|e| format!("dtc: {e}"))?;
+    let mut cfg = Config::default();
+    cfg.engine.pin = crate::config::Pin::None;
+    cfg.engine.report_interval_s = 0;
+    cfg.dtc.insert(CLI.into(), d);
+    Ok(cfg)
+}
+
+/// The CLI's connection name.
+const CLI: &str = "cli";
+/// Upper bound for one call into the engine.
+const CALL: Duration = Duration::from_secs(5);
+
+/// Polls `cond` on the loop until it holds or `timeout` passes.
+fn wait_on<T: Send + 'static>(
+    handle: &EngineHandle,
+    timeout: Duration,
+    cond: impl Fn(&mut DtcEndpoint) -> Option<T> + Send + Clone + 'static,
+) -> Option<T> {
+    let until = Instant::now() + timeout;
+    loop {
+        let c = cond.clone();
+        if let Ok(Some(v)) = handle.call(move |e, _| e.dtc_mut(CLI).and_then(c), CALL) {
+            return Some(v);
+        }
+        if Instant::now() >= until {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn run_on(handle: &EngineHandle, args: &DtcCliArgs, timeout: Duration) -> Result<(), String> {
+    let synced = wait_on(handle, timeout, |d| {
+        let c = d.connection();
+        (c.synced() || c.phase() == Phase::Stopped).then(|| c.synced())
     });
-    if !synced || !c.connection().synced() {
-        let why = c.connection().last_error().map_or("timed out".into(), |e| e.to_string());
+    if synced != Some(true) {
+        let why = handle
+            .call(
+                |e, _| e.dtc(CLI).and_then(|d| d.connection().last_error().map(|e| e.to_string())),
+                CALL,
+            )
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "timed out".into());
         return Err(format!("could not log on to {}: {why}", args.server));
     }
     let cmd = args.command.join(" ");
-    let unknown = || format!("unknown command {cmd:?}; {}", commands::HELP);
-    let now = Instant::now();
-    let sent = match commands::parse(&cmd, c.connection().symbols()).ok_or_else(unknown)?? {
-        Command::Order(r) => {
-            let r = typed_by_hand(r);
-            c.submit(&r, now).map(|cid| (cid, commands::order_sent(&r, cid)))
-        }
-        Command::Cancel(id) => {
-            c.act(now, |c, t| c.cancel(&id, t)).map(|cid| (cid, format!("cancel sent for {id}")))
-        }
-        Command::Replace { id, price, qty } => c
-            .act(now, |c, t| c.replace(&id, price, qty, t))
-            .map(|cid| (cid, format!("replace sent for {id}"))),
-        Command::Fills => {
-            let _ = c.act(now, |c, _| c.request_fills(30));
-            let _ = l.run_until(&mut [&mut c], timeout, |cs, _| cs[0].connection().synced());
-            print!("{}", c.connection().trading_book().fills_text());
-            return Ok(());
-        }
-        _ => {
-            let text = l.command(&mut c, &cmd).ok_or_else(unknown)??;
+    let sent = handle
+        .call(move |e, c| e.dtc_mut(CLI).map(|d| start_command(d, &cmd, c.now)), CALL)
+        .map_err(|e| e.to_string())?
+        .ok_or("no DTC connection")??;
+    let cid = match sent {
+        Started::Done(text) => {
             print!("{text}");
             return Ok(());
         }
+        Started::Fills => {
+            let _ = wait_on(handle, timeout, |d| d.connection().synced().then_some(()));
+            let text = handle
+                .call(|e, _| e.dtc(CLI).map(|d| d.connection().trading_book().fills_text()), CALL);
+            print!("{}", text.ok().flatten().unwrap_or_default());
+            return Ok(());
+        }
+        Started::Sent(cid, first) => {
+            println!("{first}");
+            cid
+        }
     };
-    let (cid, first) = sent.map_err(|e| format!("dtc: {e}"))?;
-    println!("{first}");
-    let answer = l.await_answer(&mut c, cid, timeout);
-    let book = c.connection().trading_book();
-    print!("{}{}", book.orders_text(), book.positions_text());
-    c.shutdown(Instant::now());
+    let answer = await_answer(handle, cid, timeout);
+    let books = handle.call(
+        |e, _| {
+            e.dtc(CLI).map(|d| {
+                let b = d.connection().trading_book();
+                format!("{}{}", b.orders_text(), b.positions_text())
+            })
+        },
+        CALL,
+    );
+    print!("{}", books.ok().flatten().unwrap_or_default());
     answer
+}
+
+/// What a command did on the loop: answered at once, asked for fills, or sent a request.
+enum Started {
+    Done(String),
+    Fills,
+    Sent(ClientOrderId, String),
+}
+
+fn start_command(d: &mut DtcEndpoint, cmd: &str, now: Instant) -> Result<Started, String> {
+    let unknown = || format!("unknown command {cmd:?}; {}", commands::HELP);
+    let sent = match commands::parse(cmd, d.connection().symbols()).ok_or_else(unknown)?? {
+        Command::Order(r) => {
+            let r = typed_by_hand(r);
+            d.submit(&r, now).map(|cid| (cid, commands::order_sent(&r, cid)))
+        }
+        Command::Cancel(id) => {
+            d.act(now, |c, t| c.cancel(&id, t)).map(|cid| (cid, format!("cancel sent for {id}")))
+        }
+        Command::Replace { id, price, qty } => d
+            .act(now, |c, t| c.replace(&id, price, qty, t))
+            .map(|cid| (cid, format!("replace sent for {id}"))),
+        Command::Fills => {
+            let _ = d.act(now, |c, _| c.request_fills(30));
+            return Ok(Started::Fills);
+        }
+        _ => {
+            let text = d.act(now, |c, t| commands::run(c, cmd, false, t)).ok_or_else(unknown)??;
+            return Ok(Started::Done(text));
+        }
+    };
+    sent.map(|(cid, text)| Started::Sent(cid, text)).map_err(|e| format!("dtc: {e}"))
+}
+
+/// Waits for the server's first answer to `cid`; an error when it refused the request.
+fn await_answer(
+    handle: &EngineHandle,
+    cid: ClientOrderId,
+    timeout: Duration,
+) -> Result<(), String> {
+    let answered =
+        wait_on(handle, timeout, |d| (!d.connection().awaiting_order_updates()).then_some(()));
+    // A moment more for the position and fill updates that follow a fill.
+    std::thread::sleep(Duration::from_millis(300));
+    if answered.is_none() {
+        return Err("no ORDER_UPDATE before the timeout".into());
+    }
+    let events = handle
+        .call(
+            |e, _| {
+                e.dtc_mut(CLI)
+                    .map(|d| std::iter::from_fn(|| d.take_order_event()).collect::<Vec<_>>())
+            },
+            CALL,
+        )
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    for ev in events {
+        if let DtcEvent::Order { cid: c, status, refused, text, .. } = ev {
+            if c == cid && (refused || status == OrderStatus::Rejected) {
+                return Err(format!("refused by the server: {} ({status:?})", text.as_str()));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

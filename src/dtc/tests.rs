@@ -648,14 +648,23 @@ fn read_budget_yields_and_the_timeout_path_reads_the_rest() {
         trading: false,
         ..Default::default()
     };
-    let mut c = DtcEndpoint::new("budget", &conf).unwrap();
-    c.set_read_budget(4096);
-    let mut l = cli::MiniLoop::new().unwrap();
-    l.register(&mut c, 0).unwrap();
-    let ok = l.run_until(&mut [&mut c], std::time::Duration::from_secs(4), |_, m| {
-        m.get("X").is_some_and(|q| q.last == N as f64)
-    });
-    assert!(ok, "all {N} trades handled: {:?}", l.market.get("X").map(|q| q.last));
+    let mut cfg = crate::config::Config::default();
+    cfg.engine.pin = crate::config::Pin::None;
+    cfg.dtc.insert("budget".into(), conf);
+    let mut engine = crate::engine::Engine::without_v9(&cfg).unwrap();
+    engine.endpoints_mut().dtc_mut("budget").unwrap().set_read_budget(4096);
+    let handle = engine.handle();
+    let thread = std::thread::spawn(move || engine.run());
+    let wait = std::time::Duration::from_secs(4);
+    let until = std::time::Instant::now() + wait;
+    let last = || handle.call(|_, c| c.market.get("X").map(|q| q.last), wait).ok().flatten();
+    while last() != Some(N as f64) && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let got = last();
+    handle.stop();
+    let _ = thread.join();
+    assert_eq!(got, Some(N as f64), "all {N} trades handled");
 }
 
 #[test]

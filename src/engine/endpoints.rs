@@ -88,22 +88,6 @@ impl Endpoints {
         self.dtc.iter_mut().find(|d| d.name().strip_prefix("dtc.") == Some(want))
     }
 
-    /// Runs a DTC text command (the CLI's word language) on connection `name`.
-    pub fn dtc_command(
-        &mut self,
-        name: &str,
-        text: &str,
-        c: &mut super::CallCtx<'_>,
-    ) -> Result<String, String> {
-        let Some(d) = self.dtc_mut(name) else {
-            return Err(format!("no DTC connection named {name:?}"));
-        };
-        let t = Turn { now: c.now, wall_ns: c.wall_ns };
-        let mut unused = CountingSink::default();
-        d.command(text, &mut ctx(t, c.registry, c.market, &mut unused))
-            .unwrap_or_else(|| Err(format!("dtc.{name}: unknown command {text:?}")))
-    }
-
     /// Registers every endpoint with its token base.
     pub(crate) fn register(&mut self, registry: &Registry, now: Instant) -> io::Result<()> {
         if let Some(v9) = &mut self.v9 {

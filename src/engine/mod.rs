@@ -144,6 +144,12 @@ impl Engine {
         self
     }
 
+    /// The endpoints before the loop runs (set-up in tests and tools; afterwards use
+    /// [`EngineHandle::call`]).
+    pub fn endpoints_mut(&mut self) -> &mut Endpoints {
+        &mut self.eps
+    }
+
     /// A handle to stop or call into the engine from another thread.
     pub fn handle(&self) -> EngineHandle {
         EngineHandle {

@@ -1,6 +1,7 @@
 //! Shared helpers for the DTC integration tests (included with `mod`).
 #![allow(dead_code)]
 
+pub mod miniloop;
 pub mod pair;
 
 use std::net::SocketAddr;
