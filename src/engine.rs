@@ -157,6 +157,7 @@ impl Engine {
         // Snapshot the book while every receiver is still connected.
         let before = self.outcome(now);
         self.v9.shutdown(now);
+        self.v9.flush_dirty(self.poll.registry());
         for ep in &mut self.extras {
             ep.shutdown(now);
         }
@@ -232,7 +233,7 @@ impl Engine {
         }
         self.events = events;
         // Signals published by other endpoints this turn leave now, one write per receiver.
-        self.v9.flush_dirty();
+        self.v9.flush_dirty(self.poll.registry());
         if !self.events.is_empty() {
             self.loop_turn.record(now.elapsed());
         }
@@ -283,7 +284,7 @@ impl Engine {
                 ep.handle_timeout(&mut ctx);
             }
         }
-        self.v9.flush_dirty();
+        self.v9.flush_dirty(self.poll.registry());
         if now >= self.next_report {
             if let Some(every) = self.report_every {
                 self.next_report = now + every;
@@ -392,16 +393,15 @@ impl Engine {
     fn outcome(&self, now: Instant) -> EngineOutcome {
         let positions = self
             .v9
-            .clients()
-            .filter(|c| c.role == crate::v9::client::Role::Receiver)
-            .map(|c| {
-                let list = c
-                    .book
-                    .positions()
+            .receivers()
+            .into_iter()
+            .map(|r| {
+                let list = r
+                    .positions
                     .iter()
-                    .map(|p| (p.account.to_string(), p.symbol.to_string(), p.signed_qty()))
+                    .map(|p| (p.account.clone(), p.symbol.clone(), p.signed_qty()))
                     .collect();
-                (c.name.to_string(), list)
+                (r.name, list)
             })
             .collect();
         EngineOutcome {

@@ -92,7 +92,7 @@ fn signal_command_prints_the_id_and_fails_on_errors() {
 #[test]
 fn signal_command_with_token() {
     let mut cfg = test_config();
-    cfg.v9.publisher_token = Some("tok".into());
+    cfg.v9.publisher_token = Some("tok-0123456789abcdef".into());
     let e = start(cfg);
     let addr = e.addr.to_string();
     let out = Command::new(BIN)
@@ -101,9 +101,11 @@ fn signal_command_with_token() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("UNAUTHORIZED"));
+    // One failure throttles the address for 250 ms.
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let out = Command::new(BIN)
         .args(["signal", "FLATTEN", "ALL", "0", "--server", &addr])
-        .env("V9BRIDGE_PUBLISHER_TOKEN", "tok")
+        .env("V9BRIDGE_PUBLISHER_TOKEN", "tok-0123456789abcdef")
         .output()
         .unwrap();
     assert!(out.status.success());

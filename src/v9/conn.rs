@@ -1,0 +1,281 @@
+//! The hot half of V9 connections (I/O shell): socket, token, output queue; the one writer.
+//!
+//! A [`Conn`] is small on purpose (one cache line plus its queue's buffer): the fan-out loop
+//! walks every connection per signal and touches nothing else. Protocol state lives in the
+//! connection's [`super::peer::Peer`], under the same slab key.
+
+use super::buf::OutQueue;
+use super::reply::{CloseReason, Outgoing};
+use mio::net::TcpStream;
+use mio::{Interest, Registry, Token};
+use slab::Slab;
+use std::io::{self, Read};
+
+/// One connection's socket and queued output.
+#[derive(Debug)]
+pub struct Conn {
+    stream: TcpStream,
+    token: Token,
+    out: OutQueue,
+    /// WRITABLE interest is registered (only while output waits for the kernel).
+    writable: bool,
+    /// A READY receiver: gets every broadcast.
+    receives: bool,
+    /// The peer sends no terminators: one message per write, without its LF.
+    unterminated: bool,
+    /// The last message is queued: shut our side down once it is written.
+    closing: bool,
+    /// Our side is shut down; waiting for the peer's EOF.
+    half_closed: bool,
+    /// Listed in [`Conns`]' dirty list.
+    dirty: bool,
+}
+
+impl Conn {
+    /// A registered connection.
+    pub fn new(stream: TcpStream, token: Token) -> Conn {
+        Conn {
+            stream,
+            token,
+            out: OutQueue::default(),
+            writable: false,
+            receives: false,
+            unterminated: false,
+            closing: false,
+            half_closed: false,
+            dirty: false,
+        }
+    }
+
+    /// One `read` (retried on EINTR): Ok(0) = EOF.
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.stream.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => return r,
+            }
+        }
+    }
+
+    /// Follows the peer's state: whether it gets broadcasts, and how its messages are framed.
+    pub fn set_mode(&mut self, receives: bool, unterminated: bool) {
+        self.receives = receives;
+        self.unterminated = unterminated;
+    }
+
+    /// True once our side is shut down after the final message.
+    pub fn half_closed(&self) -> bool {
+        self.half_closed
+    }
+
+    /// Writes what is queued; WRITABLE interest follows whether anything is left. Shuts our
+    /// side down once a closing connection's last byte is written, so the peer reads its final
+    /// error before EOF.
+    fn flush(&mut self, registry: &Registry) -> io::Result<()> {
+        let done = self.out.write_to(&mut self.stream, self.unterminated)?;
+        self.set_writable(registry, !done)?;
+        if done && self.closing && !self.half_closed {
+            self.half_closed = true;
+            let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        }
+        Ok(())
+    }
+
+    fn set_writable(&mut self, registry: &Registry, on: bool) -> io::Result<()> {
+        if self.writable != on {
+            let interest =
+                if on { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+            registry.reregister(&mut self.stream, self.token, interest)?;
+            self.writable = on;
+        }
+        Ok(())
+    }
+
+    /// Removes the socket from the poll before it is dropped.
+    pub fn deregister(&mut self, registry: &Registry) {
+        let _ = registry.deregister(&mut self.stream);
+    }
+}
+
+impl Drop for Conn {
+    /// A peer must never read a truncated message followed by a clean EOF: when the bytes
+    /// written so far stop inside a message, the connection is reset instead (RST, not FIN).
+    fn drop(&mut self) {
+        if !self.out.at_boundary() {
+            reset_on_close(&self.stream);
+        }
+    }
+}
+
+/// SO_LINGER with a zero timeout: `close` then sends RST and drops unsent bytes.
+#[cfg(unix)]
+fn reset_on_close(s: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let l = libc::linger { l_onoff: 1, l_linger: 0 };
+    // SAFETY: setsockopt on a socket this process owns, with a pointer to a live, correctly
+    // sized `linger` value; failure only means a FIN instead of a RST.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&l as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+}
+
+/// Windows: the WinSock bindings are not linked, so the stream ends with FIN there.
+#[cfg(not(unix))]
+fn reset_on_close(_s: &TcpStream) {}
+
+/// Every connection's hot half, the dirty list and the queue of closes. Queueing never does
+/// I/O; [`Conns::flush_dirty`] (and [`Conns::flush_one`] on WRITABLE) are the only writers.
+#[derive(Debug)]
+pub struct Conns {
+    slab: Slab<Conn>,
+    dirty: Vec<usize>,
+    closes: Vec<(usize, CloseReason)>,
+    limit: usize,
+    version: Box<str>,
+    scratch: Vec<u8>,
+}
+
+impl Conns {
+    /// An empty table; `limit` bounds each output queue, `version` goes into READY.
+    pub fn new(limit: usize, version: &str) -> Conns {
+        Conns {
+            slab: Slab::with_capacity(1024),
+            dirty: Vec::with_capacity(1024),
+            closes: Vec::with_capacity(1024),
+            limit,
+            version: version.into(),
+            scratch: Vec::with_capacity(2048),
+        }
+    }
+
+    /// The key the next [`Conns::insert`] will use.
+    pub fn next_key(&self) -> usize {
+        self.slab.vacant_key()
+    }
+
+    /// Adds a registered connection; returns its key.
+    pub fn insert(&mut self, conn: Conn) -> usize {
+        self.slab.insert(conn)
+    }
+
+    /// The connection under `key`.
+    pub fn get_mut(&mut self, key: usize) -> Option<&mut Conn> {
+        self.slab.get_mut(key)
+    }
+
+    /// Removes and returns the connection under `key`.
+    pub fn remove(&mut self, key: usize) -> Option<Conn> {
+        self.slab.try_remove(key)
+    }
+
+    /// Connections open.
+    pub fn len(&self) -> usize {
+        self.slab.len()
+    }
+
+    /// True when none is open.
+    pub fn is_empty(&self) -> bool {
+        self.slab.is_empty()
+    }
+
+    /// Every key (for shutdown).
+    pub fn keys(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slab.iter().map(|(k, _)| k)
+    }
+
+    /// Connections still holding output.
+    pub fn flushing(&self) -> usize {
+        self.slab.iter().filter(|(_, c)| !c.out.is_empty()).count()
+    }
+
+    fn mark(dirty: &mut Vec<usize>, key: usize, c: &mut Conn) {
+        if !c.dirty {
+            c.dirty = true;
+            dirty.push(key);
+        }
+    }
+
+    /// Queues one message for `key`; a full queue closes it as a slow consumer.
+    pub fn queue(&mut self, key: usize, msg: Outgoing<'_>) {
+        let Some(c) = self.slab.get_mut(key) else { return };
+        let version = &self.version;
+        match c.out.push_with(self.limit, |b| msg.encode(b, version)) {
+            Ok(()) => Self::mark(&mut self.dirty, key, c),
+            Err(_) => self.closes.push((key, CloseReason::Overflow)),
+        }
+    }
+
+    /// Copies `msg` (encoded once) into every READY receiver's queue; returns how many took it.
+    /// A receiver whose queue is full is listed for closing as a slow consumer.
+    pub fn fan_out(&mut self, msg: &[u8]) -> u32 {
+        let mut receivers = 0;
+        for (key, c) in self.slab.iter_mut() {
+            if !c.receives || c.closing {
+                continue;
+            }
+            match c.out.push(msg, self.limit) {
+                Ok(()) => {
+                    receivers += 1;
+                    Self::mark(&mut self.dirty, key, c);
+                }
+                Err(_) => self.closes.push((key, CloseReason::Overflow)),
+            }
+        }
+        receivers
+    }
+
+    /// Queues the final message of `key` and closes after it. With `replace`, queued messages
+    /// give way to it (a slow consumer's backlog is lost anyway); otherwise it goes after them
+    /// if it fits. Either way the rest of a partly written message is kept before it.
+    pub fn finish(&mut self, key: usize, msg: Outgoing<'_>, replace: bool) {
+        let Some(c) = self.slab.get_mut(key) else { return };
+        self.scratch.clear();
+        msg.encode(&mut self.scratch, &self.version);
+        if replace || c.out.push(&self.scratch, self.limit).is_err() {
+            c.out.replace_with_final(&self.scratch);
+        }
+        c.closing = true;
+        c.receives = false;
+        Self::mark(&mut self.dirty, key, c);
+    }
+
+    /// True when the queue of `key` waits for its peer (listed, or WRITABLE pending).
+    pub fn has_output(&self, key: usize) -> bool {
+        self.slab.get(key).is_some_and(|c| !c.out.is_empty())
+    }
+
+    /// Writes every dirty connection's queue: one `write` per connection however many
+    /// messages were queued (one per message for unterminated peers).
+    pub fn flush_dirty(&mut self, registry: &Registry) {
+        for i in 0..self.dirty.len() {
+            let key = self.dirty[i];
+            self.flush_one(key, registry);
+        }
+        self.dirty.clear();
+    }
+
+    /// Writes one connection's queue (its WRITABLE event, or from the dirty list).
+    pub fn flush_one(&mut self, key: usize, registry: &Registry) {
+        let Some(c) = self.slab.get_mut(key) else { return };
+        c.dirty = false;
+        if c.flush(registry).is_err() {
+            self.closes.push((key, CloseReason::WriteError));
+        }
+    }
+
+    /// Lists `key` for closing (processed by the server after the current step).
+    pub fn close_later(&mut self, key: usize, why: CloseReason) {
+        self.closes.push((key, why));
+    }
+
+    /// The next listed close.
+    pub fn next_close(&mut self) -> Option<(usize, CloseReason)> {
+        self.closes.pop()
+    }
+}
