@@ -130,8 +130,12 @@ impl Config {
                     .into(),
             );
         }
-        if v.publisher_token.as_deref().is_some_and(|t| t.is_empty() || t.contains('|')) {
-            return Err("v9.publisher_token must be non-empty and contain no '|'".into());
+        // A short token falls to guessing (thousands of tries per second over loopback).
+        if v.publisher_token.as_deref().is_some_and(|t| t.len() < 16 || t.contains('|')) {
+            return Err(
+                "v9.publisher_token (or V9BRIDGE_PUBLISHER_TOKEN) must be at least 16 bytes and contain no '|'"
+                    .into(),
+            );
         }
         if v.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(format!("v9.listen: not an address: {:?}", v.listen));
@@ -188,7 +192,7 @@ mod tests {
         assert_eq!(c.v9.listen, "127.0.0.1:5000");
         assert_eq!(c.v9.client_timeout_s, 30.0);
         assert!(Config::from_toml("[v9]\nlisen = 'x'").is_err());
-        let c = Config::from_toml("[v9]\npublisher_token = 's3cret'").unwrap();
+        let c = Config::from_toml("[v9]\npublisher_token = 's3cret-s3cret-s3cret'").unwrap();
         assert!(!c.to_masked_toml().contains("s3cret"));
         assert_eq!(parse_pin("3"), Ok(Pin::Core(3)));
         assert!(parse_pin("x").is_err());
@@ -196,6 +200,7 @@ mod tests {
             "[v9]\nclient_timeout_s = inf",
             "[v9]\nclient_timeout_s = 0.0",
             "[v9]\npublisher_token = ''",
+            "[v9]\npublisher_token = 'short-token-15b'",
             "[v9]\nmax_clients = 0",
             "[v9]\nflatten_check_ms = 99999999999",
         ] {

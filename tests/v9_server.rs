@@ -409,3 +409,28 @@ fn publisher_when_allowed(addr: std::net::SocketAddr, token: &str) -> Raw {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn lower_case_symbols_from_publishers_and_the_pipe_leave_upper_cased() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.fifo");
+    let mut cfg = test_config();
+    cfg.pipe = Some(v9bridge::pipe::PipeConfig {
+        path: path.to_string_lossy().into_owned(),
+        ..Default::default()
+    });
+    let e = start(cfg);
+    let mut r = Raw::receiver(e.addr, "r");
+    let mut p = Raw::publisher(e.addr, None);
+    p.send("SHORT|nq|2");
+    assert_eq!(p.line(), "SIGNAL_ACK|1|1");
+    assert_eq!(r.line(), "SHORT|NQ|2|ID:1");
+    p.send("LONG|all|1");
+    assert!(p.line().starts_with("ERROR|INVALID_SIGNAL|ALL"), "`all` is ALL");
+    wait_for("the FIFO", || path.exists());
+    let mut w = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    w.write_all(b"{\"signal\":\"LONG\",\"symbol\":\"mes\",\"qty\":1}\n").unwrap();
+    assert_eq!(r.line(), "LONG|MES|1|ID:2");
+}

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 /// After an accept failed for lack of file descriptors, try again this soon: the listener is
 /// edge-triggered, so without a timer the waiting connections would wait for the next connect.
 pub const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+/// Out of fds for this long: waiting connections are refused one per retry (through the
+/// reserve fd) rather than left hanging; a shorter spike refuses nobody.
+pub const REFUSE_AFTER: Duration = Duration::from_secs(1);
 /// At most one line per this interval for refusals and accept failures (with a count).
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
@@ -29,6 +32,8 @@ pub struct Listener {
     /// waiting connection and tell it why instead of leaving it hanging (the classic trick).
     reserve: Option<File>,
     retry_at: Option<Instant>,
+    /// Since when accepting has been failing (None while it works).
+    failing_since: Option<Instant>,
     full_log: RateLog,
     fail_log: RateLog,
     refused: u64,
@@ -46,6 +51,7 @@ impl Listener {
             addr,
             reserve: File::open(NULL_DEVICE).ok(),
             retry_at: None,
+            failing_since: None,
             full_log: RateLog::new(LOG_EVERY),
             fail_log: RateLog::new(LOG_EVERY),
             refused: 0,
@@ -84,7 +90,10 @@ impl Listener {
         self.retry_at = None;
         loop {
             match self.inner.accept() {
-                Ok(s) => return Some(s),
+                Ok(s) => {
+                    self.failing_since = None;
+                    return Some(s);
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // The peer gave up while waiting: that connection is gone, the next may not be.
@@ -97,13 +106,15 @@ impl Listener {
         }
     }
 
-    /// EMFILE, ENFILE, ENOBUFS and the like: refuse the oldest waiting connection through the
-    /// reserve fd, then retry on a timer.
+    /// EMFILE, ENFILE, ENOBUFS and the like: retry on a timer (connections wait in the backlog
+    /// for fds to free up); once it has lasted [`REFUSE_AFTER`], refuse the oldest waiting
+    /// connection per retry through the reserve fd, so none hangs for ever.
     fn failed(&mut self, e: &io::Error, now: Instant) {
         self.failures += 1;
         self.retry_at = Some(now + ACCEPT_RETRY);
+        let since = *self.failing_since.get_or_insert(now);
         let mut told = false;
-        if self.reserve.take().is_some() {
+        if now.saturating_duration_since(since) >= REFUSE_AFTER && self.reserve.take().is_some() {
             if let Ok((mut s, _)) = self.inner.accept() {
                 let _ = s.write(b"ERROR|PROTOCOL_ERROR|Server full|Out of file descriptors\n");
                 self.refused += 1;
@@ -116,7 +127,7 @@ impl Listener {
                 "v9: accept on {} failed: {e}; retrying every {} ms{} ({held} more failures since the last line)",
                 self.addr,
                 ACCEPT_RETRY.as_millis(),
-                if told { ", the oldest waiting connection was refused" } else { "" },
+                if told { "; waiting connections are being refused" } else { "" },
             );
         }
     }

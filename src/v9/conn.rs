@@ -98,10 +98,12 @@ impl Conn {
 }
 
 impl Drop for Conn {
-    /// A peer must never read a truncated message followed by a clean EOF: when the bytes
-    /// written so far stop inside a message, the connection is reset instead (RST, not FIN).
+    /// A clean EOF tells the peer it has everything, the final error included. When the bytes
+    /// written so far stop inside a message, or output is left unwritten (a receiver that does
+    /// not read), the connection is reset instead (RST, not FIN): the peer can never take a
+    /// truncated signal for a message.
     fn drop(&mut self) {
-        if !self.out.at_boundary() {
+        if !self.out.at_boundary() || !self.out.is_empty() {
             reset_on_close(&self.stream);
         }
     }
