@@ -434,3 +434,21 @@ fn lower_case_symbols_from_publishers_and_the_pipe_leave_upper_cased() {
     w.write_all(b"{\"signal\":\"LONG\",\"symbol\":\"mes\",\"qty\":1}\n").unwrap();
     assert_eq!(r.line(), "LONG|MES|1|ID:2");
 }
+
+#[test]
+fn a_burst_read_in_one_go_does_not_overflow_a_receiver_that_keeps_up() {
+    let mut cfg = test_config();
+    cfg.v9.max_output_bytes = 4096;
+    let e = start(cfg);
+    let mut r = Raw::receiver(e.addr, "r");
+    let mut p = Raw::publisher(e.addr, None);
+    // 30 signals of ~480 bytes in one write: 14 KiB for a 4 KiB queue bound.
+    let pad: String = (0..8).map(|i| format!("|P{i}:{}", "x".repeat(52))).collect();
+    let burst: String = (0..30).map(|_| format!("LONG|MES|1{pad}\n")).collect();
+    p.send_raw(burst.as_bytes());
+    for i in 1..=30 {
+        assert_eq!(p.line(), format!("SIGNAL_ACK|{i}|1"));
+        assert!(r.line().ends_with(&format!("|ID:{i}")));
+    }
+    assert_eq!(e.counter("overflows"), 0);
+}

@@ -141,6 +141,9 @@ pub struct Conns {
     limit: usize,
     version: Box<str>,
     scratch: Vec<u8>,
+    /// A queue passed half its bound since the last flush: flush before queueing more, so a
+    /// burst read in one go does not overflow a receiver that is merely behind by a turn.
+    pressure: bool,
 }
 
 impl Conns {
@@ -153,6 +156,7 @@ impl Conns {
             limit,
             version: version.into(),
             scratch: Vec::with_capacity(2048),
+            pressure: false,
         }
     }
 
@@ -224,6 +228,7 @@ impl Conns {
             match c.out.push(msg, self.limit) {
                 Ok(()) => {
                     receivers += 1;
+                    self.pressure |= c.out.len() > self.limit / 2;
                     Self::mark(&mut self.dirty, key, c);
                 }
                 Err(_) => self.closes.push((key, CloseReason::Overflow)),
@@ -252,9 +257,15 @@ impl Conns {
         self.slab.get(key).is_some_and(|c| !c.out.is_empty())
     }
 
+    /// True (and cleared) when a queue passed half its bound since the last flush.
+    pub fn take_pressure(&mut self) -> bool {
+        std::mem::take(&mut self.pressure)
+    }
+
     /// Writes every dirty connection's queue: one `write` per connection however many
     /// messages were queued (one per message for unterminated peers).
     pub fn flush_dirty(&mut self, registry: &Registry) {
+        self.pressure = false;
         for i in 0..self.dirty.len() {
             let key = self.dirty[i];
             self.flush_one(key, registry);

@@ -110,14 +110,14 @@ impl V9Server {
     }
 
     /// Reads until `WouldBlock`, handling every message as it is framed.
-    fn on_readable(&mut self, key: usize, t: Time) {
+    fn on_readable(&mut self, key: usize, t: Time, registry: &Registry) {
         loop {
             let (Some(peer), Some(conn)) = (self.peers.get_mut(key), self.conns.get_mut(key))
             else {
                 return;
             };
             if peer.spare().is_empty() {
-                self.drain(key, Cue::Full, t, t.now);
+                self.drain(key, Cue::Full, t, t.now, registry);
                 let Some(peer) = self.peers.get_mut(key) else { return };
                 if peer.spare().is_empty() {
                     // One message longer than the whole buffer: cannot be framed.
@@ -130,17 +130,17 @@ impl V9Server {
             match conn.read(peer.spare()) {
                 Ok(0) => {
                     // EOF: the last message may have no terminator; handle it, then close.
-                    self.drain(key, Cue::Eof, t, t.now);
+                    self.drain(key, Cue::Eof, t, t.now, registry);
                     self.conns.close_later(key, CloseReason::PeerClosed);
                     break;
                 }
                 Ok(n) => {
                     peer.filled(n);
                     // Start of the latency hops: when the bytes left the kernel, not the turn.
-                    self.drain(key, Cue::Data, t, clock::stamp());
+                    self.drain(key, Cue::Data, t, clock::stamp(), registry);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.drain(key, Cue::Pause, t, t.now);
+                    self.drain(key, Cue::Pause, t, t.now, registry);
                     break;
                 }
                 Err(_) => {
@@ -153,7 +153,7 @@ impl V9Server {
     }
 
     /// Handles every message complete for `cue`.
-    fn drain(&mut self, key: usize, cue: Cue, t: Time, read_at: Instant) {
+    fn drain(&mut self, key: usize, cue: Cue, t: Time, read_at: Instant, registry: &Registry) {
         let Some(peer) = self.peers.get_mut(key) else { return };
         loop {
             let reply = {
@@ -172,7 +172,12 @@ impl V9Server {
                     self.conns.finish(key, msg, false);
                     self.hub.auth_refused(peer, reason, t.now);
                 }
-                Some(reply) => self.hub.apply(&mut self.conns, key, reply, read_at),
+                Some(reply) => {
+                    self.hub.apply(&mut self.conns, key, reply, read_at);
+                    if self.conns.take_pressure() {
+                        self.conns.flush_dirty(registry);
+                    }
+                }
             }
         }
         if let Some(c) = self.conns.get_mut(key) {
@@ -279,7 +284,7 @@ impl V9Server {
             let Some(peer) = self.peers.get_mut(key) else { continue };
             match peer.handle_timeout(t.now, timeout, grace) {
                 Due::Nothing => {}
-                Due::Frame => self.drain(key, Cue::Pause, t, t.now),
+                Due::Frame => self.drain(key, Cue::Pause, t, t.now, registry),
                 Due::Expire(reply) => self.hub.apply(&mut self.conns, key, reply, t.now),
                 Due::Remove(reason) => {
                     self.remove(key, reason, registry);
@@ -324,7 +329,7 @@ impl Endpoint for V9Server {
         }
         let key = sub - 1;
         if event.is_readable() || event.is_read_closed() || event.is_error() {
-            self.on_readable(key, t);
+            self.on_readable(key, t, ctx.registry);
         }
         if event.is_writable() {
             self.conns.flush_one(key, ctx.registry);
