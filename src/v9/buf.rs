@@ -52,11 +52,6 @@ impl InBuf {
         }
     }
 
-    /// True when no byte more fits even after compaction.
-    pub fn is_full(&self) -> bool {
-        self.start == 0 && self.len == self.buf.len()
-    }
-
     /// Free room after the received bytes (compact first to make it as large as possible).
     pub fn spare(&mut self) -> &mut [u8] {
         &mut self.buf[self.len..]
@@ -263,9 +258,8 @@ mod tests {
         let mut b = InBuf::default();
         let n = b.spare().len();
         b.filled(n);
-        assert!(b.is_full());
+        assert!(b.spare().is_empty());
         b.advance(10);
-        assert!(!b.is_full());
         b.compact();
         assert_eq!(b.spare().len(), 10);
     }

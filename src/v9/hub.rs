@@ -259,7 +259,7 @@ impl Hub {
         }
     }
 
-    /// Deadlines arm: the FLATTEN check of `r` for every READY receiver.
+    /// Starts the FLATTEN check of signal `r` for every READY receiver and arms its deadline.
     pub fn expect_flat(&self, r: &Record, peers: &mut slab::Slab<Peer>, timers: &mut Deadlines) {
         let deadline = r.read_at + self.settings.flatten_check;
         let (timeout, grace) = (self.settings.timeout, self.settings.grace);

@@ -1,21 +1,25 @@
 //! The V9 signal protocol: wire codec, pure peers, broadcast, and the server endpoint shell.
+//!
+//! Pure: `codec`, `frame`, `encode` (the wire), `peer` + `session` (one peer's protocol state,
+//! driven by bytes and time), `broadcast` (numbering, encode once, fan-out), `book`. Shell:
+//! `server` (the endpoint), `conn` (sockets and the one writer), `accept` (the listener).
 
 mod accept;
 pub mod book;
 pub mod broadcast;
-pub mod buf;
+mod buf;
 pub mod codec;
-pub mod conn;
+mod conn;
 pub mod encode;
-pub mod escape;
+mod escape;
 pub mod frame;
 pub mod guard;
-pub mod hub;
+mod hub;
 pub mod peer;
 pub mod publisher;
 pub mod reply;
-pub mod retired;
+mod retired;
 pub mod server;
-pub mod session;
+mod session;
 pub mod snapshot;
-pub mod timers;
+mod timers;

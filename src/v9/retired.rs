@@ -45,11 +45,6 @@ impl Retired {
         self.books.len()
     }
 
-    /// True when none is kept.
-    pub fn is_empty(&self) -> bool {
-        self.books.is_empty()
-    }
-
     /// Heap bytes the kept books hold (as counted when filed).
     pub fn bytes(&self) -> usize {
         self.bytes

@@ -1,6 +1,6 @@
 //! The V9 server endpoint (I/O shell): accepts, reads into pure peers, carries out their replies.
 //!
-//! Per connection the same slab key names a hot [`Conn`] (socket, output queue) and a cold
+//! Per connection the same slab key names a hot `Conn` (socket, output queue) and a cold
 //! [`Peer`] (protocol state, input). Replies only queue bytes; [`V9Server::flush_dirty`], which
 //! the engine calls once per turn, writes them (one write per connection per turn).
 
@@ -27,7 +27,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Instant;
 
-/// The V9 server: one listener, and per connection a [`Conn`] and a [`Peer`] under one key.
+/// The V9 server: one listener, and per connection a `Conn` and a [`Peer`] under one key.
 #[derive(Debug)]
 pub struct V9Server {
     listener: Listener,

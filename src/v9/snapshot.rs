@@ -40,6 +40,8 @@ pub struct V9Stats {
     pub auth_failures: u64,
     /// Books of departed receivers kept for their reconnection.
     pub retired_books: usize,
+    /// Heap bytes those books hold (bounded, see the README's abuse limits).
+    pub retired_bytes: usize,
     /// Retired books evicted (oldest first) to stay within their bounds.
     pub evicted_books: u64,
 }
@@ -143,6 +145,7 @@ pub(super) fn stats(hub: &Hub, listener: &Listener, peers: &Slab<Peer>) -> V9Sta
         overflows: t.overflows,
         auth_failures: t.auth_failures,
         retired_books: hub.retired().len(),
+        retired_bytes: hub.retired().bytes(),
         evicted_books: t.evicted_books,
         ..V9Stats::default()
     };
