@@ -93,6 +93,8 @@ impl V9Server {
                 continue;
             }
             let _ = stream.set_nodelay(true);
+            // A reused key may still get the old connection's events of this turn: harmless,
+            // every handler tolerates spurious readiness (reads stop at WouldBlock).
             let tok = token(self.base, key + 1);
             if let Err(e) = registry.register(&mut stream, tok, Interest::READABLE) {
                 log::warn!("v9: cannot register {addr}: {e}");
