@@ -1,7 +1,7 @@
 //! Signal output (no I/O): numbering, encoding once, fan-out into the queues, the sent log.
-//!
-//! Numbering is separate from the fan-out on purpose: a signal pipeline that assigns ids
-//! itself (validate → risk → id → journal → route) calls [`Broadcast::send`] with its own id.
+
+// Numbering is separate from the fan-out on purpose: a signal pipeline that assigns ids
+// itself (validate → risk → id → journal → route) calls [`Broadcast::send`] with its own id.
 
 use super::codec::MAX_MESSAGE;
 use super::conn::Conns;

@@ -1,8 +1,8 @@
 //! The hot half of V9 connections (I/O shell): socket, token, output queue; the one writer.
-//!
-//! A [`Conn`] is small on purpose (one cache line plus its queue's buffer): the fan-out loop
-//! walks every connection per signal and touches nothing else. Protocol state lives in the
-//! connection's [`super::peer::Peer`], under the same slab key.
+
+// A [`Conn`] is small on purpose (one cache line plus its queue's buffer): the fan-out loop
+// walks every connection per signal and touches nothing else. Protocol state lives in the
+// connection's [`super::peer::Peer`], under the same slab key.
 
 use super::buf::OutQueue;
 use super::reply::{CloseReason, Outgoing};

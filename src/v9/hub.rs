@@ -1,5 +1,4 @@
-//! What the V9 server decides with and counts: settings, numbering, broadcast, retired books,
-//! the auth throttle, counters and latency histograms; it carries out a peer's [`Reply`].
+//! The V9 server's shared state and counters; it carries out a peer's replies.
 
 use super::broadcast::{Broadcast, Record, SignalIds};
 use super::codec::ErrorCode;

@@ -1,8 +1,8 @@
 //! The V9 signal protocol: wire codec, pure peers, broadcast, and the server endpoint shell.
-//!
-//! Pure: `codec`, `frame`, `encode` (the wire), `peer` + `session` (one peer's protocol state,
-//! driven by bytes and time), `broadcast` (numbering, encode once, fan-out), `book`. Shell:
-//! `server` (the endpoint), `conn` (sockets and the one writer), `accept` (the listener).
+
+// Pure: `codec`, `frame`, `encode` (the wire), `peer` + `session` (one peer's protocol state,
+// driven by bytes and time), `broadcast` (numbering, encode once, fan-out), `book`. Shell:
+// `server` (the endpoint), `conn` (sockets and the one writer), `accept` (the listener).
 
 mod accept;
 pub mod book;

@@ -1,9 +1,9 @@
 //! One V9 peer (pure, sans-IO): its input bytes and framing mode, its session, its deadlines.
-//!
-//! The shell reads into [`Peer::spare`], reports how many bytes came ([`Peer::filled`]) and then
-//! polls [`Peer::poll_line`] with why it asks (more data, a read pause, a full buffer, EOF) until
-//! it returns `None`, carrying out each [`Reply`]. Time comes in as arguments; nothing here reads
-//! the clock or touches a socket, so tests drive a peer with bytes and a fake `now`.
+
+// The shell reads into [`Peer::spare`], reports how many bytes came ([`Peer::filled`]) and then
+// polls [`Peer::poll_line`] with why it asks (more data, a read pause, a full buffer, EOF) until
+// it returns `None`, carrying out each [`Reply`]. Time comes in as arguments; nothing here reads
+// the clock or touches a socket, so tests drive a peer with bytes and a fake `now`.
 
 use super::book::ReceiverBook;
 use super::buf::InBuf;

@@ -1,5 +1,4 @@
-//! The vocabulary between a pure V9 peer and its shell: time and policy in; state, counters,
-//! messages to queue, closes and signals to publish out.
+//! Between a pure V9 peer and its shell: time and policy in; state, replies, closes out.
 
 use super::codec::ErrorCode;
 use super::encode;

@@ -1,8 +1,8 @@
 //! The V9 server endpoint (I/O shell): accepts, reads into pure peers, carries out their replies.
-//!
-//! Per connection the same slab key names a hot `Conn` (socket, output queue) and a cold
-//! [`Peer`] (protocol state, input). Replies only queue bytes; [`V9Server::flush_dirty`], which
-//! the engine calls once per turn, writes them (one write per connection per turn).
+
+// Per connection the same slab key names a hot `Conn` (socket, output queue) and a cold
+// [`Peer`] (protocol state, input). Replies only queue bytes; [`V9Server::flush_dirty`], which
+// the engine calls once per turn, writes them (one write per connection per turn).
 
 use super::accept::Listener;
 use super::codec::ErrorCode;

@@ -1,10 +1,10 @@
 //! Per-connection deadlines (pure): one slot per connection key, scanned only when one is due.
-//!
-//! A slot holds the earliest instant at which its peer must be looked at. It may be early (the
-//! peer's deadline moved later since: an idle timer restarts with every message, and rewriting
-//! the slot per message would cost a store on the hot path); the peer is then re-armed with its
-//! real deadline. So only deadlines that move *earlier* (a close starting, a partial message
-//! waiting) touch the table outside the due scan.
+
+// A slot holds the earliest instant at which its peer must be looked at. It may be early (the
+// peer's deadline moved later since: an idle timer restarts with every message, and rewriting
+// the slot per message would cost a store on the hot path); the peer is then re-armed with its
+// real deadline. So only deadlines that move *earlier* (a close starting, a partial message
+// waiting) touch the table outside the due scan.
 
 use std::time::Instant;
 
