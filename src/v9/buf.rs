@@ -127,6 +127,41 @@ impl OutQueue {
         Ok(())
     }
 
+    /// Appends messages without a bound check (the caller checked: bytes it holds for us).
+    pub fn append(&mut self, msgs: &[u8]) {
+        self.reuse();
+        self.buf.extend_from_slice(msgs);
+    }
+
+    /// Writes `shared` (whole messages the caller holds for several queues, e.g. this turn's
+    /// broadcasts) straight from there, queueing only what the kernel did not take: a caught-up
+    /// receiver costs a `write`, no copy. `Ok(true)` when all of it left.
+    pub fn write_from(&mut self, w: &mut impl Write, shared: &[u8]) -> io::Result<bool> {
+        if !self.is_empty() {
+            // Not expected (shared bytes are only held for empty queues); order is kept anyway.
+            self.append(shared);
+            return self.write_to(w, false);
+        }
+        let mut done = 0;
+        while done < shared.len() {
+            match w.write(&shared[done..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) => return Err(e),
+            }
+        }
+        if done > 0 {
+            self.mid = shared[done - 1] != b'\n';
+        }
+        if done == shared.len() {
+            return Ok(true);
+        }
+        self.append(&shared[done..]);
+        Ok(false)
+    }
+
     fn reuse(&mut self) {
         if self.pos > 0 && self.pos == self.buf.len() {
             self.buf.clear();
@@ -242,6 +277,20 @@ mod tests {
         assert!(q.write_to(&mut s2, false).unwrap());
         assert_eq!(s2.got.concat(), b"BB\nERROR|OVERFLOW\n");
         assert!(q.at_boundary());
+    }
+
+    #[test]
+    fn shared_bytes_are_written_in_place_and_only_the_rest_is_queued() {
+        let mut q = OutQueue::default();
+        let mut s = Sink { got: vec![], room: 100, budget: 1000 };
+        assert!(q.write_from(&mut s, b"AAAA\nBBBB\n").unwrap());
+        assert!(q.is_empty() && q.at_boundary());
+        let mut s = Sink { got: vec![], room: 100, budget: 6 };
+        assert!(!q.write_from(&mut s, b"AAAA\nBBBB\n").unwrap());
+        assert_eq!((q.len(), q.at_boundary()), (4, false), "BBB\n queued, B sent");
+        let mut s = Sink { got: vec![], room: 100, budget: 100 };
+        assert!(q.write_to(&mut s, false).unwrap());
+        assert_eq!(s.got.concat(), b"BBB\n");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! The hot half of V9 connections (I/O shell): socket, token, output queue; the one writer.
 
-// A [`Conn`] is small on purpose (one cache line plus its queue's buffer): the fan-out loop
-// walks every connection per signal and touches nothing else. Protocol state lives in the
-// connection's [`super::peer::Peer`], under the same slab key.
+// A `Conn` is small on purpose (one cache line): the fan-out loop walks every connection per
+// signal and touches nothing else. A caught-up receiver does not even get a copy: it only
+// notes where its part of the turn's shared broadcast bytes starts, and the flush writes from
+// there (a raw write loop, in effect). Protocol state lives in the connection's `Peer`, under
+// the same slab key.
 
 use super::buf::OutQueue;
 use super::reply::{CloseReason, Outgoing};
@@ -29,7 +31,13 @@ pub struct Conn {
     half_closed: bool,
     /// Listed in [`Conns`]' dirty list.
     dirty: bool,
+    /// Where this connection's unwritten part of [`Conns`]' shared broadcast bytes starts
+    /// ([`NONE`] when it has none). Only ever set while `out` is empty, so order is kept.
+    shared_from: u32,
 }
+
+/// No shared bytes pending.
+const NONE: u32 = u32::MAX;
 
 impl Conn {
     /// A registered connection.
@@ -44,6 +52,7 @@ impl Conn {
             closing: false,
             half_closed: false,
             dirty: false,
+            shared_from: NONE,
         }
     }
 
@@ -71,14 +80,30 @@ impl Conn {
     /// Writes what is queued; WRITABLE interest follows whether anything is left. Shuts our
     /// side down once a closing connection's last byte is written, so the peer reads its final
     /// error before EOF.
-    fn flush(&mut self, registry: &Registry) -> io::Result<()> {
-        let done = self.out.write_to(&mut self.stream, self.unterminated)?;
+    fn flush(&mut self, registry: &Registry, shared: &[u8]) -> io::Result<()> {
+        let done = match self.take_shared(shared) {
+            Some(bytes) => self.out.write_from(&mut self.stream, bytes)?,
+            None => self.out.write_to(&mut self.stream, self.unterminated)?,
+        };
         self.set_writable(registry, !done)?;
         if done && self.closing && !self.half_closed {
             self.half_closed = true;
             let _ = self.stream.shutdown(std::net::Shutdown::Write);
         }
         Ok(())
+    }
+
+    /// Its pending part of `shared`, now no longer pending there.
+    fn take_shared<'s>(&mut self, shared: &'s [u8]) -> Option<&'s [u8]> {
+        let from = std::mem::replace(&mut self.shared_from, NONE);
+        shared.get(from as usize..).filter(|_| from != NONE)
+    }
+
+    /// Copies its pending shared bytes into its own queue (before anything else is queued).
+    fn materialize(&mut self, shared: &[u8]) {
+        if let Some(bytes) = self.take_shared(shared) {
+            self.out.append(bytes);
+        }
     }
 
     fn set_writable(&mut self, registry: &Registry, on: bool) -> io::Result<()> {
@@ -103,7 +128,7 @@ impl Drop for Conn {
     /// not read), the connection is reset instead (RST, not FIN): the peer can never take a
     /// truncated signal for a message.
     fn drop(&mut self) {
-        if !self.out.at_boundary() || !self.out.is_empty() {
+        if !self.out.at_boundary() || !self.out.is_empty() || self.shared_from != NONE {
             reset_on_close(&self.stream);
         }
     }
@@ -141,6 +166,8 @@ pub struct Conns {
     limit: usize,
     version: Box<str>,
     scratch: Vec<u8>,
+    /// This turn's broadcasts, encoded once, for every caught-up receiver (cleared per flush).
+    shared: Vec<u8>,
     /// A queue passed half its bound since the last flush: flush before queueing more, so a
     /// burst read in one go does not overflow a receiver that is merely behind by a turn.
     pressure: bool,
@@ -156,6 +183,7 @@ impl Conns {
             limit,
             version: version.into(),
             scratch: Vec::with_capacity(2048),
+            shared: Vec::with_capacity(64 * 1024),
             pressure: false,
         }
     }
@@ -197,7 +225,7 @@ impl Conns {
 
     /// Connections still holding output.
     pub fn flushing(&self) -> usize {
-        self.slab.iter().filter(|(_, c)| !c.out.is_empty()).count()
+        self.slab.iter().filter(|(_, c)| !c.out.is_empty() || c.shared_from != NONE).count()
     }
 
     fn mark(dirty: &mut Vec<usize>, key: usize, c: &mut Conn) {
@@ -210,6 +238,7 @@ impl Conns {
     /// Queues one message for `key`; a full queue closes it as a slow consumer.
     pub fn queue(&mut self, key: usize, msg: Outgoing<'_>) {
         let Some(c) = self.slab.get_mut(key) else { return };
+        c.materialize(&self.shared);
         let version = &self.version;
         match c.out.push_with(self.limit, |b| msg.encode(b, version)) {
             Ok(()) => Self::mark(&mut self.dirty, key, c),
@@ -217,22 +246,36 @@ impl Conns {
         }
     }
 
-    /// Copies `msg` (encoded once) into every READY receiver's queue; returns how many took it.
-    /// A receiver whose queue is full is listed for closing as a slow consumer.
+    /// Queues `msg` (encoded once) for every READY receiver; returns how many took it. A
+    /// caught-up receiver only notes where it starts in the shared bytes; one with a backlog
+    /// (or without line endings) gets a copy. A receiver whose queue would pass the bound is
+    /// listed for closing as a slow consumer.
     pub fn fan_out(&mut self, msg: &[u8]) -> u32 {
+        let from = self.shared.len();
+        let share = from + msg.len() < NONE as usize;
+        if share {
+            self.shared.extend_from_slice(msg);
+        }
         let mut receivers = 0;
         for (key, c) in self.slab.iter_mut() {
             if !c.receives || c.closing {
                 continue;
             }
-            match c.out.push(msg, self.limit) {
-                Ok(()) => {
-                    receivers += 1;
-                    self.pressure |= c.out.len() > self.limit / 2;
-                    Self::mark(&mut self.dirty, key, c);
-                }
-                Err(_) => self.closes.push((key, CloseReason::Overflow)),
+            let held = if c.shared_from == NONE { 0 } else { from - c.shared_from as usize };
+            let pending = c.out.len() + held + msg.len();
+            if pending > self.limit {
+                self.closes.push((key, CloseReason::Overflow));
+                continue;
             }
+            if c.shared_from == NONE && share && c.out.is_empty() && !c.unterminated {
+                c.shared_from = from as u32;
+            } else if c.shared_from == NONE || !share {
+                c.materialize(&self.shared);
+                c.out.append(msg);
+            } // else: its shared part already runs to the end of `shared`, this signal included
+            receivers += 1;
+            self.pressure |= pending > self.limit / 2;
+            Self::mark(&mut self.dirty, key, c);
         }
         receivers
     }
@@ -242,6 +285,11 @@ impl Conns {
     /// if it fits. Either way the rest of a partly written message is kept before it.
     pub fn finish(&mut self, key: usize, msg: Outgoing<'_>, replace: bool) {
         let Some(c) = self.slab.get_mut(key) else { return };
+        if replace {
+            c.shared_from = NONE; // never written: it goes with the rest of the backlog
+        } else {
+            c.materialize(&self.shared);
+        }
         self.scratch.clear();
         msg.encode(&mut self.scratch, &self.version);
         if replace || c.out.push(&self.scratch, self.limit).is_err() {
@@ -250,11 +298,6 @@ impl Conns {
         c.closing = true;
         c.receives = false;
         Self::mark(&mut self.dirty, key, c);
-    }
-
-    /// True when the queue of `key` waits for its peer (listed, or WRITABLE pending).
-    pub fn has_output(&self, key: usize) -> bool {
-        self.slab.get(key).is_some_and(|c| !c.out.is_empty())
     }
 
     /// True (and cleared) when a queue passed half its bound since the last flush.
@@ -271,13 +314,15 @@ impl Conns {
             self.flush_one(key, registry);
         }
         self.dirty.clear();
+        // Every connection holding shared bytes was dirty, so none holds any now.
+        self.shared.clear();
     }
 
     /// Writes one connection's queue (its WRITABLE event, or from the dirty list).
     pub fn flush_one(&mut self, key: usize, registry: &Registry) {
         let Some(c) = self.slab.get_mut(key) else { return };
         c.dirty = false;
-        if c.flush(registry).is_err() {
+        if c.flush(registry, &self.shared).is_err() {
             self.closes.push((key, CloseReason::WriteError));
         }
     }
@@ -290,5 +335,54 @@ impl Conns {
     /// The next listed close.
     pub fn next_close(&mut self) -> Option<(usize, CloseReason)> {
         self.closes.pop()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A registered server-side connection and the client socket facing it.
+    fn pair(poll: &mio::Poll, conns: &mut Conns) -> (usize, std::net::TcpStream) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (s, _) = l.accept().unwrap();
+        s.set_nonblocking(true).unwrap();
+        let mut stream = TcpStream::from_std(s);
+        let key = conns.next_key();
+        poll.registry().register(&mut stream, Token(key), Interest::READABLE).unwrap();
+        let mut c = Conn::new(stream, Token(key));
+        c.set_mode(true, false);
+        (conns.insert(c), client)
+    }
+
+    fn read_exactly(s: &mut std::net::TcpStream, n: usize) -> String {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut b = vec![0; n];
+        s.read_exact(&mut b).unwrap();
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn shared_broadcasts_and_private_replies_keep_their_order() {
+        let poll = mio::Poll::new().unwrap();
+        let mut conns = Conns::new(1 << 20, "1.0");
+        let (a, mut ca) = pair(&poll, &mut conns);
+        let (b, mut cb) = pair(&poll, &mut conns);
+        assert_eq!(conns.fan_out(b"S1\n"), 2);
+        conns.queue(a, Outgoing::SignalAck { id: 7, receivers: 2 }); // a's shared part moves out
+        assert_eq!(conns.fan_out(b"S2\n"), 2);
+        conns.flush_dirty(poll.registry());
+        assert_eq!(read_exactly(&mut ca, 21), "S1\nSIGNAL_ACK|7|2\nS2\n");
+        assert_eq!(read_exactly(&mut cb, 6), "S1\nS2\n", "straight from the shared bytes");
+        assert_eq!((conns.flushing(), conns.shared.len()), (0, 0));
+        conns.fan_out(b"S3\n");
+        drop(conns.remove(b)); // undelivered: reset, not a clean EOF
+        conns.flush_dirty(poll.registry());
+        assert_eq!(read_exactly(&mut ca, 3), "S3\n");
+        let mut rest = Vec::new();
+        let end = cb.read_to_end(&mut rest);
+        assert!(end.is_err() && rest.is_empty(), "{end:?} {rest:?}");
     }
 }
