@@ -1,4 +1,4 @@
-//! Criterion benches of the V9 codec: parse and encode per message type, and framing.
+//! Criterion benches of the V9 codec (parse and encode per message type, framing) and the pure peer.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::hint::black_box;
@@ -116,5 +116,53 @@ fn framing_benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse_benches, encode_benches, framing_benches);
+/// The pure peer end to end, no sockets: a READY receiver takes the 21-line reply batch
+/// (frame, parse, book update, summary) as the server would after one read.
+fn peer_benches(c: &mut Criterion) {
+    use std::time::{Duration, Instant};
+    use v9bridge::v9::guard::AuthThrottle;
+    use v9bridge::v9::peer::{Cue, Peer};
+    use v9bridge::v9::reply::{Policy, Time};
+    let mut batch = Vec::new();
+    for i in 0..20 {
+        encode::position(
+            &mut batch,
+            &format!("Account{i}"),
+            Direction::Long,
+            1,
+            4520.5,
+            1.0,
+            1_769_537_130,
+            "MES",
+        );
+    }
+    encode::summary(&mut batch, 20, 20, 20.0, 4520.5, 20, 0, Some(1));
+    let auth = AuthThrottle::default();
+    let policy = Policy {
+        token: None,
+        auth: &auth,
+        last_signal: 1,
+        timeout: Duration::from_secs(30),
+        grace: Duration::from_millis(200),
+    };
+    let t = Time { now: Instant::now(), wall_ns: 1_769_537_130_000_000_000 };
+    let mut peer = Peer::new("127.0.0.1:1".parse().unwrap(), t);
+    peer.receive(b"CONNECT|V9_CopyReceiver|Account_Count:20\n");
+    while peer.poll_line(Cue::Data, t, &policy).is_some() {}
+    let mut g = c.benchmark_group("v9_peer");
+    g.throughput(Throughput::Bytes(batch.len() as u64));
+    g.bench_function("receiver_reply_batch", |b| {
+        b.iter(|| {
+            peer.receive(&batch);
+            let mut n = 0;
+            while peer.poll_line(Cue::Data, t, &policy).is_some() {
+                n += 1;
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, parse_benches, encode_benches, framing_benches, peer_benches);
 criterion_main!(benches);

@@ -222,7 +222,9 @@ fn config(a: &ConfigArgs) -> Result<(), String> {
 fn signal(a: SignalArgs) -> Result<(), String> {
     let action = Action::parse(&a.action.to_ascii_uppercase())
         .ok_or_else(|| format!("unknown action {:?}", a.action))?;
-    let mut sig = Signal::new(action, &a.symbol, a.qty);
+    // Upper case here too, so what is printed is what receivers get.
+    let symbol = a.symbol.to_ascii_uppercase();
+    let mut sig = Signal::new(action, &symbol, a.qty);
     sig.tp = a.tp;
     sig.sl = a.sl;
     sig.tif = a.tif.as_deref();
@@ -233,7 +235,8 @@ fn signal(a: SignalArgs) -> Result<(), String> {
         "v9bridge-signal",
         token.as_deref(),
         Duration::from_secs(5),
-    )?;
+    )
+    .map_err(|e| token_hint(e, token.is_some()))?;
     let (id, receivers) = p.send(&sig)?;
     println!("{id}");
     eprintln!(
@@ -241,6 +244,18 @@ fn signal(a: SignalArgs) -> Result<(), String> {
         sig.action, sig.symbol, sig.qty
     );
     Ok(())
+}
+
+/// An UNAUTHORIZED refusal says how to give the token (the README's config sets one).
+fn token_hint(e: String, had_token: bool) -> String {
+    if !e.starts_with("UNAUTHORIZED") {
+        return e;
+    }
+    if had_token {
+        format!("{e}\n  the server refused the token given (--token or V9BRIDGE_PUBLISHER_TOKEN); check it matches v9.publisher_token")
+    } else {
+        format!("{e}\n  the server requires a publisher token: pass --token <secret> or set V9BRIDGE_PUBLISHER_TOKEN")
+    }
 }
 
 /// A flag set by SIGINT/SIGTERM (for simulators; the engine uses its own handle).

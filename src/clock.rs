@@ -1,6 +1,13 @@
 //! Time helpers: wall-clock nanoseconds and allocation-free ISO-8601 formatting.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// A latency stamp: the precise monotonic time of an event (bytes read, bytes written), apart
+/// from the turn's `now`, which is protocol time (deadlines) and read once per loop turn.
+#[inline]
+pub fn stamp() -> Instant {
+    Instant::now()
+}
 
 /// Unix time in nanoseconds (0 if the clock is before 1970).
 pub fn unix_nanos() -> i64 {

@@ -92,7 +92,8 @@ impl fmt::Display for Action {
 pub struct Signal<'a> {
     /// What to do.
     pub action: Action,
-    /// Futures root or full symbol; `ALL` only for closing actions.
+    /// Futures root or full symbol; `ALL` only for closing actions. Case-insensitive: every
+    /// signal leaves the V9 server with its symbol upper-cased, whatever its source.
     pub symbol: &'a str,
     /// Contracts per account; 0 for closing actions.
     pub qty: u32,
@@ -145,7 +146,8 @@ impl<'a> Signal<'a> {
         if !valid_symbol(sym) {
             return Err(SignalError::BadSymbol);
         }
-        if sym == "ALL" && self.action.opens() {
+        // Symbols are case-insensitive (they leave upper-cased): `all` is `ALL` too.
+        if sym.eq_ignore_ascii_case("ALL") && self.action.opens() {
             return Err(SignalError::AllNotAllowed);
         }
         if self.action.opens() && self.qty == 0 {

@@ -49,6 +49,10 @@ fn steady_state_broadcast_allocates_nothing() {
     let peers = std::thread::spawn(move || {
         let mut receivers: Vec<Raw> =
             (0..20).map(|i| Raw::receiver(addr, &format!("r{i}"))).collect();
+        // One peer that sends no line endings: each message reaches it in a write of its own.
+        let mut bare = Raw::connect(addr);
+        bare.send_raw(b"CONNECT|bare|Account_Count:1");
+        assert!(bare.read_chunk(WAIT).starts_with(b"READY|"));
         let mut p = Raw::publisher(addr, None);
         let mut last_ack = String::new();
         for round in 0..2u64 {
@@ -68,6 +72,8 @@ fn steady_state_broadcast_allocates_nothing() {
                 for r in &mut receivers {
                     got = r.line();
                 }
+                let chunk = bare.read_chunk(WAIT);
+                assert!(chunk.starts_with(&line.as_bytes()[..4]) && !chunk.contains(&b'\n'));
                 // Well-behaved receivers: FLAT after FLATTEN (an out-of-sync alarm is a slow path).
                 let pos = if got.starts_with("FLATTEN") { "FLAT|0|0.00" } else { "LONG|1|4520.50" };
                 for (k, r) in receivers.iter_mut().enumerate() {
@@ -106,7 +112,7 @@ fn steady_state_broadcast_allocates_nothing() {
         engine.turn(Some(Duration::from_millis(10))).unwrap();
     }
     let last_ack = peers.join().unwrap();
-    // The measured phase really ran: 500 more signals to 20 receivers, with positions and acks.
-    assert_eq!(last_ack, "SIGNAL_ACK|1000|20");
+    // The measured phase really ran: 500 more signals to 21 receivers, with positions and acks.
+    assert_eq!(last_ack, "SIGNAL_ACK|1000|21");
     assert_eq!(during, 0, "engine thread allocated {during} times at steady state");
 }

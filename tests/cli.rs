@@ -12,7 +12,7 @@ fn print_config_shows_effective_values_and_masks_secrets() {
     let cfg = dir.path().join("v9.toml");
     std::fs::write(
         &cfg,
-        "[v9]\nlisten = '127.0.0.1:6000'\npublisher_token = 'hunter2'\n[engine]\npin = 'none'\n",
+        "[v9]\nlisten = '127.0.0.1:6000'\npublisher_token = 'hunter2-hunter2-hunter2'\n[engine]\npin = 'none'\n",
     )
     .unwrap();
     let out = Command::new(BIN)
@@ -79,8 +79,16 @@ fn signal_command_prints_the_id_and_fails_on_errors() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
     assert_eq!(r.line(), "LONG|MES|1|TP:4700|ID:1");
     let out =
+        Command::new(BIN).args(["signal", "long", "mes", "2", "--server", &addr]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(r.line(), "LONG|MES|2|ID:2", "lower case normalised");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("LONG MES 2"));
+    let out =
         Command::new(BIN).args(["signal", "LONG", "MES", "0", "--server", &addr]).output().unwrap();
     assert!(!out.status.success(), "qty 0 refused");
+    let out =
+        Command::new(BIN).args(["signal", "long", "all", "1", "--server", &addr]).output().unwrap();
+    assert!(!out.status.success(), "`all` is ALL, refused with an opening action");
     let out =
         Command::new(BIN).args(["signal", "JUMP", "MES", "1", "--server", &addr]).output().unwrap();
     assert!(!out.status.success());
@@ -93,7 +101,7 @@ fn signal_command_prints_the_id_and_fails_on_errors() {
 #[test]
 fn signal_command_with_token() {
     let mut cfg = test_config();
-    cfg.v9.publisher_token = Some("tok".into());
+    cfg.v9.publisher_token = Some("tok-0123456789abcdef".into());
     let e = start(cfg);
     let addr = e.addr.to_string();
     let out = Command::new(BIN)
@@ -101,10 +109,14 @@ fn signal_command_with_token() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("UNAUTHORIZED"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("UNAUTHORIZED"), "{err}");
+    assert!(err.contains("--token") && err.contains("V9BRIDGE_PUBLISHER_TOKEN"), "{err}");
+    // One failure throttles the address for 250 ms.
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let out = Command::new(BIN)
         .args(["signal", "FLATTEN", "ALL", "0", "--server", &addr])
-        .env("V9BRIDGE_PUBLISHER_TOKEN", "tok")
+        .env("V9BRIDGE_PUBLISHER_TOKEN", "tok-0123456789abcdef")
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -141,4 +153,16 @@ fn an_integer_pin_is_accepted_and_a_busy_address_is_named() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&addr) && err.contains("V9 listen address"), "{err}");
+}
+
+#[test]
+fn a_short_publisher_token_is_refused_at_start() {
+    let out = Command::new(BIN)
+        .args(["run", "--v9-listen", "127.0.0.1:0", "--pin", "none", "--print-config"])
+        .env("V9BRIDGE_PUBLISHER_TOKEN", "hunter2")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("at least 16 bytes") && !err.contains("hunter2"), "{err}");
 }

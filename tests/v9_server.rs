@@ -148,7 +148,7 @@ fn client_disconnect_is_handled_gracefully() {
 #[test]
 fn publisher_token_is_required_when_configured_and_never_logged() {
     let mut cfg = test_config();
-    cfg.v9.publisher_token = Some("s3cret-token".into());
+    cfg.v9.publisher_token = Some("s3cret-token-0123".into());
     let e = start(cfg);
     for bad in [None, Some("wrong")] {
         let mut r = Raw::connect(e.addr);
@@ -157,7 +157,8 @@ fn publisher_token_is_required_when_configured_and_never_logged() {
         assert!(r.line().starts_with("ERROR|UNAUTHORIZED|"));
         assert!(r.closed());
     }
-    let mut p = Raw::publisher(e.addr, Some("s3cret-token"));
+    // Failed attempts throttle the address for a moment (even the right token waits).
+    let mut p = publisher_when_allowed(e.addr, "s3cret-token-0123");
     p.send("LONG|MES|1");
     assert_eq!(p.line(), "SIGNAL_ACK|1|0");
     assert!(!e.status().contains("s3cret"));
@@ -391,4 +392,20 @@ fn hgrm_files_are_written_at_shutdown() {
             && text.contains("Total count    =            1"),
         "{text}"
     );
+}
+
+/// Connects as a publisher with `token`, retrying while the address is throttled.
+fn publisher_when_allowed(addr: std::net::SocketAddr, token: &str) -> Raw {
+    let until = std::time::Instant::now() + WAIT;
+    loop {
+        let mut r = Raw::connect(addr);
+        r.send(&format!("CONNECT|pub|Account_Count:0|Role:Publisher|Token:{token}"));
+        let l = r.line();
+        if l.starts_with("READY|") {
+            return r;
+        }
+        assert!(l.contains("Too many failed attempts"), "{l}");
+        assert!(std::time::Instant::now() < until, "still throttled");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

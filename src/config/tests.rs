@@ -9,13 +9,14 @@ fn defaults_follow_the_spec_and_unknown_keys_fail() {
     assert_eq!(c.v9.listen.to_string(), "127.0.0.1:5000");
     assert_eq!(c.v9.client_timeout_s, 30.0);
     assert!(Config::from_toml("[v9]\nlisen = 'x'").is_err());
-    let c = Config::from_toml("[v9]\npublisher_token = 's3cret'").unwrap();
+    let c = Config::from_toml("[v9]\npublisher_token = 's3cret-s3cret-s3cret'").unwrap();
     assert!(!c.to_masked_toml().contains("s3cret"));
     assert!(!format!("{c:?}").contains("s3cret"));
     for bad in [
         "[v9]\nclient_timeout_s = inf",
         "[v9]\nclient_timeout_s = 0.0",
         "[v9]\npublisher_token = ''",
+        "[v9]\npublisher_token = 'short-token-15b'",
         "[v9]\nmax_clients = 0",
         "[v9]\nflatten_check_ms = 99999999999",
         "[v9]\nlisten = 'localhost:5000'",

@@ -159,9 +159,9 @@ impl Endpoints {
     }
 
     /// Signals queued this turn leave now: one write per receiver.
-    pub(crate) fn flush(&mut self) {
+    pub(crate) fn flush(&mut self, registry: &Registry) {
         if let Some(v9) = &mut self.v9 {
-            v9.flush_dirty();
+            v9.flush_dirty(registry);
         }
     }
 

@@ -170,6 +170,8 @@ impl Engine {
         // Snapshot the book while every receiver is still connected.
         let before = self.outcome(now);
         self.eps.shutdown(now);
+        // The goodbyes were queued; the one writer sends them.
+        self.eps.flush(self.poll.registry());
         self.flush_goodbyes();
         let outcome = EngineOutcome { histograms: self.all_histograms(), ..before };
         if self.table_at_stop {
@@ -224,7 +226,7 @@ impl Engine {
             }
         }
         // Signals published by other endpoints this turn leave now, one write per receiver.
-        self.eps.flush();
+        self.eps.flush(self.poll.registry());
         let had_events = !self.events.is_empty();
         self.run_timers(Turn { now: Instant::now(), ..t });
         if woken {
@@ -249,7 +251,7 @@ impl Engine {
 
     fn run_timers(&mut self, t: Turn) {
         self.eps.handle_timeouts(t, self.poll.registry(), &mut self.market);
-        self.eps.flush();
+        self.eps.flush(self.poll.registry());
         while let Some(timer) = self.timers.pop_due(t.now) {
             match timer {
                 EngineTimer::Report => self.send_report(t.now),
@@ -287,7 +289,7 @@ impl Engine {
                     self.eps.reset_histograms();
                 }
             }
-            self.eps.flush();
+            self.eps.flush(self.poll.registry());
         }
     }
 
@@ -342,16 +344,15 @@ impl Engine {
 
 /// Per receiver: every (account, symbol, signed qty) its book holds.
 pub fn receiver_positions(v9: &crate::v9::server::V9Server) -> Vec<(String, Vec<PositionRow>)> {
-    v9.clients()
-        .filter(|c| c.role == crate::v9::client::Role::Receiver)
-        .map(|c| {
-            let list = c
-                .book
-                .positions()
+    v9.receivers()
+        .into_iter()
+        .map(|r| {
+            let list = r
+                .positions
                 .iter()
-                .map(|p| (p.account.to_string(), p.symbol.to_string(), p.signed_qty()))
+                .map(|p| (p.account.clone(), p.symbol.clone(), p.signed_qty()))
                 .collect();
-            (c.name.to_string(), list)
+            (r.name, list)
         })
         .collect()
 }

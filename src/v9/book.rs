@@ -1,7 +1,7 @@
 //! Position book: latest POSITION per (receiver, account, symbol) and each receiver's summary.
 
 use super::codec::{Direction, Position, Summary};
-use std::fmt::Write as _;
+use crate::signal::MAX_SYMBOL_LEN;
 use std::time::{Duration, Instant};
 
 /// One account's latest reported position.
@@ -49,7 +49,28 @@ struct FlattenCheck {
 
 /// Most (account, symbol) entries kept per receiver; more are refused (a hostile or broken
 /// receiver cannot grow the book without bound).
-pub const MAX_POSITIONS: usize = 4096;
+pub const MAX_POSITIONS: usize = 1024;
+/// Longest account name kept (NinjaTrader account names are short); longer ones are refused.
+pub const MAX_ACCOUNT_LEN: usize = 64;
+/// Heap bytes one entry may take at most: its two names plus its share of the tables.
+const ENTRY_BYTES: usize = std::mem::size_of::<AccountPosition>()
+    + std::mem::size_of::<(Box<str>, u32)>()
+    + 2 * MAX_ACCOUNT_LEN
+    + MAX_SYMBOL_LEN
+    + 64;
+/// Upper bound of [`ReceiverBook::heap_bytes`]: names are capped, and so are the entries.
+pub const MAX_BOOK_BYTES: usize = MAX_POSITIONS * ENTRY_BYTES + 4096;
+
+/// What became of a POSITION.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Recorded.
+    Yes,
+    /// A new entry, and the book already holds [`MAX_POSITIONS`].
+    Full,
+    /// The account or symbol name is longer than the book keeps.
+    NameTooLong,
+}
 
 /// What one receiver reported. Totals are kept incrementally, so summaries and reports cost
 /// O(accounts), not O(positions²).
@@ -77,9 +98,12 @@ pub struct Mismatch {
 }
 
 impl ReceiverBook {
-    /// Applies a POSITION; allocates only the first time an (account, symbol) is seen. False
-    /// when the entry is new and the book already holds [`MAX_POSITIONS`].
-    pub fn apply_position(&mut self, p: &Position<'_>, now: Instant) -> bool {
+    /// Applies a POSITION; allocates only the first time an (account, symbol) is seen. Memory
+    /// stays under [`MAX_BOOK_BYTES`]: long names and entries beyond the cap are refused.
+    pub fn apply_position(&mut self, p: &Position<'_>, now: Instant) -> Applied {
+        if p.account.len() > MAX_ACCOUNT_LEN || p.symbol.len() > MAX_SYMBOL_LEN {
+            return Applied::NameTooLong;
+        }
         let i = match self
             .positions
             .iter()
@@ -93,7 +117,7 @@ impl ReceiverBook {
             }
             None => {
                 if self.positions.len() >= MAX_POSITIONS {
-                    return false;
+                    return Applied::Full;
                 }
                 let acct = match self.accounts.iter().position(|(a, _)| &**a == p.account) {
                     Some(a) => a,
@@ -136,7 +160,21 @@ impl ReceiverBook {
             }
         }
         self.count(p.direction, p.qty, acct, true);
-        true
+        Applied::Yes
+    }
+
+    /// Heap bytes held (names, tables, the out-of-sync list), for bounding the retired books.
+    pub fn heap_bytes(&self) -> usize {
+        let names: usize = self.positions.iter().map(|p| p.account.len() + p.symbol.len()).sum();
+        let accounts: usize = self.accounts.iter().map(|(a, _)| a.len()).sum();
+        let sync: usize = self.out_of_sync.iter().map(|s| s.capacity()).sum();
+        names
+            + accounts
+            + sync
+            + self.positions.capacity() * std::mem::size_of::<AccountPosition>()
+            + self.accounts.capacity() * std::mem::size_of::<(Box<str>, u32)>()
+            + self.out_of_sync.capacity() * std::mem::size_of::<String>()
+            + self.flatten.symbol.capacity()
     }
 
     fn count(&mut self, dir: Direction, qty: u32, acct: usize, add: bool) {
@@ -196,8 +234,11 @@ impl ReceiverBook {
         // Judged later against what each account reports *after* this FLATTEN, so signals
         // that reopen positions before the deadline do not look like failures.
         for p in &mut self.positions {
+            // Symbols are case-insensitive (signals leave upper-cased; receivers may echo either).
             p.needs_flat = p.direction != Direction::Flat
-                && (symbol == "ALL" || p.symbol.is_empty() || *p.symbol == *symbol);
+                && (symbol.eq_ignore_ascii_case("ALL")
+                    || p.symbol.is_empty()
+                    || p.symbol.eq_ignore_ascii_case(symbol));
         }
     }
 
@@ -249,37 +290,19 @@ impl ReceiverBook {
         self.summary.as_ref()
     }
 
+    /// Distinct accounts seen.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// True while the last summary disagrees with the per-account positions.
+    pub fn summary_mismatch(&self) -> bool {
+        self.summary_mismatch
+    }
+
     /// Accounts found not flat at the last FLATTEN check (and not flat since).
     pub fn out_of_sync(&self) -> &[String] {
         &self.out_of_sync
-    }
-
-    /// Report lines for this receiver.
-    pub fn report(&self, now: Instant, out: &mut String) {
-        let (holding, qty, long, short) = self.totals();
-        let pnl: f64 = self.positions.iter().map(|p| p.pnl).sum();
-        let _ = write!(
-            out,
-            "accounts {} holding {holding} qty {qty} long {long} short {short} pnl {pnl:+.2}",
-            self.accounts.len()
-        );
-        if let Some(s) = &self.summary {
-            let _ = write!(out, " | summary {} {} {:+.2}", s.accounts, s.qty, s.pnl);
-            if self.summary_mismatch {
-                out.push_str(" MISMATCH");
-            }
-        }
-        if !self.out_of_sync.is_empty() {
-            let _ = write!(out, " | OUT OF SYNC after FLATTEN: {}", self.out_of_sync.join(", "));
-        }
-        let newest = self.positions.iter().map(|p| p.updated).max();
-        if let Some(t) = newest {
-            let _ = write!(
-                out,
-                " | last update {:.1}s ago",
-                now.saturating_duration_since(t).as_secs_f64()
-            );
-        }
     }
 }
 

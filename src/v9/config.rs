@@ -62,9 +62,10 @@ impl V9Config {
                     .into(),
             );
         }
+        // A short token falls to guessing (thousands of tries per second over loopback).
         if let Some(t) = &self.publisher_token {
-            if t.expose().is_empty() || t.expose().contains('|') {
-                return Err("v9.publisher_token must be non-empty and contain no '|'".into());
+            if t.expose().len() < 16 || t.expose().contains('|') {
+                return Err("v9.publisher_token (or V9BRIDGE_PUBLISHER_TOKEN) must be at least 16 bytes and contain no '|'".into());
             }
         }
         let printable = |s: &str| s.bytes().all(|b| b.is_ascii_graphic() && b != b'|');

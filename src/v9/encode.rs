@@ -3,13 +3,17 @@
 use super::codec::{Direction, ErrorCode};
 use crate::clock::iso8601_utc;
 use crate::signal::Signal;
+use std::fmt;
 use std::io::Write;
 
 // Writing into a Vec<u8> cannot fail; the io::Result of write! is only a formality there.
 
-/// `ACTION|SYMBOL|QTY[|TP:p][|SL:p][|TIF:t][|extras...][|ID:n]\n`
+/// `ACTION|SYMBOL|QTY[|TP:p][|SL:p][|TIF:t][|extras...][|ID:n]\n`. Symbols are
+/// case-insensitive and leave upper-cased (`mes` and `MES` are one instrument to a receiver).
 pub fn signal(out: &mut Vec<u8>, s: &Signal<'_>, id: Option<u64>) {
-    let _ = write!(out, "{}|{}|{}", s.action.as_str(), s.symbol, s.qty);
+    let _ = write!(out, "{}|", s.action.as_str());
+    out.extend(s.symbol.bytes().map(|b| b.to_ascii_uppercase()));
+    let _ = write!(out, "|{}", s.qty);
     if let Some(tp) = s.tp {
         let _ = write!(out, "|TP:{tp}");
     }
@@ -43,15 +47,36 @@ pub fn heartbeat_ack(out: &mut Vec<u8>, unix_secs: i64, status: &str) {
     let _ = writeln!(out, "|{status}");
 }
 
-/// `ERROR|CODE|MESSAGE[|DETAILS]\n`; `|` and control bytes in the texts become `_`.
-pub fn error(out: &mut Vec<u8>, code: ErrorCode, message: &str, details: &str) {
+/// `ERROR|CODE|MESSAGE[|DETAILS]\n`; `|` and control bytes in the texts become `_`. The
+/// details are formatted straight into `out` (no allocation); empty ones leave no field.
+pub fn error(out: &mut Vec<u8>, code: ErrorCode, message: &str, details: impl fmt::Display) {
     let _ = write!(out, "ERROR|{}|", code.as_str());
     push_sanitized(out, message);
-    if !details.is_empty() {
-        out.push(b'|');
-        push_sanitized(out, details);
+    out.push(b'|');
+    let mark = out.len();
+    let _ = fmt::write(&mut Sanitized { out, left: 200 }, format_args!("{details}"));
+    if out.len() == mark {
+        out.pop();
     }
     out.push(b'\n');
+}
+
+/// A `fmt::Write` that appends sanitized bytes, at most `left` of them.
+struct Sanitized<'a> {
+    out: &'a mut Vec<u8>,
+    left: usize,
+}
+
+impl fmt::Write for Sanitized<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut take = s.len().min(self.left);
+        while !s.is_char_boundary(take) {
+            take -= 1; // never split a character: the message stays UTF-8
+        }
+        self.left -= take;
+        push_sanitized(self.out, &s[..take]);
+        Ok(())
+    }
 }
 
 /// `SIGNAL_ACK|ID|RECEIVERS\n`

@@ -33,7 +33,7 @@ impl Running {
         self.thread.take().unwrap().join().unwrap().unwrap()
     }
     /// The V9 server's counters, typed.
-    pub fn stats(&self) -> v9bridge::v9::server::Stats {
+    pub fn stats(&self) -> v9bridge::v9::snapshot::V9Stats {
         self.handle.call(|e, _| e.v9.as_ref().unwrap().stats(), WAIT).unwrap()
     }
     pub fn status(&self) -> String {
@@ -71,6 +71,17 @@ pub fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(5));
     }
     panic!("timed out waiting for {what}");
+}
+
+/// How a stream ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// FIN: the server closed cleanly.
+    Eof,
+    /// RST: the server reset the connection.
+    Reset,
+    /// Neither within the bound.
+    StillOpen,
 }
 
 /// A raw, blocking V9 client with line-oriented bounded reads.
@@ -154,6 +165,45 @@ impl Raw {
             Ok(n) => tmp[..n].to_vec(),
             Err(_) => Vec::new(),
         }
+    }
+
+    /// Everything until the stream ends (or `limit` passes): the bytes and how it ended.
+    pub fn drain(&mut self, limit: Duration) -> (Vec<u8>, End) {
+        let until = Instant::now() + limit;
+        let mut got = std::mem::take(&mut self.buf);
+        let mut tmp = [0u8; 65536];
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return (got, End::StillOpen);
+            }
+            self.s.set_read_timeout(Some(left.min(Duration::from_millis(200)))).unwrap();
+            match self.s.read(&mut tmp) {
+                Ok(0) => return (got, End::Eof),
+                Ok(n) => got.extend_from_slice(&tmp[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                    return (got, End::Reset)
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Sets the kernel receive buffer (small: a receiver that does not read backs up quickly).
+    #[cfg(unix)]
+    pub fn set_receive_buffer(&self, bytes: i32) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: setsockopt on our own socket with a pointer to a live c_int of the right size.
+        let rc = unsafe {
+            libc::setsockopt(
+                self.s.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&bytes as *const i32).cast(),
+                std::mem::size_of::<i32>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(rc, 0, "setsockopt(SO_RCVBUF)");
     }
 
     /// True once the server has closed the connection (EOF) within the bound.

@@ -1,0 +1,388 @@
+//! The hot half of V9 connections (I/O shell): socket, token, output queue; the one writer.
+
+// A `Conn` is small on purpose (one cache line): the fan-out loop walks every connection per
+// signal and touches nothing else. A caught-up receiver does not even get a copy: it only
+// notes where its part of the turn's shared broadcast bytes starts, and the flush writes from
+// there (a raw write loop, in effect). Protocol state lives in the connection's `Peer`, under
+// the same slab key.
+
+use super::buf::OutQueue;
+use super::reply::{CloseReason, Outgoing};
+use mio::net::TcpStream;
+use mio::{Interest, Registry, Token};
+use slab::Slab;
+use std::io::{self, Read};
+
+/// One connection's socket and queued output.
+#[derive(Debug)]
+pub struct Conn {
+    stream: TcpStream,
+    token: Token,
+    out: OutQueue,
+    /// WRITABLE interest is registered (only while output waits for the kernel).
+    writable: bool,
+    /// A READY receiver: gets every broadcast.
+    receives: bool,
+    /// The peer sends no terminators: one message per write, without its LF.
+    unterminated: bool,
+    /// The last message is queued: shut our side down once it is written.
+    closing: bool,
+    /// Our side is shut down; waiting for the peer's EOF.
+    half_closed: bool,
+    /// Listed in [`Conns`]' dirty list.
+    dirty: bool,
+    /// Where this connection's unwritten part of [`Conns`]' shared broadcast bytes starts
+    /// ([`NONE`] when it has none). Only ever set while `out` is empty, so order is kept.
+    shared_from: u32,
+}
+
+/// No shared bytes pending.
+const NONE: u32 = u32::MAX;
+
+impl Conn {
+    /// A registered connection.
+    pub fn new(stream: TcpStream, token: Token) -> Conn {
+        Conn {
+            stream,
+            token,
+            out: OutQueue::default(),
+            writable: false,
+            receives: false,
+            unterminated: false,
+            closing: false,
+            half_closed: false,
+            dirty: false,
+            shared_from: NONE,
+        }
+    }
+
+    /// One `read` (retried on EINTR): Ok(0) = EOF.
+    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.stream.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                r => return r,
+            }
+        }
+    }
+
+    /// Follows the peer's state: whether it gets broadcasts, and how its messages are framed.
+    pub fn set_mode(&mut self, receives: bool, unterminated: bool) {
+        self.receives = receives;
+        self.unterminated = unterminated;
+    }
+
+    /// True once our side is shut down after the final message.
+    pub fn half_closed(&self) -> bool {
+        self.half_closed
+    }
+
+    /// Writes what is queued; WRITABLE interest follows whether anything is left. Shuts our
+    /// side down once a closing connection's last byte is written, so the peer reads its final
+    /// error before EOF.
+    fn flush(&mut self, registry: &Registry, shared: &[u8]) -> io::Result<()> {
+        let done = match self.take_shared(shared) {
+            Some(bytes) => self.out.write_from(&mut self.stream, bytes)?,
+            None => self.out.write_to(&mut self.stream, self.unterminated)?,
+        };
+        self.set_writable(registry, !done)?;
+        if done && self.closing && !self.half_closed {
+            self.half_closed = true;
+            let _ = self.stream.shutdown(std::net::Shutdown::Write);
+        }
+        Ok(())
+    }
+
+    /// Its pending part of `shared`, now no longer pending there.
+    fn take_shared<'s>(&mut self, shared: &'s [u8]) -> Option<&'s [u8]> {
+        let from = std::mem::replace(&mut self.shared_from, NONE);
+        shared.get(from as usize..).filter(|_| from != NONE)
+    }
+
+    /// Copies its pending shared bytes into its own queue (before anything else is queued).
+    fn materialize(&mut self, shared: &[u8]) {
+        if let Some(bytes) = self.take_shared(shared) {
+            self.out.append(bytes);
+        }
+    }
+
+    fn set_writable(&mut self, registry: &Registry, on: bool) -> io::Result<()> {
+        if self.writable != on {
+            let interest =
+                if on { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+            registry.reregister(&mut self.stream, self.token, interest)?;
+            self.writable = on;
+        }
+        Ok(())
+    }
+
+    /// Removes the socket from the poll before it is dropped.
+    pub fn deregister(&mut self, registry: &Registry) {
+        let _ = registry.deregister(&mut self.stream);
+    }
+}
+
+impl Drop for Conn {
+    /// A clean EOF tells the peer it has everything, the final error included. When the bytes
+    /// written so far stop inside a message, or output is left unwritten (a receiver that does
+    /// not read), the connection is reset instead (RST, not FIN): the peer can never take a
+    /// truncated signal for a message.
+    fn drop(&mut self) {
+        if !self.out.at_boundary() || !self.out.is_empty() || self.shared_from != NONE {
+            reset_on_close(&self.stream);
+        }
+    }
+}
+
+/// SO_LINGER with a zero timeout: `close` then sends RST and drops unsent bytes.
+#[cfg(unix)]
+fn reset_on_close(s: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let l = libc::linger { l_onoff: 1, l_linger: 0 };
+    // SAFETY: setsockopt on a socket this process owns, with a pointer to a live, correctly
+    // sized `linger` value; failure only means a FIN instead of a RST.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&l as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+}
+
+/// Windows: the WinSock bindings are not linked, so the stream ends with FIN there.
+#[cfg(not(unix))]
+fn reset_on_close(_s: &TcpStream) {}
+
+/// Every connection's hot half, the dirty list and the queue of closes. Queueing never does
+/// I/O; [`Conns::flush_dirty`] (and [`Conns::flush_one`] on WRITABLE) are the only writers.
+#[derive(Debug)]
+pub struct Conns {
+    slab: Slab<Conn>,
+    dirty: Vec<usize>,
+    closes: Vec<(usize, CloseReason)>,
+    limit: usize,
+    version: Box<str>,
+    scratch: Vec<u8>,
+    /// This turn's broadcasts, encoded once, for every caught-up receiver (cleared per flush).
+    shared: Vec<u8>,
+    /// A queue passed half its bound since the last flush: flush before queueing more, so a
+    /// burst read in one go does not overflow a receiver that is merely behind by a turn.
+    pressure: bool,
+}
+
+impl Conns {
+    /// An empty table; `limit` bounds each output queue, `version` goes into READY.
+    pub fn new(limit: usize, version: &str) -> Conns {
+        Conns {
+            slab: Slab::with_capacity(1024),
+            dirty: Vec::with_capacity(1024),
+            closes: Vec::with_capacity(1024),
+            limit,
+            version: version.into(),
+            scratch: Vec::with_capacity(2048),
+            shared: Vec::with_capacity(64 * 1024),
+            pressure: false,
+        }
+    }
+
+    /// The key the next [`Conns::insert`] will use.
+    pub fn next_key(&self) -> usize {
+        self.slab.vacant_key()
+    }
+
+    /// Adds a registered connection; returns its key.
+    pub fn insert(&mut self, conn: Conn) -> usize {
+        self.slab.insert(conn)
+    }
+
+    /// The connection under `key`.
+    pub fn get_mut(&mut self, key: usize) -> Option<&mut Conn> {
+        self.slab.get_mut(key)
+    }
+
+    /// Removes and returns the connection under `key`.
+    pub fn remove(&mut self, key: usize) -> Option<Conn> {
+        self.slab.try_remove(key)
+    }
+
+    /// Connections open.
+    pub fn len(&self) -> usize {
+        self.slab.len()
+    }
+
+    /// True when none is open.
+    pub fn is_empty(&self) -> bool {
+        self.slab.is_empty()
+    }
+
+    /// Every key (for shutdown).
+    pub fn keys(&self) -> impl Iterator<Item = usize> + '_ {
+        self.slab.iter().map(|(k, _)| k)
+    }
+
+    /// Connections still holding output.
+    pub fn flushing(&self) -> usize {
+        self.slab.iter().filter(|(_, c)| !c.out.is_empty() || c.shared_from != NONE).count()
+    }
+
+    fn mark(dirty: &mut Vec<usize>, key: usize, c: &mut Conn) {
+        if !c.dirty {
+            c.dirty = true;
+            dirty.push(key);
+        }
+    }
+
+    /// Queues one message for `key`; a full queue closes it as a slow consumer.
+    pub fn queue(&mut self, key: usize, msg: Outgoing<'_>) {
+        let Some(c) = self.slab.get_mut(key) else { return };
+        c.materialize(&self.shared);
+        let version = &self.version;
+        match c.out.push_with(self.limit, |b| msg.encode(b, version)) {
+            Ok(()) => Self::mark(&mut self.dirty, key, c),
+            Err(_) => self.closes.push((key, CloseReason::Overflow)),
+        }
+    }
+
+    /// Queues `msg` (encoded once) for every READY receiver; returns how many took it. A
+    /// caught-up receiver only notes where it starts in the shared bytes; one with a backlog
+    /// (or without line endings) gets a copy. A receiver whose queue would pass the bound is
+    /// listed for closing as a slow consumer.
+    pub fn fan_out(&mut self, msg: &[u8]) -> u32 {
+        let from = self.shared.len();
+        let share = from + msg.len() < NONE as usize;
+        if share {
+            self.shared.extend_from_slice(msg);
+        }
+        let mut receivers = 0;
+        for (key, c) in self.slab.iter_mut() {
+            if !c.receives || c.closing {
+                continue;
+            }
+            let held = if c.shared_from == NONE { 0 } else { from - c.shared_from as usize };
+            let pending = c.out.len() + held + msg.len();
+            if pending > self.limit {
+                self.closes.push((key, CloseReason::Overflow));
+                continue;
+            }
+            if c.shared_from == NONE && share && c.out.is_empty() && !c.unterminated {
+                c.shared_from = from as u32;
+            } else if c.shared_from == NONE || !share {
+                c.materialize(&self.shared);
+                c.out.append(msg);
+            } // else: its shared part already runs to the end of `shared`, this signal included
+            receivers += 1;
+            self.pressure |= pending > self.limit / 2;
+            Self::mark(&mut self.dirty, key, c);
+        }
+        receivers
+    }
+
+    /// Queues the final message of `key` and closes after it. With `replace`, queued messages
+    /// give way to it (a slow consumer's backlog is lost anyway); otherwise it goes after them
+    /// if it fits. Either way the rest of a partly written message is kept before it.
+    pub fn finish(&mut self, key: usize, msg: Outgoing<'_>, replace: bool) {
+        let Some(c) = self.slab.get_mut(key) else { return };
+        if replace {
+            c.shared_from = NONE; // never written: it goes with the rest of the backlog
+        } else {
+            c.materialize(&self.shared);
+        }
+        self.scratch.clear();
+        msg.encode(&mut self.scratch, &self.version);
+        if replace || c.out.push(&self.scratch, self.limit).is_err() {
+            c.out.replace_with_final(&self.scratch);
+        }
+        c.closing = true;
+        c.receives = false;
+        Self::mark(&mut self.dirty, key, c);
+    }
+
+    /// True (and cleared) when a queue passed half its bound since the last flush.
+    pub fn take_pressure(&mut self) -> bool {
+        std::mem::take(&mut self.pressure)
+    }
+
+    /// Writes every dirty connection's queue: one `write` per connection however many
+    /// messages were queued (one per message for unterminated peers).
+    pub fn flush_dirty(&mut self, registry: &Registry) {
+        self.pressure = false;
+        for i in 0..self.dirty.len() {
+            let key = self.dirty[i];
+            self.flush_one(key, registry);
+        }
+        self.dirty.clear();
+        // Every connection holding shared bytes was dirty, so none holds any now.
+        self.shared.clear();
+    }
+
+    /// Writes one connection's queue (its WRITABLE event, or from the dirty list).
+    pub fn flush_one(&mut self, key: usize, registry: &Registry) {
+        let Some(c) = self.slab.get_mut(key) else { return };
+        c.dirty = false;
+        if c.flush(registry, &self.shared).is_err() {
+            self.closes.push((key, CloseReason::WriteError));
+        }
+    }
+
+    /// Lists `key` for closing (processed by the server after the current step).
+    pub fn close_later(&mut self, key: usize, why: CloseReason) {
+        self.closes.push((key, why));
+    }
+
+    /// The next listed close.
+    pub fn next_close(&mut self) -> Option<(usize, CloseReason)> {
+        self.closes.pop()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A registered server-side connection and the client socket facing it.
+    fn pair(poll: &mio::Poll, conns: &mut Conns) -> (usize, std::net::TcpStream) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (s, _) = l.accept().unwrap();
+        s.set_nonblocking(true).unwrap();
+        let mut stream = TcpStream::from_std(s);
+        let key = conns.next_key();
+        poll.registry().register(&mut stream, Token(key), Interest::READABLE).unwrap();
+        let mut c = Conn::new(stream, Token(key));
+        c.set_mode(true, false);
+        (conns.insert(c), client)
+    }
+
+    fn read_exactly(s: &mut std::net::TcpStream, n: usize) -> String {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut b = vec![0; n];
+        s.read_exact(&mut b).unwrap();
+        String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn shared_broadcasts_and_private_replies_keep_their_order() {
+        let poll = mio::Poll::new().unwrap();
+        let mut conns = Conns::new(1 << 20, "1.0");
+        let (a, mut ca) = pair(&poll, &mut conns);
+        let (b, mut cb) = pair(&poll, &mut conns);
+        assert_eq!(conns.fan_out(b"S1\n"), 2);
+        conns.queue(a, Outgoing::SignalAck { id: 7, receivers: 2 }); // a's shared part moves out
+        assert_eq!(conns.fan_out(b"S2\n"), 2);
+        conns.flush_dirty(poll.registry());
+        assert_eq!(read_exactly(&mut ca, 21), "S1\nSIGNAL_ACK|7|2\nS2\n");
+        assert_eq!(read_exactly(&mut cb, 6), "S1\nS2\n", "straight from the shared bytes");
+        assert_eq!((conns.flushing(), conns.shared.len()), (0, 0));
+        conns.fan_out(b"S3\n");
+        drop(conns.remove(b)); // undelivered: reset, not a clean EOF
+        conns.flush_dirty(poll.registry());
+        assert_eq!(read_exactly(&mut ca, 3), "S3\n");
+        let mut rest = Vec::new();
+        let end = cb.read_to_end(&mut rest);
+        assert!(end.is_err() && rest.is_empty(), "{end:?} {rest:?}");
+    }
+}

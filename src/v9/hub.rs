@@ -1,0 +1,270 @@
+//! The V9 server's shared state and counters; it carries out a peer's replies.
+
+use super::broadcast::{Broadcast, Record, SignalIds};
+use super::codec::ErrorCode;
+use super::conn::Conns;
+use super::escape::Esc;
+use super::guard::{AuthThrottle, RateLog};
+use super::peer::Peer;
+use super::reply::{CloseReason, Details, Outgoing, Reply, Role};
+use super::reply::{Counters, Policy};
+use super::retired::Retired;
+use super::timers::Deadlines;
+use crate::config::V9Config;
+use crate::metrics::LatencyHist;
+use crate::signal::{Origin, Signal, SignalError};
+use log::{info, warn};
+use std::time::{Duration, Instant};
+
+/// Server-level counts (per-peer ones live in each peer's [`Counters`] until it leaves).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Totals {
+    /// Connections accepted.
+    pub accepted: u64,
+    /// Signals broadcast.
+    pub signals: u64,
+    /// Signals refused by the broadcast itself (validation, length).
+    pub rejected: u64,
+    /// Receivers dropped for a full output queue.
+    pub overflows: u64,
+    /// Failed publisher authentications.
+    pub auth_failures: u64,
+    /// Retired books evicted to stay within their bounds.
+    pub evicted_books: u64,
+    /// The counters of peers that have left.
+    pub departed: Counters,
+}
+
+/// Settings taken from the configuration once.
+#[derive(Debug)]
+pub struct Settings {
+    /// Idle timeout.
+    pub timeout: Duration,
+    /// Unterminated grace period.
+    pub grace: Duration,
+    /// Connections beyond this are refused.
+    pub max_clients: usize,
+    /// Time allowed for accounts to go flat after a FLATTEN.
+    pub flatten_check: Duration,
+    token: Option<crate::config::Secret>,
+}
+
+/// The server's shared state apart from its sockets and peers.
+#[derive(Debug)]
+pub struct Hub {
+    settings: Settings,
+    ids: SignalIds,
+    bcast: Broadcast,
+    retired: Retired,
+    auth: AuthThrottle,
+    auth_log: RateLog,
+    totals: Totals,
+    h_read: LatencyHist,
+    h_pipe: LatencyHist,
+    h_summary: LatencyHist,
+}
+
+impl Hub {
+    /// From the configuration.
+    pub fn new(cfg: &V9Config) -> Hub {
+        Hub {
+            settings: Settings {
+                timeout: Duration::from_secs_f64(cfg.client_timeout_s),
+                grace: Duration::from_millis(cfg.unterminated_grace_ms),
+                max_clients: cfg.max_clients,
+                flatten_check: Duration::from_millis(cfg.flatten_check_ms),
+                token: cfg.publisher_token.clone(),
+            },
+            ids: SignalIds::default(),
+            bcast: Broadcast::default(),
+            retired: Retired::default(),
+            auth: AuthThrottle::default(),
+            auth_log: RateLog::new(Duration::from_secs(10)),
+            totals: Totals::default(),
+            h_read: LatencyHist::new("v9.publisher_read_to_broadcast_written"),
+            h_pipe: LatencyHist::new("v9.pipe_signal_to_broadcast_written"),
+            h_summary: LatencyHist::new("v9.signal_sent_to_summary_back"),
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Counts so far.
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// Books kept for reconnection.
+    pub fn retired(&self) -> &Retired {
+        &self.retired
+    }
+
+    /// What peers decide with, now.
+    pub fn policy(&self) -> Policy<'_> {
+        Policy {
+            token: self.settings.token.as_ref().map(crate::config::Secret::expose),
+            auth: &self.auth,
+            last_signal: self.ids.last(),
+            timeout: self.settings.timeout,
+            grace: self.settings.grace,
+        }
+    }
+
+    /// The histograms.
+    pub fn histograms(&self) -> [&LatencyHist; 3] {
+        [&self.h_read, &self.h_pipe, &self.h_summary]
+    }
+
+    /// Clears the histograms.
+    pub fn reset_histograms(&mut self) {
+        self.h_read.reset();
+        self.h_pipe.reset();
+        self.h_summary.reset();
+    }
+
+    /// Validates, numbers and fans out `sig` (no I/O: the bytes leave at the next flush).
+    /// Returns (id, receivers queued for).
+    pub fn publish(
+        &mut self,
+        conns: &mut Conns,
+        sig: &Signal<'_>,
+        origin: Origin,
+        read_at: Instant,
+    ) -> Result<(u64, u32), SignalError> {
+        let id = self.ids.peek();
+        if let Err(e) = sig.validate().and_then(|()| self.bcast.encode(sig, id)) {
+            self.totals.rejected += 1;
+            return Err(e);
+        }
+        self.ids.commit();
+        self.totals.signals += 1;
+        Ok((id, self.bcast.send(conns, sig, id, read_at, origin)))
+    }
+
+    /// True when signals wait for the flush.
+    pub fn pending(&self) -> bool {
+        self.bcast.pending()
+    }
+
+    /// The next signal written by the flush that just ran; its latency is recorded at `at`.
+    pub fn next_written(&mut self, at: Instant) -> Option<Record> {
+        let r = self.bcast.next_written(at)?;
+        let hist = if r.origin == Origin::Pipe { &mut self.h_pipe } else { &mut self.h_read };
+        hist.record(at.saturating_duration_since(r.read_at));
+        Some(r)
+    }
+
+    /// Carries out `reply` for the peer under `key` (`Connected` goes to [`Hub::connected`]).
+    pub fn apply(&mut self, conns: &mut Conns, key: usize, reply: Reply<'_>, read_at: Instant) {
+        match reply {
+            Reply::Nothing | Reply::Connected(_) => {}
+            Reply::Send(msg) => conns.queue(key, msg),
+            Reply::Fail(msg, _) => conns.finish(key, msg, false),
+            Reply::Publish(sig) => match self.publish(conns, &sig, Origin::Publisher, read_at) {
+                Ok((id, receivers)) => conns.queue(key, Outgoing::SignalAck { id, receivers }),
+                Err(e) => conns.queue(
+                    key,
+                    Outgoing::Error {
+                        code: ErrorCode::InvalidSignal,
+                        message: e.message(),
+                        details: Details::None,
+                    },
+                ),
+            },
+            Reply::Answered(id) => {
+                if let Some(at) = self.bcast.log().written_at(id) {
+                    self.h_summary.record(read_at.saturating_duration_since(at));
+                }
+            }
+        }
+    }
+
+    /// Handshake done: a reconnecting receiver gets its book back; READY is queued.
+    pub fn connected(&mut self, conns: &mut Conns, key: usize, peer: &mut Peer, role: Role) {
+        if role == Role::Receiver {
+            if let Some(book) = self.retired.take(peer.name()) {
+                info!(
+                    "v9 {}: {} reconnected; its {} known positions were kept",
+                    peer.addr(),
+                    Esc(peer.name()),
+                    book.positions().len()
+                );
+                peer.restore_book(book);
+            }
+        } else {
+            self.auth.succeeded(peer.addr().ip());
+        }
+        info!(
+            "v9 {}: {} READY as {role:?} with {} accounts",
+            peer.addr(),
+            Esc(peer.name()),
+            peer.accounts()
+        );
+        if let Some(c) = conns.get_mut(key) {
+            c.set_mode(peer.receives(), peer.unterminated());
+        }
+        conns.queue(key, peer.ready());
+    }
+
+    /// A departed peer: its counters join the totals, a receiver's book is filed.
+    pub fn departed(&mut self, peer: Peer) {
+        let c = peer.counters();
+        let d = &mut self.totals.departed;
+        d.messages += c.messages;
+        d.bad += c.bad;
+        d.rejected += c.rejected;
+        d.summaries_with_id += c.summaries_with_id;
+        d.timeouts += c.timeouts;
+        d.positions_refused += c.positions_refused;
+        if let Some(id) = peer.book().pending_flatten() {
+            warn!(
+                "v9 {}: disconnected before its FLATTEN #{id} check: flatness unknown",
+                Esc(peer.name())
+            );
+        }
+        if let Some((name, book)) = peer.into_retired() {
+            self.totals.evicted_books += self.retired.put(name, book) as u64;
+        }
+    }
+
+    /// Counts an accepted connection.
+    pub fn accepted(&mut self) {
+        self.totals.accepted += 1;
+    }
+
+    /// Counts a receiver dropped as a slow consumer.
+    pub fn overflowed(&mut self) {
+        self.totals.overflows += 1;
+    }
+
+    /// Records a refused publisher (throttle + rate-limited log); a throttled attempt is not a
+    /// failure (its token was not checked) and does not lengthen the delay.
+    pub fn auth_refused(&mut self, peer: &Peer, reason: CloseReason, now: Instant) {
+        self.totals.auth_failures += 1;
+        let (failures, delay) = if reason == CloseReason::Unauthorized {
+            self.auth.failed(peer.addr().ip(), now)
+        } else {
+            (0, self.auth.blocked(peer.addr().ip(), now).unwrap_or_default())
+        };
+        if let Some(held) = self.auth_log.open(now) {
+            warn!(
+                "v9 {}: publisher refused: {reason} ({failures} failure(s) in a row; next token check in {:.1}s); {held} more refusals since the last line",
+                peer.addr(),
+                delay.as_secs_f64()
+            );
+        }
+    }
+
+    /// Starts the FLATTEN check of signal `r` for every READY receiver and arms its deadline.
+    pub fn expect_flat(&self, r: &Record, peers: &mut slab::Slab<Peer>, timers: &mut Deadlines) {
+        let deadline = r.read_at + self.settings.flatten_check;
+        let (timeout, grace) = (self.settings.timeout, self.settings.grace);
+        for (key, p) in peers.iter_mut().filter(|(_, p)| p.receives()) {
+            p.expect_flat(r.id, r.symbol.as_str(), deadline);
+            timers.arm(key, p.deadline(timeout, grace));
+        }
+    }
+}

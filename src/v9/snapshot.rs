@@ -1,0 +1,205 @@
+//! Typed views of the V9 server (counters, receivers, positions) and the status text made from them.
+
+use super::accept::Listener;
+use super::codec::{Direction, Summary};
+use super::escape::Esc;
+use super::hub::Hub;
+use super::peer::Peer;
+use super::reply::Role;
+use slab::Slab;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// The V9 server's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct V9Stats {
+    /// Connections open now.
+    pub clients: usize,
+    /// Connections accepted.
+    pub accepted: u64,
+    /// Connections refused (server full, out of file descriptors).
+    pub refused: u64,
+    /// Accept calls that failed (out of file descriptors and the like).
+    pub accept_failures: u64,
+    /// Signals broadcast.
+    pub signals: u64,
+    /// Signals refused (validation, length, not a publisher).
+    pub rejected_signals: u64,
+    /// Bad messages received.
+    pub bad_messages: u64,
+    /// Receivers disconnected for a full output queue.
+    pub overflows: u64,
+    /// Clients closed for silence (no complete message within the timeout).
+    pub timeouts: u64,
+    /// POSITION_SUMMARY messages answering a numbered signal (`ID:`).
+    pub summaries_with_id: u64,
+    /// POSITIONs not recorded (book full, names too long).
+    pub positions_refused: u64,
+    /// Publisher CONNECTs refused (bad token, throttled, not loopback).
+    pub auth_failures: u64,
+    /// Books of departed receivers kept for their reconnection.
+    pub retired_books: usize,
+    /// Heap bytes those books hold (bounded, see the README's abuse limits).
+    pub retired_bytes: usize,
+    /// Retired books evicted (oldest first) to stay within their bounds.
+    pub evicted_books: u64,
+}
+
+/// One account position as a receiver last reported it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PositionRow {
+    /// Account name.
+    pub account: String,
+    /// Instrument (empty when the receiver does not send `Symbol:`).
+    pub symbol: String,
+    /// Direction.
+    pub direction: Direction,
+    /// Contracts.
+    pub qty: u32,
+    /// Average entry price.
+    pub entry: f64,
+    /// P&L.
+    pub pnl: f64,
+}
+
+impl PositionRow {
+    /// Signed quantity (+long, -short).
+    pub fn signed_qty(&self) -> i64 {
+        match self.direction {
+            Direction::Long => self.qty as i64,
+            Direction::Short => -(self.qty as i64),
+            Direction::Flat => 0,
+        }
+    }
+}
+
+/// One READY receiver.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceiverRow {
+    /// Strategy name from CONNECT.
+    pub name: String,
+    /// Remote address.
+    pub peer: SocketAddr,
+    /// `Account_Count` from CONNECT.
+    pub accounts: u32,
+    /// When it connected, Unix ns.
+    pub connected_at_ns: i64,
+    /// Its last HEARTBEAT, Unix ns.
+    pub last_heartbeat_ns: Option<i64>,
+    /// Its last complete message.
+    pub last_message: Instant,
+    /// It sends no terminators.
+    pub unterminated: bool,
+    /// (accounts holding a position, total contracts, long positions, short positions).
+    pub totals: (u64, u64, u64, u64),
+    /// Its last POSITION_SUMMARY.
+    pub summary: Option<Summary>,
+    /// Accounts found not flat at the last FLATTEN check.
+    pub out_of_sync: Vec<String>,
+    /// Its positions.
+    pub positions: Vec<PositionRow>,
+}
+
+impl ReceiverRow {
+    /// The row of `p`.
+    pub fn of(p: &Peer) -> ReceiverRow {
+        let book = p.book();
+        ReceiverRow {
+            name: p.name().to_string(),
+            peer: p.addr(),
+            accounts: p.accounts(),
+            connected_at_ns: p.connected_ns(),
+            last_heartbeat_ns: p.last_heartbeat_ns(),
+            last_message: p.last_message(),
+            unterminated: p.unterminated(),
+            totals: book.totals(),
+            summary: book.summary().copied(),
+            out_of_sync: book.out_of_sync().to_vec(),
+            positions: book
+                .positions()
+                .iter()
+                .map(|a| PositionRow {
+                    account: a.account.to_string(),
+                    symbol: a.symbol.to_string(),
+                    direction: a.direction,
+                    qty: a.qty,
+                    entry: a.entry,
+                    pnl: a.pnl,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The counters of the server made of these parts.
+pub(super) fn stats(hub: &Hub, listener: &Listener, peers: &Slab<Peer>) -> V9Stats {
+    let t = hub.totals();
+    let mut s = V9Stats {
+        clients: peers.len(),
+        accepted: t.accepted,
+        refused: listener.refused(),
+        accept_failures: listener.failures(),
+        signals: t.signals,
+        rejected_signals: t.rejected,
+        overflows: t.overflows,
+        auth_failures: t.auth_failures,
+        retired_books: hub.retired().len(),
+        retired_bytes: hub.retired().bytes(),
+        evicted_books: t.evicted_books,
+        ..V9Stats::default()
+    };
+    let live = peers.iter().map(|(_, p)| p.counters());
+    for c in std::iter::once(t.departed).chain(live) {
+        s.rejected_signals += c.rejected;
+        s.bad_messages += c.bad;
+        s.timeouts += c.timeouts;
+        s.summaries_with_id += c.summaries_with_id;
+        s.positions_refused += c.positions_refused;
+    }
+    s
+}
+
+/// A few human lines: the counters, then one line per connection (peer strings escaped).
+pub(super) fn status(addr: SocketAddr, s: &V9Stats, peers: &Slab<Peer>, now: Instant) -> String {
+    let mut out = format!(
+        "v9 {addr}: {} clients, signals {} (rejected {}), bad messages {}, overflows {}, timeouts {}, refused {}\n",
+        s.clients, s.signals, s.rejected_signals, s.bad_messages, s.overflows, s.timeouts, s.refused
+    );
+    for (_, p) in peers.iter() {
+        let _ =
+            write!(out, "  {} {} {:?}/{} ", p.addr(), Esc(p.name()), p.role(), p.state().as_str());
+        if p.role() == Role::Receiver {
+            book_line(p, now, &mut out);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn book_line(p: &Peer, now: Instant, out: &mut String) {
+    let b = p.book();
+    let (holding, qty, long, short) = b.totals();
+    let pnl: f64 = b.positions().iter().map(|p| p.pnl).sum();
+    let _ = write!(
+        out,
+        "accounts {} holding {holding} qty {qty} long {long} short {short} pnl {pnl:+.2}",
+        b.account_count()
+    );
+    if let Some(s) = b.summary() {
+        let _ = write!(out, " | summary {} {} {:+.2}", s.accounts, s.qty, s.pnl);
+        if b.summary_mismatch() {
+            out.push_str(" MISMATCH");
+        }
+    }
+    if !b.out_of_sync().is_empty() {
+        out.push_str(" | OUT OF SYNC after FLATTEN: ");
+        for (i, s) in b.out_of_sync().iter().enumerate() {
+            let _ = write!(out, "{}{}", if i > 0 { ", " } else { "" }, Esc(s));
+        }
+    }
+    if let Some(t) = b.positions().iter().map(|p| p.updated).max() {
+        let ago = now.saturating_duration_since(t).as_secs_f64();
+        let _ = write!(out, " | last update {ago:.1}s ago");
+    }
+}
