@@ -3,7 +3,6 @@
 
 use super::{DemoArgs, WAIT};
 use crate::dtc::{DtcEvent, OrderRequest};
-use crate::endpoint::Endpoint;
 use crate::engine::{CallCtx, Endpoints, EngineHandle};
 use crate::market::Feed;
 use crate::metrics::LatencyHist;
@@ -11,6 +10,7 @@ use crate::signal::{Action, Signal};
 use crate::sim::model::Book;
 use crate::sim::receiver::XorShift;
 use crate::v9::publisher::Publisher;
+use crate::v9::snapshot::ReceiverRow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -49,10 +49,10 @@ pub(super) fn drive(
     let mut ack = LatencyHist::new("demo.publisher_send_to_ack");
     let per_signal = args.receivers as u64;
     let receivers_line = |handle: &EngineHandle| -> Result<String, String> {
-        let status = handle
-            .call(|e, c| e.v9.as_ref().map(|v| v.status(c.now)).unwrap_or_default(), WAIT)
+        let rows = handle
+            .call(|e, _| e.v9.as_ref().map(|v| v.receivers()).unwrap_or_default(), WAIT)
             .map_err(|e| e.to_string())?;
-        Ok(status.lines().filter(|l| l.contains("Receiver/Ready")).collect::<Vec<_>>().join("\n"))
+        Ok(rows.iter().map(receiver_line).collect())
     };
 
     if verbose {
@@ -73,6 +73,9 @@ pub(super) fn drive(
                 "Server→Client  {action}|{symbol}|{qty}|ID:{id}   (written to {n} receiver(s))"
             );
             println!("Client→Server  POSITIONs + POSITION_SUMMARY →{}", receivers_line(handle)?);
+            if action == Action::Flatten {
+                println!("               (after FLATTEN nothing is held; the P&L shown is what the closed trades realised at the simulated fills)");
+            }
         }
     }
 
@@ -121,6 +124,22 @@ pub(super) fn drive(
 
 /// DTC through the engine loop: market data from the simulated Sierra Chart must be in the market
 /// state, and a market order must come back filled with a position.
+/// One receiver as the engine's book sees it, every number labelled.
+fn receiver_line(r: &ReceiverRow) -> String {
+    let (holding, contracts, long, short) = r.totals;
+    let pnl: f64 = r.positions.iter().map(|p| p.pnl).sum();
+    let summary = r.summary.as_ref().map_or(String::new(), |s| {
+        format!(
+            " | its POSITION_SUMMARY: {} accounts, {} contracts, P&L {:+.2}",
+            s.accounts, s.qty, s.pnl
+        )
+    });
+    format!(
+        "\n    {}: {} accounts; {holding} holding a position, {contracts} contracts ({long} long, {short} short positions); P&L {pnl:+.2}{summary}",
+        r.name, r.accounts
+    )
+}
+
 pub(super) fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
     let dtc_quote = || {
         handle

@@ -6,7 +6,6 @@ use super::drive::wait_until;
 use super::external::ExternalReceiver;
 use super::{DemoArgs, WAIT};
 use crate::config::Config;
-use crate::endpoint::Endpoint;
 use crate::engine::EngineHandle;
 use crate::sim::model::Book;
 use crate::sim::pipe_feed::{self, FeedStats, PipeFeedArgs};
@@ -153,8 +152,8 @@ fn start_external(
         ExternalReceiver::spawn_shell(&cmd.replace("{addr}", addr), &[("V9BRIDGE_ADDR", addr)])?;
     let is_ready = || {
         handle
-            .call(|e, c| e.v9.as_ref().map(|v| v.status(c.now)).unwrap_or_default(), WAIT)
-            .is_ok_and(|s| s.lines().any(|l| l.contains("Receiver/Ready")))
+            .call(|e, _| e.v9.as_ref().map_or(0, |v| v.receivers().len()), WAIT)
+            .is_ok_and(|n| n > 0)
     };
     // A runtime such as mono takes a moment to start before it connects.
     wait_until(Duration::from_secs(60), is_ready).map_err(|_| {
