@@ -52,7 +52,8 @@ for t in $targets; do
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE ' "$log" | tail -1 || true)
   execs=$(grep -E '^stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}' || true)
   rss=$(grep -E '^stat::peak_rss_mb' "$log" | tail -1 | awk '{print $2}' || true)
-  cov=$(sed -nE 's/.* cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+).*/cov \1, ft \2, corpus \3/p' \
+  edges=$(sed -nE 's/.*Loaded 1 modules +\(([0-9]+) inline 8-bit counters\).*/\1/p' "$log" | head -1)
+  cov=$(sed -nE "s/.* cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+).*/cov \\1 of ${edges:-?} edges, ft \\2, corpus \\3/p" \
     <<<"$done_line")
   echo "fuzz $t: ${secs}s, ${execs:-?} execs, ${cov:-no final stats}, peak RSS ${rss:-?} MB"
   if [ "$rc" -ne 0 ]; then
