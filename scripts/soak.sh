@@ -42,6 +42,11 @@ done
 "$bin" sim pipe-feed --pipe "$work/feed.fifo" --rate "$tick_hz" --signals >"$work/feed.log" 2>&1 &
 sims+=($!)
 pids+=("${sims[@]}")
+# The publisher starts once every simulated receiver is READY, so all of them see every id.
+for _ in $(seq 100); do
+  [ "$(grep -c ': soak[0-9]* READY as Receiver' "$work/engine.log")" -ge "$receivers" ] && break
+  sleep 0.1
+done
 echo "soak: ${minutes} min, engine pid $engine, $receivers receivers, $signal_hz signals/s from" \
   "the publisher, $tick_hz ticks/s through the pipe; logs in $work"
 
