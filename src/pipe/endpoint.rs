@@ -29,6 +29,12 @@ pub const DEFAULT_EVENT_BUDGET: usize = 1 << 20;
 /// Log lines about one cause of trouble are at most this frequent.
 const LOG_EVERY: Duration = Duration::from_secs(1);
 
+/// How often the path is checked to still name the FIFO being read, by default.
+pub const DEFAULT_PATH_CHECK: Duration = Duration::from_secs(1);
+
+/// An unchanged refusal of what the path now holds is logged again at most this often.
+const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(60);
+
 /// Counters reported by [`PipeEndpoint::status`] (and read by tests).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PipeStats {
@@ -46,6 +52,10 @@ pub struct PipeStats {
     pub bad: [u64; BadInput::COUNT],
     /// Writer connections seen (`None` where the platform cannot tell: a Unix FIFO).
     pub writer_connects: Option<u64>,
+    /// Times the path stopped naming the FIFO being read and a new FIFO was opened there.
+    pub fifo_reopened: u64,
+    /// Checks that found the path changed and refused what it holds now.
+    pub fifo_refused: u64,
 }
 
 impl PipeStats {
@@ -106,6 +116,12 @@ pub struct PipeEndpoint {
     /// Set when the budget ran out before WouldBlock: data may remain, and mio is
     /// edge-triggered, so no event will come for it; the timer (due at once) reads on.
     more_since: Option<Instant>,
+    /// Token base, for registering a recreated FIFO.
+    base: usize,
+    path_check_every: Duration,
+    next_path_check: Option<Instant>,
+    /// The last refusal to use what the path holds, and when it was logged.
+    refusal: Option<(String, Instant)>,
 }
 
 impl PipeEndpoint {
@@ -129,7 +145,17 @@ impl PipeEndpoint {
             symbols_added: 0,
             event_budget: DEFAULT_EVENT_BUDGET,
             more_since: None,
+            base: 0,
+            path_check_every: DEFAULT_PATH_CHECK,
+            next_path_check: None,
+            refusal: None,
         })
+    }
+
+    /// Sets how often the path is checked to still name the FIFO being read (tests use short
+    /// periods; at least 1 ms).
+    pub fn set_path_check_every(&mut self, every: Duration) {
+        self.path_check_every = every.max(Duration::from_millis(1));
     }
 
     /// Sets the most bytes read per event or timer call (at least 1; tests use tiny ones).
@@ -247,6 +273,52 @@ impl PipeEndpoint {
         }
     }
 
+    /// When the path no longer names the FIFO being read (removed, or replaced by a planted
+    /// file), reads what the old one holds, then opens a FIFO at the path with the same checks
+    /// as at start (created 0600 if absent; a symlink or someone else's FIFO is refused).
+    /// Writers of the old FIFO get EPIPE once it is closed and reopen the path, as the study
+    /// does. Until a usable FIFO is there, the old one is kept, and the refusal is logged.
+    fn check_path(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(what) = self.io.moved(&self.path) else {
+            return;
+        };
+        self.drain(ctx);
+        let opened = PipeIo::open(&self.path).and_then(|mut io| {
+            io.register(ctx.registry, token(self.base, 0))?;
+            Ok(io)
+        });
+        match opened {
+            Ok(io) => {
+                if let Err(e) = self.io.deregister(ctx.registry) {
+                    self.log_error("deregistering the old FIFO", &e, ctx.now);
+                }
+                self.io = io;
+                // The old stream's partial message will never be finished.
+                self.framer.reset();
+                self.refusal = None;
+                self.stats.fifo_reopened += 1;
+                log::warn!(
+                    "pipe {}: the FIFO was {what}; reading a new private FIFO at the path now",
+                    self.path
+                );
+            }
+            Err(e) => {
+                self.stats.fifo_refused += 1;
+                let msg = format!("the FIFO was {what}; refusing the path: {e}");
+                let repeat = self.refusal.as_ref().is_some_and(|(m, at)| {
+                    *m == msg && ctx.now.saturating_duration_since(*at) < REFUSAL_LOG_EVERY
+                });
+                if !repeat {
+                    log::error!(
+                        "pipe {}: {msg}; writers opening the path do not reach the engine",
+                        self.path
+                    );
+                    self.refusal = Some((msg, ctx.now));
+                }
+            }
+        }
+    }
+
     fn log_error(&mut self, what: &str, e: &io::Error, now: Instant) {
         if let Some(held) = self.error_gate.open(now) {
             log::warn!("pipe {}: {what} failed: {e} ({held} similar errors not logged)", self.path);
@@ -290,7 +362,9 @@ impl Endpoint for PipeEndpoint {
 
     fn register(&mut self, registry: &Registry, base: usize, now: Instant) -> io::Result<()> {
         self.io.register(registry, token(base, 0))?;
+        self.base = base;
         self.next_stale_check = Some(now + self.stale_period());
+        self.next_path_check = Some(now + self.path_check_every);
         log::info!("pipe {}: listening", self.path);
         Ok(())
     }
@@ -309,15 +383,16 @@ impl Endpoint for PipeEndpoint {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        match (self.more_since, self.next_stale_check) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.more_since, self.next_stale_check, self.next_path_check].into_iter().flatten().min()
     }
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         if self.more_since.is_some() {
             self.drain(ctx);
+        }
+        if self.next_path_check.is_some_and(|t| ctx.now >= t) {
+            self.check_path(ctx);
+            self.next_path_check = Some(ctx.now + self.path_check_every);
         }
         if self.next_stale_check.is_some_and(|t| ctx.now < t) {
             return;
@@ -365,6 +440,13 @@ impl Endpoint for PipeEndpoint {
             "pipe {}: messages {} (ticks {}, signals {}, refused {}), bytes {}, writer connects {connects}, bad {}",
             self.path, s.messages, s.ticks, s.signals, s.signals_refused, s.bytes, s.bad_total()
         );
+        if s.fifo_reopened + s.fifo_refused > 0 {
+            let _ = write!(
+                out,
+                ", FIFO path changes: reopened {} refused {}",
+                s.fifo_reopened, s.fifo_refused
+            );
+        }
         for r in BadInput::ALL {
             if s.bad(r) > 0 {
                 let _ = write!(out, " {}={}", r.as_str(), s.bad(r));

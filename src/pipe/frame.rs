@@ -5,8 +5,17 @@
 // Outside strings, a `{` that does not follow `:`, `,` or `[` (e.g. `}{`) never occurs in valid
 // JSON, so it is a hard boundary too: without it one cut message would leave the depth >= 1 and
 // swallow the stream. A cut inside a string flips the string parity so later boundaries look
-// like string content; the first such in-string `{` is remembered and, if the object then
-// fails (LF/NUL, boundary, size cap), scanning restarts there.
+// like string content; the last such in-string `{` is remembered and, if the object then
+// fails in a string (LF/NUL, a string followed by what cannot follow one) or at the size cap,
+// scanning restarts there. The parity check trips within the first key of the next message,
+// so the last candidate is that message's `{`.
+//
+// A cut right after `:` (or `[`) leaves a value open, and the next writer's message then looks
+// like a nested value. A `{` after `,` inside an object (not an array) is never valid, so it is
+// a hard boundary; after `:` it is not, so the framer remembers where the most recent nested
+// object started and ended. When the outer object fails right after such a nested one (the LF
+// or the next `}{` that ends the next writer's message), scanning restarts at it: that nested
+// object is the next writer's message, and it scans exactly as before, so it frames.
 
 use super::reason::BadInput;
 
@@ -16,7 +25,7 @@ pub const MAX_MESSAGE: usize = 4096;
 /// Longest sample of dropped bytes handed out for a log line.
 pub const SAMPLE_LEN: usize = 48;
 
-/// [`CLASS`] bit: the byte matters outside strings (`"`, `{`, `}`, LF, NUL).
+/// [`CLASS`] bit: the byte matters outside strings (`"`, `{`, `}`, `[`, `]`, LF, NUL).
 const OUTSIDE: u8 = 1;
 /// [`CLASS`] bit: the byte matters inside strings (`"`, `\\`, `{`, LF, NUL).
 const IN_STRING: u8 = 2;
@@ -26,6 +35,8 @@ static CLASS: [u8; 256] = {
     t[b'"' as usize] = OUTSIDE | IN_STRING;
     t[b'{' as usize] = OUTSIDE | IN_STRING;
     t[b'}' as usize] = OUTSIDE;
+    t[b'[' as usize] = OUTSIDE;
+    t[b']' as usize] = OUTSIDE;
     t[b'\n' as usize] = OUTSIDE | IN_STRING;
     t[0] = OUTSIDE | IN_STRING;
     t[b'\\' as usize] = IN_STRING;
@@ -42,6 +53,49 @@ enum State {
     Object,
     /// Dropping the rest of an oversized object without keeping its bytes.
     Skip,
+}
+
+/// Open containers whose kind (object or array) is tracked; deeper ones count as arrays (the
+/// permissive side: a `,{` there is taken as nested).
+const KINDS: u32 = 64;
+/// Open objects whose start is tracked, for the restart at a nested message.
+const OPENS: usize = 32;
+
+/// Where the scan of one object is, kept across reads (the hot loop copies it to locals).
+#[derive(Clone, Copy, Debug, Default)]
+struct Scan {
+    /// Open `{` (not `[`) count.
+    depth: u32,
+    in_str: bool,
+    esc: bool,
+    /// Open containers (`{` and `[`), and one bit per container: set for an array.
+    nest: u32,
+    arrays: u64,
+    /// Offsets from `head` of the last nested object that closed: `{` and one past `}`
+    /// (`end == 0`: none).
+    closed: (u16, u16),
+}
+
+impl Scan {
+    fn new() -> Self {
+        Scan { depth: 1, nest: 1, ..Scan::default() }
+    }
+
+    /// True when the innermost open container is an object, as far as is tracked.
+    fn in_object(&self) -> bool {
+        (1..=KINDS).contains(&self.nest) && self.arrays & (1 << (self.nest - 1)) == 0
+    }
+
+    fn push(&mut self, array: bool) {
+        if self.nest < KINDS {
+            self.arrays = self.arrays & !(1 << self.nest) | (u64::from(array) << self.nest);
+        }
+        self.nest += 1;
+    }
+
+    fn pop(&mut self) {
+        self.nest = self.nest.saturating_sub(1);
+    }
 }
 
 /// What [`Framer::next_frame`] found.
@@ -65,10 +119,11 @@ pub struct Framer {
     /// End of the bytes read so far.
     tail: usize,
     state: State,
-    depth: u32,
-    in_str: bool,
-    esc: bool,
-    /// In `Object` state: where an in-string `}{` put a possible restart point (0 = none).
+    /// In `Object` state: the scanner's position in the object's structure.
+    st: Scan,
+    /// Offsets from `head` of the open objects' `{`, by depth (depth 1 is `head` itself).
+    opens: [u16; OPENS],
+    /// In `Object` state: the last in-string `{` that may start a message (0 = none).
     cand: usize,
     /// Bytes before this were already scanned once before a restart: no candidates there, so
     /// no byte is rescanned more than once (bounded work on hostile input).
@@ -83,9 +138,14 @@ fn is_ws(b: u8) -> bool {
 }
 
 /// True when `{` at `to` cannot be inside the object that starts at `from`: in valid JSON a
-/// nested `{` only follows `:`, `,` or `[` (whitespace aside); `}{`, `1{`, `"{`, `{{` never occur.
-fn starts_object_at(buf: &[u8], from: usize, to: usize) -> bool {
-    !matches!(buf[from..to].iter().rev().find(|&&b| !is_ws(b)), Some(b':' | b',' | b'['))
+/// nested `{` only follows `:`, `[` or, in an array, `,` (whitespace aside); `}{`, `1{`, `"{`,
+/// `{{` and `,{` in an object never occur.
+fn starts_object_at(buf: &[u8], from: usize, to: usize, in_object: bool) -> bool {
+    match buf[from..to].iter().rev().find(|&&b| !is_ws(b)) {
+        Some(b':' | b'[') => false,
+        Some(b',') => in_object,
+        _ => true,
+    }
 }
 
 /// The last non-whitespace byte of `bytes` (0 when none).
@@ -102,9 +162,8 @@ impl Framer {
             scan: 0,
             tail: 0,
             state: State::Idle,
-            depth: 0,
-            in_str: false,
-            esc: false,
+            st: Scan::default(),
+            opens: [0; OPENS],
             cand: 0,
             rescan_until: 0,
             skip_prev: 0,
@@ -169,9 +228,7 @@ impl Framer {
                         self.state = State::Object;
                         self.head = self.scan;
                         self.scan += 1;
-                        self.depth = 1;
-                        self.in_str = false;
-                        self.esc = false;
+                        self.st = Scan::new();
                         self.cand = 0;
                     } else if matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0) {
                         self.scan += 1;
@@ -213,8 +270,8 @@ impl Framer {
         // field back on each byte.
         let buf = &self.buf[..limit];
         let head = self.head;
-        let (mut i, mut depth, mut in_str, mut esc, mut cand) =
-            (self.scan, self.depth, self.in_str, self.esc, self.cand);
+        let (mut i, mut st, mut cand) = (self.scan, self.st, self.cand);
+        let Scan { mut depth, mut in_str, mut esc, .. } = st;
         let mut end = End::Open;
         while i < limit {
             if esc {
@@ -222,11 +279,11 @@ impl Framer {
                 let b = buf[i];
                 i += 1;
                 if b == b'\n' || b == 0 {
-                    end = End::Cut;
+                    end = End::CutInString;
                     break;
                 }
                 // `\{` is no JSON escape: the writer was cut right after a backslash.
-                if b == b'{' && cand == 0 && i > self.rescan_until {
+                if b == b'{' && i > self.rescan_until {
                     cand = i - 1;
                 }
                 esc = false;
@@ -259,7 +316,7 @@ impl Framer {
                                 break;
                             }
                         } else if !matches!(buf[j], b':' | b',' | b'}' | b']') {
-                            end = End::Cut;
+                            end = End::CutInString;
                             break;
                         }
                         in_str = false;
@@ -267,13 +324,12 @@ impl Framer {
                     b'{' => {
                         // Maybe a boundary seen with flipped parity; only used if this object
                         // fails, so a legitimate `}{` in a string costs nothing.
-                        if cand == 0 && i > self.rescan_until && starts_object_at(buf, head, i - 1)
-                        {
+                        if i > self.rescan_until && starts_object_at(buf, head, i - 1, false) {
                             cand = i - 1;
                         }
                     }
                     _ => {
-                        end = End::Cut;
+                        end = End::CutInString;
                         break;
                     }
                 }
@@ -282,19 +338,30 @@ impl Framer {
             match b {
                 b'"' => in_str = true,
                 b'{' => {
-                    if starts_object_at(buf, head, i - 1) {
+                    if starts_object_at(buf, head, i - 1, st.in_object()) {
                         end = End::Boundary(i - 1);
                         break;
                     }
+                    if (depth as usize) < OPENS {
+                        self.opens[depth as usize] = (i - 1 - head) as u16;
+                    }
                     depth += 1;
+                    st.push(false);
                 }
                 b'}' => {
                     depth -= 1;
+                    st.pop();
                     if depth == 0 {
                         end = End::Closed;
                         break;
                     }
+                    st.closed = match self.opens.get(depth as usize) {
+                        Some(&start) => (start, (i - head) as u16),
+                        None => (0, 0),
+                    };
                 }
+                b'[' => st.push(true),
+                b']' => st.pop(),
                 // Messages never hold a raw LF or NUL (it is the framing, and JSON forbids it in
                 // strings): the writer lost the end of this one. Resynchronising here costs one
                 // message; gluing the next one on would cost everything up to the size cap.
@@ -304,7 +371,8 @@ impl Framer {
                 }
             }
         }
-        (self.scan, self.depth, self.in_str, self.esc, self.cand) = (i, depth, in_str, esc, cand);
+        (st.depth, st.in_str, st.esc) = (depth, in_str, esc);
+        (self.scan, self.st, self.cand) = (i, st, cand);
         match end {
             End::Closed => {
                 self.state = State::Idle;
@@ -313,15 +381,27 @@ impl Framer {
                 self.head = self.scan;
                 Some(Frame::Object(&self.buf[start..self.scan]))
             }
-            End::Cut => {
-                // Resumes after the LF/NUL, or after the string that ended in the wrong place.
+            End::CutInString => {
+                // Resumes after the LF/NUL, or after the string that ended in the wrong place,
+                // or at the last in-string `{` that may have started the next message.
                 let at_separator = self.scan - 1;
-                Some(self.truncated(at_separator, self.scan))
+                Some(self.truncated(at_separator, self.scan, true))
             }
-            End::Boundary(at) => Some(self.truncated(at, at)),
+            End::Cut => {
+                // Outside strings, so the parity is right and in-string braces are content.
+                let at_separator = self.scan - 1;
+                Some(match self.nested_message(at_separator) {
+                    Some(at) => self.truncated(at, at, false),
+                    None => self.truncated(at_separator, self.scan, false),
+                })
+            }
+            End::Boundary(at) => {
+                let at = self.nested_message(at).unwrap_or(at);
+                Some(self.truncated(at, at, false))
+            }
             End::Open if self.scan - self.head >= MAX_MESSAGE => {
                 if self.cand != 0 {
-                    return Some(self.truncated(self.scan, self.scan));
+                    return Some(self.truncated(self.scan, self.scan, true));
                 }
                 let start = self.head;
                 self.state = State::Skip;
@@ -333,11 +413,21 @@ impl Framer {
         }
     }
 
+    /// Where the next writer's message starts when the current object failed outside strings
+    /// at `at`, right after a nested object (whitespace aside): that object. Rescanned from
+    /// there it takes the same path up to its `}`, so it frames.
+    fn nested_message(&self, at: usize) -> Option<usize> {
+        let (start, end) = self.st.closed;
+        let end = self.head + usize::from(end);
+        (end > self.head && self.buf[end..at].iter().all(|&b| is_ws(b)))
+            .then_some(self.head + usize::from(start))
+    }
+
     /// Drops the current object as truncated: its bytes end at `end`, scanning resumes at
-    /// `resume`, or at the remembered in-string `}{` when there is one.
-    fn truncated(&mut self, end: usize, resume: usize) -> Frame<'_> {
+    /// `resume`, or, with `use_cand`, at the last in-string `{` that could start a message.
+    fn truncated(&mut self, end: usize, resume: usize, use_cand: bool) -> Frame<'_> {
         let start = self.head;
-        let (end, resume) = if self.cand != 0 {
+        let (end, resume) = if use_cand && self.cand != 0 {
             self.rescan_until = self.rescan_until.max(self.scan);
             (self.cand, self.cand)
         } else {
@@ -354,9 +444,7 @@ impl Framer {
     /// (the depth or string parity may be wrong): it ends at the next LF, NUL or `{` that cannot
     /// be nested (`}{` and the like, see [`starts_object_at`]).
     fn skip_object(&mut self) {
-        self.in_str = false;
-        self.esc = false;
-        self.depth = 0;
+        self.st = Scan::default();
         while self.scan < self.tail {
             let b = self.buf[self.scan];
             if b == b'\n' || b == 0 {
@@ -388,8 +476,10 @@ enum End {
     Open,
     /// The object closed at depth 0.
     Closed,
-    /// An LF or NUL inside it.
+    /// An LF or NUL outside strings.
     Cut,
+    /// An LF or NUL in a string, or a string followed by what cannot follow one.
+    CutInString,
     /// A `}{` outside strings: the next object starts at this `{`.
     Boundary(usize),
 }

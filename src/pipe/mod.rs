@@ -71,5 +71,7 @@ pub fn default_pipe_path() -> &'static str {
     }
 }
 
+#[cfg(all(test, unix))]
+mod fifo_tests;
 #[cfg(test)]
 mod tests;

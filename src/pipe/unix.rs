@@ -5,7 +5,7 @@ use mio::{Interest, Registry, Token};
 use std::fs::OpenOptions;
 use std::io::{self, Read};
 use std::os::fd::OwnedFd;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 /// The FIFO's read end (registered) and a write end that is never written: while any write end
@@ -15,6 +15,8 @@ use std::path::Path;
 pub(super) struct PipeIo {
     rx: Receiver,
     _keep_open: OwnedFd,
+    /// Device and inode of the FIFO we read, to tell when the path no longer names it.
+    id: (u64, u64),
 }
 
 impl PipeIo {
@@ -25,16 +27,44 @@ impl PipeIo {
         let flags = libc::O_NONBLOCK | libc::O_NOFOLLOW;
         let named = |e: io::Error| io::Error::new(e.kind(), format!("{path}: {e}"));
         let rd = OpenOptions::new().read(true).custom_flags(flags).open(path).map_err(named)?;
-        check_private(&rd, path)?;
+        let m = check_private(&rd, path)?;
         // Opening the write end non-blocking succeeds now that a reader (us) exists.
         let wr = OpenOptions::new().write(true).custom_flags(flags).open(path).map_err(named)?;
-        check_private(&wr, path)?;
-        Ok(PipeIo { rx: Receiver::from(OwnedFd::from(rd)), _keep_open: OwnedFd::from(wr) })
+        let w = check_private(&wr, path)?;
+        if (w.dev(), w.ino()) != (m.dev(), m.ino()) {
+            // The path was swapped between the two opens (by someone with rights to do that).
+            return Err(io::Error::other(format!("{path}: replaced while being opened")));
+        }
+        let (rx, keep) = (Receiver::from(OwnedFd::from(rd)), OwnedFd::from(wr));
+        Ok(PipeIo { rx, _keep_open: keep, id: (m.dev(), m.ino()) })
     }
 
     /// Registers the read end for READABLE.
     pub fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
         registry.register(&mut self.rx, token, Interest::READABLE)
+    }
+
+    /// Deregisters the read end (before this FIFO is replaced by a new one).
+    pub fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        registry.deregister(&mut self.rx)
+    }
+
+    /// `None` while `path` still names the FIFO we read; otherwise what happened to it. A FIFO
+    /// removed while open stays readable, but no new writer can reach it, and a FIFO planted
+    /// at the path would get the study's feed.
+    pub fn moved(&self, path: &str) -> Option<String> {
+        // lstat: a symlink at the path is itself the change.
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if (m.dev(), m.ino()) == self.id => None,
+            Ok(m) => Some(format!(
+                "replaced by a {} owned by uid {} with mode {:o}",
+                kind(&m.file_type()),
+                m.uid(),
+                m.mode() & 0o7777
+            )),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Some("removed".into()),
+            Err(e) => Some(format!("no longer readable ({e})")),
+        }
     }
 
     /// True when a writer connected since the last call; a FIFO cannot tell, so never.
@@ -58,10 +88,24 @@ impl PipeIo {
     }
 }
 
+/// What a file type is called in log lines.
+fn kind(t: &std::fs::FileType) -> &'static str {
+    if t.is_fifo() {
+        "FIFO"
+    } else if t.is_symlink() {
+        "symlink"
+    } else if t.is_dir() {
+        "directory"
+    } else if t.is_file() {
+        "regular file"
+    } else {
+        "special file"
+    }
+}
+
 /// Refuses a FIFO that another user owns or may open: whoever can write it can send signals.
 /// Checked on the open fd (fstat), so the path cannot be swapped after the check.
-fn check_private(f: &std::fs::File, path: &str) -> io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
+fn check_private(f: &std::fs::File, path: &str) -> io::Result<std::fs::Metadata> {
     let m = f.metadata()?;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let euid = unsafe { libc::geteuid() };
@@ -76,7 +120,7 @@ fn check_private(f: &std::fs::File, path: &str) -> io::Result<()> {
             ),
         ));
     }
-    Ok(())
+    Ok(m)
 }
 
 fn ensure_fifo(path: &Path) -> io::Result<()> {

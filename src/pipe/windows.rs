@@ -58,6 +58,16 @@ impl PipeIo {
         self.listen()
     }
 
+    /// Deregisters the pipe instance.
+    pub fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+        registry.deregister(&mut self.pipe)
+    }
+
+    /// A pipe name cannot be removed or taken over while we serve it (first instance): never.
+    pub fn moved(&self, _path: &str) -> Option<String> {
+        None
+    }
+
     fn listen(&mut self) -> io::Result<()> {
         match self.pipe.connect() {
             // A client was already there (it connected between create and connect).
