@@ -107,8 +107,6 @@ pub struct PipeEndpoint {
     writer_to_read: LatencyHist,
     read_to_applied: LatencyHist,
     writer_to_applied: LatencyHist,
-    stale_after: Duration,
-    next_stale_check: Option<Instant>,
     /// Symbols this endpoint added to the market state.
     symbols_added: usize,
     /// Most bytes read per event / timer call.
@@ -140,8 +138,6 @@ impl PipeEndpoint {
             writer_to_read: LatencyHist::new("pipe.writer_to_read"),
             read_to_applied: LatencyHist::new("pipe.read_to_applied"),
             writer_to_applied: LatencyHist::new("pipe.writer_to_applied"),
-            stale_after: Duration::from_millis(cfg.stale_after_ms.max(1)),
-            next_stale_check: None,
             symbols_added: 0,
             event_budget: DEFAULT_EVENT_BUDGET,
             more_since: None,
@@ -166,11 +162,6 @@ impl PipeEndpoint {
     /// The counters so far.
     pub fn stats(&self) -> PipeStats {
         PipeStats { writer_connects: self.io.connects(), ..self.stats.clone() }
-    }
-
-    /// How often stale symbols are looked for: often enough to warn within ~25% of the limit.
-    fn stale_period(&self) -> Duration {
-        (self.stale_after / 4).clamp(Duration::from_millis(50), Duration::from_secs(1))
     }
 
     fn drain(&mut self, ctx: &mut Ctx<'_>) {
@@ -363,7 +354,6 @@ impl Endpoint for PipeEndpoint {
     fn register(&mut self, registry: &Registry, base: usize, now: Instant) -> io::Result<()> {
         self.io.register(registry, token(base, 0))?;
         self.base = base;
-        self.next_stale_check = Some(now + self.stale_period());
         self.next_path_check = Some(now + self.path_check_every);
         log::info!("pipe {}: listening", self.path);
         Ok(())
@@ -383,7 +373,7 @@ impl Endpoint for PipeEndpoint {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        [self.more_since, self.next_stale_check, self.next_path_check].into_iter().flatten().min()
+        [self.more_since, self.next_path_check].into_iter().flatten().min()
     }
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
@@ -394,17 +384,7 @@ impl Endpoint for PipeEndpoint {
             self.check_path(ctx);
             self.next_path_check = Some(ctx.now + self.path_check_every);
         }
-        if self.next_stale_check.is_some_and(|t| ctx.now < t) {
-            return;
-        }
-        for (sym, age) in ctx.market.take_newly_stale(ctx.now, self.stale_after) {
-            let feed = ctx.market.get(&sym).map(|q| q.feed);
-            log::warn!(
-                "stale feed: {sym} silent for {:.1}s (last update from {feed:?})",
-                age.as_secs_f64()
-            );
-        }
-        self.next_stale_check = Some(ctx.now + self.stale_period());
+        // Stale symbols are the engine's check over the whole market state ([market]).
     }
 
     fn histograms(&self) -> Vec<&LatencyHist> {

@@ -26,8 +26,6 @@ use serde::{Deserialize, Serialize};
 pub struct PipeConfig {
     /// FIFO path (Linux) or pipe name (Windows, default `\\.\pipe\SierraChartData`).
     pub path: String,
-    /// A symbol silent for longer than this gets a stale-feed warning.
-    pub stale_after_ms: u64,
     /// Offset from UTC, in minutes east, of the SCDateTime `timestamp` values the study writes
     /// (Sierra Chart stamps in its configured time zone). Unused for `ts_ms`/`ts_us`/`ts_ns`.
     pub sc_utc_offset_min: i32,
@@ -37,12 +35,7 @@ pub struct PipeConfig {
 
 impl Default for PipeConfig {
     fn default() -> Self {
-        PipeConfig {
-            path: default_pipe_path().into(),
-            stale_after_ms: 5000,
-            sc_utc_offset_min: 0,
-            read_chunk: 64 * 1024,
-        }
+        PipeConfig { path: default_pipe_path().into(), sc_utc_offset_min: 0, read_chunk: 64 * 1024 }
     }
 }
 
