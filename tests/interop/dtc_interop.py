@@ -40,7 +40,7 @@ assert seen[301]["Price1"] == 0, seen[301]
 assert 143 not in seen and 146 not in seen, sorted(seen)
 print("ws ok, types seen:", sorted(seen))
 
-# --- Binary, offsets from the reference's Appendix A
+# --- Binary, offsets from DTCProtocol.h (the layouts checked in src/dtc/tests/header.rs)
 s = socket.create_connection(("127.0.0.1", port), timeout=5)
 s.sendall(bytes.fromhex("10000600080000000000000044544300"))
 def recv_frame():
