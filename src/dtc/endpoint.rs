@@ -48,6 +48,8 @@ pub struct DtcEndpoint {
     hist_read: LatencyHist,
     hist_order: LatencyHist,
     order_events: VecDeque<DtcEvent>,
+    /// The address of the last connect, so that a failed connect is logged with it.
+    target: Option<std::net::SocketAddr>,
 }
 
 impl DtcEndpoint {
@@ -71,8 +73,17 @@ impl DtcEndpoint {
             hist_read: LatencyHist::new(format!("{}.read_to_handled", conn.label())),
             hist_order: LatencyHist::new(format!("{}.order_to_first_update", conn.label())),
             order_events: VecDeque::new(),
+            target: None,
             conn,
         })
+    }
+
+    /// `what`, prefixed with the address being connected to (connect errors name it).
+    fn to(&self, what: &dyn std::fmt::Display) -> String {
+        match self.target {
+            Some(a) => format!("{a}: {what}"),
+            None => what.to_string(),
+        }
     }
 
     /// The protocol state (phase, books, counters).
@@ -120,6 +131,7 @@ impl DtcEndpoint {
             match ev {
                 DtcEvent::Connect(addr) => {
                     self.rbuf.clear();
+                    self.target = Some(addr);
                     let url = self.ws_path.as_ref().map(|p| format!("ws://{addr}{p}"));
                     let res = match registry {
                         Some(r) => Transport::connect(addr, url, r, self.token),
@@ -128,9 +140,10 @@ impl DtcEndpoint {
                     };
                     match res {
                         Ok(t) => self.transport = Some(t),
-                        Err(e) => self
-                            .conn
-                            .handle_closed(now, CloseReason::transport(TransportOp::Connect, &e)),
+                        Err(e) => {
+                            let why = CloseReason::transport(TransportOp::Connect, &self.to(&e));
+                            self.conn.handle_closed(now, why)
+                        }
                     }
                 }
                 DtcEvent::Close { .. } => {
@@ -222,13 +235,14 @@ impl DtcEndpoint {
                 if event.is_error() || event.is_read_closed() {
                     self.conn.handle_closed(
                         now,
-                        CloseReason::transport(TransportOp::Connect, &"connect failed"),
+                        CloseReason::transport(TransportOp::Connect, &self.to(&"connect failed")),
                     );
                 }
                 false
             }
             Err(e) => {
-                self.conn.handle_closed(now, CloseReason::transport(TransportOp::Connect, &e));
+                let why = CloseReason::transport(TransportOp::Connect, &self.to(&e));
+                self.conn.handle_closed(now, why);
                 false
             }
         }
