@@ -158,8 +158,18 @@ pub fn main() -> ExitCode {
 
 fn init_logging() {
     let env = env_logger::Env::default().default_filter_or("info");
-    let _ = env_logger::Builder::from_env(env).format_timestamp_micros().try_init();
+    let mut b = env_logger::Builder::from_env(env);
+    // Third-party crates that log frame payloads at debug/trace (tungstenite logs the DTC
+    // LOGON frame, password included) stay at warn whatever RUST_LOG says: our own code logs
+    // frames itself, masked.
+    for noisy in PAYLOAD_LOGGING_CRATES {
+        b.filter_module(noisy, log::LevelFilter::Warn);
+    }
+    let _ = b.format_timestamp_micros().try_init();
 }
+
+/// Crates whose debug and trace output contains message payloads.
+const PAYLOAD_LOGGING_CRATES: [&str; 2] = ["tungstenite", "mio"];
 
 /// Builds the effective configuration from file + flags + environment.
 pub fn effective_config(a: &RunArgs) -> Result<Config, String> {

@@ -166,3 +166,27 @@ fn a_short_publisher_token_is_refused_at_start() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("at least 16 bytes") && !err.contains("hunter2"), "{err}");
 }
+
+#[test]
+fn trace_logging_never_shows_the_dtc_password() {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let args = v9bridge::sim::dtc_server::DtcServerArgs {
+        listen: "127.0.0.1:0".into(),
+        ..Default::default()
+    };
+    let (addr, join) = v9bridge::sim::dtc_server::spawn(&args, stop.clone()).unwrap();
+    let out = Command::new(BIN)
+        .args(["dtc", "--server", &addr.to_string(), "--ws", "--encoding", "json"])
+        .args(["--username", "u", "--password-env", "V9B_TEST_PW", "accounts"])
+        .env("V9B_TEST_PW", "hunter2-very-secret")
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = join.join();
+    let all =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("TRACE") || all.contains("DEBUG"), "trace logging is on: {all}");
+    assert!(!all.contains("hunter2"), "{all}");
+}
