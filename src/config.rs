@@ -25,6 +25,8 @@ pub struct Config {
     pub pipe: Option<crate::pipe::PipeConfig>,
     /// Named DTC connections (`[dtc.es]`, `[dtc.nq]`).
     pub dtc: BTreeMap<String, crate::dtc::DtcConfig>,
+    /// The operator surface (HTTP API, dashboard, metrics); started by `v9bridge run`.
+    pub ops: crate::ops::OpsConfig,
 }
 
 /// Engine-loop settings.
@@ -85,6 +87,7 @@ impl Config {
                 }
             }
         }
+        self.ops.apply_env();
     }
 
     /// Checks what the types cannot say (ranges, cross-field rules), naming the key.
@@ -96,6 +99,7 @@ impl Config {
             return Err("market.stale_after_ms must be in [100, 86400000]".into());
         }
         self.v9.validate()?;
+        self.ops.validate()?;
         for (n, d) in &self.dtc {
             d.validate().map_err(|e| format!("dtc.{n}: {e}"))?;
         }

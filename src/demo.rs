@@ -49,6 +49,15 @@ pub struct DemoArgs {
     /// DTC encoding to the simulated Sierra Chart server: binary, json or compact (none = no DTC).
     #[arg(long, default_value = "compact")]
     pub dtc: String,
+    /// Serve the operator surface (dashboard, API) on this address while the demo runs.
+    #[arg(long, value_name = "ADDR|none")]
+    pub ops_listen: Option<crate::ops::OpsListen>,
+    /// Keep everything running this many seconds after the burst (to look at the dashboard).
+    #[arg(long, default_value_t = 0)]
+    pub hold_s: u64,
+    /// Write the model's expected positions here (JSON) once the burst is done.
+    #[arg(long, value_name = "FILE")]
+    pub expect_json: Option<std::path::PathBuf>,
 }
 
 impl Default for DemoArgs {
@@ -63,6 +72,9 @@ impl Default for DemoArgs {
             hgrm: None,
             pipe_rate: 1000.0,
             dtc: "compact".into(),
+            ops_listen: None,
+            hold_s: 0,
+            expect_json: None,
         }
     }
 }
@@ -145,8 +157,13 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     } else {
         None
     };
+    cfg.ops.listen = args.ops_listen.unwrap_or(crate::ops::OpsListen(None));
+    cfg.ops.apply_env();
     cfg.validate()?;
-    let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?.without_stop_table();
+    let engine = Engine::new(&cfg)
+        .and_then(|e| e.with_ops(&cfg))
+        .map_err(|e| format!("engine: {e}"))?
+        .without_stop_table();
     let handle = engine.handle();
     let addr = handle.v9_addr().to_string();
     let engine_thread = std::thread::Builder::new()
@@ -194,6 +211,14 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     let inject = feed.as_ref().map(|_| &inject_tx);
     let mut outcome = drive(args, &handle, &addr, &ready, verbose, inject);
     let dtc_report = if dtc_sim.is_some() { Some(dtc_round_trip(&handle)) } else { None };
+    if let (Ok(d), Some(path)) = (&outcome, &args.expect_json) {
+        std::fs::write(path, expected_json(&d.expected, args))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if args.hold_s > 0 {
+        println!("holding for {} s (the engine, receivers and feeds keep running)", args.hold_s);
+        std::thread::sleep(Duration::from_secs(args.hold_s));
+    }
     // The demo injects no bad input: any counted is a defect (a codec or a simulator disagreeing).
     let bad_input = handle.call(|e, _| bad_input_counts(e), WAIT).unwrap_or_default();
     feed_stop.store(true, Ordering::SeqCst);
@@ -434,6 +459,23 @@ fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
         submitted.trim(),
         positions().trim().replace('\n', " | ")
     ))
+}
+
+/// The model's final book as JSON: what every receiver's accounts must hold (non-zero only).
+fn expected_json(book: &Book, args: &DemoArgs) -> String {
+    let positions: Vec<serde_json::Value> = book
+        .accounts
+        .iter()
+        .zip(&book.holdings)
+        .flat_map(|(a, hs)| {
+            hs.iter()
+                .filter(|h| h.qty != 0)
+                .map(move |h| serde_json::json!({ "account": a, "symbol": h.symbol, "qty": h.qty }))
+        })
+        .collect();
+    let receivers: Vec<String> =
+        (1..=args.receivers).map(|i| format!("V9_CopyReceiver-{i}")).collect();
+    serde_json::json!({ "receivers": receivers, "positions": positions }).to_string()
 }
 
 /// Bad input counted per endpoint, to tell the demo's clean run from a silent data loss.

@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod engine;
 pub mod market;
 pub mod metrics;
+pub mod ops;
 pub mod pipe;
 pub mod signal;
 #[cfg(feature = "tools")]

@@ -14,6 +14,7 @@ fn demo_verifies_every_account_with_mixed_framing_receivers() {
         unterminated_receivers: 1,
         pin: v9bridge::config::Pin::None,
         hgrm: None,
+        ..Default::default()
     };
     let r = execute(&args, false).expect("demo runs");
     assert!(r.ok, "problems: {:?}", r.problems);

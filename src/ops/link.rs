@@ -1,0 +1,184 @@
+//! The loop side of the operator surface: publishes snapshots on the engine's ops timer,
+//! forwards signal events, and owns the ops thread (started with it, stopped when dropped).
+
+use super::events::{AckEvent, OpsEvent, SignalEvent};
+use super::fill::{fill, FillCtx};
+use super::server::Server;
+use super::snapshot::{LinkCounters, Snapshot};
+use crate::config::Config;
+use crate::engine::{Endpoints, EngineHandle};
+use crate::market::MarketState;
+use crate::metrics::LatencyHist;
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Snapshots in circulation at most: one being filled, one in flight, one the ops thread shows.
+const POOL: usize = 3;
+/// Signal and ack events queued for the ops thread at most (then dropped, counted).
+const EVENT_QUEUE: usize = 4096;
+
+/// What the loop and the ops thread share besides the channels.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// Origin of `heartbeat_ns`.
+    pub epoch: Instant,
+    /// When the loop last ran the ops timer, ns since `epoch` (the health check reads it).
+    pub heartbeat_ns: AtomicU64,
+    /// Set to stop the ops thread.
+    pub stop: AtomicBool,
+    /// Wakes the ops thread (a snapshot arrived, or stop).
+    pub waker: mio::Waker,
+}
+
+/// The engine's end of the operator surface.
+pub struct OpsLink {
+    addr: SocketAddr,
+    period: Duration,
+    max_positions: usize,
+    dtc_symbols: Vec<Vec<(String, String)>>,
+    snaps: Sender<Box<Snapshot>>,
+    back: Receiver<Box<Snapshot>>,
+    spare: Option<Box<Snapshot>>,
+    made: usize,
+    events: Sender<OpsEvent>,
+    shared: Arc<Shared>,
+    seq: u64,
+    counters: LinkCounters,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for OpsLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpsLink").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+impl OpsLink {
+    /// Binds `[ops] listen` and starts the ops thread; `None` when the listen address is `none`.
+    pub fn start(cfg: &Config, handle: EngineHandle) -> io::Result<Option<OpsLink>> {
+        let Some(listen) = cfg.ops.listen.0 else { return Ok(None) };
+        let (snaps_tx, snaps_rx) = crossbeam_channel::bounded(1);
+        let (back_tx, back_rx) = crossbeam_channel::bounded(POOL);
+        let (events_tx, events_rx) = crossbeam_channel::bounded(EVENT_QUEUE);
+        let (server, waker, addr) =
+            Server::bind(listen, cfg, handle, snaps_rx, back_tx, events_rx)?;
+        let shared = Arc::new(Shared {
+            epoch: Instant::now(),
+            heartbeat_ns: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            waker,
+        });
+        let thread_shared = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("v9bridge-ops".into())
+            .spawn(move || server.run(thread_shared))?;
+        log::info!("ops: dashboard and API on http://{addr}/");
+        Ok(Some(OpsLink {
+            addr,
+            period: Duration::from_millis(cfg.ops.publish_ms),
+            max_positions: cfg.ops.max_positions,
+            dtc_symbols: cfg
+                .dtc
+                .values()
+                .map(|d| {
+                    let alias = |s: &String| d.market_symbols.get(s).unwrap_or(s).clone();
+                    d.symbols.iter().map(|s| (s.clone(), alias(s))).collect()
+                })
+                .collect(),
+            snaps: snaps_tx,
+            back: back_rx,
+            spare: None,
+            made: 0,
+            events: events_tx,
+            shared,
+            seq: 0,
+            counters: LinkCounters::default(),
+            thread: Some(thread),
+        }))
+    }
+
+    /// The bound address (port 0 resolved).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Runs on the engine's ops timer: stores the heartbeat, fills a spare snapshot and sends it
+    /// (skipped when the ops thread has not returned one). Returns when to run next.
+    pub fn on_timer(
+        &mut self,
+        eps: &Endpoints,
+        market: &MarketState,
+        loop_turn: &LatencyHist,
+        now: Instant,
+        wall_ns: i64,
+    ) -> Instant {
+        let since = now.saturating_duration_since(self.shared.epoch).as_nanos() as u64;
+        self.shared.heartbeat_ns.store(since.max(1), Ordering::Relaxed);
+        if self.spare.is_none() {
+            self.spare = self.back.try_recv().ok();
+        }
+        if self.spare.is_none() && self.made < POOL {
+            self.made += 1;
+            self.spare = Some(Box::default());
+        }
+        let Some(mut snap) = self.spare.take() else {
+            self.counters.skipped += 1;
+            return now + self.period;
+        };
+        let cx = FillCtx {
+            now,
+            wall_ns,
+            max_positions: self.max_positions,
+            dtc_symbols: &self.dtc_symbols,
+            loop_turn,
+        };
+        let t0 = Instant::now();
+        fill(&mut snap, eps, market, &cx);
+        self.counters.fill_ns = t0.elapsed().as_nanos() as u64;
+        self.seq += 1;
+        snap.seq = self.seq;
+        snap.link = self.counters;
+        match self.snaps.try_send(snap) {
+            Ok(()) => {
+                self.counters.snapshots += 1;
+                let _ = self.shared.waker.wake();
+            }
+            Err(TrySendError::Full(s) | TrySendError::Disconnected(s)) => {
+                self.counters.skipped += 1;
+                self.spare = Some(s);
+            }
+        }
+        now + self.period
+    }
+
+    /// A signal went out (called from the signal pipeline); dropped when the queue is full.
+    pub fn signal_sent(&mut self, ev: SignalEvent) {
+        self.event(OpsEvent::Signal(ev));
+    }
+
+    /// A POSITION_SUMMARY answered a signal; dropped when the queue is full.
+    pub fn summary_back(&mut self, ev: AckEvent) {
+        self.event(OpsEvent::Ack(ev));
+    }
+
+    fn event(&mut self, ev: OpsEvent) {
+        if self.events.try_send(ev).is_err() {
+            self.counters.events_dropped += 1;
+        }
+    }
+}
+
+impl Drop for OpsLink {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let _ = self.shared.waker.wake();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
