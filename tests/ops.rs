@@ -263,3 +263,31 @@ fn market_data_websocket_speaks_python_ws_dtc_client() {
         r#"{"action":"unsubscribe","symbol":"ES","success":true}"#
     );
 }
+
+#[test]
+fn positions_not_flat_after_a_flatten_check_are_out_of_sync_with_the_reason() {
+    let mut cfg = ops_config(None);
+    cfg.v9.flatten_check_ms = 100;
+    let (e, ops) = start_ops(cfg);
+    let mut r = Raw::receiver(e.addr, "Copier-C");
+    r.send("POSITION|Acc1|LONG|2|4520.50|+10.00|Symbol:ES");
+    r.send("POSITION|Acc2|LONG|1|4520.50|+5.00|Symbol:ES");
+    wait_for("two positions", || {
+        get(ops, "/api/v1/positions").1["positions"].as_array().is_some_and(|p| p.len() == 2)
+    });
+    let mut p = Raw::publisher(e.addr, None);
+    p.send("FLATTEN|ES|0");
+    assert!(r.line().starts_with("FLATTEN|ES|0|ID:"));
+    r.send("POSITION|Acc2|FLAT|0|0|0|Symbol:ES"); // Acc1 never goes flat
+    wait_for("Acc1 out of sync", || {
+        let v = get(ops, "/api/v1/positions?out_of_sync=1").1;
+        v["positions"].as_array().is_some_and(|p| p.len() == 1 && p[0]["account"] == "Acc1")
+    });
+    let v = get(ops, "/api/v1/positions?account=Acc1").1;
+    let why = v["positions"][0]["why"].as_str().unwrap().to_string();
+    assert!(why.contains("FLATTEN") && why.contains("LONG 2"), "{why}");
+    let v = get(ops, "/api/v1/receivers").1;
+    assert_eq!(v["receivers"][0]["out_of_sync"][0], "Acc1/ES LONG 2");
+    r.send("POSITION|Acc1|FLAT|0|0|0|Symbol:ES");
+    wait_for("back in sync", || get(ops, "/api/v1/positions").1["out_of_sync"] == 0);
+}

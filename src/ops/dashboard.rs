@@ -1,5 +1,6 @@
-//! The dashboard: one static page, inline CSS and JS, no build step, nothing from elsewhere.
+//! The dashboard: one static page, inline CSS and JS, no build step, nothing from elsewhere. It
+//! reads `/api/v1/events` (server-sent events, the same JSON as `/api/v1/state`) and falls back
+//! to polling `/api/v1/state` while the stream is down.
 
 /// The page served at `/`.
-pub(crate) const PAGE: &str = "<!doctype html><meta charset=utf-8><title>v9bridge</title>\
-<p>v9bridge operator surface: see /api/v1/state</p>";
+pub(crate) const PAGE: &str = include_str!("dashboard.html");

@@ -22,7 +22,7 @@ const MAX_INBOX: usize = 8192;
 /// Largest message accepted from a client.
 const MAX_MESSAGE: usize = 16 * 1024;
 /// A client with more output than this queued gets no updates until it drains (conflated).
-const SOFT_QUEUE: usize = 256 * 1024;
+const SOFT_QUEUE: usize = 32 * 1024;
 /// First SymbolID handed to symbols that only the pipe feeds (DTC symbols keep theirs).
 const FIRST_PIPE_ID: u32 = 1_000_001;
 

@@ -43,6 +43,9 @@ pub(crate) const STUCK: Duration = Duration::from_secs(10);
 const DRAIN: Duration = Duration::from_secs(2);
 /// Least time between two dashboard pushes.
 const LIVE_EVERY: Duration = Duration::from_millis(250);
+/// Kernel send buffer of a streaming client (the kernel would otherwise autotune it to MiBs, and
+/// a client that stops reading would reach our own bound only after minutes).
+const STREAM_SNDBUF: usize = 64 * 1024;
 
 /// An answer from the engine loop to a call the ops thread made.
 #[derive(Debug)]
@@ -416,11 +419,13 @@ impl Server {
             }
             Outcome::Wait(p) => c.mode = Mode::Waiting(p),
             Outcome::Sse => {
+                cap_send_buffer(&c.stream, STREAM_SNDBUF);
                 http::sse_head(&mut c.out);
                 c.mode = Mode::Sse { dirty: true };
                 c.inbuf.clear();
             }
             Outcome::Ws { key: ws_key } => {
+                cap_send_buffer(&c.stream, STREAM_SNDBUF);
                 http::ws_accept(&mut c.out, &ws_key);
                 let leftover = std::mem::take(&mut c.inbuf);
                 let mut ws = super::market_ws::WsClient::new();
@@ -641,4 +646,30 @@ impl Server {
         let now = s.epoch.elapsed().as_nanos() as u64;
         Some(Duration::from_nanos(now.saturating_sub(at)))
     }
+}
+
+/// Caps the kernel's send buffer of `s` (Unix; elsewhere the OS default stays).
+fn cap_send_buffer(s: &TcpStream, bytes: usize) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let v = bytes as libc::c_int;
+        let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: setsockopt reads `len` bytes from `&v`, an int on our stack; the descriptor is
+        // open for as long as `s` lives, and we hold it.
+        let r = unsafe {
+            libc::setsockopt(
+                s.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_SNDBUF,
+                (&v as *const libc::c_int).cast(),
+                len,
+            )
+        };
+        if r != 0 {
+            log::debug!("ops: cannot set SO_SNDBUF: {}", io::Error::last_os_error());
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (s, bytes);
 }

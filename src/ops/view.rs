@@ -71,6 +71,16 @@ impl View {
             }
             r.connected_since_ns = e.1;
         }
+        // Summaries back, from each receiver's last POSITION_SUMMARY `ID:` (answers come in
+        // order): this counts answers even when no ack event reports their latency.
+        for row in self.signals.iter_mut().rev().take(64) {
+            let answered = snap
+                .receivers
+                .iter()
+                .filter(|r| r.summary.and_then(|s| s.signal_id).is_some_and(|id| id >= row.id))
+                .count() as u32;
+            row.summaries = row.summaries.max(answered);
+        }
         self.arrived = Some(now);
         std::mem::replace(&mut self.snap, snap)
     }
