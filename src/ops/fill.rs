@@ -3,9 +3,10 @@
 //!
 //! Every row is overwritten where it stands (`clear` + `push_str`, `clone_from`, `truncate`), so
 //! once the vectors have grown to the size of the book a fill allocates nothing but what the
-//! endpoints' own accessors do (`Endpoints::histograms` returns a small `Vec`,
-//! `DtcClient::rejected_symbols` another). When the endpoints gain typed snapshots, only this
-//! file changes.
+//! endpoints' own accessors do (`Endpoints::histograms` builds a `Vec` from each endpoint's
+//! `Vec`; `DtcClient::rejected_symbols` returns one per DTC connection with symbols):
+//! tests/ops_alloc.rs holds it to that. When the endpoints gain typed snapshots, only this file
+//! changes.
 
 use super::snapshot::*;
 use crate::endpoint::Endpoint;

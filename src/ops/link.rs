@@ -74,9 +74,11 @@ impl OpsLink {
             waker,
         });
         let thread_shared = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name("v9bridge-ops".into())
-            .spawn(move || server.run(thread_shared))?;
+        let pin = cfg.engine.pin;
+        let thread = std::thread::Builder::new().name("v9bridge-ops".into()).spawn(move || {
+            keep_off_the_loop_core(pin);
+            server.run(thread_shared)
+        })?;
         log::info!("ops: dashboard and API on http://{addr}/");
         Ok(Some(OpsLink {
             addr,
@@ -105,6 +107,11 @@ impl OpsLink {
     /// The bound address (port 0 resolved).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Snapshots filled so far (sent or not).
+    pub fn published(&self) -> u64 {
+        self.seq
     }
 
     /// Runs on the engine's ops timer: stores the heartbeat, fills a spare snapshot and sends it
@@ -170,6 +177,21 @@ impl OpsLink {
         if self.events.try_send(ev).is_err() {
             self.counters.events_dropped += 1;
         }
+    }
+}
+
+/// Pins the ops thread to the first core the engine loop is not pinned to (when it is pinned
+/// and there is another), so serving HTTP never competes with the loop for its core.
+fn keep_off_the_loop_core(pin: crate::config::Pin) {
+    use crate::config::Pin;
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let engine = match pin {
+        Pin::Last => cores.last().map(|c| c.id),
+        Pin::Core(n) => Some(n),
+        Pin::None => None,
+    };
+    if let Some(other) = engine.and_then(|e| cores.iter().find(|c| c.id != e)) {
+        core_affinity::set_for_current(*other);
     }
 }
 
