@@ -31,6 +31,8 @@ pub struct FillCtx<'a> {
     pub dtc_symbols: &'a [Vec<(String, String)>],
     /// The engine's own histogram (the loop turn).
     pub loop_turn: &'a LatencyHist,
+    /// Compute the latency percentiles this time (see [`LATENCY_EVERY`]).
+    pub latency: bool,
 }
 
 /// Overwrites `snap` with the state of `eps` and `market` (keeps `seq` and `link`).
@@ -41,7 +43,10 @@ pub fn fill(snap: &mut Snapshot, eps: &Endpoints, market: &MarketState, cx: &Fil
     fill_quotes(snap, eps, market, cx);
     fill_pipe(snap, eps);
     fill_dtc(snap, eps, cx);
-    fill_latency(snap, eps, cx.loop_turn);
+    snap.latency_fresh = cx.latency;
+    if cx.latency {
+        fill_latency(snap, eps, cx.loop_turn);
+    }
 }
 
 /// The row at `i`, pushed when the vector is that short (reuses the allocation otherwise).
@@ -315,8 +320,13 @@ fn fill_latency(snap: &mut Snapshot, eps: &Endpoints, loop_turn: &LatencyHist) {
         }
         r.count = h.len();
         r.mean_ns = if h.is_empty() { 0.0 } else { h.hist().mean() };
-        for (v, q) in r.percentiles_ns.iter_mut().zip(QUANTILES) {
-            *v = if h.is_empty() { 0 } else { h.quantile_ns(q) };
+        r.percentiles_ns = [0; QUANTILES.len()];
+        if !h.is_empty() {
+            // One pass over the counts for every quantile (not one per quantile).
+            let values = h.hist().value_at_quantiles(QUANTILES);
+            for (v, x) in r.percentiles_ns.iter_mut().zip(values) {
+                *v = x;
+            }
         }
     }
     snap.latency.truncate(n);

@@ -143,10 +143,12 @@ impl OpsLink {
             max_positions: self.max_positions,
             dtc_symbols: &self.dtc_symbols,
             loop_turn,
+            latency: self.seq % super::snapshot::LATENCY_EVERY == 0,
         };
         let t0 = Instant::now();
         fill(&mut snap, eps, market, &cx);
         self.counters.fill_ns = t0.elapsed().as_nanos() as u64;
+        self.counters.fill_max_ns = self.counters.fill_max_ns.max(self.counters.fill_ns);
         self.seq += 1;
         snap.seq = self.seq;
         snap.link = self.counters;

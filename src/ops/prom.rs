@@ -230,6 +230,8 @@ impl Server {
             "Loop time of the last snapshot fill.",
             l.fill_ns as f64 / 1e9,
         );
+        let max = l.fill_max_ns as f64 / 1e9;
+        t.one("v9bridge_ops_fill_max_seconds", "gauge", "Loop time of the longest fill.", max);
         let st = &self.stats;
         t.one(
             "v9bridge_ops_connections",

@@ -145,7 +145,7 @@ impl Server {
     /// Routes one request.
     pub(crate) fn route(&mut self, key: usize, req: &Request<'_>) -> Outcome {
         let path = req.path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(req.path);
-        let get = req.method == "GET" || req.method == "HEAD";
+        let get = req.method == "GET";
         let post = req.method == "POST";
         let ok = |allowed: bool, o: &mut dyn FnMut() -> Outcome| {
             if allowed {

@@ -330,7 +330,7 @@ impl Server {
         loop {
             let room = match c.mode {
                 // Discarded anyway; and a WebSocket client's frames are bounded by tungstenite.
-                Mode::Draining(_) | Mode::Ws(_) => chunk.len(),
+                Mode::Draining(_) | Mode::Sse { .. } | Mode::Ws(_) => chunk.len(),
                 _ => chunk.len().min(cap.saturating_sub(c.inbuf.len())),
             };
             if room == 0 {
@@ -341,7 +341,7 @@ impl Server {
                 Ok(n) => {
                     c.last_active = Instant::now();
                     match &mut c.mode {
-                        Mode::Draining(_) => {}
+                        Mode::Draining(_) | Mode::Sse { .. } => {} // nothing more is asked
                         Mode::Ws(ws) => {
                             ws.received(&chunk[..n]);
                             if ws.inbox_full() {

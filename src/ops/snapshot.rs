@@ -10,6 +10,10 @@ use crate::dtc::{AccountBalanceUpdate, HistoricalOrderFillResponse, OrderUpdate,
 use serde::Serialize;
 use std::time::Instant;
 
+/// Latency percentiles are computed on every this many fills (each costs a pass over every
+/// histogram's counts, on the loop).
+pub const LATENCY_EVERY: u64 = 5;
+
 /// Quantiles every [`HistRow`] reports, in `percentiles_ns` order.
 pub const QUANTILES: [f64; 8] = [0.5, 0.75, 0.9, 0.99, 0.999, 0.9999, 0.99999, 1.0];
 
@@ -23,6 +27,10 @@ pub struct Snapshot {
     /// When it was filled, engine clock (not serialized).
     #[serde(skip)]
     pub taken: Option<Instant>,
+    /// `latency` was computed in this fill (it is every [`LATENCY_EVERY`]th; the ops thread keeps
+    /// the last computed rows in between).
+    #[serde(skip)]
+    pub latency_fresh: bool,
     /// The V9 server, when the engine has one.
     pub v9: Option<V9Row>,
     /// Every V9 connection (receivers and publishers).
@@ -370,6 +378,8 @@ pub struct LinkCounters {
     pub events_dropped: u64,
     /// Time the last fill took on the loop, ns.
     pub fill_ns: u64,
+    /// The longest fill so far, ns.
+    pub fill_max_ns: u64,
 }
 
 impl HistRow {

@@ -63,6 +63,10 @@ impl View {
     /// Takes a new snapshot; returns the previous one (for reuse by the loop).
     pub fn replace(&mut self, mut snap: Box<Snapshot>, now: Instant) -> Box<Snapshot> {
         let wall = snap.wall_ns;
+        if !snap.latency_fresh {
+            // Keep the last computed rows; the stale ones go back to the loop with the old one.
+            std::mem::swap(&mut snap.latency, &mut self.snap.latency);
+        }
         self.first_seen.retain(|k, _| snap.receivers.iter().any(|r| r.key == *k));
         for r in &mut snap.receivers {
             let e = self.first_seen.entry(r.key).or_insert_with(|| (r.peer.clone(), wall));
@@ -131,6 +135,23 @@ mod tests {
     use super::*;
     use crate::ops::events::{AckEvent, ShortText, SignalEvent};
     use crate::signal::{Action, Origin, Signal};
+
+    #[test]
+    fn latency_rows_stay_from_the_last_fill_that_computed_them() {
+        use crate::ops::snapshot::HistRow;
+        let mut v = View::default();
+        let now = Instant::now();
+        let fresh = Snapshot {
+            latency: vec![HistRow { name: "x".into(), count: 3, ..Default::default() }],
+            latency_fresh: true,
+            ..Default::default()
+        };
+        v.replace(Box::new(fresh), now);
+        let stale = Snapshot { latency_fresh: false, ..Default::default() };
+        let back = v.replace(Box::new(stale), now);
+        assert_eq!(v.snap.latency[0].count, 3, "kept");
+        assert!(back.latency.is_empty(), "the stale rows go back to the loop");
+    }
 
     #[test]
     fn acks_attach_to_their_signal_and_old_signals_are_forgotten() {
