@@ -291,3 +291,19 @@ fn positions_not_flat_after_a_flatten_check_are_out_of_sync_with_the_reason() {
     r.send("POSITION|Acc1|FLAT|0|0|0|Symbol:ES");
     wait_for("back in sync", || get(ops, "/api/v1/positions").1["out_of_sync"] == 0);
 }
+
+#[test]
+fn an_idle_engine_publishes_once_a_second_and_stays_healthy() {
+    let (_e, ops) = start_ops(ops_config(None));
+    wait_for("health 200", || get(ops, "/api/v1/health").0 == 200);
+    // Nothing changes: timer runs (every 20 ms) skip the fill, one still goes out every second.
+    let unchanged = || {
+        let (_, text) = http(ops, "GET", "/metrics", "", b"");
+        text.lines()
+            .find_map(|l| l.strip_prefix("v9bridge_ops_unchanged_total "))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    wait_for("publishes skipped as unchanged", || unchanged() >= 20.0);
+    assert_eq!(get(ops, "/api/v1/health").0, 200, "the heartbeat is stored on every timer run");
+}

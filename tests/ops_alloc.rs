@@ -52,7 +52,11 @@ fn publishing_snapshots_reuses_every_row_and_string() {
     let mut engine = Engine::new(&cfg).unwrap().with_ops(&cfg).unwrap();
     let addr = engine.handle().v9_addr();
     let ops = engine.ops().unwrap().local_addr();
-    // 20 receivers with 20 positions each, connected from another thread.
+    // 20 receivers with 20 positions each, connected from another thread; then one keeps
+    // updating its P&L (so every publish has something new to show).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let s = stop.clone();
     let peers = std::thread::spawn(move || {
         let mut rs: Vec<Raw> = (0..20).map(|i| Raw::receiver(addr, &format!("r{i}"))).collect();
         for r in &mut rs {
@@ -60,13 +64,18 @@ fn publishing_snapshots_reuses_every_row_and_string() {
                 r.send(&format!("POSITION|Account{a}|LONG|1|4520.50|+1.00|Symbol:MES"));
             }
         }
-        rs
+        let _ = ready_tx.send(());
+        let mut i = 0u64;
+        while !s.load(std::sync::atomic::Ordering::SeqCst) {
+            i += 1;
+            rs[0].send(&format!("POSITION|Account0|LONG|1|4520.50|+{}.00|Symbol:MES", i % 100));
+            std::thread::sleep(Duration::from_millis(2));
+        }
     });
     let until = Instant::now() + WAIT;
-    while !peers.is_finished() && Instant::now() < until {
+    while ready_rx.try_recv().is_err() && Instant::now() < until {
         engine.turn(Some(Duration::from_millis(2))).unwrap();
     }
-    let _receivers = peers.join().unwrap();
     // A dashboard stream open the whole time (the ops thread renders; not counted here).
     let mut sse = std::net::TcpStream::connect(ops).unwrap();
     std::io::Write::write_all(&mut sse, b"GET /api/v1/events HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
@@ -92,4 +101,10 @@ fn publishing_snapshots_reuses_every_row_and_string() {
     // Endpoints::histograms builds a Vec from each endpoint's Vec (here V9's): two per publish.
     assert!(small <= 2 * n + 5, "{small} allocations over {n} publishes");
     drop(sse);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let until = Instant::now() + WAIT;
+    while !peers.is_finished() && Instant::now() < until {
+        engine.turn(Some(Duration::from_millis(2))).unwrap();
+    }
+    peers.join().unwrap();
 }

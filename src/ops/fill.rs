@@ -49,6 +49,43 @@ pub fn fill(snap: &mut Snapshot, eps: &Endpoints, market: &MarketState, cx: &Fil
     }
 }
 
+/// A cheap summary of the counters that move with every event (messages in, signals, ticks,
+/// DTC messages, quote updates, connections): equal values mean a fill would show the same
+/// state, but for ages. O(clients + symbols + connections), no allocation.
+pub fn fingerprint(eps: &Endpoints, market: &MarketState) -> u64 {
+    let mut h = 0u64;
+    let mut mix = |v: u64| h = h.rotate_left(5) ^ v.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    if let Some(v9) = &eps.v9 {
+        let s = v9.stats();
+        [s.accepted, s.signals, s.rejected_signals, s.bad_messages, s.overflows]
+            .into_iter()
+            .for_each(&mut mix);
+        for c in v9.clients() {
+            mix(c.msgs_in ^ (c.state as u64) << 60 ^ (c.sent.len() as u64) << 40);
+            // A FLATTEN check concludes on a timer, with no message.
+            let b = &c.book;
+            mix(b.out_of_sync().len() as u64 ^ (b.pending_flatten().is_some() as u64) << 32);
+        }
+    }
+    if let Some(p) = &eps.pipe {
+        let s = p.stats();
+        [s.messages, s.bytes, s.bad_total()].into_iter().for_each(&mut mix);
+    }
+    for d in &eps.dtc {
+        let s = d.stats();
+        [s.messages, s.bad, d.reconnects(), d.synced() as u64, d.is_logged_on() as u64]
+            .into_iter()
+            .for_each(&mut mix);
+    }
+    let (mut updates, mut stale) = (0u64, 0u64);
+    for (_, q) in market.iter() {
+        updates = updates.wrapping_add(q.updates);
+        stale += q.stale_warned as u64;
+    }
+    [updates, stale, market.len() as u64].into_iter().for_each(&mut mix);
+    h
+}
+
 /// The row at `i`, pushed when the vector is that short (reuses the allocation otherwise).
 fn slot<T: Default>(v: &mut Vec<T>, i: usize) -> &mut T {
     if i == v.len() {
@@ -267,6 +304,10 @@ fn fill_dtc(snap: &mut Snapshot, eps: &Endpoints, cx: &FillCtx<'_>) {
     }
 }
 
+/// DTC orders, fills, positions and balances copied per fill at most, each (a book that big is
+/// shown in part; the counts stay exact).
+const MAX_DTC_ROWS: usize = 2000;
+
 fn fill_trading(r: &mut DtcRow, book: &crate::dtc::book::TradingBook) {
     use crate::dtc::types::consts::ORDER_STATUS_FILLED;
     r.accounts.truncate(book.account_order.len());
@@ -278,17 +319,19 @@ fn fill_trading(r: &mut DtcRow, book: &crate::dtc::book::TradingBook) {
     raw.positions.clear();
     raw.orders.clear();
     raw.fills.clear();
+    let room = |n: usize| MAX_DTC_ROWS.saturating_sub(n);
+    let working =
+        |o: &crate::dtc::book::OrderState| (1..ORDER_STATUS_FILLED).contains(&o.last.order_status);
+    (r.orders, r.open_orders, r.fills) = (0, 0, 0);
     for a in book.accounts.values() {
-        raw.balances.extend(a.balance);
-        raw.positions.extend(a.positions.values().copied());
-        raw.orders.extend(a.orders.values().map(|o| o.last));
-        raw.fills.extend(a.fills.values().copied());
+        raw.balances.extend(a.balance.into_iter().take(room(raw.balances.len())));
+        raw.positions.extend(a.positions.values().copied().take(room(raw.positions.len())));
+        raw.orders.extend(a.orders.values().map(|o| o.last).take(room(raw.orders.len())));
+        raw.fills.extend(a.fills.values().copied().take(room(raw.fills.len())));
+        r.orders += a.orders.len() as u64;
+        r.open_orders += a.orders.values().filter(|o| working(o)).count() as u64;
+        r.fills += a.fills.len() as u64;
     }
-    r.orders = raw.orders.len() as u64;
-    r.open_orders =
-        raw.orders.iter().filter(|o| (1..ORDER_STATUS_FILLED).contains(&o.order_status)).count()
-            as u64;
-    r.fills = raw.fills.len() as u64;
     r.balances.truncate(raw.balances.len());
     for (i, b) in raw.balances.iter().enumerate() {
         let row = slot(&mut r.balances, i);

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 const POOL: usize = 3;
 /// Signal and ack events queued for the ops thread at most (then dropped, counted).
 const EVENT_QUEUE: usize = 4096;
+/// With nothing changed, a snapshot still goes out this often (ages, and the dashboard's clock).
+const REFRESH: Duration = Duration::from_secs(1);
 
 /// What the loop and the ops thread share besides the channels.
 #[derive(Debug)]
@@ -50,6 +52,8 @@ pub struct OpsLink {
     seq: u64,
     counters: LinkCounters,
     thread: Option<JoinHandle<()>>,
+    /// Fingerprint and time of the last fill.
+    last: Option<(u64, Instant)>,
 }
 
 impl std::fmt::Debug for OpsLink {
@@ -101,6 +105,7 @@ impl OpsLink {
             seq: 0,
             counters: LinkCounters::default(),
             thread: Some(thread),
+            last: None,
         }))
     }
 
@@ -114,8 +119,9 @@ impl OpsLink {
         self.seq
     }
 
-    /// Runs on the engine's ops timer: stores the heartbeat, fills a spare snapshot and sends it
-    /// (skipped when the ops thread has not returned one). Returns when to run next.
+    /// Runs on the engine's ops timer: stores the heartbeat, and unless nothing changed since the
+    /// last fill (under a second ago) fills a spare snapshot and sends it (skipped when the ops
+    /// thread has not returned one). Returns when to run next.
     pub fn on_timer(
         &mut self,
         eps: &Endpoints,
@@ -126,6 +132,11 @@ impl OpsLink {
     ) -> Instant {
         let since = now.saturating_duration_since(self.shared.epoch).as_nanos() as u64;
         self.shared.heartbeat_ns.store(since.max(1), Ordering::Relaxed);
+        let fp = super::fill::fingerprint(eps, market);
+        if self.last.is_some_and(|(f, at)| f == fp && now.saturating_duration_since(at) < REFRESH) {
+            self.counters.unchanged += 1;
+            return now + self.period;
+        }
         if self.spare.is_none() {
             self.spare = self.back.try_recv().ok();
         }
@@ -147,6 +158,7 @@ impl OpsLink {
         };
         let t0 = Instant::now();
         fill(&mut snap, eps, market, &cx);
+        self.last = Some((fp, now));
         self.counters.fill_ns = t0.elapsed().as_nanos() as u64;
         self.counters.fill_max_ns = self.counters.fill_max_ns.max(self.counters.fill_ns);
         self.seq += 1;

@@ -232,6 +232,13 @@ impl Server {
         );
         let max = l.fill_max_ns as f64 / 1e9;
         t.one("v9bridge_ops_fill_max_seconds", "gauge", "Loop time of the longest fill.", max);
+        let quiet = l.unchanged as f64;
+        t.one(
+            "v9bridge_ops_unchanged_total",
+            "counter",
+            "Publishes skipped: nothing changed.",
+            quiet,
+        );
         let st = &self.stats;
         t.one(
             "v9bridge_ops_connections",

@@ -374,6 +374,8 @@ pub struct LinkCounters {
     pub snapshots: u64,
     /// Publishes skipped because the ops thread had not returned a snapshot (conflated).
     pub skipped: u64,
+    /// Publishes skipped because nothing changed (one still goes out every second).
+    pub unchanged: u64,
     /// Signal/ack events dropped on a full channel.
     pub events_dropped: u64,
     /// Time the last fill took on the loop, ns.
