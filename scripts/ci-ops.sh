@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # CI: the operator surface from independent clients. Installs what it needs on Debian 12 (pip:
 # pytest, requests, websocket-client, prometheus-client; apt: chromium), builds the release
-# binary, runs tests/ops/test_api.py (every REST path, python-ws-dtc-client's WebSocket protocol, bad
-# requests, auth, churn, slow reader) and tests/ops/dashboard.py (the dashboard in headless
-# Chromium while the demo runs). Run from anywhere; takes about two minutes on a built tree.
+# binary, runs tests/ops/test_api.py (every REST path, python-ws-dtc-client's WebSocket
+# protocol, bad requests, auth, churn, slow reader) and tests/ops/dashboard.py (the dashboard
+# in headless Chromium while the demo runs). Run from anywhere; about 30 s on a built tree.
 # DASHBOARD_PNG=path keeps the screenshot there (default target/ops/dashboard.png).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,8 +1,9 @@
-//! python-ws-dtc-client's REST API over a DTC connection: the same paths and the same JSON (DTC messages
-//! with their header's field names and `Type`, in a list), per connection (`?connection=es`,
-//! default the first). Answered from the connection's state when it is synced; otherwise the
-//! request goes out on that connection (a refresh, or a fills request) and the answer comes
-//! from the first snapshot taken after the server answered, within `[ops] dtc_wait_ms`.
+//! python-ws-dtc-client's REST API over a DTC connection: the same paths and the same JSON
+//! (DTC messages with their header's field names and `Type`, in a list), per connection
+//! (`?connection=es`, default the first). Answered from the connection's state when it is
+//! synced; otherwise the request goes out on that connection (a refresh, or a fills request)
+//! and the answer comes from the first snapshot taken after the server answered, within
+//! `[ops] dtc_wait_ms`.
 
 use super::routes::{Outcome, Pending, ReplyBody, Waiter};
 use super::server::Server;

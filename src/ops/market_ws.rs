@@ -1,8 +1,9 @@
 //! python-ws-dtc-client's market-data WebSocket, `/api/v1/marketdata`:
-//! `{"action":"subscribe","symbol":S}` → `{"action":"subscribe","symbol":S,"success":true}`, a
-//! MARKET_DATA_SNAPSHOT (Type 104, python-ws-dtc-client's field names), then an update for every snapshot in
-//! which S changed: MARKET_DATA_UPDATE_BID_ASK (108) and MARKET_DATA_UPDATE_TRADE (107), with
-//! `Symbol` added as python-ws-dtc-client's server adds it. Prices are display prices (multiplier applied).
+//! `{"action":"subscribe","symbol":S}` → `{"action":"subscribe","symbol":S,"success":true}`,
+//! a MARKET_DATA_SNAPSHOT (Type 104, that client's field names), then an update for every
+//! snapshot in which S changed: MARKET_DATA_UPDATE_BID_ASK (108) and MARKET_DATA_UPDATE_TRADE
+//! (107), with `Symbol` added as that client's server adds it. Prices are display prices
+//! (multiplier applied).
 //!
 //! Frames are tungstenite's, over an in-memory stream ([`MemIo`]): the ops thread owns the socket
 //! and the output bound. A client that falls behind gets no more updates until it drains; then

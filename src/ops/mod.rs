@@ -1,5 +1,6 @@
-//! The operator surface: HTTP + WebSocket on its own thread (REST JSON, python-ws-dtc-client's DTC API and
-//! market-data WebSocket, Prometheus `/metrics`, a live dashboard), fed by typed snapshots.
+//! The operator surface: HTTP + WebSocket on its own thread (REST JSON, python-ws-dtc-client's
+//! DTC API and market-data WebSocket, Prometheus `/metrics`, a live dashboard), fed by typed
+//! snapshots.
 //!
 //! The pinned loop never waits for it. On its timer the loop fills a spare [`Snapshot`] in place
 //! and `try_send`s it; the ops thread sends the previous one back for reuse, and when none is back

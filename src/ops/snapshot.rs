@@ -287,7 +287,7 @@ pub struct DtcRow {
     pub open_orders: u64,
     /// Historical fills known.
     pub fills: u64,
-    /// The server's own messages, for the python-ws-dtc-client REST API (rendered with DTC field names).
+    /// The server's own messages, for python-ws-dtc-client's REST API (DTC field names).
     #[serde(skip)]
     pub raw: DtcRaw,
 }

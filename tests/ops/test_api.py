@@ -1,6 +1,6 @@
 """The operator surface from an independent client (requests, websocket-client, the Prometheus
-text parser): every REST path, python-ws-dtc-client's DTC REST and market-data WebSocket protocol, bad
-requests, auth refusals, subscribe churn and a slow WebSocket reader.
+text parser): every REST path, python-ws-dtc-client's DTC REST and market-data WebSocket
+protocol, bad requests, auth refusals, subscribe churn and a slow WebSocket reader.
 """
 
 import json
