@@ -103,6 +103,21 @@ def test_market_has_pipe_and_dtc_quotes(bridge):
     assert es["dtc"] == "dtc.es" and es["symbol_id"] == 1 and es["ask"] >= es["bid"] > 0
 
 
+def test_the_dashboard_stream_sends_the_state_as_server_sent_events(bridge):
+    seqs = []
+    with requests.get(bridge.url("/api/v1/events"), stream=True, timeout=10) as r:
+        assert r.status_code == 200 and r.headers["Content-Type"] == "text/event-stream"
+        for line in r.iter_lines(decode_unicode=True):
+            if line.startswith("data: "):
+                state = json.loads(line[len("data: "):])
+                assert state["health"]["status"] == "ok"
+                assert any(x["name"] == "PyReceiver" for x in state["snapshot"]["receivers"])
+                seqs.append(state["snapshot"]["seq"])
+                if len(seqs) == 10 or (len(seqs) > 1 and seqs[-1] > seqs[0]):
+                    break
+    assert seqs[-1] > seqs[0], f"no newer state pushed: {seqs}"
+
+
 def test_dtc_state_and_dashboard_page(bridge):
     d = bridge.get("/api/v1/dtc").json()["connections"][0]
     assert d["short"] == "es" and d["logged_on"] and d["accounts"]
