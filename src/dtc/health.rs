@@ -27,39 +27,7 @@ pub struct DtcStats {
 pub const LOG_EVERY: Duration = Duration::from_secs(5);
 
 /// Rate-limits a kind of log line by time (not by count), remembering how many it held back.
-#[derive(Clone, Copy, Debug)]
-pub struct LogGate {
-    every: Duration,
-    last: Option<Instant>,
-    held: u64,
-}
-
-impl Default for LogGate {
-    fn default() -> Self {
-        LogGate::every(LOG_EVERY)
-    }
-}
-
-impl LogGate {
-    /// At most one line per `every`.
-    pub fn every(every: Duration) -> Self {
-        LogGate { every, last: None, held: 0 }
-    }
-
-    /// `Some(lines held back since the last one)` when a line may be written now.
-    pub fn open(&mut self, now: Instant) -> Option<u64> {
-        match self.last {
-            Some(t) if now.saturating_duration_since(t) < self.every => {
-                self.held += 1;
-                None
-            }
-            _ => {
-                self.last = Some(now);
-                Some(std::mem::take(&mut self.held))
-            }
-        }
-    }
-}
+pub use crate::ratelog::RateLog as LogGate;
 
 /// A connection warns when at least 1 in this many messages is bad (after [`BAD_RATIO_MIN`]):
 /// that is an encoding or JSON-compact field order that does not match the server, not noise.
@@ -79,9 +47,9 @@ pub(crate) struct InputHealth {
 impl Default for InputHealth {
     fn default() -> Self {
         InputHealth {
-            bad: LogGate::default(),
-            alert: LogGate::default(),
-            ratio: LogGate::every(BAD_RATIO_EVERY),
+            bad: LogGate::new(LOG_EVERY),
+            alert: LogGate::new(LOG_EVERY),
+            ratio: LogGate::new(BAD_RATIO_EVERY),
         }
     }
 }

@@ -115,7 +115,7 @@ impl Trading {
             exchange: cfg.exchange.as_str().into(),
             prices_scaled: cfg.order_prices_scaled,
             dropped_seen: 0,
-            drop_log: LogGate::default(),
+            drop_log: LogGate::new(super::health::LOG_EVERY),
         }
     }
 

@@ -70,28 +70,7 @@ impl PipeStats {
     }
 }
 
-/// A once-per-interval gate for log lines, counting what it held back.
-#[derive(Clone, Copy, Debug, Default)]
-struct LogGate {
-    last: Option<Instant>,
-    held: u64,
-}
-
-impl LogGate {
-    /// `Some(held back since the last line)` when a line may be written now.
-    fn open(&mut self, now: Instant) -> Option<u64> {
-        match self.last {
-            Some(t) if now.saturating_duration_since(t) < LOG_EVERY => {
-                self.held += 1;
-                None
-            }
-            _ => {
-                self.last = Some(now);
-                Some(std::mem::take(&mut self.held))
-            }
-        }
-    }
-}
+use crate::ratelog::RateLog as LogGate;
 
 /// Reads ticks and signals from the ACSIL study (Windows named pipe) or a FIFO (Linux).
 #[derive(Debug)]
@@ -132,9 +111,9 @@ impl PipeEndpoint {
             framer: Framer::new(cfg.read_chunk.max(4096)),
             parser: Parser::new(i64::from(cfg.sc_utc_offset_min) * 60_000_000_000),
             stats: PipeStats::default(),
-            bad_gates: [LogGate::default(); BadInput::COUNT],
-            refused_gate: LogGate::default(),
-            error_gate: LogGate::default(),
+            bad_gates: [LogGate::new(LOG_EVERY); BadInput::COUNT],
+            refused_gate: LogGate::new(LOG_EVERY),
+            error_gate: LogGate::new(LOG_EVERY),
             writer_to_read: LatencyHist::new("pipe.writer_to_read"),
             read_to_applied: LatencyHist::new("pipe.read_to_applied"),
             writer_to_applied: LatencyHist::new("pipe.writer_to_applied"),

@@ -1,36 +1,9 @@
-//! Abuse limits (pure): time-based log gates and the per-address throttle of failed publisher auths.
+//! Abuse limits (pure): the per-address throttle of failed publisher auths (log gates: `ratelog`).
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-/// One log line per interval at most; what is held back is counted and reported with the next.
-#[derive(Clone, Copy, Debug)]
-pub struct RateLog {
-    every: Duration,
-    last: Option<Instant>,
-    held: u64,
-}
-
-impl RateLog {
-    /// A gate letting one line through per `every`.
-    pub const fn new(every: Duration) -> Self {
-        RateLog { every, last: None, held: 0 }
-    }
-
-    /// `Some(lines held back since the last one)` when a line may be written now.
-    pub fn open(&mut self, now: Instant) -> Option<u64> {
-        match self.last {
-            Some(t) if now.saturating_duration_since(t) < self.every => {
-                self.held += 1;
-                None
-            }
-            _ => {
-                self.last = Some(now);
-                Some(std::mem::take(&mut self.held))
-            }
-        }
-    }
-}
+pub use crate::ratelog::RateLog;
 
 /// First delay after a failed publisher authentication; doubled per further failure.
 const FIRST_DELAY: Duration = Duration::from_millis(250);
@@ -129,15 +102,5 @@ mod tests {
             a.failed(IpAddr::from(i.to_be_bytes()), t + Duration::from_millis(i as u64));
         }
         assert_eq!(a.failing.len(), TRACKED);
-    }
-
-    #[test]
-    fn rate_log_counts_what_it_holds_back() {
-        let t = Instant::now();
-        let mut g = RateLog::new(Duration::from_secs(10));
-        assert_eq!(g.open(t), Some(0));
-        assert_eq!(g.open(t + Duration::from_secs(1)), None);
-        assert_eq!(g.open(t + Duration::from_secs(2)), None);
-        assert_eq!(g.open(t + Duration::from_secs(11)), Some(2));
     }
 }
