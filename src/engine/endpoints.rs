@@ -191,13 +191,6 @@ impl Endpoints {
         self.dtc.iter_mut().for_each(|d| d.reset_histograms());
     }
 
-    /// The status lines of every endpoint, for the periodic report.
-    pub(crate) fn status(&self, now: Instant) -> String {
-        let parts = self.v9.iter().map(|v| v.status(now));
-        let parts = parts.chain(self.pipe.iter().map(|p| p.status(now)));
-        join_sections(parts.chain(self.dtc.iter().map(|d| d.status(now))))
-    }
-
     /// Orderly stop: goodbyes to every peer.
     pub(crate) fn shutdown(&mut self, now: Instant) {
         if let Some(v9) = &mut self.v9 {
@@ -208,19 +201,6 @@ impl Endpoints {
         }
         self.dtc.iter_mut().for_each(|d| d.shutdown(now));
     }
-}
-
-/// Report sections, each ending in a line break whether or not its writer added one (a section
-/// without one used to run into the next: `bad 0dtc.es Down`).
-pub(crate) fn join_sections(parts: impl IntoIterator<Item = String>) -> String {
-    let mut s = String::new();
-    for part in parts.into_iter().filter(|p| !p.is_empty()) {
-        s.push_str(&part);
-        if !s.ends_with('\n') {
-            s.push('\n');
-        }
-    }
-    s
 }
 
 fn sink<'a>(v9: &'a mut Option<V9Server>, none: &'a mut CountingSink) -> &'a mut dyn SignalSink {
@@ -242,17 +222,6 @@ fn ctx<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn report_sections_never_run_into_each_other() {
-        let parts = [
-            "v9: 2 clients".to_string(),
-            "pipe: bad 0".into(),
-            String::new(),
-            "dtc.es Down\n".into(),
-        ];
-        assert_eq!(join_sections(parts), "v9: 2 clients\npipe: bad 0\ndtc.es Down\n");
-    }
 
     #[test]
     fn tokens_decode_to_the_endpoint_that_registered_them() {

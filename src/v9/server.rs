@@ -12,7 +12,7 @@ use super::hub::Hub;
 use super::peer::{Cue, Due, Peer};
 use super::reply::{CloseReason, Details, Outgoing, Reply};
 use super::reply::{State, Time};
-use super::snapshot::{self, ReceiverRow, V9Stats};
+use super::snapshot::{self, PeerRow, ReceiverRow, V9Stats};
 use super::timers::Deadlines;
 use crate::clock;
 use crate::config::V9Config;
@@ -70,6 +70,11 @@ impl V9Server {
     /// Connected receivers with their positions (allocates: for reports, not the hot path).
     pub fn receivers(&self) -> Vec<ReceiverRow> {
         self.peers.iter().filter(|(_, p)| p.receives()).map(|(_, p)| ReceiverRow::of(p)).collect()
+    }
+
+    /// Every connection, for the periodic report (allocates: not the hot path).
+    pub fn peers(&self) -> Vec<PeerRow> {
+        self.peers.iter().map(|(_, p)| PeerRow::of(p)).collect()
     }
 
     /// Connections still flushing their last bytes (the engine waits for them at shutdown).
@@ -358,10 +363,6 @@ impl Endpoint for V9Server {
 
     fn reset_histograms(&mut self) {
         self.hub.reset_histograms();
-    }
-
-    fn status(&self, now: Instant) -> String {
-        snapshot::status(self.local_addr(), &self.stats(), &self.peers, now)
     }
 
     fn shutdown(&mut self, now: Instant) {

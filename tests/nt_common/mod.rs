@@ -11,7 +11,6 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use v9bridge::config::{Config, Pin};
 use v9bridge::demo::external::ExternalReceiver;
-use v9bridge::endpoint::Endpoint;
 use v9bridge::engine::{CallCtx, Endpoints, Engine, EngineHandle, EngineOutcome};
 
 /// Upper bound for one control call into the engine.
@@ -89,12 +88,12 @@ impl Running {
 
     /// Waits until a receiver named `name` is READY.
     pub fn wait_receiver(&self, name: &str, limit: Duration) -> Result<(), String> {
-        let want = format!("{name} Receiver/Ready");
         wait(limit, || {
-            let status = |e: &mut Endpoints, c: &mut CallCtx<'_>| {
-                e.v9.as_ref().map(|v| v.status(c.now)).unwrap_or_default()
+            let want = name.to_string();
+            let ready = move |e: &mut Endpoints, _: &mut CallCtx<'_>| {
+                e.v9.as_ref().is_some_and(|v| v.receivers().iter().any(|r| r.name == want))
             };
-            self.handle.call(status, WAIT).is_ok_and(|s| s.contains(&want))
+            self.handle.call(ready, WAIT).unwrap_or(false)
         })
         .map_err(|_| format!("no READY receiver {name} within {limit:?}"))
     }
