@@ -3,6 +3,7 @@
 
 mod control;
 mod endpoints;
+mod journal;
 mod report;
 
 pub use control::{CallCtx, CallError, EngineHandle};
@@ -63,6 +64,7 @@ pub struct Engine {
     pin: Pin,
     hgrm_dir: Option<PathBuf>,
     table_at_stop: bool,
+    recovered: Option<crate::journal::Recovered>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -88,8 +90,11 @@ impl Engine {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let now = Instant::now();
+        let mut recovered = None;
         let v9 = if with_v9 {
-            let bound = crate::v9::server::V9Server::bind(&cfg.v9);
+            let (pipeline, rec) = journal::open_pipeline(&cfg.journal)?;
+            recovered = Some(rec);
+            let bound = crate::v9::server::V9Server::bind_with(&cfg.v9, pipeline);
             Some(bound.map_err(|e| named(e, format!("V9 listen address {}", cfg.v9.listen)))?)
         } else {
             None
@@ -137,7 +142,14 @@ impl Engine {
             pin: cfg.engine.pin,
             hgrm_dir: cfg.engine.hgrm_dir.clone(),
             table_at_stop: true,
+            recovered,
         })
+    }
+
+    /// What opening the journal found (torn tail cut, quarantined segments, last id, epoch);
+    /// `None` without a V9 server (no pipeline).
+    pub fn recovered(&self) -> Option<&crate::journal::Recovered> {
+        self.recovered.as_ref()
     }
 
     /// Leaves the latency table out of the stop log line (the demo prints its own, with more rows).

@@ -17,6 +17,7 @@ pub fn test_config() -> Config {
     c.v9.listen = "127.0.0.1:0".parse().unwrap();
     c.engine.pin = v9bridge::config::Pin::None;
     c.engine.report_interval_s = 0;
+    c.journal.dir = "none".into();
     c
 }
 

@@ -68,6 +68,7 @@ impl Running {
         cfg.v9.listen = listen.parse().map_err(|e| format!("{listen}: {e}"))?;
         cfg.engine.pin = Pin::None;
         cfg.engine.report_interval_s = 0;
+        cfg.journal.dir = "none".into();
         let engine = Engine::new(&cfg).map_err(|e| format!("engine on {listen}: {e}"))?;
         let handle = engine.handle();
         let thread = Some(std::thread::spawn(move || engine.run()));
