@@ -38,6 +38,7 @@ fn sigterm_sends_server_shutdown_to_clients_and_exits_cleanly() {
     use std::process::Stdio;
     let mut child = Command::new(BIN)
         .args(["run", "--v9-listen", "127.0.0.1:0", "--pin", "none", "--report-s", "0"])
+        .args(["--ops-listen", "none"]) // the default 127.0.0.1:8080 may be taken
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()

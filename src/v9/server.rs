@@ -12,7 +12,7 @@ use super::hub::Hub;
 use super::peer::{Cue, Due, Peer};
 use super::reply::{CloseReason, Details, Outgoing, Reply};
 use super::reply::{State, Time};
-use super::snapshot::{self, ReceiverRow, V9Stats};
+use super::snapshot::{self, ReceiverRow, Recent, V9Stats};
 use super::timers::Deadlines;
 use crate::clock;
 use crate::config::V9Config;
@@ -70,6 +70,17 @@ impl V9Server {
     /// Connected receivers with their positions (allocates: for reports, not the hot path).
     pub fn receivers(&self) -> Vec<ReceiverRow> {
         self.peers.iter().filter(|(_, p)| p.receives()).map(|(_, p)| ReceiverRow::of(p)).collect()
+    }
+
+    /// Every connection's peer with its key and queued output bytes (no allocation: for
+    /// observers that read between turns, like the operator surface).
+    pub fn peers(&self) -> impl Iterator<Item = (usize, &Peer, usize)> + '_ {
+        self.peers.iter().map(|(k, p)| (k, p, self.conns.queued(k)))
+    }
+
+    /// The last signals written and summaries back (see [`Recent`]).
+    pub fn recent(&self) -> &Recent {
+        self.hub.recent()
     }
 
     /// Connections still flushing their last bytes (the engine waits for them at shutdown).

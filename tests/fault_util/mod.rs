@@ -144,6 +144,7 @@ impl Drop for Proc {
 /// returns it with its V9 address.
 pub fn engine(extra: &[&str]) -> (Proc, SocketAddr) {
     let mut args = vec!["run", "--v9-listen", "127.0.0.1:0", "--pin", "none", "--report-s", "0"];
+    args.extend(["--ops-listen", "none"]); // the operator surface's default port may be taken
     args.extend_from_slice(extra);
     let p = Proc::spawn("engine", &args);
     let addr = listening_addr(&p, "v9: listening on ");
