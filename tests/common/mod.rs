@@ -39,7 +39,7 @@ impl Running {
     }
     /// Every V9 connection, typed.
     pub fn peers(&self) -> Vec<v9bridge::v9::snapshot::PeerRow> {
-        self.handle.call(|e, _| e.v9.as_ref().unwrap().peers(), WAIT).unwrap()
+        self.handle.call(|e, _| e.v9.as_ref().unwrap().peer_rows(), WAIT).unwrap()
     }
     /// The book of the READY receiver named `name`.
     pub fn book(&self, name: &str) -> Option<v9bridge::v9::snapshot::BookRow> {
