@@ -15,3 +15,6 @@ pub mod json;
 pub(super) mod jsonlex;
 pub mod messages;
 pub mod types;
+
+#[cfg(test)]
+mod tests;
