@@ -1,5 +1,6 @@
 //! Publishing snapshots to the operator surface allocates (almost) nothing on the engine
-//! thread at steady state: rows are overwritten in place and snapshots come back for reuse.
+//! thread at steady state: rows are overwritten in place and snapshots come back for reuse,
+//! signals and their acknowledgements included.
 
 mod common;
 use common::*;
@@ -53,7 +54,8 @@ fn publishing_snapshots_reuses_every_row_and_string() {
     let addr = engine.handle().v9_addr();
     let ops = engine.ops().unwrap().local_addr();
     // 20 receivers with 20 positions each, connected from another thread; then one keeps
-    // updating its P&L (so every publish has something new to show).
+    // updating its P&L (so every publish has something new to show), a publisher sends a
+    // signal every few turns and that receiver answers each with a numbered summary.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let s = stop.clone();
@@ -64,11 +66,17 @@ fn publishing_snapshots_reuses_every_row_and_string() {
                 r.send(&format!("POSITION|Account{a}|LONG|1|4520.50|+1.00|Symbol:MES"));
             }
         }
+        let mut publisher = Raw::publisher(addr, None);
         let _ = ready_tx.send(());
         let mut i = 0u64;
         while !s.load(std::sync::atomic::Ordering::SeqCst) {
             i += 1;
             rs[0].send(&format!("POSITION|Account0|LONG|1|4520.50|+{}.00|Symbol:MES", i % 100));
+            if i % 4 == 0 {
+                publisher.send("LONG|MES|1");
+                let id = i / 4;
+                rs[0].send(&format!("POSITION_SUMMARY|20|20|+20.00|4520.50|ID:{id}"));
+            }
             std::thread::sleep(Duration::from_millis(2));
         }
     });
@@ -101,6 +109,18 @@ fn publishing_snapshots_reuses_every_row_and_string() {
     // Endpoints::histograms builds a Vec from each endpoint's Vec (here V9's): two per publish.
     assert!(small <= 2 * n + 5, "{small} allocations over {n} publishes");
     drop(sse);
+    // What was published reached the ops thread: the signals, with the receiver's answers.
+    let mut c = std::net::TcpStream::connect(ops).unwrap();
+    c.set_read_timeout(Some(WAIT)).unwrap();
+    let req = b"GET /api/v1/signals HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    std::io::Write::write_all(&mut c, req).unwrap();
+    let mut text = String::new();
+    let _ = std::io::Read::read_to_string(&mut c, &mut text);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    let signals = v["signals"].as_array().unwrap();
+    assert!(signals.len() > 10, "{v}");
+    assert!(signals.iter().any(|s| s["acks"][0]["receiver"] == "r0"), "{v}");
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let until = Instant::now() + WAIT;
     while !peers.is_finished() && Instant::now() < until {

@@ -185,16 +185,15 @@ fn fill_receiver(
     (r.msgs_in, r.bad_in) = (c.messages, c.bad);
     r.queued_bytes = queued as u64;
     let book = peer.book();
-    // Signals written since it connected that no numbered POSITION_SUMMARY of it answers yet
-    // (receivers answer in order); the ring is in id order, so walk back from the newest.
-    let answered = book.summary().and_then(|s| s.signal_id).unwrap_or(0);
+    // Signals written to it (ids are consecutive, every READY receiver gets each) that no
+    // POSITION_SUMMARY of it answers yet; the oldest one's age when the ring still has it.
+    let next = peer.next_answer();
+    let last = written.since(0).next_back().map_or(0, |w| w.record.id);
     (r.pending_summaries, r.oldest_pending_ms) = (0, 0);
-    if peer.receives() {
-        let pending = written.since(0).rev().take_while(|w| w.record.id > answered);
-        for w in pending.filter(|w| wall_of(cx, w.at) >= r.connected_since_ns) {
-            r.pending_summaries += 1;
-            r.oldest_pending_ms = age_ms(cx.now, w.at);
-        }
+    if peer.receives() && next <= last {
+        r.pending_summaries = (last - next + 1) as u32;
+        let oldest = written.since(0).rev().take_while(|w| w.record.id >= next).last();
+        r.oldest_pending_ms = oldest.map_or(0, |w| age_ms(cx.now, w.at));
     }
     (r.holding, r.qty, r.long, r.short) = book.totals();
     r.pnl = book.positions().iter().map(|p| p.pnl).sum();
@@ -256,6 +255,9 @@ pub fn fill_events(
 ) -> (u64, u64) {
     snap.signals.clear();
     snap.acks.clear();
+    // Room for a whole ring once per snapshot, then never again (snapshots are reused).
+    snap.signals.reserve(RECENT);
+    snap.acks.reserve(RECENT);
     let Some(v9) = eps.v9.as_ref() else { return seen };
     let recent = v9.recent();
     let (w, a) = (&recent.written, &recent.answers);

@@ -146,7 +146,6 @@ impl OpsLink {
         fill(&mut snap, eps, market, &cx);
         let seen = fill_events(&mut snap, eps, self.seen, &cx);
         let lost = snap.events_lost;
-        self.last = Some((fp, now));
         self.counters.fill_ns = t0.elapsed().as_nanos() as u64;
         self.counters.fill_max_ns = self.counters.fill_max_ns.max(self.counters.fill_ns);
         self.seq += 1;
@@ -154,6 +153,8 @@ impl OpsLink {
         snap.link = self.counters;
         match self.snaps.try_send(snap) {
             Ok(()) => {
+                // Only what went out counts as shown: a failed send is retried next run.
+                self.last = Some((fp, now));
                 self.seen = seen;
                 self.counters.events_dropped += lost;
                 self.counters.snapshots += 1;

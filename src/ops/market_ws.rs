@@ -9,6 +9,7 @@
 //! and the output bound. A client that falls behind gets no more updates until it drains; then
 //! one fresh 104 per symbol that changed meanwhile (conflated); one that stays behind is dropped.
 
+use super::market_msg::{secs, snapshot_104, z, Answer, BidAsk108, Trade107};
 use super::server::{Mode, Server};
 use super::snapshot::{QuoteRow, Snapshot};
 use serde::Serialize;
@@ -135,82 +136,6 @@ impl WsClient {
     }
 }
 
-#[derive(Serialize)]
-struct Answer<'a> {
-    action: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    symbol: Option<&'a str>,
-    success: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
-}
-
-/// MARKET_DATA_SNAPSHOT as python-ws-dtc-client shows it (its field order: alphabetical).
-#[allow(non_snake_case)]
-#[derive(Serialize)]
-struct Snapshot104<'a> {
-    AskPrice: f64,
-    AskQuantity: f64,
-    BidAskDateTime: f64,
-    BidPrice: f64,
-    BidQuantity: f64,
-    LastTradeDateTime: f64,
-    LastTradePrice: f64,
-    LastTradeVolume: f64,
-    MarketDepthUpdateDateTime: f64,
-    OpenInterest: u32,
-    SessionHighPrice: f64,
-    SessionLowPrice: f64,
-    SessionNumTrades: u32,
-    SessionOpenPrice: f64,
-    SessionSettlementDateTime: u32,
-    SessionSettlementPrice: f64,
-    SessionVolume: f64,
-    Symbol: &'a str,
-    SymbolID: u32,
-    TradingSessionDate: u32,
-    TradingStatus: u8,
-    Type: u16,
-}
-
-#[allow(non_snake_case)]
-#[derive(Serialize)]
-struct BidAsk108<'a> {
-    Type: u16,
-    Symbol: &'a str,
-    SymbolID: u32,
-    BidPrice: f64,
-    BidQuantity: f64,
-    AskPrice: f64,
-    AskQuantity: f64,
-    DateTime: f64,
-}
-
-#[allow(non_snake_case)]
-#[derive(Serialize)]
-struct Trade107<'a> {
-    Type: u16,
-    Symbol: &'a str,
-    SymbolID: u32,
-    AtBidOrAsk: u8,
-    Price: f64,
-    Volume: f64,
-    DateTime: f64,
-}
-
-/// NaN (unknown) as 0, as Sierra Chart sends unset values.
-fn z(v: f64) -> f64 {
-    if v.is_finite() {
-        v
-    } else {
-        0.0
-    }
-}
-
-fn secs(ts_ns: i64) -> f64 {
-    (ts_ns / 1_000_000) as f64 / 1e3
-}
-
 /// What was last sent per symbol, and the SymbolIDs of pipe-only symbols.
 #[derive(Debug, Default)]
 pub(crate) struct MarketFeed {
@@ -232,38 +157,6 @@ impl MarketFeed {
         }
         let next = FIRST_PIPE_ID + self.ids.len() as u32;
         *self.ids.entry(q.symbol.clone()).or_insert(next)
-    }
-}
-
-fn snapshot_104<'a>(q: Option<&QuoteRow>, symbol: &'a str, id: u32) -> Snapshot104<'a> {
-    let d = QuoteRow::default();
-    let q = q.unwrap_or(&d);
-    let s = q.session.unwrap_or_default();
-    let ts = if q.ts_ns > 0 { secs(q.ts_ns) } else { 0.0 };
-    Snapshot104 {
-        AskPrice: z(q.ask),
-        AskQuantity: z(q.ask_size),
-        BidAskDateTime: ts,
-        BidPrice: z(q.bid),
-        BidQuantity: z(q.bid_size),
-        LastTradeDateTime: ts,
-        LastTradePrice: z(q.last),
-        LastTradeVolume: z(q.volume),
-        MarketDepthUpdateDateTime: 0.0,
-        OpenInterest: 0,
-        SessionHighPrice: z(s.high.unwrap_or(0.0)),
-        SessionLowPrice: z(s.low.unwrap_or(0.0)),
-        SessionNumTrades: 0,
-        SessionOpenPrice: z(s.open.unwrap_or(0.0)),
-        SessionSettlementDateTime: 0,
-        SessionSettlementPrice: z(s.settlement.unwrap_or(0.0)),
-        SessionVolume: z(s.volume.unwrap_or(0.0)),
-        Symbol: symbol,
-        SymbolID: id,
-        TradingSessionDate: 0,
-        // TRADING_STATUS_OPEN while the feed is live, UNKNOWN when stale or never seen.
-        TradingStatus: if q.updates > 0 && !q.stale { 2 } else { 0 },
-        Type: 104,
     }
 }
 

@@ -3,8 +3,9 @@
 
 Starts the demo with its operator surface, waits for the burst to finish (the demo then writes
 the positions its model expects), opens the dashboard in Debian's Chromium over the DevTools
-protocol (websocket-client), waits until the account grid shows exactly the expected positions
-and the live stream is connected, and saves a screenshot. Exit status 0 only if all of that held.
+protocol (websocket-client), waits until the account grid shows exactly the expected positions,
+the last signals show their receivers' acknowledgement latencies and the live stream is
+connected, and saves a screenshot. Exit status 0 only if all of that held.
 
     python3 tests/ops/dashboard.py --bin target/release/v9bridge --out docs/dashboard.png
 """
@@ -34,6 +35,7 @@ PROBE = """JSON.stringify({
   pos: [...document.querySelectorAll('[data-pos]')].map(e => e.dataset.pos),
   oos: document.querySelectorAll('.acct.oos').length,
   signals: document.querySelectorAll('#signals tr').length - 1,
+  acked: [...document.querySelectorAll('#signals td.acks')].filter(e => / \\d/.test(e.textContent)).length,
 })"""
 
 
@@ -125,7 +127,8 @@ def main():
         def grid_matches():
             r = cdp.call("Runtime.evaluate", expression=PROBE, returnByValue=True)
             seen.update(json.loads(r["result"]["value"]))
-            return set(seen["pos"]) == want and seen["live"] == "live" and seen["signals"] >= 2
+            return (set(seen["pos"]) == want and seen["live"] == "live" and seen["signals"] >= 2
+                    and seen["acked"] >= 2)
         try:
             wait("the account grid to show the model's positions", grid_matches, 30)
         finally:
@@ -133,7 +136,8 @@ def main():
             print(f"expected {len(want)} positions, grid shows {len(got)}; "
                   f"missing {sorted(want - got)[:5]}, unexpected {sorted(got - want)[:5]}; "
                   f"stream {seen.get('live')!r}, health {seen.get('health')!r}, "
-                  f"signals listed {seen.get('signals')}, out-of-sync cells {seen.get('oos')}")
+                  f"signals listed {seen.get('signals')} ({seen.get('acked')} with ack latencies), "
+                  f"out-of-sync cells {seen.get('oos')}")
         time.sleep(0.6)  # one more push, so the latency plot and quotes are current
         shot = cdp.call("Page.captureScreenshot", format="png")
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

@@ -47,8 +47,12 @@ def test_health_is_200_while_the_loop_turns(bridge):
 
 
 def test_receivers_name_peer_accounts_and_times(bridge):
-    body = bridge.get("/api/v1/receivers").json()
-    (r,) = [r for r in body["receivers"] if r["name"] == "PyReceiver"]
+    def heartbeat_seen():
+        body = bridge.get("/api/v1/receivers").json()
+        (r,) = [r for r in body["receivers"] if r["name"] == "PyReceiver"]
+        return r["last_heartbeat_ns"] is not None and r
+    # The receiver sends a HEARTBEAT every second; null until the first.
+    r = wait_until("PyReceiver's first HEARTBEAT", heartbeat_seen)
     assert r["accounts"] == 5 and r["role"] == "receiver" and r["state"] == "ready"
     assert r["peer"].startswith("127.0.0.1:")
     now_ns = time.time_ns()
