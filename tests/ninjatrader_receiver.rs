@@ -281,11 +281,11 @@ fn brackets_and_tif(
 
 /// No HEARTBEAT_ACK: the receiver gives up on the connection and connects again; then
 /// SERVER_SHUTDOWN: it reconnects later and trades on the new connection.
-fn reconnects(
-    listener: &TcpListener,
-    mut c: FakeServer,
-    connect: Option<&str>,
-) -> Result<(), String> {
+fn reconnects(listener: &TcpListener, mut c: FakeServer) -> Result<(), String> {
+    // Every reconnect resumes: the highest id received (no Epoch: this server sends none).
+    let connect = Some(
+        "CONNECT|V9_CopyReceiver|Account_Count:2|Version:1.0|Last_ID:7|Accounts:Account1+Account2",
+    );
     c.ack = false;
     let hb = c.until(Duration::from_secs(30), |l| l.starts_with("HEARTBEAT|"))?;
     has(&hb, "HEARTBEAT|V9_CopyReceiver|Connected:2_Accounts")?;
@@ -335,7 +335,11 @@ fn csharp_receiver_survives_bad_input_and_reports_errors() -> Result<(), String>
     )?;
     let mut c = FakeServer::accept(&listener, Duration::from_secs(60))?;
     let connect = c.line(Duration::from_secs(30))?;
-    assert_eq!(connect.as_deref(), Some("CONNECT|V9_CopyReceiver|Account_Count:2|Version:1.0"));
+    // The accounts it trades are declared (Account99 does not exist, so it is not one).
+    assert_eq!(
+        connect.as_deref(),
+        Some("CONNECT|V9_CopyReceiver|Account_Count:2|Version:1.0|Accounts:Account1+Account2")
+    );
     c.send(b"READY|1.0|Broadcast_Ready:Yes\n")?;
     let lines = c.until(Duration::from_secs(30), |l| l.starts_with("POSITION_SUMMARY|"))?;
     has(&lines, "ERROR|ACCOUNT_NOT_FOUND|Account does not exist|Account: Account99")?;
@@ -371,7 +375,7 @@ fn csharp_receiver_survives_bad_input_and_reports_errors() -> Result<(), String>
     c.send(b"LONG|MES|1|TIF:IOC|ID:7\n")?;
     has(&c.answer(7)?, "ERROR|INVALID_SIGNAL|Unsupported TIF")?;
 
-    reconnects(&listener, c, connect.as_deref())?;
+    reconnects(&listener, c)?;
 
     let d = rx.quit(Duration::from_secs(60))?;
     assert_eq!((d.qty("Account1", "MES"), d.positions.len(), d.orders.len()), (3, 1, 0), "{d:?}");

@@ -23,12 +23,14 @@ namespace NinjaTrader.NinjaScript.Strategies
 
     internal sealed partial class V9CopyExecutor
     {
-        enum Kind { Signal, Ready, Periodic, Dirty }
+        enum Kind { Signal, Sync, CaughtUp, Ready, Periodic, Dirty }
 
         sealed class Work
         {
             public Kind Kind;
             public V9CopySignal Signal;
+            public V9CopySync Sync;
+            public V9CopyCaughtUp CaughtUp;
             public Account Account;
             public Instrument Instrument;
         }
@@ -47,7 +49,7 @@ namespace NinjaTrader.NinjaScript.Strategies
         readonly V9CopyConfig cfg;
         readonly Action<string> send, log;
         readonly BlockingCollection<Work> queue = new BlockingCollection<Work>(100000);
-        readonly V9CopyIdWindow ids = new V9CopyIdWindow(4096);
+        readonly V9CopyResume resume = new V9CopyResume();
         readonly object sync = new object();
         readonly Dictionary<string, Track> inflight = new Dictionary<string, Track>();
         readonly HashSet<Order> pending = new HashSet<Order>();
@@ -66,6 +68,7 @@ namespace NinjaTrader.NinjaScript.Strategies
 
         public int Executed { get; private set; }
         public int Duplicates { get; private set; }
+        public int Syncs { get; private set; }
         public int AccountCount { get { return selected.Count; } }
 
         public void Start()
@@ -103,12 +106,63 @@ namespace NinjaTrader.NinjaScript.Strategies
 
         // ---- inputs from the link threads (never block) ----
 
-        public void OnReady() { Enqueue(new Work { Kind = Kind.Ready }); }
+        /// <summary>READY's fields, on the reader thread before any later line is read.</summary>
+        public void OnReady(string[] f)
+        {
+            string note = resume.Ready(V9CopyProtocol.Field(f, 2, "EPOCH"), V9CopyProtocol.Field(f, 2, "LAST_ID"));
+            if (note != null)
+                log(note);
+            Enqueue(new Work { Kind = Kind.Ready });
+        }
+
+        /// <summary>The CONNECT line (link thread): the selected accounts' names, and from the
+        /// second connect on the highest id received and the last epoch.</summary>
+        public string ConnectLine(string name)
+        {
+            var names = new List<string>();
+            foreach (Account a in selected)
+                names.Add(a.Name);
+            string line;
+            if (!V9CopyProtocol.Connect(name, names, resume.ConnectKeys(), out line))
+                log("account names too long for one CONNECT (1024 bytes): Accounts: not declared, so signals routed to accounts will not reach this receiver");
+            return line;
+        }
 
         public void OnHeartbeat() { Enqueue(new Work { Kind = Kind.Periodic }); }
 
         public void OnLine(string text, string[] f)
         {
+            switch (f[0])
+            {
+                case "ERROR":
+                    if (f.Length > 2 && f[2] == "Last_ID in the future")
+                    {
+                        // The server does not know our ids (a new journal): start over fresh
+                        // rather than be refused on every reconnect.
+                        log("the server refused our Last_ID: the next connect starts fresh");
+                        resume.Forget();
+                    }
+                    return;
+                case "SYNC":
+                    V9CopySync sync;
+                    string bad = V9CopyProtocol.ParseSync(f, out sync);
+                    if (bad != null)
+                    {
+                        Bad("invalid SYNC skipped (" + bad + "): " + text);
+                        send(V9CopyProtocol.Error("INVALID_SIGNAL", bad, "Signal: " + text));
+                    }
+                    else
+                        Enqueue(new Work { Kind = Kind.Sync, Sync = sync });
+                    return;
+                case "CAUGHT_UP":
+                    V9CopyCaughtUp done;
+                    string wrong = V9CopyProtocol.ParseCaughtUp(f, out done);
+                    if (wrong != null)
+                        Bad("invalid CAUGHT_UP skipped (" + wrong + "): " + text);
+                    else
+                        Enqueue(new Work { Kind = Kind.CaughtUp, CaughtUp = done });
+                    return;
+            }
             V9CopyAction action;
             if (!V9CopyProtocol.TryParseAction(f[0], out action))
             {
@@ -125,6 +179,8 @@ namespace NinjaTrader.NinjaScript.Strategies
                 send(V9CopyProtocol.Error("INVALID_SIGNAL", why, "Signal: " + text));
                 return;
             }
+            if (sig.Id >= 0)
+                sig.IdsRestarted = resume.Received(sig.Id);
             Enqueue(new Work { Kind = Kind.Signal, Signal = sig });
         }
 
@@ -169,8 +225,13 @@ namespace NinjaTrader.NinjaScript.Strategies
                 case Kind.Signal:
                     HandleSignal(w.Signal);
                     break;
+                case Kind.Sync:
+                    HandleSync(w.Sync);
+                    break;
+                case Kind.CaughtUp:
+                    HandleCaughtUp(w.CaughtUp);
+                    break;
                 case Kind.Ready:
-                    ids.SessionStarted();
                     RefreshAccounts(true);
                     ReportAll(-1);
                     break;

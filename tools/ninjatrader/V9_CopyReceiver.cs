@@ -114,8 +114,10 @@ namespace NinjaTrader.NinjaScript.Strategies
             };
             executor = new V9CopyExecutor(cfg, SendLine, say);
             executor.Start();
-            link = new V9CopyLink(ServerHost, ServerPort, ReceiverName, () => executor.AccountCount,
-                HeartbeatSeconds, AckTimeoutSeconds, executor.OnReady, executor.OnLine, executor.OnHeartbeat, say);
+            V9CopyExecutor ex = executor;
+            string name = ReceiverName;
+            link = new V9CopyLink(ServerHost, ServerPort, ReceiverName, () => ex.AccountCount, () => ex.ConnectLine(name),
+                HeartbeatSeconds, AckTimeoutSeconds, ex.OnReady, ex.OnLine, ex.OnHeartbeat, say);
             link.Start();
             Say("copying to " + executor.AccountCount + " account(s) from " + ServerHost + ":" + ServerPort
                 + ", symbols " + SymbolMap);
@@ -136,7 +138,8 @@ namespace NinjaTrader.NinjaScript.Strategies
             {
                 executor.Stop();
                 Say("stopped: " + executor.Executed + " signals executed, " + executor.Duplicates
-                    + " duplicates skipped, " + (link != null ? link.Connections : 0) + " connections");
+                    + " duplicates skipped, " + executor.Syncs + " SYNC applied, "
+                    + (link != null ? link.Connections : 0) + " connections");
             }
             link = null;
             executor = null;
