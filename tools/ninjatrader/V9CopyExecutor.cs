@@ -49,7 +49,6 @@ namespace NinjaTrader.NinjaScript.Strategies
         readonly V9CopyConfig cfg;
         readonly Action<string> send, log;
         readonly BlockingCollection<Work> queue = new BlockingCollection<Work>(100000);
-        readonly V9CopyResume resume = new V9CopyResume();
         readonly object sync = new object();
         readonly Dictionary<string, Track> inflight = new Dictionary<string, Track>();
         readonly HashSet<Order> pending = new HashSet<Order>();
@@ -115,54 +114,12 @@ namespace NinjaTrader.NinjaScript.Strategies
             Enqueue(new Work { Kind = Kind.Ready });
         }
 
-        /// <summary>The CONNECT line (link thread): the selected accounts' names, and from the
-        /// second connect on the highest id received and the last epoch.</summary>
-        public string ConnectLine(string name)
-        {
-            var names = new List<string>();
-            foreach (Account a in selected)
-                names.Add(a.Name);
-            string line;
-            if (!V9CopyProtocol.Connect(name, names, resume.ConnectKeys(), out line))
-                log("account names too long for one CONNECT (1024 bytes): Accounts: not declared, so signals routed to accounts will not reach this receiver");
-            return line;
-        }
-
         public void OnHeartbeat() { Enqueue(new Work { Kind = Kind.Periodic }); }
 
         public void OnLine(string text, string[] f)
         {
-            switch (f[0])
-            {
-                case "ERROR":
-                    if (f.Length > 2 && f[2] == "Last_ID in the future")
-                    {
-                        // The server does not know our ids (a new journal): start over fresh
-                        // rather than be refused on every reconnect.
-                        log("the server refused our Last_ID: the next connect starts fresh");
-                        resume.Forget();
-                    }
-                    return;
-                case "SYNC":
-                    V9CopySync sync;
-                    string bad = V9CopyProtocol.ParseSync(f, out sync);
-                    if (bad != null)
-                    {
-                        Bad("invalid SYNC skipped (" + bad + "): " + text);
-                        send(V9CopyProtocol.Error("INVALID_SIGNAL", bad, "Signal: " + text));
-                    }
-                    else
-                        Enqueue(new Work { Kind = Kind.Sync, Sync = sync });
-                    return;
-                case "CAUGHT_UP":
-                    V9CopyCaughtUp done;
-                    string wrong = V9CopyProtocol.ParseCaughtUp(f, out done);
-                    if (wrong != null)
-                        Bad("invalid CAUGHT_UP skipped (" + wrong + "): " + text);
-                    else
-                        Enqueue(new Work { Kind = Kind.CaughtUp, CaughtUp = done });
-                    return;
-            }
+            if (CatchUpLine(text, f))
+                return;
             V9CopyAction action;
             if (!V9CopyProtocol.TryParseAction(f[0], out action))
             {

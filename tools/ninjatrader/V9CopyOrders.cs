@@ -56,7 +56,6 @@ namespace NinjaTrader.NinjaScript.Strategies
 
         readonly Dictionary<string, Bracket> brackets = new Dictionary<string, Bracket>();
         readonly List<string> touched = new List<string>(); // roots traded or held: always reported
-        readonly List<string> synced = new List<string>();  // roots SYNC changed since the last CAUGHT_UP
 
         void HandleSignal(V9CopySignal sig)
         {
@@ -122,52 +121,6 @@ namespace NinjaTrader.NinjaScript.Strategies
                     resume.Executed(a.Name, sig.Id);
             Executed++;
             Report(roots, null, sig.Id);
-        }
-
-        /// <summary>SYNC: each targeted account's position in the instrument set to exactly the
-        /// target (times its multiplier, like a signal's quantity), through the same orders a
-        /// signal uses; id m then counts as executed there. Reported at CAUGHT_UP.</summary>
-        void HandleSync(V9CopySync sy)
-        {
-            string root = sy.Symbol.ToUpperInvariant();
-            if (cfg.Symbols.Resolve(root, DateTime.Now) == null)
-            {
-                send(V9CopyProtocol.Error("INVALID_SIGNAL", "Unmapped symbol", "Symbol: " + sy.Symbol));
-                return;
-            }
-            var accounts = new List<Account>();
-            var qty = new Dictionary<string, int>();
-            foreach (Account a in selected)
-            {
-                int q;
-                if (V9CopyRouting.TryQuantity(sy.Accounts, a.Name, sy.Quantity, out q))
-                {
-                    accounts.Add(a);
-                    qty[a.Name] = q;
-                }
-            }
-            Touch(root);
-            var roots = new List<string> { root };
-            List<Leg> legs = Plan(roots, accounts, (a, start) => sy.Sign * qty[a.Name] * Multiplier(a), false, cfg.DefaultTif);
-            SubmitAll(legs);
-            WaitSettled(legs, sy.Id);
-            PlaceBrackets(legs, null, cfg.DefaultTif);
-            foreach (Account a in accounts)
-                resume.Executed(a.Name, sy.Id);
-            Syncs++;
-            if (!synced.Contains(root))
-                synced.Add(root);
-        }
-
-        /// <summary>CAUGHT_UP: every account caught up as of its id; the positions SYNC changed
-        /// and one POSITION_SUMMARY carrying that id go back.</summary>
-        void HandleCaughtUp(V9CopyCaughtUp c)
-        {
-            resume.CaughtUp(c.Id, c.Mode == "SYNC");
-            log("caught up by " + c.Mode + " (" + c.Count + " lines) at ID:" + c.Id);
-            var roots = new List<string>(synced);
-            synced.Clear();
-            Report(roots, null, c.Id);
         }
 
         int Multiplier(Account a)
