@@ -11,6 +11,7 @@
 //! - SYNC sets each targeted account's position to exactly the target.
 
 use crate::signal::{Action, Signal, MAX_QTY};
+use serde::{Deserialize, Serialize};
 
 /// Which accounts a signal or SYNC targets, and at which quantity: its `Accounts:` option.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +81,7 @@ fn parse_qty(s: &str) -> Option<u32> {
 }
 
 /// One (account, symbol) holding.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Holding {
     /// Symbol.
     pub symbol: String,
@@ -99,7 +100,7 @@ impl Holding {
 }
 
 /// Every account's holdings.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Book {
     /// Account names, in order.
     pub accounts: Vec<String>,

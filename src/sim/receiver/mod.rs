@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+pub mod saved;
 mod state;
 
 /// `v9bridge sim receiver` options.
@@ -37,7 +38,12 @@ pub struct ReceiverArgs {
     /// Send messages with no line ending, one per write (the spec's literal wording).
     #[arg(long)]
     pub no_terminator: bool,
-    /// Remember when each signal id arrived (for the demo's end-to-end latency).
+    /// Keep the book, ids and execution log in this file (written atomically at most every
+    /// 100 ms and at exit), so a killed and restarted process resumes instead of starting fresh.
+    #[arg(long)]
+    pub state_file: Option<std::path::PathBuf>,
+    /// Remember when each signal id arrived (for the demo's end-to-end latency); on with
+    /// `--state-file` (the execution log is what a restart is checked with).
     #[arg(skip)]
     pub record_arrivals: bool,
 }
@@ -51,6 +57,7 @@ impl Default for ReceiverArgs {
             heartbeat_s: 5.0,
             ack_timeout_s: 30.0,
             no_terminator: false,
+            state_file: None,
             record_arrivals: false,
         }
     }
@@ -116,6 +123,12 @@ pub fn run(
         .next()
         .ok_or_else(|| format!("--connect {}: no address", args.connect))?;
     let mut sim = Sim::new(args);
+    if let Some(path) = &args.state_file {
+        if let Some(saved) = saved::Saved::load(path)? {
+            sim.st.restore(saved)?;
+            info!("receiver {}: resuming from {}", args.name, path.display());
+        }
+    }
     let mut backoff = Duration::from_millis(100);
     while !stop.load(Ordering::Relaxed) {
         let readies = sim.readies;
@@ -142,6 +155,7 @@ pub fn run(
         sleep_unless(stop, backoff + jitter);
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+    sim.save(true)?;
     Ok(sim.st.report)
 }
 
@@ -167,11 +181,25 @@ struct Sim<'a> {
     args: &'a ReceiverArgs,
     st: State,
     readies: u64,
+    saved: (u64, Instant),
 }
 
 impl<'a> Sim<'a> {
     fn new(args: &'a ReceiverArgs) -> Self {
-        Sim { args, st: State::new(args), readies: 0 }
+        let mut st = State::new(args);
+        st.record |= args.state_file.is_some();
+        Sim { args, st, readies: 0, saved: (0, Instant::now()) }
+    }
+
+    /// Writes the state file when something changed (at most every 100 ms unless `now`).
+    fn save(&mut self, now: bool) -> Result<(), String> {
+        let Some(path) = &self.args.state_file else { return Ok(()) };
+        let due = now || self.saved.1.elapsed() >= Duration::from_millis(100);
+        if self.st.changes != self.saved.0 && due {
+            self.st.saved().save(path)?;
+            self.saved = (self.st.changes, Instant::now());
+        }
+        Ok(())
     }
 
     fn session(
@@ -212,6 +240,7 @@ impl<'a> Sim<'a> {
             if stop.load(Ordering::Relaxed) {
                 return Ok(());
             }
+            self.save(false).map_err(io::Error::other)?;
             let now = Instant::now();
             if now >= next_hb {
                 next_hb = now + hb_every;

@@ -4,6 +4,7 @@
 // survives reconnects lives here: the server epoch, the highest id received and, per account,
 // the last id executed.
 
+use super::saved::Saved;
 use super::{instrument, ReceiverArgs, ReceiverReport, XorShift};
 use crate::signal::Signal;
 use crate::sim::catchup::{self, CatchUp, CatchUpMode, ReadyInfo, Sync};
@@ -27,7 +28,7 @@ pub(super) enum Event {
 pub(super) struct State {
     name: String,
     no_terminator: bool,
-    record: bool,
+    pub(super) record: bool,
     pub(super) report: ReceiverReport,
     prices: Vec<(String, f64)>,
     pub(super) rng: XorShift,
@@ -45,6 +46,8 @@ pub(super) struct State {
     first_signal: bool,
     /// Symbols SYNC changed since the last CAUGHT_UP.
     synced: Vec<String>,
+    /// Bumped by every change worth saving (`--state-file`).
+    pub(super) changes: u64,
 }
 
 impl State {
@@ -72,7 +75,25 @@ impl State {
             base: false,
             first_signal: true,
             synced: Vec::new(),
+            changes: 0,
         }
+    }
+
+    /// The snapshot for `--state-file`.
+    pub(super) fn saved(&self) -> Saved {
+        Saved::of(&self.report, self.high)
+    }
+
+    /// Continues from a snapshot: the next CONNECT resumes, like a reconnect.
+    pub(super) fn restore(&mut self, saved: Saved) -> Result<(), String> {
+        if saved.book.accounts != self.report.book.accounts
+            || saved.last_executed.len() != saved.book.accounts.len()
+        {
+            return Err("state file: its accounts are not this receiver's (--accounts)".into());
+        }
+        self.high = saved.restore(&mut self.report);
+        self.resumed = true;
+        Ok(())
     }
 
     /// CONNECT: `Accounts:` always (this receiver honours routing); `Last_ID:`/`Epoch:` from
@@ -159,6 +180,7 @@ impl State {
         if info.epoch.is_some() {
             self.report.epoch = info.epoch;
         }
+        self.changes += 1;
         if let (true, Some(m)) = (self.fresh, info.last_id) {
             // Live only from here: what the server numbered before we came is not ours to run.
             self.high = m;
@@ -226,6 +248,7 @@ impl State {
             return;
         }
         self.report.signals += 1;
+        self.changes += 1;
         if let Some(id) = id.filter(|_| self.record) {
             self.report.arrivals.push((id, arrived));
             self.report.executions.push((id, executed));
@@ -245,6 +268,7 @@ impl State {
             true
         });
         self.report.syncs += 1;
+        self.changes += 1;
         if set > 0 && !self.synced.iter().any(|x| x == s.symbol) {
             self.synced.push(s.symbol.to_string());
         }
@@ -270,6 +294,7 @@ impl State {
         }
         self.high = if sync { c.id } else { self.high.max(c.id) };
         self.first_signal = false;
+        self.changes += 1;
         self.report.catch_ups.push(c);
         for sym in std::mem::take(&mut self.synced) {
             self.positions_for(Some(&sym), unix_secs);
