@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub mod chaos;
 mod drive;
 pub mod external;
 mod peers;
@@ -53,6 +54,11 @@ pub struct DemoArgs {
     /// (also in $V9BRIDGE_ADDR); it must print its accounts' positions when it reads `quit`.
     #[arg(long)]
     pub receiver_cmd: Option<String>,
+    /// Run the faults instead (docs: issue #12): kill -9 a receiver, then the engine, mid-burst,
+    /// each restarted; PASS or FAIL per fault. Uses --signals, --rate and --accounts (the
+    /// engine and receivers run as child processes of this binary).
+    #[arg(long)]
+    pub chaos: bool,
 }
 
 impl Default for DemoArgs {
@@ -68,6 +74,7 @@ impl Default for DemoArgs {
             pipe_rate: 1000.0,
             dtc: "compact".into(),
             receiver_cmd: None,
+            chaos: false,
         }
     }
 }
@@ -93,6 +100,16 @@ pub struct DemoResult {
 
 /// Runs the demo and prints its report; Err unless every account matched.
 pub fn run(args: &DemoArgs) -> Result<(), String> {
+    if args.chaos {
+        let bin = std::env::current_exe().map_err(|e| format!("chaos: this binary: {e}"))?;
+        let opts = chaos::ChaosOpts {
+            bin,
+            signals: args.signals,
+            rate: args.rate,
+            accounts: args.accounts,
+        };
+        return chaos::run(&opts);
+    }
     let r = execute(args, true)?;
     println!("\n== latency ==\n{}", percentile_table(&r.histograms));
     if let Some(dir) = &args.hgrm {
