@@ -74,6 +74,9 @@ pub struct RunArgs {
     /// Pipe/FIFO path for the ACSIL study's feed (enables pipe ingest).
     #[arg(long)]
     pub pipe: Option<String>,
+    /// Overrides `journal.dir` ("none" disables the journal).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
     /// Print the effective configuration (secrets masked) and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -191,6 +194,9 @@ pub fn effective_config(a: &RunArgs) -> Result<Config, String> {
     }
     if let Some(v) = a.client_timeout_s {
         cfg.v9.client_timeout_s = v;
+    }
+    if let Some(d) = &a.journal {
+        cfg.journal.dir = d.clone();
     }
     if let Some(p) = &a.pipe {
         let mut pipe = cfg.pipe.take().unwrap_or_default();

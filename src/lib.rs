@@ -15,6 +15,7 @@ pub mod journal;
 pub mod market;
 pub mod metrics;
 pub mod pipe;
+pub mod pipeline;
 pub mod ratelog;
 pub mod signal;
 #[cfg(feature = "tools")]

@@ -196,6 +196,7 @@ fn demo_config(args: &DemoArgs) -> Result<(Config, Option<DtcSim>), String> {
     cfg.v9.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     cfg.engine.pin = args.pin;
     cfg.engine.report_interval_s = 0;
+    cfg.journal.dir = "none".into();
     if args.pipe_rate > 0.0 {
         let path = demo_pipe_path();
         cfg.pipe = Some(crate::pipe::PipeConfig { path, ..Default::default() });

@@ -2,8 +2,8 @@
 
 mod header;
 
-use super::jsonlex::JVal;
 use super::types::{DecodeError, MESSAGE_TABLE};
+use super::wire::jsonlex::JVal;
 use super::*;
 
 /// A message of type `ty` with every field set to a distinct non-default value.

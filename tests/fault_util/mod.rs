@@ -143,7 +143,17 @@ impl Drop for Proc {
 /// `v9bridge run` on a loopback port 0, no pinning, no periodic report, plus `extra` flags;
 /// returns it with its V9 address.
 pub fn engine(extra: &[&str]) -> (Proc, SocketAddr) {
-    let mut args = vec!["run", "--v9-listen", "127.0.0.1:0", "--pin", "none", "--report-s", "0"];
+    let mut args = vec![
+        "run",
+        "--v9-listen",
+        "127.0.0.1:0",
+        "--pin",
+        "none",
+        "--report-s",
+        "0",
+        "--journal",
+        "none",
+    ];
     args.extend_from_slice(extra);
     let p = Proc::spawn("engine", &args);
     let addr = listening_addr(&p, "v9: listening on ");
