@@ -35,7 +35,7 @@ fn host_or_skip() -> Result<Option<PathBuf>, String> {
 struct Session {
     model: Book,
     publisher: Publisher,
-    sent: u64, // signals sent to the current engine
+    sent: u64, // summaries with an ID the current engine is owed: signals sent, CAUGHT_UP
 }
 
 impl Session {
@@ -109,7 +109,8 @@ fn burst(
         if i % 25 == 24 || i + 1 == n {
             engine.wait_answered(s.sent, LONG_WAIT)?;
             let d = rx.dump(LONG_WAIT)?;
-            check_dump(&d, &s.model).map_err(|e| format!("after {} signals: {e}", i + 1))?;
+            check_dump(&d, &s.model)
+                .map_err(|e| format!("after {} signals: {e}\n{}", i + 1, rx.stderr_tail()))?;
         }
     }
     Ok(())
@@ -231,7 +232,10 @@ fn csharp_receiver_copies_every_signal_across_an_engine_restart() -> Result<(), 
     check_engine(&engine.stop()?, &model)?;
     let engine = Running::start(&addr)?;
     engine.wait_receiver(NAME, Duration::from_secs(60))?;
-    let mut s = Session { model, ..Session::new(&engine)? };
+    // It reconnects with Last_ID and Epoch: the new engine (another epoch, no journal) sends
+    // CAUGHT_UP|SYNC with no SYNC line, answered with a POSITION_SUMMARY carrying its ID.
+    engine.wait_answered(1, LONG_WAIT)?;
+    let mut s = Session { model, sent: 1, ..Session::new(&engine)? };
     burst(&mut s, &engine, &mut rx, &mut rng, 600)?;
 
     brackets_and_tif(&mut s, &engine, &mut rx)?;

@@ -100,7 +100,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                     // Live only: ids the server assigned before this receiver came are not ours.
                     last.Clear();
                     floor = serverLast;
-                    high = Math.Max(high, serverLast);
+                    high = serverLast; // read before any later line: nothing newer was received
                 }
                 return note;
             }

@@ -130,7 +130,9 @@ fn receiver_kill(opts: &ChaosOpts, f: &mut Fault) -> Result<(), String> {
     let (mut a, b) = start_pair(opts, &dir.0, addr)?;
     let mut publisher = Publisher::connect(&addr.to_string(), "chaos", None, WAIT)?;
     let burst = signals(opts.signals);
-    let (kill_at, down) = (opts.signals / 2, ((opts.rate * 0.3) as u64).max(1));
+    // Down for 0.3 s of signals, and back up before the burst's last quarter whatever its size.
+    let (kill_at, down) =
+        (opts.signals / 2, ((opts.rate * 0.3) as u64).clamp(1, opts.signals / 4 + 1));
     let interval = Duration::from_secs_f64(1.0 / opts.rate.max(1.0));
     let (t0, mut ids, mut model) = (Instant::now(), Vec::new(), Book::with_accounts(opts.accounts));
     for (i, sig) in burst.iter().enumerate() {
@@ -185,6 +187,7 @@ fn engine_kill(opts: &ChaosOpts, f: &mut Fault) -> Result<(), String> {
     for sig in &burst[half..half + 20.min(burst.len() - half)] {
         publisher.send_nowait(sig)?;
     }
+    std::thread::sleep(Duration::from_millis(2)); // let the engine take some of them
     engine.kill9();
     let before = acked.len();
     while let Ok((id, _)) = publisher.wait_ack() {
