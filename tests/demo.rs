@@ -41,3 +41,16 @@ fn demo_verifies_every_account_with_mixed_framing_receivers() {
         .unwrap();
     assert_eq!(e2e.len(), 403, "one sample per signal");
 }
+
+/// `v9bridge demo --chaos`: every fault runs against child processes and reports PASS.
+#[test]
+fn demo_chaos_passes_every_fault() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_v9bridge"))
+        .args(["demo", "--chaos", "--signals", "1000", "--rate", "2000", "--accounts", "3"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.lines().filter(|l| l.starts_with("PASS ")).count(), 2, "{text}");
+    assert!(!text.contains("FAIL"), "{text}");
+}

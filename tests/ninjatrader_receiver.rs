@@ -35,7 +35,7 @@ fn host_or_skip() -> Result<Option<PathBuf>, String> {
 struct Session {
     model: Book,
     publisher: Publisher,
-    sent: u64, // signals sent to the current engine
+    sent: u64, // summaries with an ID the current engine is owed: signals sent, CAUGHT_UP
 }
 
 impl Session {
@@ -109,7 +109,8 @@ fn burst(
         if i % 25 == 24 || i + 1 == n {
             engine.wait_answered(s.sent, LONG_WAIT)?;
             let d = rx.dump(LONG_WAIT)?;
-            check_dump(&d, &s.model).map_err(|e| format!("after {} signals: {e}", i + 1))?;
+            check_dump(&d, &s.model)
+                .map_err(|e| format!("after {} signals: {e}\n{}", i + 1, rx.stderr_tail()))?;
         }
     }
     Ok(())
@@ -231,7 +232,10 @@ fn csharp_receiver_copies_every_signal_across_an_engine_restart() -> Result<(), 
     check_engine(&engine.stop()?, &model)?;
     let engine = Running::start(&addr)?;
     engine.wait_receiver(NAME, Duration::from_secs(60))?;
-    let mut s = Session { model, ..Session::new(&engine)? };
+    // It reconnects with Last_ID and Epoch: the new engine (another epoch, no journal) sends
+    // CAUGHT_UP|SYNC with no SYNC line, answered with a POSITION_SUMMARY carrying its ID.
+    engine.wait_answered(1, LONG_WAIT)?;
+    let mut s = Session { model, sent: 1, ..Session::new(&engine)? };
     burst(&mut s, &engine, &mut rx, &mut rng, 600)?;
 
     brackets_and_tif(&mut s, &engine, &mut rx)?;
@@ -281,11 +285,11 @@ fn brackets_and_tif(
 
 /// No HEARTBEAT_ACK: the receiver gives up on the connection and connects again; then
 /// SERVER_SHUTDOWN: it reconnects later and trades on the new connection.
-fn reconnects(
-    listener: &TcpListener,
-    mut c: FakeServer,
-    connect: Option<&str>,
-) -> Result<(), String> {
+fn reconnects(listener: &TcpListener, mut c: FakeServer) -> Result<(), String> {
+    // Every reconnect resumes: the highest id received (no Epoch: this server sends none).
+    let connect = Some(
+        "CONNECT|V9_CopyReceiver|Account_Count:2|Version:1.0|Last_ID:7|Accounts:Account1+Account2",
+    );
     c.ack = false;
     let hb = c.until(Duration::from_secs(30), |l| l.starts_with("HEARTBEAT|"))?;
     has(&hb, "HEARTBEAT|V9_CopyReceiver|Connected:2_Accounts")?;
@@ -335,7 +339,11 @@ fn csharp_receiver_survives_bad_input_and_reports_errors() -> Result<(), String>
     )?;
     let mut c = FakeServer::accept(&listener, Duration::from_secs(60))?;
     let connect = c.line(Duration::from_secs(30))?;
-    assert_eq!(connect.as_deref(), Some("CONNECT|V9_CopyReceiver|Account_Count:2|Version:1.0"));
+    // The accounts it trades are declared (Account99 does not exist, so it is not one).
+    assert_eq!(
+        connect.as_deref(),
+        Some("CONNECT|V9_CopyReceiver|Account_Count:2|Version:1.0|Accounts:Account1+Account2")
+    );
     c.send(b"READY|1.0|Broadcast_Ready:Yes\n")?;
     let lines = c.until(Duration::from_secs(30), |l| l.starts_with("POSITION_SUMMARY|"))?;
     has(&lines, "ERROR|ACCOUNT_NOT_FOUND|Account does not exist|Account: Account99")?;
@@ -371,7 +379,7 @@ fn csharp_receiver_survives_bad_input_and_reports_errors() -> Result<(), String>
     c.send(b"LONG|MES|1|TIF:IOC|ID:7\n")?;
     has(&c.answer(7)?, "ERROR|INVALID_SIGNAL|Unsupported TIF")?;
 
-    reconnects(&listener, c, connect.as_deref())?;
+    reconnects(&listener, c)?;
 
     let d = rx.quit(Duration::from_secs(60))?;
     assert_eq!((d.qty("Account1", "MES"), d.positions.len(), d.orders.len()), (3, 1, 0), "{d:?}");

@@ -194,7 +194,7 @@ pub(super) fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
     ))
 }
 
-fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static> {
+pub(super) fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static> {
     let symbol = symbols[(rng.next_u64() % symbols.len() as u64) as usize];
     let qty = 1 + (rng.next_u64() % 3) as u32;
     match rng.next_u64() % 20 {
@@ -209,7 +209,7 @@ fn random_signal(rng: &mut XorShift, symbols: &[&'static str]) -> Signal<'static
 }
 
 /// Sleeps most of the way, then spins: `sleep` alone overshoots by ~60 µs on Linux.
-fn pace_until(due: Instant) {
+pub(super) fn pace_until(due: Instant) {
     loop {
         let left = due.saturating_duration_since(Instant::now());
         if left.is_zero() {

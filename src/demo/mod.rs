@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub mod chaos;
 mod drive;
 pub mod external;
 mod peers;
@@ -62,6 +63,11 @@ pub struct DemoArgs {
     /// Write the model's expected positions here (JSON) once the burst is done.
     #[arg(long, value_name = "FILE")]
     pub expect_json: Option<std::path::PathBuf>,
+    /// Run the faults instead: kill -9 a receiver, then the engine, mid-burst,
+    /// each restarted; PASS or FAIL per fault. Uses --signals, --rate and --accounts (the
+    /// engine and receivers run as child processes of this binary).
+    #[arg(long)]
+    pub chaos: bool,
 }
 
 impl Default for DemoArgs {
@@ -80,6 +86,7 @@ impl Default for DemoArgs {
             ops_listen: None,
             hold_s: 0,
             expect_json: None,
+            chaos: false,
         }
     }
 }
@@ -105,6 +112,16 @@ pub struct DemoResult {
 
 /// Runs the demo and prints its report; Err unless every account matched.
 pub fn run(args: &DemoArgs) -> Result<(), String> {
+    if args.chaos {
+        let bin = std::env::current_exe().map_err(|e| format!("chaos: this binary: {e}"))?;
+        let opts = chaos::ChaosOpts {
+            bin,
+            signals: args.signals,
+            rate: args.rate,
+            accounts: args.accounts,
+        };
+        return chaos::run(&opts);
+    }
     let r = execute(args, true)?;
     println!("\n== latency ==\n{}", percentile_table(&r.histograms));
     if let Some(dir) = &args.hgrm {

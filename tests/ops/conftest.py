@@ -81,6 +81,8 @@ addr = "127.0.0.1:{dtc_port}"
 encoding = "binary"
 symbols = ["ESZ6_FUT_CME", "NQZ6_FUT_CME"]
 heartbeat_s = 2
+[journal]
+dir = "{os.path.join(tmp, 'journal')}"
 [ops]
 listen = "127.0.0.1:{ops_port}"
 publish_ms = 50
@@ -104,8 +106,9 @@ max_body_bytes = 65536
         spawn("sim", "receiver", "--connect", f"127.0.0.1:{v9_port}", "--accounts", "5",
               "--name", "PyReceiver", "--heartbeat-s", "1")
         spawn("sim", "pipe-feed", "--pipe", fifo, "--rate", "200", "--symbols", "ES,NQ")
-        wait_until("the receiver", lambda: any(
-            r["name"] == "PyReceiver" and r["state"] == "ready"
+        # Ready and heard from: its first HEARTBEAT comes --heartbeat-s after READY.
+        wait_until("the receiver's first heartbeat", lambda: any(
+            r["name"] == "PyReceiver" and r["state"] == "ready" and r["last_heartbeat_ns"]
             for r in b.get("/api/v1/receivers").json()["receivers"]))
         wait_until("pipe quotes", lambda: {"ES", "NQ"} <= {
             q["symbol"] for q in b.get("/api/v1/market").json()["quotes"]})

@@ -23,12 +23,14 @@ namespace NinjaTrader.NinjaScript.Strategies
 
     internal sealed partial class V9CopyExecutor
     {
-        enum Kind { Signal, Ready, Periodic, Dirty }
+        enum Kind { Signal, Sync, CaughtUp, Ready, Periodic, Dirty }
 
         sealed class Work
         {
             public Kind Kind;
             public V9CopySignal Signal;
+            public V9CopySync Sync;
+            public V9CopyCaughtUp CaughtUp;
             public Account Account;
             public Instrument Instrument;
         }
@@ -47,7 +49,6 @@ namespace NinjaTrader.NinjaScript.Strategies
         readonly V9CopyConfig cfg;
         readonly Action<string> send, log;
         readonly BlockingCollection<Work> queue = new BlockingCollection<Work>(100000);
-        readonly V9CopyIdWindow ids = new V9CopyIdWindow(4096);
         readonly object sync = new object();
         readonly Dictionary<string, Track> inflight = new Dictionary<string, Track>();
         readonly HashSet<Order> pending = new HashSet<Order>();
@@ -66,6 +67,7 @@ namespace NinjaTrader.NinjaScript.Strategies
 
         public int Executed { get; private set; }
         public int Duplicates { get; private set; }
+        public int Syncs { get; private set; }
         public int AccountCount { get { return selected.Count; } }
 
         public void Start()
@@ -103,12 +105,21 @@ namespace NinjaTrader.NinjaScript.Strategies
 
         // ---- inputs from the link threads (never block) ----
 
-        public void OnReady() { Enqueue(new Work { Kind = Kind.Ready }); }
+        /// <summary>READY's fields, on the reader thread before any later line is read.</summary>
+        public void OnReady(string[] f)
+        {
+            string note = resume.Ready(V9CopyProtocol.Field(f, 2, "EPOCH"), V9CopyProtocol.Field(f, 2, "LAST_ID"));
+            if (note != null)
+                log(note);
+            Enqueue(new Work { Kind = Kind.Ready });
+        }
 
         public void OnHeartbeat() { Enqueue(new Work { Kind = Kind.Periodic }); }
 
         public void OnLine(string text, string[] f)
         {
+            if (CatchUpLine(text, f))
+                return;
             V9CopyAction action;
             if (!V9CopyProtocol.TryParseAction(f[0], out action))
             {
@@ -125,6 +136,8 @@ namespace NinjaTrader.NinjaScript.Strategies
                 send(V9CopyProtocol.Error("INVALID_SIGNAL", why, "Signal: " + text));
                 return;
             }
+            if (sig.Id >= 0)
+                sig.IdsRestarted = resume.Received(sig.Id);
             Enqueue(new Work { Kind = Kind.Signal, Signal = sig });
         }
 
@@ -169,8 +182,13 @@ namespace NinjaTrader.NinjaScript.Strategies
                 case Kind.Signal:
                     HandleSignal(w.Signal);
                     break;
+                case Kind.Sync:
+                    HandleSync(w.Sync);
+                    break;
+                case Kind.CaughtUp:
+                    HandleCaughtUp(w.CaughtUp);
+                    break;
                 case Kind.Ready:
-                    ids.SessionStarted();
                     RefreshAccounts(true);
                     ReportAll(-1);
                     break;

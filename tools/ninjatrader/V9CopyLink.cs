@@ -1,5 +1,6 @@
 // V9_CopyReceiver's connection to the V9 server, on its own threads so NinjaTrader's UI and data
-// threads never wait on the network: CONNECT, HEARTBEAT every few seconds, reconnect with
+// threads never wait on the network: CONNECT (its line, with the resume keys, comes from the
+// executor), HEARTBEAT every few seconds, reconnect with
 // backoff and jitter when the server goes away, says SERVER_SHUTDOWN, or stops acknowledging
 // heartbeats. Incoming lines are framed here (LF, CRLF or NUL; at most 1024 bytes) and handed
 // on; outgoing lines are queued by any thread and written by the link thread.
@@ -23,8 +24,10 @@ namespace NinjaTrader.NinjaScript.Strategies
         readonly int port;
         readonly string name;
         readonly Func<int> accountCount;
+        readonly Func<string> connectLine;
         readonly TimeSpan heartbeat, ackTimeout;
-        readonly Action onReady, onHeartbeat;
+        readonly Action onHeartbeat;
+        readonly Action<string[]> onReady;
         readonly Action<string, string[]> onLine;
         readonly Action<string> log;
         readonly ManualResetEvent stopEvent = new ManualResetEvent(false);
@@ -43,13 +46,17 @@ namespace NinjaTrader.NinjaScript.Strategies
             public long LastAck = Stopwatch.GetTimestamp();
         }
 
-        public V9CopyLink(string host, int port, string name, Func<int> accountCount, double heartbeatS, double ackTimeoutS,
-            Action onReady, Action<string, string[]> onLine, Action onHeartbeat, Action<string> log)
+        /// <summary>onReady gets READY's fields on the reader thread (before any line after it);
+        /// onLine gets every other line except HEARTBEAT_ACK, ERRORs included.</summary>
+        public V9CopyLink(string host, int port, string name, Func<int> accountCount, Func<string> connectLine,
+            double heartbeatS, double ackTimeoutS, Action<string[]> onReady, Action<string, string[]> onLine,
+            Action onHeartbeat, Action<string> log)
         {
             this.host = host;
             this.port = port;
             this.name = name;
             this.accountCount = accountCount;
+            this.connectLine = connectLine;
             heartbeat = TimeSpan.FromSeconds(Math.Max(0.2, heartbeatS));
             ackTimeout = TimeSpan.FromSeconds(Math.Max(1.0, ackTimeoutS));
             this.onReady = onReady;
@@ -137,7 +144,7 @@ namespace NinjaTrader.NinjaScript.Strategies
             NetworkStream stream = s.Client.GetStream();
             stream.WriteTimeout = 5000;
             Connections++;
-            Write(stream, V9CopyProtocol.Connect(name, accountCount()) + "\n");
+            Write(stream, connectLine() + "\n");
             var reader = new Thread(() => ReadLoop(s, stream)) { IsBackground = true, Name = "V9CopyReceiver reader" };
             reader.Start();
             long nextHb = Stopwatch.GetTimestamp() + heartbeat.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
@@ -252,7 +259,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                     {
                         s.Ready = true;
                         log("connected to " + host + ":" + port + " (" + text + ")");
-                        onReady();
+                        onReady(f);
                     }
                     return;
                 case "HEARTBEAT_ACK":
@@ -265,8 +272,9 @@ namespace NinjaTrader.NinjaScript.Strategies
                         s.Shutdown = true;
                         s.Dead = true;
                         s.Outbound.TryAdd(Wake);
+                        return;
                     }
-                    return;
+                    break; // the executor reads the others too (Last_ID in the future)
             }
             try
             {

@@ -59,17 +59,34 @@ namespace NinjaTrader.NinjaScript.Strategies
 
         void HandleSignal(V9CopySignal sig)
         {
-            bool restarted;
-            if (sig.Id >= 0)
+            if (sig.IdsRestarted)
             {
-                if (!ids.Admit(sig.Id, out restarted))
+                resume.IdsRestarted();
+                log("signal ids started again at ID:" + sig.Id + ": the server restarted");
+            }
+            bool opens = sig.Action == V9CopyAction.Long || sig.Action == V9CopyAction.Short;
+            var accounts = new List<Account>();
+            var qty = new Dictionary<string, int>();
+            int dups = 0;
+            foreach (Account a in selected)
+            {
+                int q;
+                // Routed (Accounts:), sized, and not executed on this account yet.
+                if (!V9CopyRouting.TryQuantity(sig.Accounts, a.Name, sig.Quantity, out q) || (opens && q == 0))
+                    continue;
+                if (sig.Id >= 0 && !resume.ShouldExecute(a.Name, sig.Id))
                 {
-                    Duplicates++;
-                    log("signal ID:" + sig.Id + " was already executed: skipped");
-                    return;
+                    dups++;
+                    continue;
                 }
-                if (restarted)
-                    log("signal ids started again at ID:" + sig.Id + ": the server restarted");
+                accounts.Add(a);
+                qty[a.Name] = q;
+            }
+            if (accounts.Count == 0 && dups > 0)
+            {
+                Duplicates++;
+                log("signal ID:" + sig.Id + (sig.Replay ? " (replayed)" : "") + " was already executed: skipped");
+                return;
             }
             TimeInForce tif;
             if (!TryTif(sig.Tif, out tif))
@@ -93,15 +110,26 @@ namespace NinjaTrader.NinjaScript.Strategies
                 roots.Add(sig.Symbol.ToUpperInvariant());
                 Touch(roots[0]);
             }
-            List<Leg> legs = Plan(sig, roots, selected, tif);
+            List<Leg> legs = Plan(roots, accounts,
+                (a, start) => V9CopyProtocol.Target(sig.Action, start, qty[a.Name], Multiplier(a)),
+                sig.Action == V9CopyAction.Flatten, tif);
             SubmitAll(legs);
             WaitSettled(legs, sig.Id);
             PlaceBrackets(legs, sig, tif);
+            if (sig.Id >= 0)
+                foreach (Account a in accounts)
+                    resume.Executed(a.Name, sig.Id);
             Executed++;
             Report(roots, null, sig.Id);
         }
 
-        List<Leg> Plan(V9CopySignal sig, List<string> roots, List<Account> accounts, TimeInForce tif)
+        int Multiplier(Account a)
+        {
+            int m;
+            return cfg.Multipliers.TryGetValue(a.Name, out m) ? m : 1;
+        }
+
+        List<Leg> Plan(List<string> roots, List<Account> accounts, Func<Account, int, int> targetOf, bool flatten, TimeInForce tif)
         {
             var legs = new List<Leg>();
             DateTime today = DateTime.Now;
@@ -116,11 +144,8 @@ namespace NinjaTrader.NinjaScript.Strategies
                     lock (sync)
                         inflight[leg.Key] = leg.Track;
                     int start = Snap(a, inst).Qty;
-                    int m;
-                    if (!cfg.Multipliers.TryGetValue(a.Name, out m))
-                        m = 1;
-                    int target = V9CopyProtocol.Target(sig.Action, start, sig.Quantity, m);
-                    leg.Changed = target != start || sig.Action == V9CopyAction.Flatten;
+                    int target = targetOf(a, start);
+                    leg.Changed = target != start || flatten;
                     Bracket b;
                     if (leg.Changed && brackets.TryGetValue(leg.Key, out b))
                     {
@@ -132,7 +157,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                             leg.Previous = b;
                         leg.Cancel.AddRange(live);
                     }
-                    leg.Flatten = sig.Action == V9CopyAction.Flatten && start != 0;
+                    leg.Flatten = flatten && start != 0;
                     if (!leg.Flatten)
                         MarketOrders(leg, start, target, tif);
                     lock (sync)
@@ -225,7 +250,8 @@ namespace NinjaTrader.NinjaScript.Strategies
 
         void PlaceBrackets(List<Leg> legs, V9CopySignal sig, TimeInForce tif)
         {
-            bool opening = sig.Action == V9CopyAction.Long || sig.Action == V9CopyAction.Short || sig.Action == V9CopyAction.Reverse;
+            // sig is null for SYNC: it keeps a bracket of the same side, at the new size.
+            bool opening = sig != null && (sig.Action == V9CopyAction.Long || sig.Action == V9CopyAction.Short || sig.Action == V9CopyAction.Reverse);
             foreach (Leg l in legs)
             {
                 if (!l.Changed)

@@ -1,5 +1,6 @@
-// V9 line protocol for V9_CopyReceiver: parsing what the server sends, formatting what the
-// receiver sends back, the position rules, and the signal-id dedupe window. Pure code: no
+// V9 line protocol for V9_CopyReceiver: parsing what the server sends (signals, SYNC, CAUGHT_UP,
+// READY's Epoch/Last_ID), formatting what the receiver sends back, the position rules, the
+// Accounts: routing, and what survives reconnects (V9CopyResume). Pure code: no
 // NinjaTrader API, no I/O, so it behaves the same inside NinjaTrader and under the CI stub.
 // Written in C# 5 because that is what the NinjaScript compiler accepts.
 using System;
@@ -22,7 +23,27 @@ namespace NinjaTrader.NinjaScript.Strategies
         public double Sl;           // 0 = none
         public string Tif;          // null = the strategy's own Time in force setting
         public long Id;             // -1 = the server sent no ID
+        public string Accounts;     // raw Accounts: list (validated), null = every account
+        public bool Replay;         // Replay:1 (executed like a live signal; dedupe decides)
+        public bool IdsRestarted;   // set by the executor: a base server restarted, ids from 1 again
         public bool HasBracket { get { return Tp > 0 || Sl > 0; } }
+    }
+
+    /// <summary>SYNC|SYMBOL|LONG|SHORT|FLAT|QTY[|Accounts:list]|ID:m: the target position after id m.</summary>
+    internal sealed class V9CopySync
+    {
+        public string Symbol;
+        public int Sign;            // +1 long, -1 short, 0 flat
+        public int Quantity;
+        public string Accounts;     // null = every account
+        public long Id;
+    }
+
+    /// <summary>CAUGHT_UP|REPLAY|SYNC|NONE|COUNT|ID:m: the end of catch-up; live signals follow.</summary>
+    internal sealed class V9CopyCaughtUp
+    {
+        public string Mode;
+        public long Count, Id;
     }
 
     internal static class V9CopyProtocol
@@ -90,6 +111,14 @@ namespace NinjaTrader.NinjaScript.Strategies
                     if (!long.TryParse(val, NumberStyles.None, Inv, out sig.Id))
                         return "Invalid ID";
                 }
+                if (key == "ACCOUNTS")
+                {
+                    if (!V9CopyRouting.Valid(val))
+                        return "Invalid Accounts option";
+                    sig.Accounts = val;
+                }
+                if (key == "REPLAY")
+                    sig.Replay = val == "1";
                 // Any other KEY:VALUE is an extension this receiver does not know: ignored.
             }
             return null;
@@ -115,9 +144,88 @@ namespace NinjaTrader.NinjaScript.Strategies
             }
         }
 
-        public static string Connect(string name, int accounts)
+        /// <summary>Parses SYNC's fields; null on success, otherwise the reason.</summary>
+        public static string ParseSync(string[] f, out V9CopySync s)
         {
-            return "CONNECT|" + Clean(name) + "|Account_Count:" + accounts.ToString(Inv) + "|Version:1.0";
+            s = new V9CopySync { Id = -1 };
+            if (f.Length < 5 || f[1].Length == 0)
+                return "Missing field";
+            s.Symbol = f[1].Trim();
+            switch (f[2])
+            {
+                case "LONG": s.Sign = 1; break;
+                case "SHORT": s.Sign = -1; break;
+                case "FLAT": s.Sign = 0; break;
+                default: return "Invalid direction";
+            }
+            if (!TryParseCount(f[3], out s.Quantity) || s.Quantity > MaxQuantity || (s.Sign == 0 && s.Quantity != 0))
+                return "Invalid quantity";
+            for (int i = 4; i < f.Length; i++)
+            {
+                string key, val;
+                if (!KeyValue(f[i], out key, out val))
+                    continue;
+                if (key == "ID" && !long.TryParse(val, NumberStyles.None, Inv, out s.Id))
+                    return "Invalid ID";
+                if (key == "ACCOUNTS")
+                {
+                    if (!V9CopyRouting.Valid(val))
+                        return "Invalid Accounts option";
+                    s.Accounts = val;
+                }
+            }
+            return s.Id < 0 ? "Missing ID" : null;
+        }
+
+        /// <summary>Parses CAUGHT_UP's fields; null on success, otherwise the reason.</summary>
+        public static string ParseCaughtUp(string[] f, out V9CopyCaughtUp c)
+        {
+            c = new V9CopyCaughtUp { Id = -1 };
+            if (f.Length < 4 || (f[1] != "REPLAY" && f[1] != "SYNC" && f[1] != "NONE"))
+                return "Invalid mode";
+            c.Mode = f[1];
+            if (!long.TryParse(f[2], NumberStyles.None, Inv, out c.Count))
+                return "Invalid count";
+            c.Id = Field(f, 3, "ID");
+            return c.Id < 0 ? "Missing ID" : null;
+        }
+
+        /// <summary>The unsigned value of KEY:value among f[from..] (key in any case), -1 when
+        /// absent or not a number: READY's Epoch and Last_ID, CAUGHT_UP's ID.</summary>
+        public static long Field(string[] f, int from, string upperKey)
+        {
+            for (int i = from; i < f.Length; i++)
+            {
+                string key, val;
+                long v;
+                if (KeyValue(f[i], out key, out val) && key == upperKey)
+                    return long.TryParse(val, NumberStyles.None, Inv, out v) ? v : -1;
+            }
+            return -1;
+        }
+
+        static bool KeyValue(string field, out string key, out string val)
+        {
+            int colon = field.IndexOf(':');
+            key = colon < 0 ? field : field.Substring(0, colon).ToUpperInvariant();
+            val = colon < 0 ? "" : field.Substring(colon + 1);
+            return colon > 0;
+        }
+
+        /// <summary>CONNECT|NAME|Account_Count:N|Version:1.0[resume keys][|Accounts:a+b]. The
+        /// account list is left out (returned false) when it would pass the message limit.</summary>
+        public static bool Connect(string name, IList<string> accounts, string resumeKeys, out string line)
+        {
+            line = "CONNECT|" + Clean(name) + "|Account_Count:" + accounts.Count.ToString(Inv) + "|Version:1.0" + resumeKeys;
+            if (accounts.Count == 0)
+                return true;
+            var b = new StringBuilder(line).Append("|Accounts:");
+            for (int i = 0; i < accounts.Count; i++)
+                b.Append(i > 0 ? "+" : "").Append(Clean(accounts[i]).Replace('+', '_'));
+            if (Encoding.UTF8.GetByteCount(b.ToString()) > MaxMessage)
+                return false;
+            line = b.ToString();
+            return true;
         }
 
         public static string Heartbeat(string name, int accounts)
@@ -186,55 +294,6 @@ namespace NinjaTrader.NinjaScript.Strategies
             // "4700.25" as the server wrote it.
             bool ok = double.TryParse(s, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, Inv, out p);
             return ok && p > 0 && !double.IsInfinity(p);
-        }
-    }
-
-    /// <summary>Signal ids already executed. The engine numbers signals from 1 for its whole
-    /// lifetime and never replays them, so within one server instance an id at or below the
-    /// high-water mark that is in the window is a duplicate. When a new connection's first id
-    /// is at or below the mark, the server was restarted (its ids start again at 1): the window
-    /// is reset rather than skipping every signal of the new server.</summary>
-    internal sealed class V9CopyIdWindow
-    {
-        readonly int capacity;
-        readonly HashSet<long> seen = new HashSet<long>();
-        readonly Queue<long> order = new Queue<long>();
-        long high = -1;
-        bool newSession = true;
-
-        public V9CopyIdWindow(int capacity) { this.capacity = capacity; }
-
-        public long HighWater { get { return high; } }
-
-        /// <summary>Call when a new connection became READY.</summary>
-        public void SessionStarted() { newSession = true; }
-
-        /// <summary>True when the id may be executed (and is now remembered); false for a
-        /// duplicate. restarted is set when the window was reset for a restarted server.</summary>
-        public bool Admit(long id, out bool restarted)
-        {
-            restarted = false;
-            if (newSession)
-            {
-                newSession = false;
-                if (high >= 0 && id <= high)
-                {
-                    restarted = true;
-                    seen.Clear();
-                    order.Clear();
-                    high = -1;
-                }
-            }
-            // Older than anything the window still holds: cannot be told apart, so refused.
-            if (seen.Contains(id) || (order.Count >= capacity && id <= high - capacity))
-                return false;
-            seen.Add(id);
-            order.Enqueue(id);
-            if (order.Count > capacity)
-                seen.Remove(order.Dequeue());
-            if (id > high)
-                high = id;
-            return true;
         }
     }
 }

@@ -1,7 +1,7 @@
 // V9_CopyReceiver: a NinjaTrader 8 strategy that receives V9 signals from the v9bridge engine
 // (or any V9 server) over TCP and executes each one on every selected account.
 //
-// Install: copy this file and the V9Copy*.cs files next to it into
+// Install: copy this file and the seven V9Copy*.cs files next to it into
 // Documents\NinjaTrader 8\bin\Custom\Strategies, compile with F5 in the NinjaScript Editor, then
 // add the strategy to a chart or the Strategies tab (see tools/ninjatrader/README.md).
 //
@@ -15,7 +15,12 @@
 //   CLOSE_ONE     close m contracts (one signal contract), never past flat
 //   REVERSE q     long p -> short q*m (or p when q = 0), and vice versa; flat stays flat
 // TP:/SL: become an OCO bracket (V9CopyOrders.cs has the rules), TIF:DAY / TIF:GTC set the time
-// in force (default: this strategy's Time in force setting), and ID:n is executed at most once.
+// in force (default: this strategy's Time in force setting). Accounts:a+b runs a signal on those
+// accounts only, Accounts:a=2+b=1 also sizes it per account (before the multiplier).
+// Reconnects resume (V9CopyCatchUp.cs): CONNECT declares the accounts and, from the second
+// connect on, Last_ID (highest id received) and Epoch; an id runs at most once per account
+// (replayed ones included); SYNC sets each targeted account to the target position; CAUGHT_UP
+// is answered with the positions SYNC changed and a POSITION_SUMMARY carrying its ID.
 // After each signal every selected account's POSITION (with the engine's Symbol: extension) and
 // a POSITION_SUMMARY carrying the signal's ID go back, read from NinjaTrader's own
 // Account.Positions; all positions are sent again every heartbeat and after every (re)connect.
@@ -114,8 +119,10 @@ namespace NinjaTrader.NinjaScript.Strategies
             };
             executor = new V9CopyExecutor(cfg, SendLine, say);
             executor.Start();
-            link = new V9CopyLink(ServerHost, ServerPort, ReceiverName, () => executor.AccountCount,
-                HeartbeatSeconds, AckTimeoutSeconds, executor.OnReady, executor.OnLine, executor.OnHeartbeat, say);
+            V9CopyExecutor ex = executor;
+            string name = ReceiverName;
+            link = new V9CopyLink(ServerHost, ServerPort, ReceiverName, () => ex.AccountCount, () => ex.ConnectLine(name),
+                HeartbeatSeconds, AckTimeoutSeconds, ex.OnReady, ex.OnLine, ex.OnHeartbeat, say);
             link.Start();
             Say("copying to " + executor.AccountCount + " account(s) from " + ServerHost + ":" + ServerPort
                 + ", symbols " + SymbolMap);
@@ -136,7 +143,8 @@ namespace NinjaTrader.NinjaScript.Strategies
             {
                 executor.Stop();
                 Say("stopped: " + executor.Executed + " signals executed, " + executor.Duplicates
-                    + " duplicates skipped, " + (link != null ? link.Connections : 0) + " connections");
+                    + " duplicates skipped, " + executor.Syncs + " SYNC applied, "
+                    + (link != null ? link.Connections : 0) + " connections");
             }
             link = null;
             executor = null;
