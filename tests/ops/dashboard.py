@@ -126,6 +126,8 @@ def main():
 
         def grid_matches():
             r = cdp.call("Runtime.evaluate", expression=PROBE, returnByValue=True)
+            if "value" not in r.get("result", {}):
+                return False  # the probe threw: the page has not loaded yet
             seen.update(json.loads(r["result"]["value"]))
             return (set(seen["pos"]) == want and seen["live"] == "live" and seen["signals"] >= 2
                     and seen["acked"] >= 2)
