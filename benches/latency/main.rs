@@ -552,7 +552,7 @@ fn ops_consumers(
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
     let mut sse = std::net::TcpStream::connect(ops)?;
-    sse.write_all(b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\n\r\n")?;
+    io::Write::write_all(&mut sse, b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\n\r\n")?;
     sse.set_read_timeout(Some(Duration::from_millis(200)))?;
     let s1 = stop.clone();
     let a = std::thread::spawn(move || {
@@ -584,7 +584,8 @@ fn ops_consumers(
 /// `v9bridge_ops_fill_seconds` from the operator surface's /metrics.
 fn fill_seconds(ops: std::net::SocketAddr) -> Option<(f64, f64)> {
     let mut s = std::net::TcpStream::connect(ops).ok()?;
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n").ok()?;
+    let req = b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+    io::Write::write_all(&mut s, req).ok()?;
     let mut text = String::new();
     io::Read::read_to_string(&mut s, &mut text).ok()?;
     let get = |name: &str| -> Option<f64> {

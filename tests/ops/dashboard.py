@@ -35,7 +35,7 @@ PROBE = """JSON.stringify({
   pos: [...document.querySelectorAll('[data-pos]')].map(e => e.dataset.pos),
   oos: document.querySelectorAll('.acct.oos').length,
   signals: document.querySelectorAll('#signals tr').length - 1,
-  acked: [...document.querySelectorAll('#signals td.acks')].filter(e => / \\d/.test(e.textContent)).length,
+  acked: [...document.querySelectorAll('#signals td.acks')].filter(e => /\\d/.test(e.textContent) && !/ back$/.test(e.textContent)).length,
 })"""
 
 
@@ -126,8 +126,10 @@ def main():
 
         def grid_matches():
             r = cdp.call("Runtime.evaluate", expression=PROBE, returnByValue=True)
-            if "value" not in r.get("result", {}):
-                return False  # the probe threw: the page has not loaded yet
+            if "value" not in r["result"]:
+                # The page is still loading (the probe threw); note why and look again.
+                seen["error"] = r.get("exceptionDetails", {}).get("text", r["result"])
+                return False
             seen.update(json.loads(r["result"]["value"]))
             return (set(seen["pos"]) == want and seen["live"] == "live" and seen["signals"] >= 2
                     and seen["acked"] >= 2)
@@ -139,7 +141,7 @@ def main():
                   f"missing {sorted(want - got)[:5]}, unexpected {sorted(got - want)[:5]}; "
                   f"stream {seen.get('live')!r}, health {seen.get('health')!r}, "
                   f"signals listed {seen.get('signals')} ({seen.get('acked')} with ack latencies), "
-                  f"out-of-sync cells {seen.get('oos')}")
+                  f"out-of-sync cells {seen.get('oos')}, last probe error {seen.get('error')!r}")
         time.sleep(0.6)  # one more push, so the latency plot and quotes are current
         shot = cdp.call("Page.captureScreenshot", format="png")
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
