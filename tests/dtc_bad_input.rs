@@ -60,7 +60,7 @@ fn client_skips_bad_binary_messages_and_resets_on_unframeable_stream() {
 fn client_skips_bad_json_and_resets_on_oversized_message() {
     init_log();
     let mut conf = pair_cfg(1);
-    conf.encoding = "json".into();
+    conf.encoding = v9bridge::dtc::Encoding::Json;
     conf.negotiate = false;
     conf.password = Some("hunter2".into());
     let mut p = Pair::new("jjunk", &conf);
@@ -124,7 +124,7 @@ fn simulator_survives_garbage_and_keeps_serving() {
 fn json_zero_prices_are_unset_not_quotes() {
     init_log();
     let mut conf = pair_cfg(1);
-    conf.encoding = "json".into();
+    conf.encoding = v9bridge::dtc::Encoding::Json;
     conf.negotiate = false;
     let mut p = Pair::new("zeros", &conf);
     let real = MarketDataSnapshot {

@@ -12,7 +12,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn session(encoding: &str) -> Pair {
     let mut conf = pair_cfg(1);
-    conf.encoding = encoding.into();
+    conf.encoding = Encoding::parse(encoding).expect("a test encoding");
     conf.trading = true;
     let mut p = Pair::new("sim", &conf);
     p.serve(1, Encoding::Binary, simulated_exchange(&["ESZ6_FUT_CME", "XAUUSD"]));
