@@ -1,13 +1,13 @@
 //! Bad input in both directions: skipped and counted, or the connection is reset; never a panic.
 //! Client-side cases run on an in-memory pair with a fake clock (no sockets, no sleeps).
 
-mod dtc_common;
-use dtc_common::miniloop::MiniLoop;
-use dtc_common::pair::*;
-use dtc_common::*;
+mod support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+use support::dtc::miniloop::MiniLoop;
+use support::dtc::pair::*;
+use support::dtc::*;
 use v9bridge::dtc::messages::*;
 use v9bridge::dtc::{DtcEndpoint, Encoding, Message};
 

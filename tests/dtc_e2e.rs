@@ -1,9 +1,9 @@
 //! Client <-> simulator end to end: every encoding over TCP and WebSocket.
 
-mod dtc_common;
-use dtc_common::miniloop::MiniLoop;
-use dtc_common::*;
+mod support;
 use std::time::Duration;
+use support::dtc::miniloop::MiniLoop;
+use support::dtc::*;
 use v9bridge::dtc::text::BookText;
 use v9bridge::dtc::{DtcEndpoint, Encoding};
 

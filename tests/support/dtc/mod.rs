@@ -1,5 +1,4 @@
-//! Shared helpers for the DTC integration tests (included with `mod`).
-#![allow(dead_code)]
+//! DTC helpers: the simulator on port 0, client configs, a mini mio loop, in-memory pairs.
 
 pub mod miniloop;
 pub mod pair;
