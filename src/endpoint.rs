@@ -39,6 +39,17 @@ pub struct Ctx<'a> {
     pub signals: &'a mut dyn SignalSink,
 }
 
+impl std::fmt::Debug for Ctx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The registry and the sink say nothing useful; the turn's times and the market do.
+        f.debug_struct("Ctx")
+            .field("now", &self.now)
+            .field("wall_ns", &self.wall_ns)
+            .field("symbols", &self.market.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// One I/O shell on the engine loop: owns its sockets/fds and buffers, drives a pure codec.
 ///
 /// Rules: never block; drain reads until `WouldBlock`; register WRITABLE only while output is

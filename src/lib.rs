@@ -1,6 +1,6 @@
 //! v9bridge: Sierra Chart (DTC + ACSIL pipe) to NinjaTrader copy receivers over the V9 protocol,
 //! on one pinned, synchronous mio event loop.
-#![deny(missing_docs, rust_2018_idioms)]
+#![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 #[cfg(feature = "tools")]
 pub mod cli;

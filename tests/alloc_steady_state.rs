@@ -1,10 +1,10 @@
 //! Broadcasting at steady state allocates nothing on the engine thread (counting allocator).
 
-mod common;
-use common::*;
+mod support;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};
+use support::engine::*;
 use v9bridge::engine::Engine;
 
 struct Counting;

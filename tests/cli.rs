@@ -1,8 +1,8 @@
 //! The binary as a user runs it: `run` with SIGTERM, `signal`, `--print-config`.
 
-mod common;
-use common::*;
+mod support;
 use std::process::Command;
+use support::engine::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_v9bridge");
 

@@ -1,11 +1,11 @@
 //! The TCP market-data path does not allocate per message (counted on the client's thread).
 
-mod dtc_common;
-use dtc_common::miniloop::MiniLoop;
-use dtc_common::*;
+mod support;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::Duration;
+use support::dtc::miniloop::MiniLoop;
+use support::dtc::*;
 use v9bridge::dtc::DtcEndpoint;
 
 struct Counting;

@@ -1,13 +1,13 @@
 //! Bad input in both directions: skipped and counted, or the connection is reset; never a panic.
 //! Client-side cases run on an in-memory pair with a fake clock (no sockets, no sleeps).
 
-mod dtc_common;
-use dtc_common::miniloop::MiniLoop;
-use dtc_common::pair::*;
-use dtc_common::*;
+mod support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
+use support::dtc::miniloop::MiniLoop;
+use support::dtc::pair::*;
+use support::dtc::*;
 use v9bridge::dtc::messages::*;
 use v9bridge::dtc::{DtcEndpoint, Encoding, Message};
 
@@ -60,7 +60,7 @@ fn client_skips_bad_binary_messages_and_resets_on_unframeable_stream() {
 fn client_skips_bad_json_and_resets_on_oversized_message() {
     init_log();
     let mut conf = pair_cfg(1);
-    conf.encoding = "json".into();
+    conf.encoding = v9bridge::dtc::Encoding::Json;
     conf.negotiate = false;
     conf.password = Some("hunter2".into());
     let mut p = Pair::new("jjunk", &conf);
@@ -124,7 +124,7 @@ fn simulator_survives_garbage_and_keeps_serving() {
 fn json_zero_prices_are_unset_not_quotes() {
     init_log();
     let mut conf = pair_cfg(1);
-    conf.encoding = "json".into();
+    conf.encoding = v9bridge::dtc::Encoding::Json;
     conf.negotiate = false;
     let mut p = Pair::new("zeros", &conf);
     let real = MarketDataSnapshot {

@@ -1,9 +1,9 @@
 //! Client <-> simulator end to end: every encoding over TCP and WebSocket.
 
-mod dtc_common;
-use dtc_common::miniloop::MiniLoop;
-use dtc_common::*;
+mod support;
 use std::time::Duration;
+use support::dtc::miniloop::MiniLoop;
+use support::dtc::*;
 use v9bridge::dtc::text::BookText;
 use v9bridge::dtc::{DtcEndpoint, Encoding};
 
@@ -231,13 +231,18 @@ fn scaled_order_prices_round_trip_in_display_units() {
 fn defaults_on_both_sides_count_no_bad_input() {
     init_log();
     let sim = Sim::start(v9bridge::sim::dtc_server::DtcServerArgs::default());
-    for (transport, encoding) in
-        [("tcp", "binary"), ("tcp", "json"), ("tcp", "compact"), ("ws", "json"), ("ws", "compact")]
-    {
+    use v9bridge::dtc::{Encoding::*, TransportKind::*};
+    for (transport, encoding) in [
+        (Tcp, Binary),
+        (Tcp, Json),
+        (Tcp, JsonCompact),
+        (WebSocket, Json),
+        (WebSocket, JsonCompact),
+    ] {
         let conf = v9bridge::dtc::DtcConfig {
             addr: sim.addr.to_string(),
-            transport: transport.into(),
-            encoding: encoding.into(),
+            transport,
+            encoding,
             symbols: vec!["ESZ6_FUT_CME".into(), "NQZ6_FUT_CME".into(), "XAUUSD".into()],
             ..Default::default()
         };
@@ -249,8 +254,8 @@ fn defaults_on_both_sides_count_no_bad_input() {
             cs[0].connection().synced() && cs[0].stats().market_data + cs[0].stats().bad >= 60
         });
         let s = c.stats();
-        assert!(ok, "{transport} {encoding}: {s:?} {}", err(&c));
-        assert_eq!(s.bad, 0, "{transport} {encoding}: {s:?}");
+        assert!(ok, "{transport:?} {encoding:?}: {s:?} {}", err(&c));
+        assert_eq!(s.bad, 0, "{transport:?} {encoding:?}: {s:?}");
         v9bridge::endpoint::Endpoint::shutdown(&mut c, std::time::Instant::now());
     }
 }

@@ -1,9 +1,9 @@
 //! Whole client sessions in memory against the simulator's exchange, with a fake clock: logon,
 //! definitions, market data, orders, fills, in every encoding, without a socket or a sleep.
 
-mod dtc_common;
-use dtc_common::pair::*;
+mod support;
 use std::time::Duration;
+use support::dtc::pair::*;
 use v9bridge::dtc::text::BookText;
 use v9bridge::dtc::types::consts::*;
 use v9bridge::dtc::{DtcEvent, Encoding, OrderRequest, OrderStatus};
@@ -12,7 +12,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 fn session(encoding: &str) -> Pair {
     let mut conf = pair_cfg(1);
-    conf.encoding = encoding.into();
+    conf.encoding = Encoding::parse(encoding).expect("a test encoding");
     conf.trading = true;
     let mut p = Pair::new("sim", &conf);
     p.serve(1, Encoding::Binary, simulated_exchange(&["ESZ6_FUT_CME", "XAUUSD"]));
@@ -22,7 +22,7 @@ fn session(encoding: &str) -> Pair {
 
 #[test]
 fn a_full_trading_session_in_every_encoding() {
-    dtc_common::init_log();
+    support::dtc::init_log();
     for (name, enc) in
         [("binary", Encoding::Binary), ("json", Encoding::Json), ("compact", Encoding::JsonCompact)]
     {
@@ -72,7 +72,7 @@ fn a_full_trading_session_in_every_encoding() {
 
 #[test]
 fn a_bracket_sends_its_oco_exits_and_refusals_are_events() {
-    dtc_common::init_log();
+    support::dtc::init_log();
     let mut p = session("binary");
     let now = p.now;
     let half =

@@ -1,10 +1,10 @@
 //! Client protocol behaviour on an in-memory pair with a fake clock: logon and redirects, the
 //! security-definition wait, heartbeats, depth batches, order events (no sockets, no sleeps).
 
-mod dtc_common;
-use dtc_common::pair::*;
-use dtc_common::*;
+mod support;
 use std::time::Duration;
+use support::dtc::pair::*;
+use support::dtc::*;
 use v9bridge::dtc::messages::*;
 use v9bridge::dtc::session::Phase;
 use v9bridge::dtc::{DtcEvent, Encoding, Message, OrderRequest};

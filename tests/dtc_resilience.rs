@@ -1,9 +1,9 @@
 //! Reconnects, heartbeat timeout, several connections, quirks, authentication, the CLI.
 
-mod dtc_common;
-use dtc_common::miniloop::MiniLoop;
-use dtc_common::*;
+mod support;
 use std::time::Duration;
+use support::dtc::miniloop::MiniLoop;
+use support::dtc::*;
 use v9bridge::dtc::cli::{self, DtcCliArgs};
 use v9bridge::dtc::session::Phase;
 use v9bridge::dtc::text::BookText;

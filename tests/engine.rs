@@ -1,7 +1,7 @@
 //! The engine itself: typed control calls, engine-wide timers.
 
-mod common;
-use common::*;
+mod support;
+use support::engine::*;
 use v9bridge::market::{Feed, TickUpdate};
 
 #[test]

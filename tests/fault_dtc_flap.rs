@@ -2,10 +2,10 @@
 //! restarted on the same port again and again, sometimes before the engine could log on.
 #![cfg(unix)]
 
-mod fault_util;
+mod support;
 
-use fault_util::{engine, listening_addr, Conn, Proc, WAIT};
 use std::time::Duration;
+use support::fault::{engine, listening_addr, Conn, Proc, WAIT};
 
 /// Flaps of the DTC server.
 const FLAPS: usize = 6;

@@ -1,11 +1,11 @@
 //! Fault injection on the engine: SIGKILL in the middle of a burst of signals.
 #![cfg(unix)]
 
-mod fault_util;
+mod support;
 
-use fault_util::{engine, is_run, Burst, Collector, Conn};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use support::fault::{engine, is_run, Burst, Collector, Conn};
 
 /// Three receivers read while a publisher sends signals back to back; the engine is killed
 /// with SIGKILL mid-burst. The assertion: every signal whose SIGNAL_ACK the publisher

@@ -1,12 +1,11 @@
 //! Fault injection on the pipe: the FIFO removed while the engine runs and the study writes.
 #![cfg(unix)]
 
-mod common;
-mod fault_util;
+mod support;
 
-use common::Raw;
-use fault_util::{engine, signal_id, Proc, WAIT};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use support::engine::Raw;
+use support::fault::{engine, signal_id, Proc, WAIT};
 
 /// The simulated study (`sim pipe-feed`, a signal every 500 ticks at 2,000 ticks/s) keeps
 /// writing while its FIFO is deleted. The engine must notice, log it, create a new private

@@ -2,11 +2,11 @@
 //! restarted under the same strategy name.
 #![cfg(unix)]
 
-mod fault_util;
+mod support;
 
-use fault_util::{engine, is_run, Burst, Collector, Conn, Proc, WAIT};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use support::fault::{engine, is_run, Burst, Collector, Conn, Proc, WAIT};
 
 /// Two receivers stay connected, a third (`sim receiver`, answering every signal with its
 /// POSITIONs) is killed with SIGKILL while a publisher sends signals back to back, and

@@ -2,14 +2,14 @@
 //! global allocator that only watches the test's own thread.
 #![cfg(unix)]
 
-mod pipe_harness;
+mod support;
 
-use pipe_harness::{tick, Harness};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::time::{Duration, Instant};
+use support::pipe::{tick, Harness};
 use v9bridge::market::{Feed, MarketState};
 use v9bridge::pipe::{Message, Parser};
 

@@ -1,14 +1,14 @@
 //! The pipe endpoint on real FIFOs, driven by a small mio loop: reconnects, volume, signals.
 #![cfg(unix)]
 
-mod pipe_harness;
+mod support;
 
-use pipe_harness::{tick, Harness};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::pipe::{tick, Harness};
 use v9bridge::endpoint::{Ctx, Endpoint};
 use v9bridge::pipe::{BadInput, PipeConfig, PipeEndpoint};
 use v9bridge::sim::pipe_feed::{self, FeedFormat, PipeFeedArgs};

@@ -2,12 +2,12 @@
 //! reconnects, ticks in order and signals, with the simulator as the study's stand-in.
 #![cfg(windows)]
 
-mod pipe_harness;
+mod support;
 
-use pipe_harness::Harness;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
+use support::pipe::Harness;
 use v9bridge::pipe::{PipeConfig, PipeEndpoint};
 use v9bridge::sim::pipe_feed::{self, FeedFormat, PipeFeedArgs};
 

@@ -2,10 +2,10 @@
 // The stuck-receiver and fd-limit cases are Unix-only; their helpers are unused elsewhere.
 #![cfg_attr(not(unix), allow(dead_code))]
 
-mod common;
-use common::*;
+mod support;
 use std::io::Write;
 use std::time::{Duration, Instant};
+use support::engine::*;
 
 #[test]
 fn a_peer_that_never_completes_a_message_is_timed_out() {

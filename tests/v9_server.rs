@@ -1,8 +1,8 @@
 //! V9 server behaviour over loopback: every item of the spec's checklist plus errors and limits.
 
-mod common;
-use common::*;
+mod support;
 use std::time::Duration;
+use support::engine::*;
 
 #[test]
 fn connect_ready_and_heartbeat_ack_with_utc_time() {

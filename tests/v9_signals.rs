@@ -1,7 +1,7 @@
 //! Signals through the V9 server: symbol case from every source, bursts against the queue bound.
 
-mod common;
-use common::*;
+mod support;
+use support::engine::*;
 
 #[cfg(unix)]
 #[test]

@@ -400,7 +400,8 @@ impl Bench {
     /// DTC through the engine: market-data message read → market state updated (simulated
     /// Sierra Chart streaming every ms), and order submit → first ORDER_UPDATE, per encoding.
     fn dtc(&mut self, tcp_base: &LatencyHist) -> io::Result<()> {
-        for enc in ["binary", "compact"] {
+        use v9bridge::dtc::Encoding;
+        for (enc, encoding) in [("binary", Encoding::Binary), ("compact", Encoding::JsonCompact)] {
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let sim = v9bridge::sim::dtc_server::DtcServerArgs {
                 listen: "127.0.0.1:0".into(),
@@ -413,7 +414,7 @@ impl Bench {
                 "bench".into(),
                 v9bridge::dtc::DtcConfig {
                     addr: addr.to_string(),
-                    encoding: enc.into(),
+                    encoding,
                     symbols: vec!["ESZ6_FUT_CME".into(), "NQZ6_FUT_CME".into()],
                     ..Default::default()
                 },

@@ -96,7 +96,10 @@ fn the_example_parses_and_names_every_key() {
     full.v9.publisher_token = Some("t".into());
     full.ops.token = Some("t".into());
     full.pipe = Some(Default::default());
+    // Non-default enum values, so the round trip below checks their names too.
     let mut d = crate::dtc::DtcConfig {
+        transport: crate::dtc::TransportKind::WebSocket,
+        encoding: crate::dtc::Encoding::JsonCompact,
         username: Some("u".into()),
         password: Some("p".into()),
         password_env: Some("E".into()),
@@ -113,4 +116,7 @@ fn the_example_parses_and_names_every_key() {
     let unknown: Vec<_> = have.difference(&want).collect();
     assert!(missing.is_empty(), "keys missing from config_example.toml: {missing:?}");
     assert!(unknown.is_empty(), "keys in config_example.toml that do not exist: {unknown:?}");
+    // Every typed value prints as text the parser reads back to the same value.
+    let back = parse_toml(&toml::to_string(&full).unwrap()).expect("printed config reads back");
+    assert_eq!(format!("{:?}", back.dtc["es"]), format!("{:?}", full.dtc["es"]));
 }

@@ -225,10 +225,13 @@ fn demo_config(args: &DemoArgs) -> Result<(Config, Option<DtcSim>), String> {
         cfg.pipe = Some(crate::pipe::PipeConfig { path, ..Default::default() });
     }
     let dtc_sim = if args.dtc != "none" {
+        let encoding = crate::dtc::Encoding::parse(&args.dtc).ok_or_else(|| {
+            format!("--dtc {:?}: expected none, binary, json or json_compact", args.dtc)
+        })?;
         let sim = DtcSim::start()?;
         let d = crate::dtc::DtcConfig {
             addr: sim.addr.to_string(),
-            encoding: args.dtc.clone(),
+            encoding,
             symbols: vec!["ESZ6_FUT_CME".into(), "NQZ6_FUT_CME".into()],
             heartbeat_s: 2,
             ..Default::default()

@@ -4,6 +4,7 @@ use super::commands::{self, Command};
 use super::session::Phase;
 use super::text::BookText;
 use super::{ClientOrderId, DtcConfig, DtcEndpoint, DtcEvent, OrderRequest, OrderStatus};
+use super::{Encoding, TransportKind};
 use crate::config::Config;
 use crate::engine::{Engine, EngineHandle};
 use std::time::{Duration, Instant};
@@ -19,7 +20,7 @@ pub struct DtcCliArgs {
     /// DTC server address.
     #[arg(long, default_value = "127.0.0.1:11099")]
     pub server: String,
-    /// Encoding to request: binary, json, compact.
+    /// Encoding to request: binary, json, json_compact (or compact).
     #[arg(long, default_value = "binary")]
     pub encoding: String,
     /// JSON over WebSocket instead of TCP.
@@ -70,10 +71,13 @@ pub fn run(args: &DtcCliArgs) -> Result<(), String> {
 }
 
 fn cli_config(args: &DtcCliArgs) -> Result<Config, String> {
+    let encoding = Encoding::parse(&args.encoding).ok_or_else(|| {
+        format!("--encoding {:?}: expected binary, json or json_compact", args.encoding)
+    })?;
     let d = DtcConfig {
         addr: args.server.clone(),
-        transport: if args.ws { "ws".into() } else { "tcp".into() },
-        encoding: args.encoding.clone(),
+        transport: if args.ws { TransportKind::WebSocket } else { TransportKind::Tcp },
+        encoding,
         negotiate: !args.no_negotiate,
         compact_sierra_order: !args.compact_header_order,
         username: args.username.clone(),
@@ -258,6 +262,17 @@ mod tests {
         let t = Top::try_parse_from(["v9bridge", "--encoding", "compact", "positions"]).unwrap();
         assert_eq!((t.dtc.command[0].as_str(), t.dtc.encoding.as_str()), ("positions", "compact"));
         assert!(Top::try_parse_from(["v9bridge"]).is_err());
+    }
+
+    #[test]
+    fn the_encoding_flag_is_parsed_into_the_enum_naming_the_flag() {
+        let args = |enc: &str| {
+            Top::try_parse_from(["v9bridge", "--encoding", enc, "positions"]).unwrap().dtc
+        };
+        let cfg = cli_config(&args("json_compact")).unwrap();
+        assert_eq!(cfg.dtc["cli"].encoding, Encoding::JsonCompact);
+        let e = cli_config(&args("protobuf")).unwrap_err();
+        assert!(e.starts_with("--encoding \"protobuf\": expected"), "{e}");
     }
 
     #[test]

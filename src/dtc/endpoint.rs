@@ -60,7 +60,7 @@ impl DtcEndpoint {
         // connect due at once) and the start tag of ClientOrderIDs (wall time and pid).
         let (now, wall_ns) = (Instant::now(), crate::clock::unix_nanos());
         let conn = Connection::new(name, cfg, password, now, wall_ns, std::process::id());
-        let ws = cfg.transport.eq_ignore_ascii_case("ws");
+        let ws = cfg.transport == TransportKind::WebSocket;
         Ok(DtcEndpoint {
             ws_path: ws.then(|| cfg.ws_path.clone()),
             transport: None,

@@ -31,6 +31,30 @@ password_env = "NQ_PW"
 }
 
 #[test]
+fn transport_and_encoding_are_enums_parsed_with_the_key_named() {
+    use crate::config::Config;
+    let parse = |body: &str| Config::from_toml(&format!("[dtc.es]\n{body}\n"));
+    let c = parse("transport = 'WebSocket'\nencoding = 'json_compact'").unwrap();
+    let d = &c.dtc["es"];
+    assert_eq!((d.transport, d.encoding), (TransportKind::WebSocket, Encoding::JsonCompact));
+    // They print as the canonical names, which read back.
+    let shown = c.to_masked_toml();
+    assert!(shown.contains("transport = \"websocket\"") && shown.contains("json_compact"));
+    let back = &Config::from_toml(&shown).unwrap().dtc["es"];
+    assert_eq!((back.transport, back.encoding), (d.transport, d.encoding));
+    // The old spellings still read, in any case.
+    let old = &parse("transport = 'ws'\nencoding = 'Compact'").unwrap().dtc["es"];
+    assert_eq!((old.transport, old.encoding), (TransportKind::WebSocket, Encoding::JsonCompact));
+    let tcp = &parse("transport = 'tcp'\nencoding = 'json'").unwrap().dtc["es"];
+    assert_eq!((tcp.transport, tcp.encoding), (TransportKind::Tcp, Encoding::Json));
+    let e = parse("addr = '127.0.0.1:1'\nencoding = 'protobuf'").unwrap_err();
+    assert!(e.starts_with("line 3: encoding = \"protobuf\": expected"), "{e}");
+    let e = parse("transport = 'udp'").unwrap_err();
+    assert!(e.starts_with("line 2: transport = \"udp\": expected"), "{e}");
+    assert!(parse("encoding = 3").is_err(), "a number is not an encoding name");
+}
+
+#[test]
 fn config_validate_rejects_unusable_sections() {
     let ok = DtcConfig::default();
     assert!(ok.validate().is_ok());
@@ -41,8 +65,6 @@ fn config_validate_rejects_unusable_sections() {
     };
     assert!(bad(&|c| c.addr = "localhost:11099".into()).contains("IP:port"));
     assert!(bad(&|c| c.addr = "127.0.0.1".into()).contains("IP:port"));
-    assert!(bad(&|c| c.encoding = "protobuf".into()).contains("encoding"));
-    assert!(bad(&|c| c.transport = "udp".into()).contains("transport"));
     assert!(bad(&|c| c.heartbeat_s = 0).contains("heartbeat"));
     assert!(bad(&|c| {
         c.reconnect_min_ms = 5000;

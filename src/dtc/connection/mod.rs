@@ -53,10 +53,7 @@ impl Connection {
         pid: u32,
     ) -> Connection {
         let label = format!("dtc.{name}");
-        let requested = Encoding::parse(&cfg.encoding).unwrap_or_else(|| {
-            log::warn!("{label}: unknown encoding {:?}, using binary", cfg.encoding);
-            Encoding::Binary
-        });
+        let requested = cfg.encoding;
         let codec = Codec {
             max_binary: cfg.max_binary_message.clamp(64, types::MAX_BINARY_SIZE),
             ..Codec::new(Encoding::Binary, cfg.compact_sierra_order)

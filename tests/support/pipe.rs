@@ -1,5 +1,4 @@
 //! Shared by the pipe integration tests: a PipeEndpoint driven by a small mio loop.
-#![allow(dead_code)]
 
 use mio::{Events, Poll};
 use std::time::{Duration, Instant};

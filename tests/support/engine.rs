@@ -1,5 +1,4 @@
-//! Shared test helpers: engines on port 0, raw V9 clients with bounded reads.
-#![allow(dead_code)]
+//! Engines on port 0 and raw V9 clients with bounded reads.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -1,6 +1,4 @@
-//! Shared by the fault-injection tests: the real binary and its simulators as child processes,
-//! their log lines collected, kill -9, bounded waits everywhere.
-#![allow(dead_code)]
+//! Fault injection: the binary and its simulators as children, logs kept, kill -9, bounded waits.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;

@@ -1,5 +1,4 @@
-//! Shared helpers for the DTC integration tests (included with `mod`).
-#![allow(dead_code)]
+//! DTC helpers: the simulator on port 0, client configs, a mini mio loop, in-memory pairs.
 
 pub mod miniloop;
 pub mod pair;
@@ -49,8 +48,12 @@ pub fn args() -> DtcServerArgs {
 pub fn cfg(addr: SocketAddr, transport: &str, encoding: &str, sierra: bool) -> DtcConfig {
     DtcConfig {
         addr: addr.to_string(),
-        transport: transport.into(),
-        encoding: encoding.into(),
+        transport: match transport {
+            "tcp" => v9bridge::dtc::TransportKind::Tcp,
+            "ws" => v9bridge::dtc::TransportKind::WebSocket,
+            other => panic!("test transport {other:?}"),
+        },
+        encoding: v9bridge::dtc::Encoding::parse(encoding).expect("a test encoding"),
         compact_sierra_order: sierra,
         symbols: vec!["ESZ6_FUT_CME".into(), "XAUUSD".into()],
         heartbeat_s: 5,
