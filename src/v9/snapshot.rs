@@ -74,6 +74,23 @@ impl PositionRow {
     }
 }
 
+/// A reported position that differs from the expected one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PositionMismatch {
+    /// Account name.
+    pub account: String,
+    /// Symbol.
+    pub symbol: String,
+    /// Expected signed position.
+    pub expected: i64,
+    /// Reported signed position (0 when it reported none).
+    pub reported: i64,
+    /// Since when they differ.
+    pub since: Instant,
+    /// Past the grace period: out of sync.
+    pub flagged: bool,
+}
+
 /// One READY receiver.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReceiverRow {
@@ -97,6 +114,10 @@ pub struct ReceiverRow {
     pub summary: Option<Summary>,
     /// Accounts found not flat at the last FLATTEN check.
     pub out_of_sync: Vec<String>,
+    /// Reported positions that differ from the expected ones (flagged: past the grace).
+    pub mismatches: Vec<PositionMismatch>,
+    /// Expected signed position per symbol, from the signals queued to it.
+    pub expected: Vec<(String, i64)>,
     /// Its positions.
     pub positions: Vec<PositionRow>,
 }
@@ -116,6 +137,20 @@ impl ReceiverRow {
             totals: book.totals(),
             summary: book.summary().copied(),
             out_of_sync: book.out_of_sync().to_vec(),
+            mismatches: book
+                .expected()
+                .diffs()
+                .iter()
+                .map(|d| PositionMismatch {
+                    account: book.expected().account_of(d).to_string(),
+                    symbol: d.symbol.as_str().to_string(),
+                    expected: d.expected,
+                    reported: d.reported,
+                    since: d.since,
+                    flagged: d.flagged,
+                })
+                .collect(),
+            expected: book.expected().symbols().map(|(s, p)| (s.as_str().to_string(), p)).collect(),
             positions: book
                 .positions()
                 .iter()
@@ -197,6 +232,18 @@ fn book_line(p: &Peer, now: Instant, out: &mut String) {
         for (i, s) in b.out_of_sync().iter().enumerate() {
             let _ = write!(out, "{}{}", if i > 0 { ", " } else { "" }, Esc(s));
         }
+    }
+    let flagged = b.expected().diffs().iter().filter(|d| d.flagged);
+    for (i, d) in flagged.enumerate() {
+        let _ = write!(
+            out,
+            "{}{}/{} expected {} reported {}",
+            if i == 0 { " | OUT OF SYNC: " } else { ", " },
+            Esc(b.expected().account_of(d)),
+            d.symbol.as_str(),
+            d.expected,
+            d.reported
+        );
     }
     if let Some(t) = b.positions().iter().map(|p| p.updated).max() {
         let ago = now.saturating_duration_since(t).as_secs_f64();
