@@ -218,6 +218,14 @@ mod tests {
             mismatch: true,
             out_of_sync: vec!["Acc\u{2028}2".into()],
             last_update: Some(at - Duration::from_secs(2)),
+            mismatches: vec![crate::v9::snapshot::PositionMismatch {
+                account: "Acc\n3".into(),
+                symbol: "MES".into(),
+                expected: 2,
+                reported: -1,
+                since: at,
+                flagged: true,
+            }],
         };
         let peer = PeerRow {
             addr: "127.0.0.1:4000".parse().unwrap(),
@@ -282,6 +290,7 @@ mod tests {
         let text = sample(Instant::now()).to_string();
         assert!(text.contains("Desk\\u{a}FAKE LOG LINE"), "{text}");
         assert!(text.contains("OUT OF SYNC after FLATTEN: Acc\\u{2028}2"), "{text}");
+        assert!(text.contains("OUT OF SYNC: Acc\\u{a}3/MES expected 2 reported -1"), "{text}");
         assert!(!text.lines().any(|l| l.starts_with("FAKE")));
     }
 

@@ -172,6 +172,14 @@ pub fn human_line(e: &Entry<'_>, out: &mut String) {
         ),
         Record::KillSwitch { armed, by } => write!(out, " armed={armed} by={}", by.escape_debug()),
         Record::Epoch { n } => write!(out, " epoch={n}"),
+        Record::Reconcile { receiver, account, symbol, expected, reported, flagged } => write!(
+            out,
+            " receiver={} account={} symbol={} expected={expected} reported={reported} {}",
+            receiver.escape_debug(),
+            account.escape_debug(),
+            symbol.escape_debug(),
+            if flagged { "OUT_OF_SYNC" } else { "IN_SYNC" }
+        ),
     };
 }
 
@@ -219,6 +227,14 @@ pub fn json_line(e: &Entry<'_>) -> String {
         }),
         Record::KillSwitch { armed, by } => json!({ "armed": armed, "by": by }),
         Record::Epoch { n } => json!({ "epoch": n }),
+        Record::Reconcile { receiver, account, symbol, expected, reported, flagged } => json!({
+            "receiver": receiver,
+            "account": account,
+            "symbol": symbol,
+            "expected": expected,
+            "reported": reported,
+            "out_of_sync": flagged,
+        }),
     };
     if let (Value::Object(m), Value::Object(f)) = (&mut v, fields) {
         m.extend(f);

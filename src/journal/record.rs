@@ -35,11 +35,13 @@ pub enum Kind {
     KillSwitch = 6,
     /// [`Record::Epoch`].
     Epoch = 7,
+    /// [`Record::Reconcile`] (added after the first format: older journals simply have none).
+    Reconcile = 8,
 }
 
 impl Kind {
     /// Every kind, in code order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Signal,
         Kind::Refused,
         Kind::ReceiverConnected,
@@ -47,6 +49,7 @@ impl Kind {
         Kind::Summary,
         Kind::KillSwitch,
         Kind::Epoch,
+        Kind::Reconcile,
     ];
 
     /// The name shown by `v9bridge journal` (`SIGNAL`, `REFUSED`, …).
@@ -59,6 +62,7 @@ impl Kind {
             Kind::Summary => "SUMMARY",
             Kind::KillSwitch => "KILL_SWITCH",
             Kind::Epoch => "EPOCH",
+            Kind::Reconcile => "RECONCILE",
         }
     }
 
@@ -168,6 +172,22 @@ pub enum Record<'a> {
         /// Epoch number, strictly increasing.
         n: u64,
     },
+    /// A receiver's reported position disagreed with the expected one past the grace period
+    /// (`flagged`), or agrees again (`!flagged`).
+    Reconcile {
+        /// Receiver name.
+        receiver: &'a str,
+        /// Account name.
+        account: &'a str,
+        /// Symbol.
+        symbol: &'a str,
+        /// Expected signed position.
+        expected: i64,
+        /// Reported signed position.
+        reported: i64,
+        /// Out of sync (true) or back in sync (false).
+        flagged: bool,
+    },
 }
 
 impl Record<'_> {
@@ -181,6 +201,7 @@ impl Record<'_> {
             Record::Summary { .. } => Kind::Summary,
             Record::KillSwitch { .. } => Kind::KillSwitch,
             Record::Epoch { .. } => Kind::Epoch,
+            Record::Reconcile { .. } => Kind::Reconcile,
         }
     }
 }
@@ -216,6 +237,14 @@ pub fn encode_frame(rec: &Record<'_>, wall_ns: i64, out: &mut [u8]) -> Result<us
             p.blob(by.as_bytes())?;
         }
         Record::Epoch { n } => p.u64(n)?,
+        Record::Reconcile { receiver, account, symbol, expected, reported, flagged } => {
+            p.blob(receiver.as_bytes())?;
+            p.blob(account.as_bytes())?;
+            p.blob(symbol.as_bytes())?;
+            p.u64(expected as u64)?;
+            p.u64(reported as u64)?;
+            p.u8(u8::from(flagged))?;
+        }
     }
     let len = p.pos - FRAME_HEAD;
     if len > MAX_BODY {
@@ -277,6 +306,18 @@ pub fn decode_body(body: &[u8]) -> Result<(i64, Record<'_>), Damage> {
             Record::KillSwitch { armed, by: g.str()? }
         }
         Kind::Epoch => Record::Epoch { n: g.u64()? },
+        Kind::Reconcile => Record::Reconcile {
+            receiver: g.str()?,
+            account: g.str()?,
+            symbol: g.str()?,
+            expected: g.u64()? as i64,
+            reported: g.u64()? as i64,
+            flagged: match g.u8()? {
+                0 => false,
+                1 => true,
+                _ => return Err(Damage::BadBody("reconcile flag not 0 or 1")),
+            },
+        },
     };
     if g.pos != body.len() {
         return Err(Damage::BadBody("bytes after the last field"));

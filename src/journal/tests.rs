@@ -29,6 +29,14 @@ pub(crate) fn samples() -> Vec<Record<'static>> {
         Record::KillSwitch { armed: true, by: "ops:alice" },
         Record::KillSwitch { armed: false, by: "" },
         Record::Epoch { n: 3 },
+        Record::Reconcile {
+            receiver: "NT-1",
+            account: "Sim101",
+            symbol: "MES",
+            expected: -2,
+            reported: 1,
+            flagged: true,
+        },
     ]
 }
 
@@ -88,7 +96,7 @@ fn truncated_or_padded_bodies_are_refused_not_misread() {
         assert_eq!(decode_body(&long), Err(Damage::BadBody("bytes after the last field")));
     }
     assert_eq!(decode_body(&[0; 9]), Err(Damage::BadBody("unknown record kind")));
-    assert_eq!(decode_body(&[8; 9]), Err(Damage::BadBody("unknown record kind")));
+    assert_eq!(decode_body(&[9; 9]), Err(Damage::BadBody("unknown record kind")));
 }
 
 #[test]

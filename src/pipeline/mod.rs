@@ -22,6 +22,7 @@ use crate::v9::encode;
 use std::time::{Duration, Instant};
 
 pub use crate::journal::Source;
+pub use crate::v9::expect::Change as ReconcileChange;
 
 /// Where records go (the journal writer; a fake in tests).
 pub trait Log: Send {
@@ -143,6 +144,8 @@ pub struct Settings {
     pub replay_max_bytes: usize,
     /// Age limit of a replay.
     pub replay_max_age: Duration,
+    /// How long a reported position may differ from the expected one before it is flagged.
+    pub reconcile_grace: Duration,
 }
 
 impl Settings {
@@ -152,6 +155,7 @@ impl Settings {
             replay_max_signals: cfg.replay_max_signals,
             replay_max_bytes: cfg.replay_max_bytes,
             replay_max_age: Duration::from_secs(cfg.replay_max_age_s),
+            reconcile_grace: Duration::from_millis(cfg.reconcile_grace_ms),
         }
     }
 }
@@ -166,6 +170,7 @@ pub struct Pipeline {
     replay: ReplayStore,
     targets: Targets,
     max_age_ns: i64,
+    grace: Duration,
     stats: PipelineStats,
     journal_log: RateLog,
 }
@@ -192,6 +197,7 @@ impl Pipeline {
             replay: ReplayStore::new(s.replay_max_signals, s.replay_max_bytes),
             targets: Targets::default(),
             max_age_ns: i64::try_from(s.replay_max_age.as_nanos()).unwrap_or(i64::MAX),
+            grace: s.reconcile_grace,
             stats: PipelineStats::default(),
             journal_log: RateLog::new(Duration::from_secs(10)),
         }
@@ -230,6 +236,26 @@ impl Pipeline {
     /// The replay window.
     pub fn replay(&self) -> &ReplayStore {
         &self.replay
+    }
+
+    /// The reconciliation grace period.
+    pub fn reconcile_grace(&self) -> Duration {
+        self.grace
+    }
+
+    /// Journals a reconciliation change of `receiver`.
+    pub fn reconciled(&mut self, receiver: &str, c: ReconcileChange<'_>, at: (Instant, i64)) {
+        let rec = Record::Reconcile {
+            receiver,
+            account: c.account,
+            symbol: c.symbol,
+            expected: c.expected,
+            reported: c.reported,
+            flagged: c.flagged,
+        };
+        if let Err(e) = self.journal.append(&rec, at.1) {
+            self.journal_failed(&e, at.0);
+        }
     }
 
     /// Validates, gates, numbers, journals, routes, encodes once and fans `sig` out to `out`.

@@ -51,6 +51,7 @@ fn pipeline(last_id: u64) -> (Pipeline, Rows, Arc<Mutex<bool>>) {
         replay_max_signals: 100,
         replay_max_bytes: 64 * 1024,
         replay_max_age: Duration::from_secs(300),
+        reconcile_grace: Duration::from_secs(5),
     };
     (Pipeline::new(Box::new(log), last_id, 7, s), rows, fail)
 }

@@ -1,6 +1,7 @@
 //! Position book: latest POSITION per (receiver, account, symbol) and each receiver's summary.
 
 use super::codec::{Direction, Position, Summary};
+use super::expect::{Change, Expected};
 use crate::signal::MAX_SYMBOL_LEN;
 use std::time::{Duration, Instant};
 
@@ -86,6 +87,8 @@ pub struct ReceiverBook {
     summary_mismatch: bool,
     flatten: FlattenCheck,
     out_of_sync: Vec<String>,
+    /// What the signals queued to it lead to, and how its reports compare.
+    expected: Expected,
 }
 
 /// A difference between a summary and the per-account positions it summarises.
@@ -175,6 +178,48 @@ impl ReceiverBook {
             + self.accounts.capacity() * std::mem::size_of::<(Box<str>, u32)>()
             + self.out_of_sync.capacity() * std::mem::size_of::<String>()
             + self.flatten.symbol.capacity()
+            + self.expected.heap_bytes()
+    }
+
+    /// Expected positions (from the signals queued to this receiver).
+    pub fn expected(&self) -> &Expected {
+        &self.expected
+    }
+
+    /// Expected positions, to update.
+    pub fn expected_mut(&mut self) -> &mut Expected {
+        &mut self.expected
+    }
+
+    /// Reconciles the expected positions with the reports (see [`Expected::reconcile`]).
+    pub fn reconcile(
+        &mut self,
+        declared: &[Box<str>],
+        at: (Instant, Duration),
+        on: impl FnMut(Change<'_>),
+    ) {
+        // Taken out and put back (no allocation) so that it can read the rest of the book.
+        let mut e = std::mem::take(&mut self.expected);
+        e.reconcile(self, declared, at, on);
+        self.expected = e;
+    }
+
+    /// Accounts that reported, in first-report order.
+    pub fn account_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.accounts.iter().map(|(a, _)| &**a)
+    }
+
+    /// True when `account` reported.
+    pub fn has_account(&self, account: &str) -> bool {
+        self.accounts.iter().any(|(a, _)| &**a == account)
+    }
+
+    /// The signed position `account` reported in `symbol` (case-insensitive; 0 when none).
+    pub fn signed(&self, account: &str, symbol: &str) -> i64 {
+        self.positions
+            .iter()
+            .find(|p| &*p.account == account && p.symbol.eq_ignore_ascii_case(symbol))
+            .map_or(0, AccountPosition::signed_qty)
     }
 
     fn count(&mut self, dir: Direction, qty: u32, acct: usize, add: bool) {

@@ -13,6 +13,7 @@ pub mod config;
 mod conn;
 pub mod encode;
 mod escape;
+pub mod expect;
 pub mod frame;
 pub mod guard;
 mod hub;

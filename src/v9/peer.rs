@@ -8,6 +8,7 @@
 use super::book::ReceiverBook;
 use super::buf::InBuf;
 use super::codec::{self, ErrorCode, ParseError};
+use super::expect::Change;
 use super::frame::{next_frame, split_unterminated, Frame};
 use super::reply::{CloseReason, Details, Outgoing, Reply, Role};
 use super::reply::{Counters, Policy, State, Time};
@@ -317,6 +318,23 @@ impl Peer {
         self.s.book_mut().expect_flat(signal_id, symbol, deadline);
     }
 
+    /// Its book, to update expected positions.
+    pub(super) fn book_mut(&mut self) -> &mut ReceiverBook {
+        self.s.book_mut()
+    }
+
+    /// `Accounts:` declared in CONNECT.
+    pub fn declared(&self) -> &[Box<str>] {
+        self.s.declared()
+    }
+
+    /// Reconciles expected and reported positions (see [`ReceiverBook::reconcile`]); `on`
+    /// gets the receiver's name with each change.
+    pub fn reconcile(&mut self, at: (Instant, Duration), mut on: impl FnMut(&str, Change<'_>)) {
+        let (book, declared, name) = self.s.book_and_declared();
+        book.reconcile(declared, at, |c| on(name, c));
+    }
+
     /// Gives a reconnecting receiver its book back.
     pub fn restore_book(&mut self, book: ReceiverBook) {
         *self.s.book_mut() = book;
@@ -325,8 +343,8 @@ impl Peer {
     /// The name and book worth keeping for a reconnection (a named receiver with positions).
     pub fn into_retired(self) -> Option<(Box<str>, ReceiverBook)> {
         let (name, role, book) = self.s.take();
-        (role == Role::Receiver && !name.is_empty() && !book.positions().is_empty())
-            .then_some((name, book))
+        let kept = !book.positions().is_empty() || !book.expected().is_empty();
+        (role == Role::Receiver && !name.is_empty() && kept).then_some((name, book))
     }
 
     /// The reply that answers READY for this peer's role.

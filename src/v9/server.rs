@@ -5,7 +5,7 @@
 // the engine calls once per turn, writes them (one write per connection per turn).
 
 use super::accept::Listener;
-use super::codec::ErrorCode;
+use super::codec::{self, ErrorCode, Message};
 use super::conn::{Conn, Conns};
 use super::escape::Esc;
 use super::hub::Hub;
@@ -19,15 +19,15 @@ use crate::config::V9Config;
 use crate::endpoint::{token, Ctx, Endpoint};
 use crate::journal::Receiver;
 use crate::metrics::LatencyHist;
-use crate::pipeline::{Accepted, Pipeline, Refusal, Request, Source};
-use crate::signal::{Action, Origin, Signal, SignalError, SignalSink};
+use crate::pipeline::{Accepted, Mode, Pipeline, Refusal, Request, Source};
+use crate::signal::{Action, Origin, Signal, SignalError, SignalSink, Symbol};
 use log::info;
 use mio::event::Event;
 use mio::{Interest, Registry};
 use slab::Slab;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The V9 server: one listener, and per connection a `Conn` and a [`Peer`] under one key.
 #[derive(Debug)]
@@ -47,6 +47,8 @@ pub struct V9Server {
     pipeline: Pipeline,
     /// Catch-up lines for one receiver, reused.
     catch_up: Vec<u8>,
+    /// The next reconciliation sweep.
+    reconcile_at: Instant,
 }
 
 impl V9Server {
@@ -72,6 +74,7 @@ impl V9Server {
             wall_ns: clock::unix_nanos(),
             pipeline,
             catch_up: Vec::with_capacity(64 * 1024),
+            reconcile_at: Instant::now(),
         })
     }
 
@@ -241,6 +244,8 @@ impl V9Server {
                             t,
                         );
                     }
+                    // Signals before now never reached it (or came with the catch-up).
+                    peer.book_mut().expected_mut().through(self.pipeline.last_id());
                 }
                 Reply::Fail(msg, reason @ (CloseReason::Unauthorized | CloseReason::Throttled)) => {
                     self.conns.finish(key, msg, false);
@@ -303,6 +308,9 @@ impl V9Server {
                     r.qty,
                     r.receivers
                 );
+                for (_, p) in self.peers.iter_mut().filter(|(_, p)| p.receives()) {
+                    p.book_mut().expected_mut().apply(r.id, r.action, &r.symbol, r.qty);
+                }
                 if r.action == Action::Flatten {
                     self.hub.expect_flat(&r, &mut self.peers, &mut self.timers);
                 }
@@ -372,9 +380,46 @@ impl V9Server {
         self.hub.departed(peer);
     }
 
+    /// Compares every receiver's reported positions with the expected ones; differences past
+    /// the grace period are flagged (log, journal, snapshot rows), and cleared when fixed.
+    fn reconcile(&mut self, t: Time) {
+        let grace = self.pipeline.reconcile_grace();
+        let period = (grace / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        self.reconcile_at = t.now + period;
+        let pl = &mut self.pipeline;
+        for (_, p) in self.peers.iter_mut().filter(|(_, p)| p.receives()) {
+            let addr = p.addr();
+            p.reconcile((t.now, grace), |name, c| {
+                if c.flagged {
+                    log::warn!(
+                        "v9 {addr} ({}): out of sync: account {} {}: expected {} reported {} for over {} ms",
+                        Esc(name),
+                        Esc(c.account),
+                        c.symbol,
+                        c.expected,
+                        c.reported,
+                        grace.as_millis()
+                    );
+                } else {
+                    info!(
+                        "v9 {addr} ({}): back in sync: account {} {} at {}",
+                        Esc(name),
+                        Esc(c.account),
+                        c.symbol,
+                        c.reported
+                    );
+                }
+                pl.reconciled(name, c, (t.now, t.wall_ns));
+            });
+        }
+    }
+
     fn on_timers(&mut self, t: Time, registry: &Registry) {
         if self.timers.listener_due(t.now) {
             self.accept(t, registry);
+        }
+        if t.now >= self.reconcile_at {
+            self.reconcile(t);
         }
         let mut due = std::mem::take(&mut self.due);
         self.timers.take_due(t.now, &mut due);
@@ -425,13 +470,29 @@ fn catch_up(
     pl: &Pipeline,
     conns: &mut Conns,
     buf: &mut Vec<u8>,
-    (key, peer): (usize, &Peer),
+    (key, peer): (usize, &mut Peer),
     req: Request,
     t: Time,
 ) {
     buf.clear();
     let room = conns.room(key);
     let done = pl.catch_up(req, t.wall_ns, room, buf);
+    // The receiver's expected positions follow what it is sent.
+    let expected = peer.book_mut().expected_mut();
+    match done.mode {
+        Mode::Sync => expected.set_all(&pl.targets().sorted(), pl.last_id()),
+        Mode::Replay => {
+            let from = pl.last_id() + 1 - done.count;
+            for (id, line) in pl.replay().from(from) {
+                let body = line.strip_suffix(b"\n").unwrap_or(line);
+                if let Ok(Message::Signal(m)) = codec::parse(body) {
+                    let s = m.signal;
+                    expected.apply(id, s.action, &Symbol::upper(s.symbol), s.qty);
+                }
+            }
+        }
+        Mode::None => {}
+    }
     if !conns.queue_bytes(key, buf) {
         // Even the SYNC lines do not fit (a tiny max_output_bytes): a slow consumer.
         conns.close_later(key, CloseReason::Overflow);
@@ -481,7 +542,8 @@ impl Endpoint for V9Server {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        self.timers.next()
+        let sweep = Some(self.reconcile_at).filter(|_| self.conns.len() > 0);
+        [self.timers.next(), sweep].into_iter().flatten().min()
     }
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {

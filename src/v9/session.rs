@@ -29,6 +29,8 @@ pub(super) struct Session {
     /// Lowest signal id this receiver has not answered with a POSITION_SUMMARY yet.
     next_answer: u64,
     book: ReceiverBook,
+    /// `Accounts:` from CONNECT (empty when not declared).
+    declared: Box<[Box<str>]>,
     counters: Counters,
     warnings: u64,
 }
@@ -65,6 +67,12 @@ impl Session {
     pub(super) fn book_mut(&mut self) -> &mut ReceiverBook {
         &mut self.book
     }
+    pub(super) fn book_and_declared(&mut self) -> (&mut ReceiverBook, &[Box<str>], &str) {
+        (&mut self.book, &self.declared, &self.name)
+    }
+    pub(super) fn declared(&self) -> &[Box<str>] {
+        &self.declared
+    }
     pub(super) fn counters(&self) -> Counters {
         self.counters
     }
@@ -92,6 +100,7 @@ impl Session {
             last_heartbeat_ns: None,
             next_answer: u64::MAX,
             book: ReceiverBook::default(),
+            declared: Box::default(),
             counters: Counters::default(),
             warnings: 0,
         }
@@ -274,6 +283,9 @@ impl Session {
         };
         self.name = m.name.into();
         self.accounts = m.account_count.unwrap_or(0);
+        if let Some(list) = m.meta("Accounts").filter(|_| !publisher) {
+            self.declared = super::expect::declared_accounts(list);
+        }
         self.role = if publisher { Role::Publisher } else { Role::Receiver };
         self.state = State::Ready;
         // Signals sent before READY never reached this receiver: none of them is outstanding.

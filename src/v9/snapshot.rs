@@ -75,6 +75,23 @@ impl PositionRow {
     }
 }
 
+/// A reported position that differs from the expected one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PositionMismatch {
+    /// Account name.
+    pub account: String,
+    /// Symbol.
+    pub symbol: String,
+    /// Expected signed position.
+    pub expected: i64,
+    /// Reported signed position (0 when it reported none).
+    pub reported: i64,
+    /// Since when they differ.
+    pub since: Instant,
+    /// Past the grace period: out of sync.
+    pub flagged: bool,
+}
+
 /// One READY receiver.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReceiverRow {
@@ -98,6 +115,10 @@ pub struct ReceiverRow {
     pub summary: Option<Summary>,
     /// Accounts found not flat at the last FLATTEN check.
     pub out_of_sync: Vec<String>,
+    /// Reported positions that differ from the expected ones (flagged: past the grace).
+    pub mismatches: Vec<PositionMismatch>,
+    /// Expected signed position per symbol, from the signals queued to it.
+    pub expected: Vec<(String, i64)>,
     /// Its positions.
     pub positions: Vec<PositionRow>,
 }
@@ -117,6 +138,8 @@ impl ReceiverRow {
             totals: book.totals(),
             summary: book.summary().copied(),
             out_of_sync: book.out_of_sync().to_vec(),
+            mismatches: mismatches(book),
+            expected: book.expected().symbols().map(|(s, p)| (s.as_str().to_string(), p)).collect(),
             positions: book
                 .positions()
                 .iter()
@@ -261,6 +284,8 @@ pub struct BookRow {
     pub out_of_sync: Vec<String>,
     /// When a position last changed.
     pub last_update: Option<Instant>,
+    /// Reported positions that differ from the expected ones.
+    pub mismatches: Vec<PositionMismatch>,
 }
 
 impl PeerRow {
@@ -276,6 +301,7 @@ impl PeerRow {
                 mismatch: b.summary_mismatch(),
                 out_of_sync: b.out_of_sync().to_vec(),
                 last_update: b.positions().iter().map(|p| p.updated).max(),
+                mismatches: mismatches(b),
             }
         });
         PeerRow {
@@ -329,8 +355,36 @@ fn book_line(b: &BookRow, now: Instant, out: &mut String) {
             let _ = write!(out, "{}{}", if i > 0 { ", " } else { "" }, Esc(s));
         }
     }
+    let flagged = b.mismatches.iter().filter(|d| d.flagged);
+    for (i, d) in flagged.enumerate() {
+        let _ = write!(
+            out,
+            "{}{}/{} expected {} reported {}",
+            if i == 0 { " | OUT OF SYNC: " } else { ", " },
+            Esc(&d.account),
+            d.symbol,
+            d.expected,
+            d.reported
+        );
+    }
     if let Some(t) = b.last_update {
         let ago = now.saturating_duration_since(t).as_secs_f64();
         let _ = write!(out, " | last update {ago:.1}s ago");
     }
+}
+
+/// A book's expected-vs-reported differences, as rows.
+fn mismatches(book: &super::book::ReceiverBook) -> Vec<PositionMismatch> {
+    let e = book.expected();
+    e.diffs()
+        .iter()
+        .map(|d| PositionMismatch {
+            account: e.account_of(d).to_string(),
+            symbol: d.symbol.as_str().to_string(),
+            expected: d.expected,
+            reported: d.reported,
+            since: d.since,
+            flagged: d.flagged,
+        })
+        .collect()
 }
