@@ -27,6 +27,8 @@ pub struct Config {
     pub dtc: BTreeMap<String, crate::dtc::DtcConfig>,
     /// The signal journal (`dir = "none"` disables it).
     pub journal: crate::journal::JournalConfig,
+    /// The operator surface (HTTP API, dashboard, metrics); started by `v9bridge run`.
+    pub ops: crate::ops::OpsConfig,
 }
 
 /// Engine-loop settings.
@@ -87,6 +89,7 @@ impl Config {
                 }
             }
         }
+        self.ops.apply_env();
     }
 
     /// Checks what the types cannot say (ranges, cross-field rules), naming the key.
@@ -99,6 +102,7 @@ impl Config {
         }
         self.v9.validate()?;
         self.journal.validate()?;
+        self.ops.validate()?;
         for (n, d) in &self.dtc {
             d.validate().map_err(|e| format!("dtc.{n}: {e}"))?;
         }

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod journal;
 pub mod market;
 pub mod metrics;
+pub mod ops;
 pub mod pipe;
 pub mod pipeline;
 pub mod ratelog;

@@ -50,6 +50,7 @@ fn sigterm_sends_server_shutdown_to_clients_and_exits_cleanly() {
             "--report-s",
             "0",
         ])
+        .args(["--ops-listen", "none"]) // the default 127.0.0.1:8080 may be taken
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()

@@ -143,7 +143,7 @@ fn client_disconnect_is_handled_gracefully() {
     let r = Raw::receiver(e.addr, "gone");
     drop(r);
     let mut p = Raw::publisher(e.addr, None);
-    wait_for("the closed receiver to be dropped", || !e.peers().iter().any(|p| p.name == "gone"));
+    wait_for("the closed receiver to be dropped", || !e.has_peer("gone"));
     p.send("LONG|ES|1");
     assert_eq!(p.line(), "SIGNAL_ACK|1|0");
 }
@@ -267,8 +267,8 @@ fn stuck_receiver_is_dropped_and_others_get_everything() {
         last = l;
     }
     assert_eq!(last, "ERROR|OVERFLOW|Output queue full|Slow consumer");
-    wait_for("the stuck receiver to be dropped", || !e.peers().iter().any(|p| p.name == "stuck"));
-    assert!(e.peers().iter().any(|p| p.name == "good"));
+    wait_for("the stuck receiver to be dropped", || !e.has_peer("stuck"));
+    assert!(e.has_peer("good"));
 }
 
 #[test]
@@ -295,11 +295,7 @@ fn server_restart_receivers_reconnect() {
     let mut p = Raw::publisher(e2.addr, None);
     p.send("LONG|ES|2");
     assert_eq!(p.line(), "SIGNAL_ACK|1|1");
-    wait_for("the receiver's positions", || {
-        e2.peers()
-            .iter()
-            .any(|p| p.book.as_ref().is_some_and(|b| b.totals.0 == 3 && b.totals.1 == 6))
-    });
+    wait_for("the receiver's positions", || e2.any_book(|b| (b.totals.0, b.totals.1) == (3, 6)));
     stop.store(true, Ordering::SeqCst);
     let report = sim.join().unwrap().unwrap();
     assert!(report.connections >= 2);
@@ -347,9 +343,7 @@ fn reconnecting_receiver_keeps_its_book_and_repeated_connect_changes_nothing() {
     let e = start(test_config());
     let mut r = Raw::receiver(e.addr, "Desk1");
     r.send("POSITION|Account1|LONG|2|4520.50|+10.00|2026-01-27T18:05:11Z|Symbol:MES");
-    wait_for("the position", || {
-        e.book("Desk1").is_some_and(|b| (b.totals.0, b.totals.1) == (1, 2))
-    });
+    wait_for("the position", || e.held("Desk1") == Some((1, 2)));
     r.send("CONNECT|Other|Account_Count:1|Role:Publisher");
     assert_eq!(
         no_epoch(&r.line()),
@@ -357,7 +351,7 @@ fn reconnecting_receiver_keeps_its_book_and_repeated_connect_changes_nothing() {
         "no role switch mid-session"
     );
     drop(r);
-    wait_for("the disconnect", || !e.peers().iter().any(|p| p.name == "Desk1"));
+    wait_for("the disconnect", || !e.has_peer("Desk1"));
     let _r = Raw::receiver(e.addr, "Desk1");
     wait_for("the book to come back", || {
         e.book("Desk1").is_some_and(|b| b.accounts == 1 && (b.totals.0, b.totals.1) == (1, 2))

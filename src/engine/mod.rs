@@ -58,13 +58,15 @@ pub struct Engine {
     loop_turn: LatencyHist,
     report_every: Option<Duration>,
     stale_after: Duration,
-    timers: TimerTable<EngineTimer, 2>,
+    timers: TimerTable<EngineTimer, 3>,
     reporter: Option<Reporter>,
     busy_poll: bool,
     pin: Pin,
     hgrm_dir: Option<PathBuf>,
     table_at_stop: bool,
     recovered: Option<crate::journal::Recovered>,
+    /// The operator surface (its thread stops when the engine is dropped).
+    ops: Option<crate::ops::OpsLink>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -143,6 +145,7 @@ impl Engine {
             hgrm_dir: cfg.engine.hgrm_dir.clone(),
             table_at_stop: true,
             recovered,
+            ops: None,
         })
     }
 
@@ -162,6 +165,21 @@ impl Engine {
     /// [`EngineHandle::call`]).
     pub fn endpoints_mut(&mut self) -> &mut Endpoints {
         &mut self.eps
+    }
+
+    /// Starts the operator surface on `[ops] listen` (no-op for `none`); its thread publishes
+    /// from the loop's ops timer and calls into the loop like any other handle.
+    pub fn with_ops(mut self, cfg: &Config) -> io::Result<Engine> {
+        self.ops = crate::ops::OpsLink::start(cfg, self.handle())?;
+        if self.ops.is_some() {
+            self.timers.set(EngineTimer::Ops, Instant::now());
+        }
+        Ok(self)
+    }
+
+    /// The operator surface's link when it runs: its address, and where signal events go.
+    pub fn ops(&mut self) -> Option<&mut crate::ops::OpsLink> {
+        self.ops.as_mut()
     }
 
     /// A handle to stop or call into the engine from another thread.
@@ -273,6 +291,12 @@ impl Engine {
                     self.timers
                         .set(EngineTimer::StaleCheck, t.now + stale_period(self.stale_after));
                 }
+                EngineTimer::Ops => {
+                    if let Some(o) = &mut self.ops {
+                        let (eps, m, lt) = (&self.eps, &self.market, &self.loop_turn);
+                        self.timers.set(EngineTimer::Ops, o.on_timer(eps, m, lt, t.now, t.wall_ns));
+                    }
+                }
             }
         }
     }
@@ -363,10 +387,13 @@ enum EngineTimer {
     Report,
     /// The stale-feed check over the whole market state (pipe and DTC alike).
     StaleCheck,
+    /// Publish a snapshot to the operator surface.
+    Ops,
 }
 
 impl TimerKind for EngineTimer {
-    const ALL: &'static [EngineTimer] = &[EngineTimer::Report, EngineTimer::StaleCheck];
+    const ALL: &'static [EngineTimer] =
+        &[EngineTimer::Report, EngineTimer::StaleCheck, EngineTimer::Ops];
     fn index(self) -> usize {
         self as usize
     }

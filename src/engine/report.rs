@@ -64,7 +64,7 @@ impl Report {
         let v9 = eps.v9.as_ref().map(|v| V9Report {
             addr: v.local_addr(),
             stats: v.stats(),
-            peers: v.peers(),
+            peers: v.peer_rows(),
         });
         let pipe =
             eps.pipe.as_ref().map(|p| PipeReport { path: p.path().to_string(), stats: p.stats() });

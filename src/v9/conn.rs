@@ -218,6 +218,14 @@ impl Conns {
         self.slab.iter().map(|(k, _)| k)
     }
 
+    /// Output bytes queued for `key` (its copy plus its part of the shared broadcast bytes).
+    pub fn queued(&self, key: usize) -> usize {
+        let Some(c) = self.slab.get(key) else { return 0 };
+        let shared =
+            if c.shared_from == NONE { 0 } else { self.shared.len() - c.shared_from as usize };
+        c.out.len() + shared
+    }
+
     /// Connections still holding output.
     pub fn flushing(&self) -> usize {
         self.slab.iter().filter(|(_, c)| !c.out.is_empty() || c.shared_from != NONE).count()

@@ -8,6 +8,7 @@ use super::peer::Peer;
 use super::reply::{CloseReason, Reply, Role};
 use super::reply::{Counters, Policy};
 use super::retired::Retired;
+use super::snapshot::{Answer, Recent, Written};
 use super::timers::Deadlines;
 use crate::config::V9Config;
 use crate::metrics::LatencyHist;
@@ -61,6 +62,7 @@ pub struct Hub {
     h_read: LatencyHist,
     h_pipe: LatencyHist,
     h_summary: LatencyHist,
+    recent: Recent,
 }
 
 impl Hub {
@@ -82,6 +84,7 @@ impl Hub {
             h_read: LatencyHist::new("v9.publisher_read_to_broadcast_written"),
             h_pipe: LatencyHist::new("v9.pipe_signal_to_broadcast_written"),
             h_summary: LatencyHist::new("v9.signal_sent_to_summary_back"),
+            recent: Recent::default(),
         }
     }
 
@@ -110,6 +113,11 @@ impl Hub {
             timeout: self.settings.timeout,
             grace: self.settings.grace,
         }
+    }
+
+    /// The last signals written and summaries back.
+    pub fn recent(&self) -> &Recent {
+        &self.recent
     }
 
     /// The histograms.
@@ -148,6 +156,7 @@ impl Hub {
         let r = self.bcast.next_written(at)?;
         let hist = if r.origin == Origin::Pipe { &mut self.h_pipe } else { &mut self.h_read };
         hist.record(at.saturating_duration_since(r.read_at));
+        self.recent.written.push(Written { record: r, at });
         Some(r)
     }
 
@@ -159,9 +168,12 @@ impl Hub {
             Reply::Send(msg) => conns.queue(key, msg),
             Reply::Fail(msg, _) => conns.finish(key, msg, false),
             Reply::Answered(id, _) => {
-                if let Some(at) = self.bcast.log().written_at(id) {
-                    self.h_summary.record(read_at.saturating_duration_since(at));
-                }
+                let latency = self.bcast.log().written_at(id).map(|at| {
+                    let l = read_at.saturating_duration_since(at);
+                    self.h_summary.record(l);
+                    l
+                });
+                self.recent.answers.push(Answer { id, key, latency });
             }
         }
     }

@@ -122,6 +122,11 @@ impl Peer {
     pub fn counters(&self) -> Counters {
         self.s.counters()
     }
+    /// The first signal id it has not answered with a POSITION_SUMMARY yet (`u64::MAX` before
+    /// READY; answers come in order, and one without `ID:` answers every signal so far).
+    pub fn next_answer(&self) -> u64 {
+        self.s.next_answer()
+    }
     /// When it connected (Unix ns).
     pub fn connected_ns(&self) -> i64 {
         self.s.connected_ns()

@@ -12,7 +12,7 @@ use super::hub::Hub;
 use super::peer::{Cue, Due, Peer};
 use super::reply::{CloseReason, Details, Outgoing, Reply, Role};
 use super::reply::{State, Time};
-use super::snapshot::{self, PeerRow, ReceiverRow, V9Stats};
+use super::snapshot::{self, PeerRow, ReceiverRow, Recent, V9Stats};
 use super::timers::Deadlines;
 use crate::clock;
 use crate::config::V9Config;
@@ -116,8 +116,19 @@ impl V9Server {
     }
 
     /// Every connection, for the periodic report (allocates: not the hot path).
-    pub fn peers(&self) -> Vec<PeerRow> {
+    pub fn peer_rows(&self) -> Vec<PeerRow> {
         self.peers.iter().map(|(_, p)| PeerRow::of(p)).collect()
+    }
+
+    /// Every connection's peer with its key and queued output bytes (no allocation: for
+    /// observers that read between turns, like the operator surface).
+    pub fn peers(&self) -> impl Iterator<Item = (usize, &Peer, usize)> + '_ {
+        self.peers.iter().map(|(k, p)| (k, p, self.conns.queued(k)))
+    }
+
+    /// The last signals written and summaries back (see [`Recent`]).
+    pub fn recent(&self) -> &Recent {
+        self.hub.recent()
     }
 
     /// Connections still flushing their last bytes (the engine waits for them at shutdown).

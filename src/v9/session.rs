@@ -68,6 +68,9 @@ impl Session {
     pub(super) fn counters(&self) -> Counters {
         self.counters
     }
+    pub(super) fn next_answer(&self) -> u64 {
+        self.next_answer
+    }
     pub(super) fn counters_mut(&mut self) -> &mut Counters {
         &mut self.counters
     }

@@ -1,6 +1,7 @@
 //! Typed views of the V9 server (counters, receivers, connections) and the report text made from them.
 
 use super::accept::Listener;
+use super::broadcast::Record;
 use super::codec::{Direction, Summary};
 use super::escape::Esc;
 use super::hub::Hub;
@@ -9,7 +10,7 @@ use super::reply::{Role, State};
 use slab::Slab;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The V9 server's counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -130,6 +131,74 @@ impl ReceiverRow {
                 .collect(),
         }
     }
+}
+
+/// Entries each [`Recent`] ring keeps (older ones are overwritten).
+pub const RECENT: usize = 512;
+
+/// A signal the flush wrote, and when.
+#[derive(Clone, Copy, Debug)]
+pub struct Written {
+    /// The signal.
+    pub record: Record,
+    /// When its bytes were written.
+    pub at: Instant,
+}
+
+/// A POSITION_SUMMARY answering signal `id` from the connection under `key`.
+#[derive(Clone, Copy, Debug)]
+pub struct Answer {
+    /// The signal answered.
+    pub id: u64,
+    /// The connection (see [`V9Server::peers`](super::server::V9Server::peers)).
+    pub key: usize,
+    /// Signal written → summary read (None when the signal is no longer in the sent log).
+    pub latency: Option<Duration>,
+}
+
+/// The last [`RECENT`] entries, for observers that read between turns (the operator surface):
+/// allocated once, overwritten in place, so recording one costs no allocation.
+#[derive(Clone, Debug)]
+pub struct Ring<T> {
+    items: Vec<T>,
+    total: u64,
+}
+
+impl<T: Copy> Default for Ring<T> {
+    fn default() -> Self {
+        Ring { items: Vec::with_capacity(RECENT), total: 0 }
+    }
+}
+
+impl<T: Copy> Ring<T> {
+    pub(super) fn push(&mut self, t: T) {
+        if self.items.len() < RECENT {
+            self.items.push(t);
+        } else {
+            self.items[(self.total % RECENT as u64) as usize] = t;
+        }
+        self.total += 1;
+    }
+
+    /// Entries recorded so far (also those overwritten).
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The entries recorded after the first `seen`, oldest first (at most the last [`RECENT`]).
+    pub fn since(&self, seen: u64) -> impl DoubleEndedIterator<Item = &T> + '_ {
+        let from = seen.max(self.total.saturating_sub(self.items.len() as u64));
+        (from..self.total).map(move |i| &self.items[(i % RECENT as u64) as usize])
+    }
+}
+
+/// The signals written and the summaries answering them, most recent [`RECENT`] of each.
+#[derive(Clone, Debug, Default)]
+pub struct Recent {
+    /// Signals written.
+    pub written: Ring<Written>,
+    /// Summaries with `ID:`.
+    pub answers: Ring<Answer>,
 }
 
 /// The counters of the server made of these parts.

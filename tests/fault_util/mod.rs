@@ -154,6 +154,7 @@ pub fn engine(extra: &[&str]) -> (Proc, SocketAddr) {
         "--journal",
         "none",
     ];
+    args.extend(["--ops-listen", "none"]); // the operator surface's default port may be taken
     args.extend_from_slice(extra);
     let p = Proc::spawn("engine", &args);
     let addr = listening_addr(&p, "v9: listening on ");

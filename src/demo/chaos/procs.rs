@@ -98,13 +98,14 @@ impl Drop for Proc {
     }
 }
 
-/// `v9bridge run` with the journal in `journal` on `listen` (port 0 for a fresh one); returns
-/// it with its V9 address.
+/// `v9bridge run` with the journal in `dir`/journal on `listen` (port 0 for a fresh one), no
+/// operator surface (its fixed default port would collide between runs); returns it with its
+/// V9 address.
 pub(super) fn engine(bin: &Path, dir: &Path, listen: &str) -> Result<(Proc, SocketAddr), String> {
     let cfg = dir.join("engine.toml");
     let journal = dir.join("journal").to_string_lossy().replace('\\', "/");
     let text = format!(
-        "[engine]\npin = \"none\"\nreport_interval_s = 0\n\n[v9]\nlisten = \"{listen}\"\n\n[journal]\ndir = \"{journal}\"\n"
+        "[engine]\npin = \"none\"\nreport_interval_s = 0\n\n[v9]\nlisten = \"{listen}\"\n\n[journal]\ndir = \"{journal}\"\n\n[ops]\nlisten = \"none\"\n"
     );
     std::fs::write(&cfg, text).map_err(|e| format!("{}: {e}", cfg.display()))?;
     let args = vec!["run".to_string(), "--config".into(), cfg.to_string_lossy().into_owned()];

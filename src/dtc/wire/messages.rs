@@ -1,4 +1,4 @@
-//! The DTC messages we speak: field tables (names, offsets, defaults) from the newest header.
+//! The DTC messages we speak: one field table from the newest header; one file over 400 lines because it is data, diffed against `DTCProtocol.h` as a whole.
 
 use super::field::WireField;
 use super::jsonlex::JVal;

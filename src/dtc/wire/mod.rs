@@ -11,7 +11,12 @@ pub mod codec;
 pub mod compact;
 mod field;
 pub mod framing;
+mod fstr;
 pub mod json;
 pub(super) mod jsonlex;
+mod jsonstr;
 pub mod messages;
 pub mod types;
+
+#[cfg(test)]
+mod tests;

@@ -9,3 +9,6 @@ pub mod frame;
 pub mod message;
 pub mod reason;
 pub mod scdatetime;
+
+#[cfg(test)]
+mod tests;
