@@ -1,8 +1,8 @@
 //! The operator surface over loopback: REST JSON, health, metrics, control, bad requests, and
 //! the market-data WebSocket, against a real engine (the independent client is tests/ops/*.py).
 
-mod common;
-use common::*;
+mod support;
+use support::engine::*;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;

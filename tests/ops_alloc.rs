@@ -2,8 +2,8 @@
 //! thread at steady state: rows are overwritten in place and snapshots come back for reuse,
 //! signals and their acknowledgements included.
 
-mod common;
-use common::*;
+mod support;
+use support::engine::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};

@@ -13,9 +13,10 @@ fn row(e: &Running, name: &str) -> ReceiverRow {
     rows(e).into_iter().find(|r| r.name == name).unwrap()
 }
 
+/// The periodic report's text, as the reporter thread would log it now.
 fn status(e: &Running) -> String {
-    use v9bridge::endpoint::Endpoint;
-    e.handle.call(|eps, ctx| eps.v9.as_ref().unwrap().status(ctx.now), WAIT).unwrap()
+    use v9bridge::engine::Report;
+    e.handle.call(|eps, c| Report::collect(eps, c.market, c.now).to_string(), WAIT).unwrap()
 }
 
 #[test]

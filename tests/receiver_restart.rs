@@ -4,10 +4,10 @@
 //! model with every id executed exactly once, across both lives.
 #![cfg(unix)]
 
-mod fault_util;
+mod support;
 mod nt_common;
 
-use fault_util::{Proc, WAIT};
+use support::fault::{Proc, WAIT};
 use nt_common::FakeServer;
 use std::net::TcpListener;
 use std::path::Path;

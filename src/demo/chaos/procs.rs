@@ -98,8 +98,9 @@ impl Drop for Proc {
     }
 }
 
-/// `v9bridge run` with the journal in `journal` on `listen` (port 0 for a fresh one) and no
-/// operator surface (its default port may be taken); returns it with its V9 address.
+/// `v9bridge run` with the journal in `dir`/journal on `listen` (port 0 for a fresh one), no
+/// operator surface (its fixed default port would collide between runs); returns it with its
+/// V9 address.
 pub(super) fn engine(bin: &Path, dir: &Path, listen: &str) -> Result<(Proc, SocketAddr), String> {
     let cfg = dir.join("engine.toml");
     let journal = dir.join("journal").to_string_lossy().replace('\\', "/");

@@ -40,6 +40,7 @@ pub struct ReceiverArgs {
     pub no_terminator: bool,
     /// Keep the book, ids and execution log in this file (written atomically at most every
     /// 100 ms and at exit), so a killed and restarted process resumes instead of starting fresh.
+    /// The log holds every executed id: meant for tests and demos, not for days of traffic.
     #[arg(long)]
     pub state_file: Option<std::path::PathBuf>,
     /// Remember when each signal id arrived (for the demo's end-to-end latency); on with
