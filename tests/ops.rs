@@ -2,10 +2,10 @@
 //! the market-data WebSocket, against a real engine (the independent client is tests/ops/*.py).
 
 mod support;
-use support::engine::*;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
+use support::engine::*;
 use v9bridge::config::Config;
 use v9bridge::engine::Engine;
 use v9bridge::market::{Feed, TickUpdate};

@@ -3,10 +3,10 @@
 //! signals and their acknowledgements included.
 
 mod support;
-use support::engine::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::time::{Duration, Instant};
+use support::engine::*;
 use v9bridge::engine::Engine;
 
 struct Counting;
