@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 RUST_LOG=info "$bin" run --v9-listen "127.0.0.1:$port" --pin none --report-s 60 \
-  --pipe "$work/feed.fifo" >"$work/engine.log" 2>&1 &
+  --pipe "$work/feed.fifo" --journal "$work/journal" --ops-listen none >"$work/engine.log" 2>&1 &
 engine=$!
 pids+=("$engine")
 for _ in $(seq 100); do grep -q "v9: listening on" "$work/engine.log" && break; sleep 0.1; done

@@ -77,6 +77,10 @@ pub struct RunArgs {
     /// Overrides `journal.dir` ("none" disables the journal).
     #[arg(long)]
     pub journal: Option<PathBuf>,
+    /// Start even though a journal segment is corrupt: set it aside (`*.corrupt`) and start a
+    /// fresh segment after the last good record (`journal.fresh_segment` for this start).
+    #[arg(long)]
+    pub journal_fresh_segment: bool,
     /// Operator surface (dashboard, API, /metrics) address, IP:port, or `none` (default
     /// 127.0.0.1:8080).
     #[arg(long, value_name = "ADDR|none")]
@@ -201,6 +205,9 @@ pub fn effective_config(a: &RunArgs) -> Result<Config, String> {
     }
     if let Some(d) = &a.journal {
         cfg.journal.dir = d.clone();
+    }
+    if a.journal_fresh_segment {
+        cfg.journal.fresh_segment = true;
     }
     if let Some(v) = a.ops_listen {
         cfg.ops.listen = v;

@@ -12,7 +12,16 @@ use std::io;
 pub(crate) fn open_pipeline(cfg: &JournalConfig) -> io::Result<(Pipeline, Recovered)> {
     let settings = Settings::of(cfg);
     let (writer, rec) = Journal::open(&cfg.dir, cfg).map_err(|e| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("journal {}: {e}", cfg.dir.display()))
+        // Say how to go on: the operator reads this once, at a failed start.
+        let hint = match e {
+            crate::journal::Error::Corrupt { .. } => {
+                "; to start anyway, setting the damaged segment aside, run once with \
+                 --journal-fresh-segment (journal.fresh_segment = true)"
+            }
+            _ => "",
+        };
+        let dir = cfg.dir.display();
+        io::Error::new(io::ErrorKind::InvalidData, format!("journal {dir}: {e}{hint}"))
     })?;
     if !cfg.enabled() {
         let epoch = (crate::clock::unix_nanos() / 1_000_000_000).max(1) as u64;
