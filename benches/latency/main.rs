@@ -4,6 +4,7 @@
 //! Knobs: `V9B_BENCH_QUICK=1` (short runs, for CI smoke), `V9B_BENCH_OUT=DIR` (default
 //! `target/latency`: .hgrm files, latency.svg, results.md).
 
+mod journal;
 mod peers;
 mod raw;
 mod report;
@@ -92,6 +93,7 @@ impl Bench {
         c.v9.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         c.engine.pin = self.engine_core.map_or(Pin::None, |c| Pin::Core(c.id));
         c.engine.report_interval_s = 0;
+        c.journal.dir = "none".into(); // the journal rows set their own (a temp dir)
         c.v9.max_output_bytes = 16 << 20;
         c.engine.busy_poll = std::env::var("V9B_BENCH_BUSY").is_ok_and(|v| v == "1");
         c
@@ -633,7 +635,7 @@ fn main() -> io::Result<()> {
         b.notes.push(format!("baseline {}", h.summary_line()));
     }
     b.extra.push(tcp.clone());
-    // V9B_BENCH_ONLY=pipe,broadcast,ops,pipe_signal,throughput,ticks (default: all; baselines always run)
+    // V9B_BENCH_ONLY=pipe,broadcast,ops,journal,pipe_signal,throughput,ticks (default: all; baselines always run)
     let only = std::env::var("V9B_BENCH_ONLY").unwrap_or_default();
     let run = |s: &str| only.is_empty() || only.split(',').any(|o| o == s);
     #[cfg(unix)]
@@ -656,6 +658,9 @@ fn main() -> io::Result<()> {
     }
     if run("ops") {
         b.broadcast_ops()?;
+    }
+    if run("journal") {
+        b.journal()?;
     }
     #[cfg(unix)]
     if run("pipe_signal") {

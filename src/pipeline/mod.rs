@@ -315,6 +315,16 @@ impl Pipeline {
         r
     }
 
+    /// Journals and counts a signal line its source's codec already refused (`reason`: a
+    /// stable code, e.g. from [`Refusal::code`]).
+    pub fn refused(&mut self, source: Source<'_>, reason: &str, line: &[u8], at: (Instant, i64)) {
+        self.stats.refused += 1;
+        let bytes = &line[..line.len().min(MAX_MESSAGE)];
+        if let Err(e) = self.journal.append(&Record::Refused { source, reason, bytes }, at.1) {
+            self.journal_failed(&e, at.0);
+        }
+    }
+
     fn journal_failed(&mut self, e: &journal::Error, now: Instant) {
         self.stats.journal_failures += 1;
         if let Some(held) = self.journal_log.open(now) {

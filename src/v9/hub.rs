@@ -165,7 +165,7 @@ impl Hub {
     pub fn apply(&mut self, conns: &mut Conns, key: usize, reply: Reply<'_>, read_at: Instant) {
         match reply {
             Reply::Nothing | Reply::Connected(..) | Reply::Publish(_) => {}
-            Reply::Send(msg) => conns.queue(key, msg),
+            Reply::Send(msg) | Reply::Refused { msg, .. } => conns.queue(key, msg),
             Reply::Fail(msg, _) => conns.finish(key, msg, false),
             Reply::Answered(id, _) => {
                 let latency = self.bcast.log().written_at(id).map(|at| {

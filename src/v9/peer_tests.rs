@@ -35,7 +35,9 @@ fn feed(p: &mut Peer, bytes: &[u8], cue: Cue, t: Time, pol: &Policy<'_>) -> Vec<
 fn render(r: &Reply<'_>) -> String {
     let mut b = Vec::new();
     match r {
-        Reply::Send(m) | Reply::Fail(m, _) => m.encode(&mut b, "1.0"),
+        Reply::Send(m) | Reply::Fail(m, _) | Reply::Refused { msg: m, .. } => {
+            m.encode(&mut b, "1.0")
+        }
         Reply::Connected(role, _) => {
             Outgoing::Ready { role: *role, epoch: 0, last_id: 0 }.encode(&mut b, "1.0")
         }

@@ -177,6 +177,15 @@ pub enum Reply<'a> {
     Connected(Role, Option<crate::pipeline::Request>),
     /// A publisher's signal: number and broadcast it, answer SIGNAL_ACK or an error.
     Publish(Signal<'a>),
+    /// A publisher's signal line refused while parsing: queue the error, journal the refusal.
+    Refused {
+        /// The INVALID_SIGNAL error to queue.
+        msg: Outgoing<'a>,
+        /// The stable reason code (as journalled).
+        reason: &'static str,
+        /// The line as received.
+        line: &'a [u8],
+    },
     /// A POSITION_SUMMARY answered this signal id (latency signal written → summary read).
     Answered(u64, crate::journal::PositionSummary),
 }

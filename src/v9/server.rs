@@ -5,7 +5,7 @@
 // the engine calls once per turn, writes them (one write per connection per turn).
 
 use super::accept::Listener;
-use super::codec::{self, ErrorCode, Message};
+use super::codec::ErrorCode;
 use super::conn::{Conn, Conns};
 use super::escape::Esc;
 use super::hub::Hub;
@@ -14,20 +14,22 @@ use super::reply::{CloseReason, Details, Outgoing, Reply, Role};
 use super::reply::{State, Time};
 use super::snapshot::{self, PeerRow, ReceiverRow, Recent, V9Stats};
 use super::timers::Deadlines;
+
+mod endpoint;
+mod outlet;
 use crate::clock;
 use crate::config::V9Config;
-use crate::endpoint::{token, Ctx, Endpoint};
+use crate::endpoint::token;
 use crate::journal::Receiver;
-use crate::metrics::LatencyHist;
-use crate::pipeline::{Accepted, Mode, Pipeline, Refusal, Request, Source};
-use crate::signal::{Action, Origin, Signal, SignalError, SignalSink, Symbol};
+use crate::pipeline::{Accepted, Pipeline, Refusal, Source};
+use crate::signal::{Action, Signal};
 use log::info;
-use mio::event::Event;
 use mio::{Interest, Registry};
+use outlet::catch_up;
 use slab::Slab;
 use std::io;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The V9 server: one listener, and per connection a `Conn` and a [`Peer`] under one key.
 #[derive(Debug)]
@@ -273,6 +275,11 @@ impl V9Server {
                     if let Reply::Answered(id, summary) = reply {
                         self.pipeline.summary(name, id, summary, (t.now, t.wall_ns));
                     }
+                    if let Reply::Refused { reason, line, .. } = reply {
+                        let source = Source::Publisher(name);
+                        self.pipeline.refused(source, reason, line, (t.now, t.wall_ns));
+                        self.hub.counted(false);
+                    }
                     self.hub.apply(&mut self.conns, key, reply, read_at);
                     if self.conns.take_pressure() {
                         self.conns.flush_dirty(registry);
@@ -380,40 +387,6 @@ impl V9Server {
         self.hub.departed(peer);
     }
 
-    /// Compares every receiver's reported positions with the expected ones; differences past
-    /// the grace period are flagged (log, journal, snapshot rows), and cleared when fixed.
-    fn reconcile(&mut self, t: Time) {
-        let grace = self.pipeline.reconcile_grace();
-        let period = (grace / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
-        self.reconcile_at = t.now + period;
-        let pl = &mut self.pipeline;
-        for (_, p) in self.peers.iter_mut().filter(|(_, p)| p.receives()) {
-            let addr = p.addr();
-            p.reconcile((t.now, grace), |name, c| {
-                if c.flagged {
-                    log::warn!(
-                        "v9 {addr} ({}): out of sync: account {} {}: expected {} reported {} for over {} ms",
-                        Esc(name),
-                        Esc(c.account),
-                        c.symbol,
-                        c.expected,
-                        c.reported,
-                        grace.as_millis()
-                    );
-                } else {
-                    info!(
-                        "v9 {addr} ({}): back in sync: account {} {} at {}",
-                        Esc(name),
-                        Esc(c.account),
-                        c.symbol,
-                        c.reported
-                    );
-                }
-                pl.reconciled(name, c, (t.now, t.wall_ns));
-            });
-        }
-    }
-
     fn on_timers(&mut self, t: Time, registry: &Registry) {
         if self.timers.listener_due(t.now) {
             self.accept(t, registry);
@@ -440,138 +413,5 @@ impl V9Server {
         }
         self.due = due;
         self.flush_dirty(registry);
-    }
-}
-
-impl SignalSink for V9Server {
-    /// Other endpoints' signals (the pipe, later DTC) enter the pipeline here, stamped with
-    /// the turn set by [`V9Server::set_turn`].
-    fn publish(
-        &mut self,
-        signal: &Signal<'_>,
-        origin: Origin,
-        read_at: Instant,
-    ) -> Result<u64, SignalError> {
-        let source = match origin {
-            Origin::Pipe => Source::Pipe,
-            Origin::Publisher | Origin::Engine => Source::Cli,
-        };
-        match self.submit(signal, source, read_at, self.wall_ns) {
-            Ok(a) => Ok(a.id),
-            Err(Refusal::Invalid(e)) => Err(e),
-            // The sink's callers only know validation errors; the journal's is logged already.
-            Err(Refusal::Journal) => Err(SignalError::BadOption),
-        }
-    }
-}
-
-/// Queues the catch-up `req` asks for after the READY just queued for `key`.
-fn catch_up(
-    pl: &Pipeline,
-    conns: &mut Conns,
-    buf: &mut Vec<u8>,
-    (key, peer): (usize, &mut Peer),
-    req: Request,
-    t: Time,
-) {
-    buf.clear();
-    let room = conns.room(key);
-    let done = pl.catch_up(req, t.wall_ns, room, buf);
-    // The receiver's expected positions follow what it is sent.
-    let expected = peer.book_mut().expected_mut();
-    match done.mode {
-        Mode::Sync => expected.set_all(&pl.targets().sorted(), pl.last_id()),
-        Mode::Replay => {
-            let from = pl.last_id() + 1 - done.count;
-            for (id, line) in pl.replay().from(from) {
-                let body = line.strip_suffix(b"\n").unwrap_or(line);
-                if let Ok(Message::Signal(m)) = codec::parse(body) {
-                    let s = m.signal;
-                    expected.apply(id, s.action, &Symbol::upper(s.symbol), s.qty);
-                }
-            }
-        }
-        Mode::None => {}
-    }
-    if !conns.queue_bytes(key, buf) {
-        // Even the SYNC lines do not fit (a tiny max_output_bytes): a slow consumer.
-        conns.close_later(key, CloseReason::Overflow);
-    }
-    info!(
-        "v9 {} ({}): caught up by {} ({} line(s)) to #{}",
-        peer.addr(),
-        Esc(peer.name()),
-        done.mode.as_str(),
-        done.count,
-        pl.last_id()
-    );
-}
-
-impl Endpoint for V9Server {
-    fn name(&self) -> &str {
-        "v9"
-    }
-
-    fn register(&mut self, registry: &Registry, base: usize, _now: Instant) -> io::Result<()> {
-        self.listener.register(registry, token(base, 0))?;
-        self.base = base;
-        info!("v9: listening on {}", self.local_addr());
-        Ok(())
-    }
-
-    fn handle_event(&mut self, sub: usize, event: &Event, ctx: &mut Ctx<'_>) {
-        let t = Time { now: ctx.now, wall_ns: ctx.wall_ns };
-        self.set_turn(ctx.now, ctx.wall_ns);
-        if sub == 0 {
-            return self.accept(t, ctx.registry);
-        }
-        let key = sub - 1;
-        if event.is_readable() || event.is_read_closed() || event.is_error() {
-            self.on_readable(key, t, ctx.registry);
-        }
-        if event.is_writable() {
-            self.conns.flush_one(key, ctx.registry);
-        }
-        // A publisher's signals leave at the end of its read batch, not after the other
-        // events of this turn (the engine's own flush then finds nothing to do).
-        if self.hub.pending() || event.is_writable() {
-            self.flush_dirty(ctx.registry);
-        } else {
-            self.close_pending(ctx.registry);
-        }
-    }
-
-    fn next_deadline(&self) -> Option<Instant> {
-        let sweep = Some(self.reconcile_at).filter(|_| self.conns.len() > 0);
-        [self.timers.next(), sweep].into_iter().flatten().min()
-    }
-
-    fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
-        let t = Time { now: ctx.now, wall_ns: ctx.wall_ns };
-        self.set_turn(ctx.now, ctx.wall_ns);
-        self.on_timers(t, ctx.registry);
-    }
-
-    fn histograms(&self) -> Vec<&LatencyHist> {
-        self.hub.histograms().to_vec()
-    }
-
-    fn reset_histograms(&mut self) {
-        self.hub.reset_histograms();
-    }
-
-    fn shutdown(&mut self, now: Instant) {
-        let keys: Vec<usize> = self.conns.keys().collect();
-        for key in keys {
-            let Some(peer) = self.peers.get_mut(key).filter(|p| !p.is_closing()) else { continue };
-            peer.start_closing(now, CloseReason::Shutdown);
-            let msg = Outgoing::Error {
-                code: ErrorCode::ServerShutdown,
-                message: "Server shutting down",
-                details: Details::Text("Reconnect later"),
-            };
-            self.conns.finish(key, msg, false);
-        }
-        // The engine flushes (it holds the registry) and then waits for `flushing() == 0`.
     }
 }

@@ -5,7 +5,7 @@ use super::codec::{self, Connect, ErrorCode, Message, ParseError};
 use super::escape::Esc;
 use super::reply::{CloseReason, Counters, Details, Outgoing, Policy, Reply, Role, State, Time};
 use crate::journal::PositionSummary;
-use crate::pipeline::Request;
+use crate::pipeline::{Refusal, Request};
 use crate::signal::{SignalError, MAX_SYMBOL_LEN};
 use log::{debug, info, warn};
 use std::net::SocketAddr;
@@ -362,11 +362,16 @@ impl Session {
         };
         if e.is_invalid_signal() && self.state == State::Ready {
             self.counters.rejected += 1;
-            return Reply::Send(Outgoing::Error {
-                code: ErrorCode::InvalidSignal,
-                message: e.message(),
-                details,
-            });
+            let msg =
+                Outgoing::Error { code: ErrorCode::InvalidSignal, message: e.message(), details };
+            if self.role == Role::Publisher {
+                let reason = match e {
+                    ParseError::Signal(s) => Refusal::Invalid(s).code(),
+                    _ => Refusal::Invalid(SignalError::UnknownAction).code(),
+                };
+                return Reply::Refused { msg, reason, line: raw };
+            }
+            return Reply::Send(msg);
         }
         let (code, reason) = (ErrorCode::ProtocolError, CloseReason::ProtocolError);
         self.fail(now, code, e.message(), details, reason)

@@ -1,0 +1,112 @@
+//! The V9 server as the pipeline's output: other sources' entry, catch-up, reconciliation.
+
+use super::V9Server;
+use crate::pipeline::{Mode, Pipeline, Refusal, Request, Source};
+use crate::signal::{Origin, Signal, SignalError, SignalSink, Symbol};
+use crate::v9::codec::{self, Message};
+use crate::v9::conn::Conns;
+use crate::v9::escape::Esc;
+use crate::v9::peer::Peer;
+use crate::v9::reply::{CloseReason, Time};
+use log::info;
+use std::time::{Duration, Instant};
+
+impl V9Server {
+    /// Compares every receiver's reported positions with the expected ones; differences past
+    /// the grace period are flagged (log, journal, snapshot rows), and cleared when fixed.
+    pub(super) fn reconcile(&mut self, t: Time) {
+        let grace = self.pipeline.reconcile_grace();
+        let period = (grace / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+        self.reconcile_at = t.now + period;
+        let pl = &mut self.pipeline;
+        for (_, p) in self.peers.iter_mut().filter(|(_, p)| p.receives()) {
+            let addr = p.addr();
+            p.reconcile((t.now, grace), |name, c| {
+                if c.flagged {
+                    log::warn!(
+                        "v9 {addr} ({}): out of sync: account {} {}: expected {} reported {} for over {} ms",
+                        Esc(name),
+                        Esc(c.account),
+                        c.symbol,
+                        c.expected,
+                        c.reported,
+                        grace.as_millis()
+                    );
+                } else {
+                    info!(
+                        "v9 {addr} ({}): back in sync: account {} {} at {}",
+                        Esc(name),
+                        Esc(c.account),
+                        c.symbol,
+                        c.reported
+                    );
+                }
+                pl.reconciled(name, c, (t.now, t.wall_ns));
+            });
+        }
+    }
+}
+
+impl SignalSink for V9Server {
+    /// Other endpoints' signals (the pipe, later DTC) enter the pipeline here, stamped with
+    /// the turn set by [`V9Server::set_turn`].
+    fn publish(
+        &mut self,
+        signal: &Signal<'_>,
+        origin: Origin,
+        read_at: Instant,
+    ) -> Result<u64, SignalError> {
+        let source = match origin {
+            Origin::Pipe => Source::Pipe,
+            Origin::Publisher | Origin::Engine => Source::Cli,
+        };
+        match self.submit(signal, source, read_at, self.wall_ns) {
+            Ok(a) => Ok(a.id),
+            Err(Refusal::Invalid(e)) => Err(e),
+            // The sink's callers only know validation errors; the journal's is logged already.
+            Err(Refusal::Journal) => Err(SignalError::BadOption),
+        }
+    }
+}
+
+/// Queues the catch-up `req` asks for after the READY just queued for `key`.
+pub(super) fn catch_up(
+    pl: &Pipeline,
+    conns: &mut Conns,
+    buf: &mut Vec<u8>,
+    (key, peer): (usize, &mut Peer),
+    req: Request,
+    t: Time,
+) {
+    buf.clear();
+    let room = conns.room(key);
+    let done = pl.catch_up(req, t.wall_ns, room, buf);
+    // The receiver's expected positions follow what it is sent.
+    let expected = peer.book_mut().expected_mut();
+    match done.mode {
+        Mode::Sync => expected.set_all(&pl.targets().sorted(), pl.last_id()),
+        Mode::Replay => {
+            let from = pl.last_id() + 1 - done.count;
+            for (id, line) in pl.replay().from(from) {
+                let body = line.strip_suffix(b"\n").unwrap_or(line);
+                if let Ok(Message::Signal(m)) = codec::parse(body) {
+                    let s = m.signal;
+                    expected.apply(id, s.action, &Symbol::upper(s.symbol), s.qty);
+                }
+            }
+        }
+        Mode::None => {}
+    }
+    if !conns.queue_bytes(key, buf) {
+        // Even the SYNC lines do not fit (a tiny max_output_bytes): a slow consumer.
+        conns.close_later(key, CloseReason::Overflow);
+    }
+    info!(
+        "v9 {} ({}): caught up by {} ({} line(s)) to #{}",
+        peer.addr(),
+        Esc(peer.name()),
+        done.mode.as_str(),
+        done.count,
+        pl.last_id()
+    );
+}
