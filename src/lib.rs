@@ -16,6 +16,7 @@ pub mod market;
 pub mod metrics;
 pub mod pipe;
 pub mod ratelog;
+pub mod risk;
 pub mod signal;
 #[cfg(feature = "tools")]
 pub mod sim;
