@@ -8,6 +8,7 @@
 //! `cargo bench --bench risk`; `cargo test --benches` runs a short smoke pass.
 
 use criterion::{Criterion, Throughput};
+use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use v9bridge::config::Config;
@@ -34,12 +35,13 @@ fn on_config() -> String {
     )
 }
 
-/// Positions looked up the way a pipeline's small table would be: a linear scan.
-struct Positions(Vec<(String, String, i64)>);
+/// Positions by account (hashed, looked up by `&str` without allocating), then symbol.
+struct Positions(HashMap<String, Vec<(String, i64)>>);
 
 impl ExpectedPositions for Positions {
     fn net(&self, account: &str, symbol: &str) -> i64 {
-        self.0.iter().find(|(a, s, _)| a == account && s == symbol).map_or(0, |e| e.2)
+        let Some(held) = self.0.get(account) else { return 0 };
+        held.iter().find(|(s, _)| s == symbol).map_or(0, |e| e.1)
     }
 }
 
@@ -67,7 +69,9 @@ fn setup(name: &'static str, on: bool, now: Instant, wall: i64) -> Setup {
         })
         .collect();
     let positions = Positions(
-        (0..RECEIVERS).map(|i| (format!("Acct{i}"), "ES".to_string(), (i % 3) as i64)).collect(),
+        (0..RECEIVERS)
+            .map(|i| (format!("Acct{i}"), vec![("ES".to_string(), (i % 3) as i64)]))
+            .collect(),
     );
     Setup {
         name,

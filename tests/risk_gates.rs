@@ -241,3 +241,36 @@ fn position_rule_matches_the_simulated_receivers() {
         }
     }
 }
+
+#[test]
+fn the_kill_switch_survives_a_restart_through_the_journal() {
+    use v9bridge::journal::{Journal, JournalConfig, Record};
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = JournalConfig { dir: tmp.path().into(), ..JournalConfig::default() };
+    let now = Instant::now();
+    let long = sig(Long, "ES", 1, &[]);
+    // Run 1: kill, journaled as the engine would (armed = killed).
+    let (mut w, rec) = Journal::open(tmp.path(), &cfg).unwrap();
+    let mut r = risk("", now);
+    r.restore_journal(&rec);
+    assert!(r.check(&long, Source::Cli, &Flat, now, 0).is_ok(), "a new journal: trading");
+    let k = r.kill(1_000);
+    assert!(k.changed);
+    let by = "cli";
+    w.append(&Record::KillSwitch { armed: r.kill_switch().journal_armed(), by }, 1_000).unwrap();
+    drop(w);
+    // Run 2: still killed, until armed.
+    let (mut w, rec) = Journal::open(tmp.path(), &cfg).unwrap();
+    let mut r = risk("", now);
+    r.restore_journal(&rec);
+    assert_eq!(r.kill_switch(), v9bridge::risk::KillSwitch::Killed { since_ns: 1_000 });
+    assert_eq!(rule_of(r.check(&long, Source::Cli, &Flat, now, 0)), Some(Rule::KillSwitch));
+    assert!(r.arm());
+    w.append(&Record::KillSwitch { armed: r.kill_switch().journal_armed(), by }, 2_000).unwrap();
+    drop(w);
+    // Run 3: armed.
+    let (_w, rec) = Journal::open(tmp.path(), &cfg).unwrap();
+    let mut r = risk("", now);
+    r.restore_journal(&rec);
+    assert!(r.check(&long, Source::Cli, &Flat, now, 0).is_ok());
+}

@@ -21,6 +21,7 @@ pub use route::{
     is_routing_option, opens, Part, Parts, ReceiverAccounts, RouteBuf, Routed, Target,
 };
 pub use rules::{AccountSet, Rules};
+pub use sizing::Plan;
 
 use crate::signal::{Action, Signal};
 use hours::HoursCache;
@@ -62,17 +63,19 @@ pub enum Source {
 pub struct Ticket {
     /// Its target accounts.
     pub target: Target,
+    /// Its symbol resolved against the mappings.
+    pub plan: Plan,
 }
 
 impl Ticket {
     /// Every account of every receiver (the kill switch's `FLATTEN|ALL|0`).
-    pub const EVERYONE: Ticket = Ticket { target: Target::All };
+    pub const EVERYONE: Ticket = Ticket { target: Target::All, plan: Plan::LAZY };
 
     /// Only account `acct` (a loss-limit breach's `FLATTEN|ALL|0`).
     pub fn account(acct: usize) -> Ticket {
         let mut s = AccountSet::default();
         s.insert(acct);
-        Ticket { target: Target::Set(s) }
+        Ticket { target: Target::Set(s), plan: Plan::LAZY }
     }
 }
 
@@ -103,6 +106,8 @@ pub struct Risk {
     buckets: Vec<Bucket>,
     hours: Vec<HoursCache>,
     all: AccountSet,
+    /// Any `max_position` configured (global or per symbol)?
+    position_limits: bool,
     refused: [u64; Rule::ALL.len()],
 }
 
@@ -118,7 +123,10 @@ impl Risk {
         let loss = LossBook::new(&rules, wall_ns)?;
         let mut all = AccountSet::default();
         (0..rules.n_accounts()).for_each(|i| all.insert(i));
+        let position_limits =
+            rules.max_position > 0 || rules.symbols.iter().any(|s| s.max_position > 0);
         Ok(Risk {
+            position_limits,
             kill: KillSwitch::Trading,
             total: Bucket::new(rules.rate_total, now),
             buckets: vec![Bucket::new(rules.rate_publisher, now); publisher_slots.max(1) + 2],
@@ -172,7 +180,12 @@ impl Risk {
             self.take_rate(src, now)?;
         }
         let target = self.rules.target(sig).map_err(Refusal::Invalid)?;
-        let ticket = Ticket { target };
+        let plan = if self.rules.maps.is_empty() && !self.position_limits {
+            Plan::LAZY
+        } else {
+            self.rules.plan(sig.symbol)
+        };
+        let ticket = Ticket { target, plan };
         if !opens(sig.action) {
             return Ok(ticket);
         }
@@ -208,7 +221,7 @@ impl Risk {
         if matches!(target, Target::Set(s) if s.minus(excluded).is_empty()) {
             return Err(Refusal::risk(Rule::LossLimit, Detail::None));
         }
-        self.check_positions(sig, set.minus(excluded), pos)?;
+        self.check_positions(sig, &plan, set.minus(excluded), pos)?;
         Ok(ticket)
     }
 
@@ -263,34 +276,31 @@ impl Risk {
     fn check_positions(
         &self,
         sig: &Signal<'_>,
+        plan: &Plan,
         set: AccountSet,
         pos: &impl ExpectedPositions,
     ) -> Result<(), Refusal> {
-        let any =
-            self.rules.max_position > 0 || self.rules.symbols.iter().any(|s| s.max_position > 0);
-        if !any {
+        if !self.position_limits {
             return Ok(());
         }
         for i in set.iter().take_while(|&i| i < self.rules.n_accounts()) {
-            let s = self.rules.shape(i, sig.action, sig.symbol, sig.qty);
+            let s = self.rules.shape_planned(i, sig.action, sig.symbol, sig.qty, plan);
             if s.qty == 0 && sig.action != Action::Reverse {
                 continue;
             }
-            let sym = self.rules.symbol_text(s.symbol, sig.symbol);
-            let own = self.rules.symbol(sym).map_or(0, |l| l.max_position);
+            let own = self.rules.max_position_of(s.symbol, plan, sig.symbol);
             let max = if own > 0 { own } else { self.rules.max_position };
             if max == 0 {
                 continue;
             }
+            let sym = self.rules.symbol_text(s.symbol, sig.symbol);
             let name = self.rules.account_name(i);
             let held = pos.net(name, sym);
             let after = position_after(s.action, held, s.qty);
             if after.unsigned_abs() > u64::from(max) && after.abs() > held.abs() {
                 let (account, symbol) = (Name::new(name), Sym::new(sym));
-                return Err(Refusal::risk(
-                    Rule::MaxPosition,
-                    Detail::Position { account, symbol, after, max },
-                ));
+                let detail = Detail::Position { account, symbol, after, max };
+                return Err(Refusal::risk(Rule::MaxPosition, detail));
             }
         }
         Ok(())
@@ -304,7 +314,7 @@ impl Risk {
         rx: &'a ReceiverAccounts,
         buf: &'a mut RouteBuf,
     ) -> Routed<'a> {
-        buf.fill(&self.rules, rx, sig, ticket.target, self.loss.excluded())
+        buf.fill(&self.rules, rx, sig, ticket, self.loss.excluded())
     }
 
     /// Binds a receiver's declared accounts (at CONNECT).
@@ -326,6 +336,13 @@ impl Risk {
     /// Restores the kill switch from the journal's last KillSwitch record (`armed` = killed).
     pub fn restore_kill(&mut self, journal_armed: bool, wall_ns: i64) {
         self.kill.restore(journal_armed, wall_ns);
+    }
+
+    /// Restores from what the journal found at start (its last KillSwitch record, if any).
+    pub fn restore_journal(&mut self, rec: &crate::journal::Recovered) {
+        if let Some(k) = &rec.kill_switch {
+            self.kill.restore(k.armed, k.wall_ns);
+        }
     }
 
     /// The kill switch.

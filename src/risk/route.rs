@@ -237,9 +237,10 @@ impl RouteBuf {
         rules: &'a Rules,
         rx: &'a ReceiverAccounts,
         sig: &Signal<'a>,
-        target: Target,
+        ticket: &super::Ticket,
         excluded: AccountSet,
     ) -> Routed<'a> {
+        let target = ticket.target;
         let opening = opens(sig.action);
         let mut skip = if opening { excluded } else { AccountSet::default() };
         if let Target::Set(s) = target {
@@ -259,7 +260,8 @@ impl RouteBuf {
                 None => None,
                 Some(i) if skip.contains(i as usize) => None,
                 Some(i) => {
-                    let s = rules.shape(i as usize, sig.action, sig.symbol, sig.qty);
+                    let i = i as usize;
+                    let s = rules.shape_planned(i, sig.action, sig.symbol, sig.qty, &ticket.plan);
                     // An opening order sized to 0 (allow_zero) sends nothing.
                     let zero = s.qty == 0 && matches!(s.action, Action::Long | Action::Short);
                     (!zero).then_some((s.action, s.symbol, s.qty))

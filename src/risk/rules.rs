@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 /// Most accounts the configuration may name (the size of [`AccountSet`]).
 pub const MAX_ACCOUNTS: usize = 256;
+/// Most `[mapping.<group>]` sections (the size of a signal's [`super::sizing::Plan`]).
+pub const MAX_MAPPINGS: usize = 32;
 
 /// A set of configured accounts by index: fixed size, `Copy`, no allocation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -42,9 +44,32 @@ impl AccountSet {
     pub fn minus(self, o: AccountSet) -> AccountSet {
         AccountSet(std::array::from_fn(|k| self.0[k] & !o.0[k]))
     }
-    /// Member indices, ascending.
-    pub fn iter(self) -> impl Iterator<Item = usize> {
-        (0..MAX_ACCOUNTS).filter(move |&i| self.0[i / 64] & (1 << (i % 64)) != 0)
+    /// Member indices, ascending (one step per member, not per possible account).
+    pub fn iter(self) -> Members {
+        Members { words: self.0, k: 0 }
+    }
+}
+
+/// The members of an [`AccountSet`], ascending.
+#[derive(Clone, Debug)]
+pub struct Members {
+    words: [u64; MAX_ACCOUNTS / 64],
+    k: usize,
+}
+
+impl Iterator for Members {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        while self.k < self.words.len() {
+            let w = self.words[self.k];
+            if w != 0 {
+                self.words[self.k] = w & (w - 1);
+                return Some(self.k * 64 + w.trailing_zeros() as usize);
+            }
+            self.k += 1;
+        }
+        None
     }
 }
 
@@ -64,8 +89,8 @@ pub(crate) struct Account {
 pub(crate) struct Mapping {
     pub invert: bool,
     pub sizing: Sizing,
-    /// (from, to, ratio), symbols upper case.
-    pub symbols: Vec<(Box<str>, Box<str>, f64)>,
+    /// (from, to, ratio, max_position of `to`), symbols upper case.
+    pub symbols: Vec<(Box<str>, Box<str>, f64, u32)>,
 }
 
 /// A compiled `[risk.symbols.<SYM>]`.
@@ -262,7 +287,10 @@ impl Rules {
         if m.max_qty > 0 && m.min_qty > m.max_qty {
             return Err(format!("{key}: min_qty {} > max_qty {}", m.min_qty, m.max_qty));
         }
-        let mut symbols: Vec<(Box<str>, Box<str>, f64)> = Vec::new();
+        if self.maps.len() >= MAX_MAPPINGS {
+            return Err(format!("{key}: more than {MAX_MAPPINGS} mapped groups"));
+        }
+        let mut symbols: Vec<(Box<str>, Box<str>, f64, u32)> = Vec::new();
         for (from, to) in &m.symbols {
             let k = format!("{key}.symbols.{from}");
             if !valid_symbol(from) || !valid_symbol(&to.to) || from.eq_ignore_ascii_case("ALL") {
@@ -274,10 +302,12 @@ impl Rules {
             if symbols.iter().any(|s| s.0.eq_ignore_ascii_case(from)) {
                 return Err(format!("{k}: listed twice (symbols ignore case)"));
             }
+            let max_position = self.symbol(&to.to).map_or(0, |l| l.max_position);
             symbols.push((
                 from.to_ascii_uppercase().into(),
                 to.to.to_ascii_uppercase().into(),
                 to.ratio,
+                max_position,
             ));
         }
         let idx = self.maps.len();

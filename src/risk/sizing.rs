@@ -1,7 +1,7 @@
 //! Mapping and sizing of one signal for one account: symbol, action (inversion) and quantity.
 
 use super::config::Rounding;
-use super::rules::Rules;
+use super::rules::{Rules, MAX_MAPPINGS};
 use crate::signal::{Action, MAX_QTY};
 
 /// Which symbol an account trades for a signal: the signal's own, or a mapped one.
@@ -70,7 +70,45 @@ impl Sizing {
     }
 }
 
+/// One signal's symbol resolved against every mapping once (in `check`), so sizing each
+/// account compares no strings. An unresolved plan (engine tickets) looks symbols up per account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    resolved: bool,
+    /// Per mapping: the entry mapping the signal's symbol, or `NONE`.
+    entry: [u16; MAX_MAPPINGS],
+    /// The signal symbol's own `max_position` (0 = none).
+    pub(crate) max_position: u32,
+}
+
+impl Plan {
+    const NONE: u16 = u16::MAX;
+    /// Nothing resolved: symbols are looked up when needed.
+    pub const LAZY: Plan =
+        Plan { resolved: false, entry: [Plan::NONE; MAX_MAPPINGS], max_position: 0 };
+}
+
 impl Rules {
+    /// Resolves `symbol` against every mapping and the symbol limits.
+    pub fn plan(&self, symbol: &str) -> Plan {
+        let mut p = Plan { resolved: true, ..Plan::LAZY };
+        for (k, m) in self.maps.iter().enumerate() {
+            if let Some(e) = m.symbols.iter().position(|s| s.0.eq_ignore_ascii_case(symbol)) {
+                p.entry[k] = e as u16;
+            }
+        }
+        p.max_position = self.symbol(symbol).map_or(0, |l| l.max_position);
+        p
+    }
+
+    fn entry(&self, plan: &Plan, map: usize, symbol: &str) -> Option<usize> {
+        if plan.resolved {
+            let e = plan.entry[map];
+            return (e != Plan::NONE).then_some(e as usize);
+        }
+        self.maps[map].symbols.iter().position(|s| s.0.eq_ignore_ascii_case(symbol))
+    }
+
     /// The action, symbol and quantity account `acct` gets for `action symbol qty`.
     ///
     /// Closing actions (FLATTEN, CLOSE_HALF, CLOSE_ONE) keep their quantity field (receivers
@@ -78,12 +116,24 @@ impl Rules {
     /// it holds, at most. `REVERSE` with 0 flips the held size; with a size it is sized like an
     /// opening order but never to 0 (0 would mean "flip the whole position").
     pub fn shape(&self, acct: usize, action: Action, symbol: &str, qty: u32) -> Shaped {
+        self.shape_planned(acct, action, symbol, qty, &Plan::LAZY)
+    }
+
+    /// [`Self::shape`] with the signal's symbol already resolved.
+    pub fn shape_planned(
+        &self,
+        acct: usize,
+        action: Action,
+        symbol: &str,
+        qty: u32,
+        plan: &Plan,
+    ) -> Shaped {
         let a = &self.accounts[acct];
         let Some(mi) = a.map else {
             return Shaped { action, symbol: SymRef::Source, qty };
         };
         let m = &self.maps[mi];
-        let (sym, ratio) = match m.symbols.iter().position(|s| s.0.eq_ignore_ascii_case(symbol)) {
+        let (sym, ratio) = match self.entry(plan, mi, symbol) {
             Some(e) => (SymRef::Mapped { map: mi as u16, entry: e as u16 }, m.symbols[e].2),
             None => (SymRef::Source, 1.0),
         };
@@ -102,13 +152,20 @@ impl Rules {
 
     /// The text of a [`SymRef`] for a signal in `source`.
     pub fn symbol_text<'a>(&'a self, r: SymRef, source: &'a str) -> &'a str {
+        self.mapped(r).map_or(source, |s| &s.1)
+    }
+
+    /// The `max_position` of the symbol a [`SymRef`] names (0 = none), `plan`'s for the source.
+    pub(crate) fn max_position_of(&self, r: SymRef, plan: &Plan, source: &str) -> u32 {
         match r {
-            SymRef::Source => source,
-            SymRef::Mapped { map, entry } => self
-                .maps
-                .get(map as usize)
-                .and_then(|m| m.symbols.get(entry as usize))
-                .map_or(source, |s| &s.1),
+            SymRef::Source if plan.resolved => plan.max_position,
+            SymRef::Source => self.symbol(source).map_or(0, |l| l.max_position),
+            SymRef::Mapped { .. } => self.mapped(r).map_or(0, |s| s.3),
         }
+    }
+
+    fn mapped(&self, r: SymRef) -> Option<&(Box<str>, Box<str>, f64, u32)> {
+        let SymRef::Mapped { map, entry } = r else { return None };
+        self.maps.get(map as usize)?.symbols.get(entry as usize)
     }
 }
