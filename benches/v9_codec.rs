@@ -142,6 +142,7 @@ fn peer_benches(c: &mut Criterion) {
         token: None,
         auth: &auth,
         last_signal: 1,
+        epoch: 1,
         timeout: Duration::from_secs(30),
         grace: Duration::from_millis(200),
     };

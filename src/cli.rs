@@ -74,6 +74,13 @@ pub struct RunArgs {
     /// Pipe/FIFO path for the ACSIL study's feed (enables pipe ingest).
     #[arg(long)]
     pub pipe: Option<String>,
+    /// Overrides `journal.dir` ("none" disables the journal).
+    #[arg(long)]
+    pub journal: Option<PathBuf>,
+    /// Operator surface (dashboard, API, /metrics) address, IP:port, or `none` (default
+    /// 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR|none")]
+    pub ops_listen: Option<crate::ops::OpsListen>,
     /// Print the effective configuration (secrets masked) and exit.
     #[arg(long)]
     pub print_config: bool,
@@ -192,6 +199,12 @@ pub fn effective_config(a: &RunArgs) -> Result<Config, String> {
     if let Some(v) = a.client_timeout_s {
         cfg.v9.client_timeout_s = v;
     }
+    if let Some(d) = &a.journal {
+        cfg.journal.dir = d.clone();
+    }
+    if let Some(v) = a.ops_listen {
+        cfg.ops.listen = v;
+    }
     if let Some(p) = &a.pipe {
         let mut pipe = cfg.pipe.take().unwrap_or_default();
         pipe.path = p.clone();
@@ -208,7 +221,9 @@ fn run(a: RunArgs) -> Result<(), String> {
         print!("{}", cfg.to_masked_toml());
         return Ok(());
     }
-    let engine = Engine::new(&cfg).map_err(|e| format!("cannot start: {e}"))?;
+    let engine = Engine::new(&cfg)
+        .and_then(|e| e.with_ops(&cfg))
+        .map_err(|e| format!("cannot start: {e}"))?;
     let handle = engine.handle();
     ctrlc::set_handler(move || handle.stop())
         .map_err(|e| format!("cannot install the signal handler: {e}"))?;

@@ -33,6 +33,8 @@ pub struct Config {
     pub groups: BTreeMap<String, Vec<String>>,
     /// Symbol map, sizing and inversion per group (`[mapping.apex]`).
     pub mapping: BTreeMap<String, crate::risk::MappingConfig>,
+    /// The operator surface (HTTP API, dashboard, metrics); started by `v9bridge run`.
+    pub ops: crate::ops::OpsConfig,
 }
 
 /// Engine-loop settings.
@@ -93,6 +95,7 @@ impl Config {
                 }
             }
         }
+        self.ops.apply_env();
     }
 
     /// Checks what the types cannot say (ranges, cross-field rules), naming the key.
@@ -106,6 +109,7 @@ impl Config {
         self.v9.validate()?;
         self.journal.validate()?;
         self.risk_sections().validate()?;
+        self.ops.validate()?;
         for (n, d) in &self.dtc {
             d.validate().map_err(|e| format!("dtc.{n}: {e}"))?;
         }

@@ -67,9 +67,6 @@ pub trait Endpoint {
     /// Clears its histograms (after a periodic report when configured to, or after a warm-up).
     fn reset_histograms(&mut self) {}
 
-    /// A few human lines for the periodic report (counters, peers, state).
-    fn status(&self, now: Instant) -> String;
-
     /// A text command from outside the loop (CLI/admin/demo); `None` if not understood.
     fn command(&mut self, _cmd: &str, _ctx: &mut Ctx<'_>) -> Option<Result<String, String>> {
         None

@@ -183,29 +183,6 @@ impl MarketState {
             );
         }
     }
-
-    /// One line per symbol for the periodic report.
-    pub fn report(&self, now: Instant) -> String {
-        let mut syms: Vec<_> = self.quotes.iter().collect();
-        syms.sort_by(|a, b| a.0.cmp(b.0));
-        let mut s = String::new();
-        for (sym, q) in syms {
-            use std::fmt::Write;
-            let _ = writeln!(
-                s,
-                "  {sym:<12} bid {:>10} ask {:>10} last {:>10} vol {:>6} updates {:>9} gaps {} age {:.1}s ({:?})",
-                q.bid,
-                q.ask,
-                q.last,
-                q.volume,
-                q.updates,
-                q.seq_gaps,
-                now.saturating_duration_since(q.updated).as_secs_f64(),
-                q.feed
-            );
-        }
-        s
-    }
 }
 
 #[cfg(test)]

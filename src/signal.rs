@@ -79,6 +79,54 @@ impl Action {
     pub fn opens(self) -> bool {
         matches!(self, Action::Long | Action::Short)
     }
+
+    /// The execution rule: the signed position an account holding `p` has after this action
+    /// with quantity `qty` (the engine's expected positions and the receivers share it).
+    pub fn next_position(self, p: i64, qty: u32) -> i64 {
+        let q = i64::from(qty);
+        match self {
+            Action::Long if p < 0 => q,
+            Action::Long => p + q,
+            Action::Short if p > 0 => -q,
+            Action::Short => p - q,
+            Action::Flatten => 0,
+            Action::CloseHalf => p - p.signum() * ((p.abs() + 1) / 2),
+            Action::CloseOne => p - p.signum(),
+            Action::Reverse if q > 0 => -p.signum() * q,
+            Action::Reverse => -p,
+        }
+    }
+}
+
+/// A symbol copied upper-cased into a fixed buffer (at most [`MAX_SYMBOL_LEN`] bytes): a map key
+/// and a record field that outlives the line it came from, without allocating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Symbol {
+    bytes: [u8; MAX_SYMBOL_LEN],
+    len: u8,
+}
+
+impl Symbol {
+    /// `s` upper-cased (cut at [`MAX_SYMBOL_LEN`] bytes; validated symbols always fit).
+    pub fn upper(s: &str) -> Symbol {
+        let mut bytes = [0u8; MAX_SYMBOL_LEN];
+        let len = s.len().min(MAX_SYMBOL_LEN);
+        for (d, b) in bytes.iter_mut().zip(s.bytes()) {
+            *d = b.to_ascii_uppercase();
+        }
+        Symbol { bytes, len: len as u8 }
+    }
+
+    /// The symbol, upper case.
+    pub fn as_str(&self) -> &str {
+        // Validated symbols are ASCII, so any prefix is valid UTF-8.
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+
+    /// True for `ALL` (every symbol).
+    pub fn is_all(&self) -> bool {
+        self.as_str() == "ALL"
+    }
 }
 
 impl fmt::Display for Action {

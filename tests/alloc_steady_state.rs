@@ -37,9 +37,21 @@ fn allocs() -> u64 {
 
 #[test]
 fn steady_state_broadcast_allocates_nothing() {
+    broadcast_allocates_nothing(test_config());
+}
+
+#[test]
+fn steady_state_broadcast_allocates_nothing_with_the_journal_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = test_config();
+    cfg.journal.dir = dir.path().to_path_buf();
+    broadcast_allocates_nothing(cfg);
+}
+
+fn broadcast_allocates_nothing(cfg: v9bridge::config::Config) {
     use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
     use std::sync::Arc;
-    let mut engine = Engine::new(&test_config()).unwrap();
+    let mut engine = Engine::new(&cfg).unwrap();
     let addr = engine.handle().v9_addr();
     // 0 = warming up, 1 = warm-up done (peers wait), 2 = counter snapshot taken, 3 = measured run
     // done, 4 = final count taken (peers may disconnect).

@@ -16,7 +16,7 @@ fn print_config_shows_effective_values_and_masks_secrets() {
     )
     .unwrap();
     let out = Command::new(BIN)
-        .args(["run", "--config"])
+        .args(["run", "--journal", "none", "--config"])
         .arg(&cfg)
         .args(["--v9-listen", "127.0.0.1:7000", "--print-config"])
         .output()
@@ -26,8 +26,10 @@ fn print_config_shows_effective_values_and_masks_secrets() {
     assert!(text.contains("listen = \"127.0.0.1:7000\""), "{text}");
     assert!(text.contains("pin = \"none\""));
     assert!(!text.contains("hunter2"));
-    let bad =
-        Command::new(BIN).args(["run", "--pin", "banana", "--print-config"]).output().unwrap();
+    let bad = Command::new(BIN)
+        .args(["run", "--journal", "none", "--pin", "banana", "--print-config"])
+        .output()
+        .unwrap();
     assert!(!bad.status.success());
 }
 
@@ -37,7 +39,18 @@ fn sigterm_sends_server_shutdown_to_clients_and_exits_cleanly() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
     let mut child = Command::new(BIN)
-        .args(["run", "--v9-listen", "127.0.0.1:0", "--pin", "none", "--report-s", "0"])
+        .args([
+            "run",
+            "--journal",
+            "none",
+            "--v9-listen",
+            "127.0.0.1:0",
+            "--pin",
+            "none",
+            "--report-s",
+            "0",
+        ])
+        .args(["--ops-listen", "none"]) // the default 127.0.0.1:8080 may be taken
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()
@@ -140,14 +153,27 @@ fn an_integer_pin_is_accepted_and_a_busy_address_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("pin.toml");
     std::fs::write(&cfg, "[engine]\npin = 0\n").unwrap();
-    let out = Command::new(BIN).args(["run", "--print-config", "--config"]).arg(&cfg).output();
+    let out = Command::new(BIN)
+        .args(["run", "--journal", "none", "--print-config", "--config"])
+        .arg(&cfg)
+        .output();
     let out = out.unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("pin = 0"));
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = busy.local_addr().unwrap().to_string();
     let out = Command::new(BIN)
-        .args(["run", "--pin", "none", "--report-s", "0", "--v9-listen", &addr])
+        .args([
+            "run",
+            "--journal",
+            "none",
+            "--pin",
+            "none",
+            "--report-s",
+            "0",
+            "--v9-listen",
+            &addr,
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -158,7 +184,16 @@ fn an_integer_pin_is_accepted_and_a_busy_address_is_named() {
 #[test]
 fn a_short_publisher_token_is_refused_at_start() {
     let out = Command::new(BIN)
-        .args(["run", "--v9-listen", "127.0.0.1:0", "--pin", "none", "--print-config"])
+        .args([
+            "run",
+            "--journal",
+            "none",
+            "--v9-listen",
+            "127.0.0.1:0",
+            "--pin",
+            "none",
+            "--print-config",
+        ])
         .env("V9BRIDGE_PUBLISHER_TOKEN", "hunter2")
         .output()
         .unwrap();

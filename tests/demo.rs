@@ -15,6 +15,7 @@ fn demo_verifies_every_account_with_mixed_framing_receivers() {
         pin: v9bridge::config::Pin::None,
         hgrm: None,
         receiver_cmd: None,
+        ..Default::default()
     };
     let r = execute(&args, false).expect("demo runs");
     assert!(r.ok, "problems: {:?}", r.problems);

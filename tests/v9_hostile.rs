@@ -158,8 +158,11 @@ impl Child {
         let path = dir.path().join("v9.toml");
         std::fs::write(&path, config).unwrap();
         let bin = env!("CARGO_BIN_EXE_v9bridge");
-        let cmd =
-            format!("{prefix} exec {bin} run --config {} --pin none --report-s 0", path.display());
+        // No operator surface (--ops-listen none): its default port may be taken.
+        let cmd = format!(
+            "{prefix} exec {bin} run --journal none --config {} --pin none --report-s 0 --ops-listen none",
+            path.display()
+        );
         let mut child = Command::new("sh")
             .args(["-c", &cmd])
             .env("RUST_LOG", "info")

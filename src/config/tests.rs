@@ -95,6 +95,7 @@ fn the_example_parses_and_names_every_key() {
     let mut full = Config::default();
     full.engine.hgrm_dir = Some("h".into());
     full.v9.publisher_token = Some("t".into());
+    full.ops.token = Some("t".into());
     full.pipe = Some(Default::default());
     let mut d = crate::dtc::DtcConfig {
         username: Some("u".into()),

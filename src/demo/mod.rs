@@ -53,6 +53,15 @@ pub struct DemoArgs {
     /// (also in $V9BRIDGE_ADDR); it must print its accounts' positions when it reads `quit`.
     #[arg(long)]
     pub receiver_cmd: Option<String>,
+    /// Serve the operator surface (dashboard, API) on this address while the demo runs.
+    #[arg(long, value_name = "ADDR|none")]
+    pub ops_listen: Option<crate::ops::OpsListen>,
+    /// Keep everything running this many seconds after the burst (to look at the dashboard).
+    #[arg(long, default_value_t = 0)]
+    pub hold_s: u64,
+    /// Write the model's expected positions here (JSON) once the burst is done.
+    #[arg(long, value_name = "FILE")]
+    pub expect_json: Option<std::path::PathBuf>,
 }
 
 impl Default for DemoArgs {
@@ -68,6 +77,9 @@ impl Default for DemoArgs {
             pipe_rate: 1000.0,
             dtc: "compact".into(),
             receiver_cmd: None,
+            ops_listen: None,
+            hold_s: 0,
+            expect_json: None,
         }
     }
 }
@@ -128,7 +140,10 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     }
     let args = &one;
     let (cfg, dtc_sim) = demo_config(args)?;
-    let engine = Engine::new(&cfg).map_err(|e| format!("engine: {e}"))?.without_stop_table();
+    let engine = Engine::new(&cfg)
+        .and_then(|e| e.with_ops(&cfg))
+        .map_err(|e| format!("engine: {e}"))?
+        .without_stop_table();
     let handle = engine.handle();
     let addr = handle.v9_addr().to_string();
     let engine_thread = std::thread::Builder::new()
@@ -138,6 +153,14 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     let mut peers = Peers::start(args, &cfg, &addr, &handle)?;
     let mut outcome = drive::drive(args, &handle, &addr, &peers.ready, verbose, peers.inject());
     let dtc_report = dtc_sim.as_ref().map(|_| drive::dtc_round_trip(&handle));
+    if let (Ok(d), Some(path)) = (&outcome, &args.expect_json) {
+        std::fs::write(path, verify::expected_json(&d.expected, args))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    if args.hold_s > 0 {
+        println!("holding for {} s (the engine, receivers and feeds keep running)", args.hold_s);
+        std::thread::sleep(Duration::from_secs(args.hold_s));
+    }
     // The demo injects no bad input: any counted is a defect (a codec or a simulator disagreeing).
     let bad_input = handle.call(|e, _| verify::bad_input_counts(e), WAIT).unwrap_or_default();
     let pipe_line = peers.stop_feed(&handle, &mut outcome)?;
@@ -179,6 +202,7 @@ fn demo_config(args: &DemoArgs) -> Result<(Config, Option<DtcSim>), String> {
     cfg.v9.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     cfg.engine.pin = args.pin;
     cfg.engine.report_interval_s = 0;
+    cfg.journal.dir = "none".into();
     if args.pipe_rate > 0.0 {
         let path = demo_pipe_path();
         cfg.pipe = Some(crate::pipe::PipeConfig { path, ..Default::default() });
@@ -197,6 +221,8 @@ fn demo_config(args: &DemoArgs) -> Result<(Config, Option<DtcSim>), String> {
     } else {
         None
     };
+    cfg.ops.listen = args.ops_listen.unwrap_or(crate::ops::OpsListen(None));
+    cfg.ops.apply_env();
     cfg.validate()?;
     Ok((cfg, dtc_sim))
 }

@@ -5,6 +5,7 @@ use super::{DemoArgs, DemoResult};
 use crate::endpoint::Endpoint;
 use crate::engine::EngineOutcome;
 use crate::metrics::LatencyHist;
+use crate::sim::model::Book;
 use crate::sim::receiver::ReceiverReport;
 
 /// Bad input counted per endpoint, to tell the demo's clean run from a silent data loss.
@@ -22,6 +23,24 @@ pub(super) fn bad_input_counts(e: &mut crate::engine::Endpoints) -> Vec<(String,
     out
 }
 
+/// The model's final book as JSON: what every receiver's accounts must hold (non-zero only).
+pub(super) fn expected_json(book: &Book, args: &DemoArgs) -> String {
+    let positions: Vec<serde_json::Value> = book
+        .accounts
+        .iter()
+        .zip(&book.holdings)
+        .flat_map(|(a, hs)| {
+            hs.iter()
+                .filter(|h| h.qty != 0)
+                .map(move |h| serde_json::json!({ "account": a, "symbol": h.symbol, "qty": h.qty }))
+        })
+        .collect();
+    let receivers: Vec<String> =
+        (1..=args.receivers).map(|i| format!("V9_CopyReceiver-{i}")).collect();
+    serde_json::json!({ "receivers": receivers, "positions": positions }).to_string()
+}
+
+/// Checks every receiver's and the engine's book against the model.
 pub(super) fn verify(
     args: &DemoArgs,
     d: &Driven,

@@ -302,10 +302,6 @@ impl Endpoint for DtcEndpoint {
         self.hist_order.reset();
     }
 
-    fn status(&self, _now: Instant) -> String {
-        self.snapshot().status_line()
-    }
-
     fn command(&mut self, cmd: &str, ctx: &mut Ctx<'_>) -> Option<Result<String, String>> {
         // Commands from the engine handle come from programs: automated orders.
         let r = super::commands::run(&mut self.conn, cmd, true, latency_stamp());

@@ -1,25 +1,15 @@
 //! DTC protocol client to Sierra Chart's DTC server: codecs, a pure connection, its shell, books.
 
-#[macro_use]
-mod msgmacro;
-
-pub mod binary;
 pub mod book;
 #[cfg(feature = "tools")]
 pub mod cli;
-pub mod codec;
 pub mod commands;
-pub mod compact;
 pub mod connection;
 pub mod endpoint;
 pub mod events;
-pub mod framing;
 pub mod health;
-pub mod json;
-mod jsonlex;
 mod logon;
 pub mod market_data;
-pub mod messages;
 pub mod orders;
 pub mod session;
 pub mod snapshot;
@@ -28,11 +18,13 @@ pub mod symbols;
 pub mod text;
 mod trading;
 pub mod transport;
-pub mod types;
-mod wire;
+pub mod wire;
 
 #[cfg(test)]
 mod tests;
+
+// The wire modules keep their old paths (`dtc::messages`, `dtc::codec`, …).
+pub use wire::{binary, codec, compact, framing, json, messages, types};
 
 pub use codec::Codec;
 pub use connection::Connection;

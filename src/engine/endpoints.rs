@@ -1,11 +1,13 @@
 //! The engine's concrete endpoints and the one place where tokens are encoded and decoded.
 
+use super::control::CallCtx;
 use crate::dtc::DtcEndpoint;
 use crate::endpoint::{split_token, Ctx, Endpoint, TOKEN_SPACE};
 use crate::market::MarketState;
 use crate::metrics::LatencyHist;
 use crate::pipe::PipeEndpoint;
-use crate::signal::{CountingSink, SignalSink};
+use crate::pipeline::{Accepted, Refusal, Source};
+use crate::signal::{CountingSink, Signal, SignalSink};
 use crate::v9::server::V9Server;
 use mio::{event::Event, Registry, Token};
 use std::io;
@@ -88,6 +90,23 @@ impl Endpoints {
         self.dtc.iter_mut().find(|d| d.name().strip_prefix("dtc.") == Some(want))
     }
 
+    /// Submits a signal from an engine call (CLI, ops, demo) to the pipeline: the typed entry
+    /// for sources that are not endpoints. Its bytes leave with the flush after the call.
+    pub fn submit_signal(
+        &mut self,
+        sig: &Signal<'_>,
+        source: Source<'_>,
+        ctx: &CallCtx<'_>,
+    ) -> Result<Accepted, Refusal> {
+        match &mut self.v9 {
+            Some(v9) => v9.submit(sig, source, ctx.now, ctx.wall_ns),
+            // Without a V9 server there is no pipeline (the one-shot DTC CLI): validated only.
+            None => {
+                sig.validate().map(|()| Accepted { id: 0, receivers: 0 }).map_err(Refusal::Invalid)
+            }
+        }
+    }
+
     /// Registers every endpoint with its token base.
     pub(crate) fn register(&mut self, registry: &Registry, now: Instant) -> io::Result<()> {
         if let Some(v9) = &mut self.v9 {
@@ -121,13 +140,13 @@ impl Endpoints {
             }
             Slot::Pipe(sub) => {
                 if let Some(p) = &mut self.pipe {
-                    let sink = sink(&mut self.v9, &mut unused);
+                    let sink = sink(&mut self.v9, &mut unused, t);
                     p.handle_event(sub, event, &mut ctx(t, registry, market, sink));
                 }
             }
             Slot::Dtc(i, sub) => {
                 if let Some(d) = self.dtc.get_mut(i) {
-                    let sink = sink(&mut self.v9, &mut unused);
+                    let sink = sink(&mut self.v9, &mut unused, t);
                     d.handle_event(sub, event, &mut ctx(t, registry, market, sink));
                 }
             }
@@ -151,10 +170,10 @@ impl Endpoints {
             v9.handle_timeout(&mut ctx(t, registry, m, &mut unused));
         }
         if let Some(p) = self.pipe.as_mut().filter(|p| due(p.next_deadline())) {
-            p.handle_timeout(&mut ctx(t, registry, m, sink(&mut self.v9, &mut unused)));
+            p.handle_timeout(&mut ctx(t, registry, m, sink(&mut self.v9, &mut unused, t)));
         }
         for d in self.dtc.iter_mut().filter(|d| due(d.next_deadline())) {
-            d.handle_timeout(&mut ctx(t, registry, m, sink(&mut self.v9, &mut unused)));
+            d.handle_timeout(&mut ctx(t, registry, m, sink(&mut self.v9, &mut unused, t)));
         }
     }
 
@@ -191,13 +210,6 @@ impl Endpoints {
         self.dtc.iter_mut().for_each(|d| d.reset_histograms());
     }
 
-    /// The status lines of every endpoint, for the periodic report.
-    pub(crate) fn status(&self, now: Instant) -> String {
-        let parts = self.v9.iter().map(|v| v.status(now));
-        let parts = parts.chain(self.pipe.iter().map(|p| p.status(now)));
-        join_sections(parts.chain(self.dtc.iter().map(|d| d.status(now))))
-    }
-
     /// Orderly stop: goodbyes to every peer.
     pub(crate) fn shutdown(&mut self, now: Instant) {
         if let Some(v9) = &mut self.v9 {
@@ -210,22 +222,18 @@ impl Endpoints {
     }
 }
 
-/// Report sections, each ending in a line break whether or not its writer added one (a section
-/// without one used to run into the next: `bad 0dtc.es Down`).
-pub(crate) fn join_sections(parts: impl IntoIterator<Item = String>) -> String {
-    let mut s = String::new();
-    for part in parts.into_iter().filter(|p| !p.is_empty()) {
-        s.push_str(&part);
-        if !s.ends_with('\n') {
-            s.push('\n');
-        }
-    }
-    s
-}
-
-fn sink<'a>(v9: &'a mut Option<V9Server>, none: &'a mut CountingSink) -> &'a mut dyn SignalSink {
+/// The pipeline's entry for another endpoint's signals: the V9 server (which holds the
+/// pipeline, being its output), stamped with this turn; without one, a counter.
+fn sink<'a>(
+    v9: &'a mut Option<V9Server>,
+    none: &'a mut CountingSink,
+    t: Turn,
+) -> &'a mut dyn SignalSink {
     match v9 {
-        Some(v) => v,
+        Some(v) => {
+            v.set_turn(t.now, t.wall_ns);
+            v
+        }
         None => none,
     }
 }
@@ -242,17 +250,6 @@ fn ctx<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn report_sections_never_run_into_each_other() {
-        let parts = [
-            "v9: 2 clients".to_string(),
-            "pipe: bad 0".into(),
-            String::new(),
-            "dtc.es Down\n".into(),
-        ];
-        assert_eq!(join_sections(parts), "v9: 2 clients\npipe: bad 0\ndtc.es Down\n");
-    }
 
     #[test]
     fn tokens_decode_to_the_endpoint_that_registered_them() {

@@ -3,9 +3,12 @@
 
 mod control;
 mod endpoints;
+mod journal;
+mod report;
 
 pub use control::{CallCtx, CallError, EngineHandle};
 pub use endpoints::Endpoints;
+pub use report::{PipeReport, Report, V9Report};
 
 use crate::config::{Config, Pin};
 use crate::market::MarketState;
@@ -16,11 +19,11 @@ use crossbeam_channel::{Receiver, Sender};
 use endpoints::{Slot, Turn, WAKER};
 use log::{info, warn};
 use mio::{Events, Poll, Waker};
+use report::Reporter;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// At shutdown, how long to keep flushing goodbyes to slow clients.
@@ -36,8 +39,8 @@ pub type PositionRow = (String, String, i64);
 pub struct EngineOutcome {
     /// Every histogram, final.
     pub histograms: Vec<LatencyHist>,
-    /// The last status report.
-    pub status: String,
+    /// The state at the stop, as the last periodic report would show it.
+    pub report: Report,
     /// Per receiver name: (account, symbol, signed qty) as last reported.
     pub positions: Vec<(String, Vec<PositionRow>)>,
 }
@@ -55,12 +58,15 @@ pub struct Engine {
     loop_turn: LatencyHist,
     report_every: Option<Duration>,
     stale_after: Duration,
-    timers: TimerTable<EngineTimer, 2>,
-    reporter: Option<(Sender<String>, JoinHandle<()>)>,
+    timers: TimerTable<EngineTimer, 3>,
+    reporter: Option<Reporter>,
     busy_poll: bool,
     pin: Pin,
     hgrm_dir: Option<PathBuf>,
     table_at_stop: bool,
+    recovered: Option<crate::journal::Recovered>,
+    /// The operator surface (its thread stops when the engine is dropped).
+    ops: Option<crate::ops::OpsLink>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -86,8 +92,11 @@ impl Engine {
         let poll = Poll::new()?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         let now = Instant::now();
+        let mut recovered = None;
         let v9 = if with_v9 {
-            let bound = crate::v9::server::V9Server::bind(&cfg.v9);
+            let (pipeline, rec) = journal::open_pipeline(&cfg.journal)?;
+            recovered = Some(rec);
+            let bound = crate::v9::server::V9Server::bind_with(&cfg.v9, pipeline);
             Some(bound.map_err(|e| named(e, format!("V9 listen address {}", cfg.v9.listen)))?)
         } else {
             None
@@ -135,7 +144,15 @@ impl Engine {
             pin: cfg.engine.pin,
             hgrm_dir: cfg.engine.hgrm_dir.clone(),
             table_at_stop: true,
+            recovered,
+            ops: None,
         })
+    }
+
+    /// What opening the journal found (torn tail cut, quarantined segments, last id, epoch);
+    /// `None` without a V9 server (no pipeline).
+    pub fn recovered(&self) -> Option<&crate::journal::Recovered> {
+        self.recovered.as_ref()
     }
 
     /// Leaves the latency table out of the stop log line (the demo prints its own, with more rows).
@@ -148,6 +165,21 @@ impl Engine {
     /// [`EngineHandle::call`]).
     pub fn endpoints_mut(&mut self) -> &mut Endpoints {
         &mut self.eps
+    }
+
+    /// Starts the operator surface on `[ops] listen` (no-op for `none`); its thread publishes
+    /// from the loop's ops timer and calls into the loop like any other handle.
+    pub fn with_ops(mut self, cfg: &Config) -> io::Result<Engine> {
+        self.ops = crate::ops::OpsLink::start(cfg, self.handle())?;
+        if self.ops.is_some() {
+            self.timers.set(EngineTimer::Ops, Instant::now());
+        }
+        Ok(self)
+    }
+
+    /// The operator surface's link when it runs: its address, and where signal events go.
+    pub fn ops(&mut self) -> Option<&mut crate::ops::OpsLink> {
+        self.ops.as_mut()
     }
 
     /// A handle to stop or call into the engine from another thread.
@@ -163,7 +195,7 @@ impl Engine {
     /// Runs on the current thread (pinned as configured) until stopped.
     pub fn run(mut self) -> io::Result<EngineOutcome> {
         // Spawned before pinning, so the report thread does not inherit the loop's core.
-        self.reporter = self.report_every.and_then(|_| spawn_reporter());
+        self.reporter = self.report_every.and_then(|_| Reporter::spawn());
         crate::sys::pin_current_thread(self.pin);
         let result = self.run_loop();
         let now = Instant::now();
@@ -187,9 +219,8 @@ impl Engine {
                 }
             }
         }
-        if let Some((tx, join)) = self.reporter.take() {
-            drop(tx);
-            let _ = join.join();
+        if let Some(reporter) = self.reporter.take() {
+            reporter.finish();
         }
         result.map(|_| outcome)
     }
@@ -260,6 +291,12 @@ impl Engine {
                     self.timers
                         .set(EngineTimer::StaleCheck, t.now + stale_period(self.stale_after));
                 }
+                EngineTimer::Ops => {
+                    if let Some(o) = &mut self.ops {
+                        let (eps, m, lt) = (&self.eps, &self.market, &self.loop_turn);
+                        self.timers.set(EngineTimer::Ops, o.on_timer(eps, m, lt, t.now, t.wall_ns));
+                    }
+                }
             }
         }
     }
@@ -267,9 +304,10 @@ impl Engine {
     fn send_report(&mut self, now: Instant) {
         if let Some(every) = self.report_every {
             self.timers.set(EngineTimer::Report, now + every);
-            let text = self.report_text(now);
-            if let Some((tx, _)) = &self.reporter {
-                let _ = tx.try_send(text);
+            // A copy of the state, not text: the reporter thread formats it.
+            let report = self.report(now);
+            if let Some(r) = &mut self.reporter {
+                r.send(report);
             }
         }
     }
@@ -299,21 +337,10 @@ impl Engine {
         v
     }
 
-    fn report_text(&self, now: Instant) -> String {
-        let mut s = String::from("report\n");
-        let hists = std::iter::once(&self.loop_turn).chain(self.eps.histograms());
-        for h in hists.filter(|h| !h.is_empty()) {
-            s.push_str("  ");
-            s.push_str(&h.summary_line());
-            s.push('\n');
-        }
-        s.push_str(&self.eps.status(now));
-        // The market table starts on its own line even if a status section did not end one.
-        if !self.market.is_empty() {
-            s.push_str("market:\n");
-            s.push_str(&self.market.report(now));
-        }
-        s
+    fn report(&self, now: Instant) -> Report {
+        let mut r = Report::collect(&self.eps, &self.market, now);
+        r.histograms.insert(0, self.loop_turn.clone());
+        r
     }
 
     fn flush_goodbyes(&mut self) {
@@ -334,11 +361,7 @@ impl Engine {
 
     fn outcome(&self, now: Instant) -> EngineOutcome {
         let positions = self.eps.v9.as_ref().map(receiver_positions).unwrap_or_default();
-        EngineOutcome {
-            histograms: self.all_histograms(),
-            status: self.report_text(now),
-            positions,
-        }
+        EngineOutcome { histograms: self.all_histograms(), report: self.report(now), positions }
     }
 }
 
@@ -364,10 +387,13 @@ enum EngineTimer {
     Report,
     /// The stale-feed check over the whole market state (pipe and DTC alike).
     StaleCheck,
+    /// Publish a snapshot to the operator surface.
+    Ops,
 }
 
 impl TimerKind for EngineTimer {
-    const ALL: &'static [EngineTimer] = &[EngineTimer::Report, EngineTimer::StaleCheck];
+    const ALL: &'static [EngineTimer] =
+        &[EngineTimer::Report, EngineTimer::StaleCheck, EngineTimer::Ops];
     fn index(self) -> usize {
         self as usize
     }
@@ -386,21 +412,4 @@ fn named(e: io::Error, subject: String) -> io::Error {
         return e;
     }
     io::Error::new(e.kind(), format!("{subject}: {text}"))
-}
-
-fn spawn_reporter() -> Option<(Sender<String>, JoinHandle<()>)> {
-    // Bounded: if logging ever stalls, reports are dropped rather than queued without limit.
-    let (tx, rx) = crossbeam_channel::bounded::<String>(4);
-    let spawned = std::thread::Builder::new().name("v9bridge-report".into()).spawn(move || {
-        for text in rx {
-            info!("{text}");
-        }
-    });
-    match spawned {
-        Ok(join) => Some((tx, join)),
-        Err(e) => {
-            warn!("engine: cannot spawn the report thread ({e}); periodic reports are off");
-            None
-        }
-    }
 }

@@ -69,6 +69,15 @@ pub struct JournalConfig {
     /// Start even if a segment is corrupt: quarantine it (renamed `*.corrupt`) and start a new
     /// segment after the last good record. Set it for one start, after reading the error.
     pub fresh_segment: bool,
+    /// Replay to a reconnecting receiver covers at most this many signals (beyond: SYNC).
+    pub replay_max_signals: usize,
+    /// The replay window holds at most this many bytes of signals (memory bound).
+    pub replay_max_bytes: usize,
+    /// Replay covers signals at most this old, seconds (beyond: SYNC).
+    pub replay_max_age_s: u64,
+    /// A receiver's reported position may differ from the expected one this long, ms, before
+    /// it is flagged out of sync (fills take time).
+    pub reconcile_grace_ms: u64,
 }
 
 impl Default for JournalConfig {
@@ -81,6 +90,10 @@ impl Default for JournalConfig {
             retain_segments: 16,
             retain_bytes: 0,
             fresh_segment: false,
+            replay_max_signals: 10_000,
+            replay_max_bytes: 8 << 20,
+            replay_max_age_s: 300,
+            reconcile_grace_ms: 5000,
         }
     }
 }
@@ -103,6 +116,18 @@ impl JournalConfig {
             return Err(format!(
                 "journal.segment_bytes must be in [{MIN_SEGMENT_BYTES}, {MAX_SEGMENT_BYTES}]"
             ));
+        }
+        if self.replay_max_signals > 1_000_000 {
+            return Err("journal.replay_max_signals must be at most 1000000".into());
+        }
+        if !(4096..=(1 << 30)).contains(&self.replay_max_bytes) {
+            return Err("journal.replay_max_bytes must be in [4096, 1073741824]".into());
+        }
+        if self.replay_max_age_s > 86_400 {
+            return Err("journal.replay_max_age_s must be at most 86400".into());
+        }
+        if !(100..=3_600_000).contains(&self.reconcile_grace_ms) {
+            return Err("journal.reconcile_grace_ms must be in [100, 3600000]".into());
         }
         if self.retain_bytes != 0 && self.retain_bytes < self.segment_bytes {
             return Err("journal.retain_bytes must be 0 (no limit) or >= segment_bytes".into());

@@ -35,7 +35,7 @@ pub const DEFAULT_PATH_CHECK: Duration = Duration::from_secs(1);
 /// An unchanged refusal of what the path now holds is logged again at most this often.
 const REFUSAL_LOG_EVERY: Duration = Duration::from_secs(60);
 
-/// Counters reported by [`PipeEndpoint::status`] (and read by tests).
+/// Counters of the pipe ingest ([`PipeEndpoint::stats`]), typed for reports, tools and tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PipeStats {
     /// Bytes read.
@@ -136,6 +136,11 @@ impl PipeEndpoint {
     /// Sets the most bytes read per event or timer call (at least 1; tests use tiny ones).
     pub fn set_event_budget(&mut self, bytes: usize) {
         self.event_budget = bytes.max(1);
+    }
+
+    /// The pipe or FIFO path it reads.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// The counters so far.
@@ -374,43 +379,5 @@ impl Endpoint for PipeEndpoint {
         self.writer_to_read.reset();
         self.read_to_applied.reset();
         self.writer_to_applied.reset();
-    }
-
-    fn command(&mut self, cmd: &str, _ctx: &mut Ctx<'_>) -> Option<Result<String, String>> {
-        (cmd == "stats").then(|| {
-            let s = self.stats();
-            Ok(format!(
-                "messages={} ticks={} signals={} refused={} bad={}",
-                s.messages,
-                s.ticks,
-                s.signals,
-                s.signals_refused,
-                s.bad_total()
-            ))
-        })
-    }
-
-    fn status(&self, _now: Instant) -> String {
-        use std::fmt::Write;
-        let s = self.stats();
-        let connects =
-            s.writer_connects.map_or_else(|| "n/a (FIFO)".to_string(), |c| c.to_string());
-        let mut out = format!(
-            "pipe {}: messages {} (ticks {}, signals {}, refused {}), bytes {}, writer connects {connects}, bad {}",
-            self.path, s.messages, s.ticks, s.signals, s.signals_refused, s.bytes, s.bad_total()
-        );
-        if s.fifo_reopened + s.fifo_refused > 0 {
-            let _ = write!(
-                out,
-                ", FIFO path changes: reopened {} refused {}",
-                s.fifo_reopened, s.fifo_refused
-            );
-        }
-        for r in BadInput::ALL {
-            if s.bad(r) > 0 {
-                let _ = write!(out, " {}={}", r.as_str(), s.bad(r));
-            }
-        }
-        out
     }
 }

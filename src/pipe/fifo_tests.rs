@@ -65,7 +65,7 @@ impl Loop {
     fn run_until(&mut self, what: &str, done: impl Fn(&Loop) -> bool) {
         let end = Instant::now() + WAIT;
         while !done(self) {
-            assert!(Instant::now() < end, "timed out waiting for {what}: {}", self.ep.status(end));
+            assert!(Instant::now() < end, "timed out waiting for {what}: {:?}", self.ep.stats());
             self.turn();
         }
     }

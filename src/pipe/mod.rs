@@ -1,16 +1,14 @@
 //! Pipe ingest: ticks and signals written by the Sierra Chart ACSIL study into a FIFO / named pipe.
 
-pub mod codec;
 pub mod endpoint;
-mod fast;
-pub mod frame;
-pub mod message;
-pub mod reason;
-pub mod scdatetime;
 #[cfg(unix)]
 mod unix;
 #[cfg(windows)]
 mod windows;
+pub mod wire;
+
+// The wire modules keep their old paths (`pipe::frame`, `pipe::codec`, …).
+pub use wire::{codec, frame, message, reason, scdatetime};
 
 pub use codec::Parser;
 pub use endpoint::PipeEndpoint;

@@ -42,18 +42,7 @@ impl Book {
 
     /// The new signed quantity for a holding of `qty` under `action`.
     pub fn target(action: Action, qty: i64, sig_qty: u32) -> i64 {
-        let q = sig_qty as i64;
-        match action {
-            Action::Long if qty < 0 => q,
-            Action::Long => qty + q,
-            Action::Short if qty > 0 => -q,
-            Action::Short => qty - q,
-            Action::Flatten => 0,
-            Action::CloseHalf => qty - qty.signum() * ((qty.abs() + 1) / 2),
-            Action::CloseOne => qty - qty.signum(),
-            Action::Reverse if q > 0 => -qty.signum() * q,
-            Action::Reverse => -qty,
-        }
+        action.next_position(qty, sig_qty)
     }
 
     /// Applies a signal at `price` to every account; returns the symbols touched.

@@ -278,6 +278,6 @@ fn encoders_round_trip() {
     encode::error(&mut out, ErrorCode::InvalidSignal, "Unknown action type", "Action: A|B\n");
     assert_eq!(out, b"ERROR|INVALID_SIGNAL|Unknown action type|Action: A_B_\n");
     out.clear();
-    encode::ready(&mut out, "1.0", "Receiver");
+    encode::ready(&mut out, "1.0", "Receiver", 3, 7);
     assert!(matches!(parse(&out[..out.len() - 1]), Ok(Message::Ready { version: "1.0", .. })));
 }

@@ -213,14 +213,17 @@ impl Conns {
         self.slab.len()
     }
 
-    /// True when none is open.
-    pub fn is_empty(&self) -> bool {
-        self.slab.is_empty()
-    }
-
     /// Every key (for shutdown).
     pub fn keys(&self) -> impl Iterator<Item = usize> + '_ {
         self.slab.iter().map(|(k, _)| k)
+    }
+
+    /// Output bytes queued for `key` (its copy plus its part of the shared broadcast bytes).
+    pub fn queued(&self, key: usize) -> usize {
+        let Some(c) = self.slab.get(key) else { return 0 };
+        let shared =
+            if c.shared_from == NONE { 0 } else { self.shared.len() - c.shared_from as usize };
+        c.out.len() + shared
     }
 
     /// Connections still holding output.
@@ -244,6 +247,26 @@ impl Conns {
             Ok(()) => Self::mark(&mut self.dirty, key, c),
             Err(_) => self.closes.push((key, CloseReason::Overflow)),
         }
+    }
+
+    /// Bytes `key`'s queue can still take under the bound.
+    pub fn room(&self, key: usize) -> usize {
+        let Some(c) = self.slab.get(key) else { return 0 };
+        let held =
+            if c.shared_from == NONE { 0 } else { self.shared.len() - c.shared_from as usize };
+        self.limit.saturating_sub(c.out.len() + held)
+    }
+
+    /// Queues whole LF-terminated messages for `key` at once; false (nothing queued) when they
+    /// would pass the bound.
+    pub fn queue_bytes(&mut self, key: usize, bytes: &[u8]) -> bool {
+        let Some(c) = self.slab.get_mut(key) else { return false };
+        c.materialize(&self.shared);
+        if c.out.push(bytes, self.limit).is_err() {
+            return false;
+        }
+        Self::mark(&mut self.dirty, key, c);
+        true
     }
 
     /// Queues `msg` (encoded once) for every READY receiver; returns how many took it. A

@@ -33,9 +33,12 @@ pub fn signal(out: &mut Vec<u8>, s: &Signal<'_>, id: Option<u64>) {
     out.push(b'\n');
 }
 
-/// `READY|VERSION|Broadcast_Ready:Yes|Role:R\n`
-pub fn ready(out: &mut Vec<u8>, version: &str, role: &str) {
-    let _ = writeln!(out, "READY|{version}|Broadcast_Ready:Yes|Role:{role}");
+/// `READY|VERSION|Broadcast_Ready:Yes|Role:R|Epoch:e|Last_ID:m\n`
+pub fn ready(out: &mut Vec<u8>, version: &str, role: &str, epoch: u64, last_id: u64) {
+    let _ = writeln!(
+        out,
+        "READY|{version}|Broadcast_Ready:Yes|Role:{role}|Epoch:{epoch}|Last_ID:{last_id}"
+    );
 }
 
 /// `HEARTBEAT_ACK|YYYY-MM-DDTHH:MM:SSZ|STATUS\n`

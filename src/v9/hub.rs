@@ -1,18 +1,19 @@
 //! The V9 server's shared state and counters; it carries out a peer's replies.
 
-use super::broadcast::{Broadcast, Record, SignalIds};
-use super::codec::ErrorCode;
+use super::broadcast::{Broadcast, Record};
 use super::conn::Conns;
 use super::escape::Esc;
 use super::guard::{AuthThrottle, RateLog};
 use super::peer::Peer;
-use super::reply::{CloseReason, Details, Outgoing, Reply, Role};
+use super::reply::{CloseReason, Reply, Role};
 use super::reply::{Counters, Policy};
 use super::retired::Retired;
+use super::snapshot::{Answer, Recent, Written};
 use super::timers::Deadlines;
 use crate::config::V9Config;
 use crate::metrics::LatencyHist;
-use crate::signal::{Origin, Signal, SignalError};
+use crate::pipeline::{Output, Route, Sent};
+use crate::signal::Origin;
 use log::{info, warn};
 use std::time::{Duration, Instant};
 
@@ -53,7 +54,6 @@ pub struct Settings {
 #[derive(Debug)]
 pub struct Hub {
     settings: Settings,
-    ids: SignalIds,
     bcast: Broadcast,
     retired: Retired,
     auth: AuthThrottle,
@@ -62,6 +62,7 @@ pub struct Hub {
     h_read: LatencyHist,
     h_pipe: LatencyHist,
     h_summary: LatencyHist,
+    recent: Recent,
 }
 
 impl Hub {
@@ -75,7 +76,6 @@ impl Hub {
                 flatten_check: Duration::from_millis(cfg.flatten_check_ms),
                 token: cfg.publisher_token.clone(),
             },
-            ids: SignalIds::default(),
             bcast: Broadcast::default(),
             retired: Retired::default(),
             auth: AuthThrottle::default(),
@@ -84,6 +84,7 @@ impl Hub {
             h_read: LatencyHist::new("v9.publisher_read_to_broadcast_written"),
             h_pipe: LatencyHist::new("v9.pipe_signal_to_broadcast_written"),
             h_summary: LatencyHist::new("v9.signal_sent_to_summary_back"),
+            recent: Recent::default(),
         }
     }
 
@@ -102,15 +103,21 @@ impl Hub {
         &self.retired
     }
 
-    /// What peers decide with, now.
-    pub fn policy(&self) -> Policy<'_> {
+    /// What peers decide with, now (`last_signal`, `epoch`: the pipeline's).
+    pub fn policy(&self, last_signal: u64, epoch: u64) -> Policy<'_> {
         Policy {
             token: self.settings.token.as_ref().map(crate::config::Secret::expose),
             auth: &self.auth,
-            last_signal: self.ids.last(),
+            last_signal,
+            epoch,
             timeout: self.settings.timeout,
             grace: self.settings.grace,
         }
+    }
+
+    /// The last signals written and summaries back.
+    pub fn recent(&self) -> &Recent {
+        &self.recent
     }
 
     /// The histograms.
@@ -125,23 +132,18 @@ impl Hub {
         self.h_summary.reset();
     }
 
-    /// Validates, numbers and fans out `sig` (no I/O: the bytes leave at the next flush).
-    /// Returns (id, receivers queued for).
-    pub fn publish(
-        &mut self,
-        conns: &mut Conns,
-        sig: &Signal<'_>,
-        origin: Origin,
-        read_at: Instant,
-    ) -> Result<(u64, u32), SignalError> {
-        let id = self.ids.peek();
-        if let Err(e) = sig.validate().and_then(|()| self.bcast.encode(sig, id)) {
+    /// Counts a signal accepted (or refused) by the pipeline.
+    pub fn counted(&mut self, accepted: bool) {
+        if accepted {
+            self.totals.signals += 1;
+        } else {
             self.totals.rejected += 1;
-            return Err(e);
         }
-        self.ids.commit();
-        self.totals.signals += 1;
-        Ok((id, self.bcast.send(conns, sig, id, read_at, origin)))
+    }
+
+    /// The pipeline's output into `conns`: fan-out plus the record the flush logs and times.
+    pub fn output<'a>(&'a mut self, conns: &'a mut Conns) -> V9Out<'a> {
+        V9Out { conns, bcast: &mut self.bcast }
     }
 
     /// True when signals wait for the flush.
@@ -154,36 +156,31 @@ impl Hub {
         let r = self.bcast.next_written(at)?;
         let hist = if r.origin == Origin::Pipe { &mut self.h_pipe } else { &mut self.h_read };
         hist.record(at.saturating_duration_since(r.read_at));
+        self.recent.written.push(Written { record: r, at });
         Some(r)
     }
 
-    /// Carries out `reply` for the peer under `key` (`Connected` goes to [`Hub::connected`]).
+    /// Carries out `reply` for the peer under `key` (`Connected` goes to [`Hub::connected`],
+    /// `Publish` to the pipeline).
     pub fn apply(&mut self, conns: &mut Conns, key: usize, reply: Reply<'_>, read_at: Instant) {
         match reply {
-            Reply::Nothing | Reply::Connected(_) => {}
+            Reply::Nothing | Reply::Connected(..) | Reply::Publish(_) => {}
             Reply::Send(msg) => conns.queue(key, msg),
             Reply::Fail(msg, _) => conns.finish(key, msg, false),
-            Reply::Publish(sig) => match self.publish(conns, &sig, Origin::Publisher, read_at) {
-                Ok((id, receivers)) => conns.queue(key, Outgoing::SignalAck { id, receivers }),
-                Err(e) => conns.queue(
-                    key,
-                    Outgoing::Error {
-                        code: ErrorCode::InvalidSignal,
-                        message: e.message(),
-                        details: Details::None,
-                    },
-                ),
-            },
-            Reply::Answered(id) => {
-                if let Some(at) = self.bcast.log().written_at(id) {
-                    self.h_summary.record(read_at.saturating_duration_since(at));
-                }
+            Reply::Answered(id, _) => {
+                let latency = self.bcast.log().written_at(id).map(|at| {
+                    let l = read_at.saturating_duration_since(at);
+                    self.h_summary.record(l);
+                    l
+                });
+                self.recent.answers.push(Answer { id, key, latency });
             }
         }
     }
 
     /// Handshake done: a reconnecting receiver gets its book back; READY is queued.
-    pub fn connected(&mut self, conns: &mut Conns, key: usize, peer: &mut Peer, role: Role) {
+    pub fn connected(&mut self, conns: &mut Conns, key: usize, peer: &mut Peer, ready: (u64, u64)) {
+        let role = peer.role();
         if role == Role::Receiver {
             if let Some(book) = self.retired.take(peer.name()) {
                 info!(
@@ -206,7 +203,7 @@ impl Hub {
         if let Some(c) = conns.get_mut(key) {
             c.set_mode(peer.receives(), peer.unterminated());
         }
-        conns.queue(key, peer.ready());
+        conns.queue(key, peer.ready(ready.0, ready.1));
     }
 
     /// A departed peer: its counters join the totals, a receiver's book is filed.
@@ -266,5 +263,19 @@ impl Hub {
             p.expect_flat(r.id, r.symbol.as_str(), deadline);
             timers.arm(key, p.deadline(timeout, grace));
         }
+    }
+}
+
+/// The V9 connections as the pipeline's output.
+pub struct V9Out<'a> {
+    conns: &'a mut Conns,
+    bcast: &'a mut Broadcast,
+}
+
+impl Output for V9Out<'_> {
+    fn fan_out(&mut self, _route: Route, line: &[u8], sent: &Sent) -> u32 {
+        let receivers = self.conns.fan_out(line);
+        self.bcast.queued(sent, receivers);
+        receivers
     }
 }

@@ -122,6 +122,11 @@ impl Peer {
     pub fn counters(&self) -> Counters {
         self.s.counters()
     }
+    /// The first signal id it has not answered with a POSITION_SUMMARY yet (`u64::MAX` before
+    /// READY; answers come in order, and one without `ID:` answers every signal so far).
+    pub fn next_answer(&self) -> u64 {
+        self.s.next_answer()
+    }
     /// When it connected (Unix ns).
     pub fn connected_ns(&self) -> i64 {
         self.s.connected_ns()
@@ -172,6 +177,12 @@ impl Peer {
 
     /// The next message's reply, or `None` when no complete message is pending for `cue`.
     pub fn poll_line(&mut self, cue: Cue, t: Time, p: &Policy<'_>) -> Option<Reply<'_>> {
+        self.poll_named(cue, t, p).map(|(r, _)| r)
+    }
+
+    /// Like [`Peer::poll_line`], with the peer's name beside the reply (the pipeline journals
+    /// who sent a signal or a summary without copying the name).
+    pub fn poll_named(&mut self, cue: Cue, t: Time, p: &Policy<'_>) -> Option<(Reply<'_>, &str)> {
         loop {
             if self.is_closing() {
                 self.inbuf.discard();
@@ -180,10 +191,11 @@ impl Peer {
             match self.next_step(cue, t.now, p.grace) {
                 Step::Skip(n) => self.inbuf.advance(n),
                 Step::Wait => return None,
-                Step::TooLong => return Some(self.too_long(t.now)),
+                Step::TooLong => return Some((self.too_long(t.now), self.s.name())),
                 Step::Line { len, consumed } => {
                     let line = self.inbuf.take(len, consumed);
-                    return Some(self.s.handle_line(line, t, p));
+                    let reply = self.s.handle_line(line, t, p);
+                    return Some((reply, self.s.name()));
                 }
             }
         }
@@ -318,8 +330,8 @@ impl Peer {
     }
 
     /// The reply that answers READY for this peer's role.
-    pub fn ready(&self) -> Outgoing<'static> {
-        Outgoing::Ready(self.s.role())
+    pub fn ready(&self, epoch: u64, last_id: u64) -> Outgoing<'static> {
+        Outgoing::Ready { role: self.s.role(), epoch, last_id }
     }
 }
 

@@ -15,7 +15,7 @@ fn at(t: Time, ms: u64) -> Time {
 }
 
 fn policy<'a>(auth: &'a AuthThrottle, token: Option<&'static str>) -> Policy<'a> {
-    Policy { token, auth, last_signal: 0, timeout: TIMEOUT, grace: GRACE }
+    Policy { token, auth, last_signal: 0, epoch: 0, timeout: TIMEOUT, grace: GRACE }
 }
 
 fn peer(t: Time) -> Peer {
@@ -36,9 +36,11 @@ fn render(r: &Reply<'_>) -> String {
     let mut b = Vec::new();
     match r {
         Reply::Send(m) | Reply::Fail(m, _) => m.encode(&mut b, "1.0"),
-        Reply::Connected(role) => Outgoing::Ready(*role).encode(&mut b, "1.0"),
+        Reply::Connected(role, _) => {
+            Outgoing::Ready { role: *role, epoch: 0, last_id: 0 }.encode(&mut b, "1.0")
+        }
         Reply::Publish(s) => crate::v9::encode::signal(&mut b, s, None),
-        Reply::Answered(id) => return format!("answered {id}"),
+        Reply::Answered(id, _) => return format!("answered {id}"),
         Reply::Nothing => return "nothing".into(),
     }
     String::from_utf8(b).unwrap().trim_end().to_string()
@@ -50,7 +52,7 @@ fn handshake_heartbeat_and_turn_time() {
     let pol = policy(&auth, None);
     let mut p = peer(t);
     let r = feed(&mut p, b"CONNECT|V9|Account_Count:20|Version:1.0\n", Cue::Data, t, &pol);
-    assert_eq!(r, ["READY|1.0|Broadcast_Ready:Yes|Role:Receiver"]);
+    assert_eq!(r, ["READY|1.0|Broadcast_Ready:Yes|Role:Receiver|Epoch:0|Last_ID:0"]);
     assert!(p.receives() && p.framing() == Framing::Terminated);
     let r = feed(&mut p, b"HEARTBEAT|V9|ok\n", Cue::Data, t, &pol);
     assert_eq!(r, ["HEARTBEAT_ACK|2026-01-27T18:05:30Z|All_Systems_OK"], "the turn's wall time");
@@ -78,7 +80,7 @@ fn unterminated_peer_is_detected_at_a_pause_after_the_grace_period() {
     assert_eq!(p.deadline(TIMEOUT, GRACE), Some(t.now + GRACE), "grace timer armed");
     assert_eq!(p.handle_timeout(at(t, 200).now, TIMEOUT, GRACE), Due::Frame);
     let r = feed(&mut p, b"", Cue::Pause, at(t, 200), &pol);
-    assert_eq!(r, ["READY|1.0|Broadcast_Ready:Yes|Role:Receiver"]);
+    assert_eq!(r, ["READY|1.0|Broadcast_Ready:Yes|Role:Receiver|Epoch:0|Last_ID:0"]);
     assert!(p.unterminated());
     // Known unterminated: a complete message at a pause needs no grace; glued ones are split.
     let glued = b"HEARTBEAT|NoEol|aHEARTBEAT|NoEol|b";
@@ -93,7 +95,7 @@ fn a_terminated_first_line_in_two_pieces_stays_terminated() {
     let mut p = peer(t);
     assert!(feed(&mut p, b"CONNECT|Split|Account_Count:20", Cue::Pause, t, &pol).is_empty());
     let r = feed(&mut p, b"\n", Cue::Data, at(t, 30), &pol);
-    assert_eq!(r, ["READY|1.0|Broadcast_Ready:Yes|Role:Receiver"]);
+    assert_eq!(r, ["READY|1.0|Broadcast_Ready:Yes|Role:Receiver|Epoch:0|Last_ID:0"]);
     assert_eq!(p.framing(), Framing::Terminated);
 }
 
@@ -109,7 +111,7 @@ fn publishers_need_the_token_and_refusals_hint_at_it() {
     let mut ok = peer(t);
     let line = b"CONNECT|pub|Account_Count:0|Role:Publisher|Token:0123456789abcdef\n";
     let r = feed(&mut ok, line, Cue::Data, t, &pol);
-    assert_eq!(r, ["READY|1.0|Broadcast_Ready:Yes|Role:Publisher"]);
+    assert_eq!(r, ["READY|1.0|Broadcast_Ready:Yes|Role:Publisher|Epoch:0|Last_ID:0"]);
     let r = feed(&mut ok, b"LONG|mes|1\n", Cue::Data, t, &pol);
     assert_eq!(r, ["LONG|MES|1"], "published (symbols leave upper-cased)");
 }

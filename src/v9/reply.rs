@@ -88,6 +88,13 @@ pub enum Details<'a> {
     Action(&'a str),
     /// `No message for Ns`.
     Silent(u64),
+    /// `Last_ID:n,Server_Last_ID:m` (a CONNECT `Last_ID` above the server's).
+    Future {
+        /// The receiver's Last_ID.
+        n: u64,
+        /// The server's last id.
+        m: u64,
+    },
 }
 
 impl fmt::Display for Details<'_> {
@@ -98,6 +105,7 @@ impl fmt::Display for Details<'_> {
             Details::Field(n) => write!(f, "Field: {n}"),
             Details::Action(a) => write!(f, "Action: {a}"),
             Details::Silent(s) => write!(f, "No message for {s}s"),
+            Details::Future { n, m } => write!(f, "Last_ID:{n},Server_Last_ID:{m}"),
         }
     }
 }
@@ -105,8 +113,15 @@ impl fmt::Display for Details<'_> {
 /// One message for the peer.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Outgoing<'a> {
-    /// `READY|VERSION|Broadcast_Ready:Yes|Role:R`.
-    Ready(Role),
+    /// `READY|VERSION|Broadcast_Ready:Yes|Role:R|Epoch:e|Last_ID:m`.
+    Ready {
+        /// The peer's role.
+        role: Role,
+        /// The server's run number.
+        epoch: u64,
+        /// The last signal id assigned (0 = none yet).
+        last_id: u64,
+    },
     /// `HEARTBEAT_ACK|TIME|All_Systems_OK`.
     HeartbeatAck {
         /// Server time, Unix seconds (from the turn's wall clock).
@@ -134,7 +149,9 @@ impl Outgoing<'_> {
     /// Appends the LF-terminated message to `out`.
     pub fn encode(&self, out: &mut Vec<u8>, server_version: &str) {
         match *self {
-            Outgoing::Ready(role) => encode::ready(out, server_version, role.as_str()),
+            Outgoing::Ready { role, epoch, last_id } => {
+                encode::ready(out, server_version, role.as_str(), epoch, last_id)
+            }
             Outgoing::HeartbeatAck { unix_secs } => {
                 encode::heartbeat_ack(out, unix_secs, "All_Systems_OK")
             }
@@ -155,12 +172,13 @@ pub enum Reply<'a> {
     Send(Outgoing<'a>),
     /// Queue this error, then close: the peer is already `Closing`.
     Fail(Outgoing<'a>, CloseReason),
-    /// The handshake completed: answer READY (after restoring a receiver's book).
-    Connected(Role),
+    /// The handshake completed: answer READY (after restoring a receiver's book), then the
+    /// catch-up a receiver's `Last_ID:` asked for.
+    Connected(Role, Option<crate::pipeline::Request>),
     /// A publisher's signal: number and broadcast it, answer SIGNAL_ACK or an error.
     Publish(Signal<'a>),
     /// A POSITION_SUMMARY answered this signal id (latency signal written → summary read).
-    Answered(u64),
+    Answered(u64, crate::journal::PositionSummary),
 }
 
 /// The time of one loop turn: monotonic for deadlines, wall clock for protocol timestamps.
@@ -181,6 +199,8 @@ pub struct Policy<'a> {
     pub auth: &'a AuthThrottle,
     /// Id of the last signal broadcast (0 = none yet).
     pub last_signal: u64,
+    /// The server's epoch (READY `Epoch:`).
+    pub epoch: u64,
     /// Idle timeout.
     pub timeout: Duration,
     /// How long an unterminated, incomplete message may wait for its remaining bytes.

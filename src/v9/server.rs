@@ -10,14 +10,16 @@ use super::conn::{Conn, Conns};
 use super::escape::Esc;
 use super::hub::Hub;
 use super::peer::{Cue, Due, Peer};
-use super::reply::{CloseReason, Details, Outgoing, Reply};
+use super::reply::{CloseReason, Details, Outgoing, Reply, Role};
 use super::reply::{State, Time};
-use super::snapshot::{self, ReceiverRow, V9Stats};
+use super::snapshot::{self, PeerRow, ReceiverRow, Recent, V9Stats};
 use super::timers::Deadlines;
 use crate::clock;
 use crate::config::V9Config;
 use crate::endpoint::{token, Ctx, Endpoint};
+use crate::journal::Receiver;
 use crate::metrics::LatencyHist;
+use crate::pipeline::{Accepted, Pipeline, Refusal, Request, Source};
 use crate::signal::{Action, Origin, Signal, SignalError, SignalSink};
 use log::info;
 use mio::event::Event;
@@ -39,11 +41,24 @@ pub struct V9Server {
     due: Vec<usize>,
     /// The time of the turn last seen (closes started from the flush happen "now").
     now: Instant,
+    /// Its wall clock, Unix ns (journal stamps of work started outside an event).
+    wall_ns: i64,
+    /// The one entry of every signal; this server is its output (see [`V9Server::submit`]).
+    pipeline: Pipeline,
+    /// Catch-up lines for one receiver, reused.
+    catch_up: Vec<u8>,
 }
 
 impl V9Server {
-    /// Binds the listener (port 0 allowed; see [`V9Server::local_addr`]).
+    /// Binds the listener (port 0 allowed; see [`V9Server::local_addr`]), with a pipeline
+    /// without journal (epoch: the start time in Unix seconds).
     pub fn bind(cfg: &V9Config) -> io::Result<V9Server> {
+        let epoch = (clock::unix_nanos() / 1_000_000_000).max(1) as u64;
+        V9Server::bind_with(cfg, Pipeline::in_memory(epoch))
+    }
+
+    /// Binds the listener; every signal goes through `pipeline`.
+    pub fn bind_with(cfg: &V9Config, pipeline: Pipeline) -> io::Result<V9Server> {
         let addr = cfg.listen;
         Ok(V9Server {
             listener: Listener::bind(addr)?,
@@ -54,12 +69,40 @@ impl V9Server {
             base: 0,
             due: Vec::with_capacity(1024),
             now: Instant::now(),
+            wall_ns: clock::unix_nanos(),
+            pipeline,
+            catch_up: Vec::with_capacity(64 * 1024),
         })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr()
+    }
+
+    /// The signal pipeline.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// The time of the current turn, for signals submitted through [`SignalSink`].
+    pub fn set_turn(&mut self, now: Instant, wall_ns: i64) {
+        self.now = now;
+        self.wall_ns = wall_ns;
+    }
+
+    /// Submits a signal from any source to the pipeline, this server being its output.
+    pub fn submit(
+        &mut self,
+        sig: &Signal<'_>,
+        source: Source<'_>,
+        read_at: Instant,
+        wall_ns: i64,
+    ) -> Result<Accepted, Refusal> {
+        let mut out = self.hub.output(&mut self.conns);
+        let r = self.pipeline.submit(sig, source, read_at, wall_ns, &mut out);
+        self.hub.counted(r.is_ok());
+        r
     }
 
     /// Counters.
@@ -70,6 +113,22 @@ impl V9Server {
     /// Connected receivers with their positions (allocates: for reports, not the hot path).
     pub fn receivers(&self) -> Vec<ReceiverRow> {
         self.peers.iter().filter(|(_, p)| p.receives()).map(|(_, p)| ReceiverRow::of(p)).collect()
+    }
+
+    /// Every connection, for the periodic report (allocates: not the hot path).
+    pub fn peer_rows(&self) -> Vec<PeerRow> {
+        self.peers.iter().map(|(_, p)| PeerRow::of(p)).collect()
+    }
+
+    /// Every connection's peer with its key and queued output bytes (no allocation: for
+    /// observers that read between turns, like the operator surface).
+    pub fn peers(&self) -> impl Iterator<Item = (usize, &Peer, usize)> + '_ {
+        self.peers.iter().map(|(k, p)| (k, p, self.conns.queued(k)))
+    }
+
+    /// The last signals written and summaries back (see [`Recent`]).
+    pub fn recent(&self) -> &Recent {
+        self.hub.recent()
     }
 
     /// Connections still flushing their last bytes (the engine waits for them at shutdown).
@@ -155,23 +214,60 @@ impl V9Server {
     fn drain(&mut self, key: usize, cue: Cue, t: Time, read_at: Instant, registry: &Registry) {
         let Some(peer) = self.peers.get_mut(key) else { return };
         loop {
-            let reply = {
-                let policy = self.hub.policy();
-                peer.poll_line(cue, t, &policy)
+            let polled = {
+                let policy = self.hub.policy(self.pipeline.last_id(), self.pipeline.epoch());
+                peer.poll_named(cue, t, &policy)
             };
+            let Some((reply, name)) = polled else { break };
             match reply {
-                None => break,
-                Some(Reply::Connected(role)) => {
-                    self.hub.connected(&mut self.conns, key, peer, role)
+                Reply::Connected(_, req) => {
+                    let ready = (self.pipeline.epoch(), self.pipeline.last_id());
+                    self.hub.connected(&mut self.conns, key, peer, ready);
+                    if peer.receives() {
+                        let r = Receiver {
+                            name: peer.name(),
+                            peer: Some(peer.addr()),
+                            accounts: peer.accounts(),
+                        };
+                        self.pipeline.receiver(true, r, t.now, t.wall_ns);
+                    }
+                    if let Some(req) = req {
+                        catch_up(
+                            &self.pipeline,
+                            &mut self.conns,
+                            &mut self.catch_up,
+                            (key, peer),
+                            req,
+                            t,
+                        );
+                    }
                 }
-                Some(Reply::Fail(
-                    msg,
-                    reason @ (CloseReason::Unauthorized | CloseReason::Throttled),
-                )) => {
+                Reply::Fail(msg, reason @ (CloseReason::Unauthorized | CloseReason::Throttled)) => {
                     self.conns.finish(key, msg, false);
                     self.hub.auth_refused(peer, reason, t.now);
                 }
-                Some(reply) => {
+                Reply::Publish(sig) => {
+                    let mut out = self.hub.output(&mut self.conns);
+                    let source = Source::Publisher(name);
+                    let r = self.pipeline.submit(&sig, source, read_at, t.wall_ns, &mut out);
+                    self.hub.counted(r.is_ok());
+                    let msg = match r {
+                        Ok(a) => Outgoing::SignalAck { id: a.id, receivers: a.receivers },
+                        Err(e) => Outgoing::Error {
+                            code: ErrorCode::InvalidSignal,
+                            message: e.message(),
+                            details: Details::None,
+                        },
+                    };
+                    self.conns.queue(key, msg);
+                    if self.conns.take_pressure() {
+                        self.conns.flush_dirty(registry);
+                    }
+                }
+                reply => {
+                    if let Reply::Answered(id, summary) = reply {
+                        self.pipeline.summary(name, id, summary, (t.now, t.wall_ns));
+                    }
                     self.hub.apply(&mut self.conns, key, reply, read_at);
                     if self.conns.take_pressure() {
                         self.conns.flush_dirty(registry);
@@ -268,6 +364,11 @@ impl V9Server {
             self.conns.len()
         );
         drop(conn); // resets instead of FIN when it stopped inside a message (see Conn)
+        if peer.role() == Role::Receiver && !peer.name().is_empty() {
+            let r =
+                Receiver { name: peer.name(), peer: Some(peer.addr()), accounts: peer.accounts() };
+            self.pipeline.receiver(false, r, self.now, self.wall_ns);
+        }
         self.hub.departed(peer);
     }
 
@@ -298,14 +399,51 @@ impl V9Server {
 }
 
 impl SignalSink for V9Server {
+    /// Other endpoints' signals (the pipe, later DTC) enter the pipeline here, stamped with
+    /// the turn set by [`V9Server::set_turn`].
     fn publish(
         &mut self,
         signal: &Signal<'_>,
         origin: Origin,
         read_at: Instant,
     ) -> Result<u64, SignalError> {
-        self.hub.publish(&mut self.conns, signal, origin, read_at).map(|(id, _)| id)
+        let source = match origin {
+            Origin::Pipe => Source::Pipe,
+            Origin::Publisher | Origin::Engine => Source::Cli,
+        };
+        match self.submit(signal, source, read_at, self.wall_ns) {
+            Ok(a) => Ok(a.id),
+            Err(Refusal::Invalid(e)) => Err(e),
+            // The sink's callers only know validation errors; the journal's is logged already.
+            Err(Refusal::Journal) => Err(SignalError::BadOption),
+        }
     }
+}
+
+/// Queues the catch-up `req` asks for after the READY just queued for `key`.
+fn catch_up(
+    pl: &Pipeline,
+    conns: &mut Conns,
+    buf: &mut Vec<u8>,
+    (key, peer): (usize, &Peer),
+    req: Request,
+    t: Time,
+) {
+    buf.clear();
+    let room = conns.room(key);
+    let done = pl.catch_up(req, t.wall_ns, room, buf);
+    if !conns.queue_bytes(key, buf) {
+        // Even the SYNC lines do not fit (a tiny max_output_bytes): a slow consumer.
+        conns.close_later(key, CloseReason::Overflow);
+    }
+    info!(
+        "v9 {} ({}): caught up by {} ({} line(s)) to #{}",
+        peer.addr(),
+        Esc(peer.name()),
+        done.mode.as_str(),
+        done.count,
+        pl.last_id()
+    );
 }
 
 impl Endpoint for V9Server {
@@ -322,7 +460,7 @@ impl Endpoint for V9Server {
 
     fn handle_event(&mut self, sub: usize, event: &Event, ctx: &mut Ctx<'_>) {
         let t = Time { now: ctx.now, wall_ns: ctx.wall_ns };
-        self.now = ctx.now;
+        self.set_turn(ctx.now, ctx.wall_ns);
         if sub == 0 {
             return self.accept(t, ctx.registry);
         }
@@ -348,7 +486,7 @@ impl Endpoint for V9Server {
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         let t = Time { now: ctx.now, wall_ns: ctx.wall_ns };
-        self.now = ctx.now;
+        self.set_turn(ctx.now, ctx.wall_ns);
         self.on_timers(t, ctx.registry);
     }
 
@@ -358,10 +496,6 @@ impl Endpoint for V9Server {
 
     fn reset_histograms(&mut self) {
         self.hub.reset_histograms();
-    }
-
-    fn status(&self, now: Instant) -> String {
-        snapshot::status(self.local_addr(), &self.stats(), &self.peers, now)
     }
 
     fn shutdown(&mut self, now: Instant) {

@@ -4,6 +4,8 @@ use super::book::{Applied, ReceiverBook, MAX_ACCOUNT_LEN, MAX_POSITIONS};
 use super::codec::{self, Connect, ErrorCode, Message, ParseError};
 use super::escape::Esc;
 use super::reply::{CloseReason, Counters, Details, Outgoing, Policy, Reply, Role, State, Time};
+use crate::journal::PositionSummary;
+use crate::pipeline::Request;
 use crate::signal::{SignalError, MAX_SYMBOL_LEN};
 use log::{debug, info, warn};
 use std::net::SocketAddr;
@@ -65,6 +67,9 @@ impl Session {
     }
     pub(super) fn counters(&self) -> Counters {
         self.counters
+    }
+    pub(super) fn next_answer(&self) -> u64 {
+        self.next_answer
     }
     pub(super) fn counters_mut(&mut self) -> &mut Counters {
         &mut self.counters
@@ -186,6 +191,7 @@ impl Session {
             Message::Summary(s) => {
                 self.counters.summaries_with_id += s.signal_id.is_some() as u64;
                 let answered = self.answer(s.signal_id, p.last_signal);
+                let compact = PositionSummary { accounts: s.accounts, qty: s.qty, pnl: s.pnl };
                 if let Some(m) = self.book.apply_summary(&s) {
                     if self.may_warn() {
                         warn!(
@@ -194,7 +200,7 @@ impl Session {
                         );
                     }
                 }
-                answered.map_or(Reply::Nothing, Reply::Answered)
+                answered.map_or(Reply::Nothing, |id| Reply::Answered(id, compact))
             }
             Message::Signal(s) if self.role == Role::Publisher => Reply::Publish(s.signal),
             Message::Signal(_) => {
@@ -229,7 +235,8 @@ impl Session {
     fn on_connect<'l>(&mut self, m: &Connect<'l>, t: Time, p: &Policy<'_>) -> Reply<'l> {
         if self.state == State::Ready {
             // A repeated CONNECT changes nothing (no role or name switch mid-session): READY again.
-            return Reply::Send(Outgoing::Ready(self.role));
+            let (role, epoch, last_id) = (self.role, p.epoch, p.last_signal);
+            return Reply::Send(Outgoing::Ready { role, epoch, last_id });
         }
         if m.meta("Version").is_some_and(|v| v.split('.').next() != Some("1")) {
             let (code, reason) = (ErrorCode::VersionMismatch, CloseReason::VersionMismatch);
@@ -253,13 +260,25 @@ impl Session {
                 return r;
             }
         }
+        let catch_up = if publisher {
+            None
+        } else {
+            match catch_up(m, p) {
+                Ok(c) => c,
+                Err((message, details)) => {
+                    self.counters.bad += 1;
+                    let (code, reason) = (ErrorCode::ProtocolError, CloseReason::ProtocolError);
+                    return self.fail(t.now, code, message, details, reason);
+                }
+            }
+        };
         self.name = m.name.into();
         self.accounts = m.account_count.unwrap_or(0);
         self.role = if publisher { Role::Publisher } else { Role::Receiver };
         self.state = State::Ready;
         // Signals sent before READY never reached this receiver: none of them is outstanding.
         self.next_answer = p.last_signal + 1;
-        Reply::Connected(self.role)
+        Reply::Connected(self.role, catch_up)
     }
 
     /// The refusal of a publisher CONNECT, if it is refused. The token is never logged.
@@ -340,6 +359,27 @@ impl Session {
         let (code, reason) = (ErrorCode::ProtocolError, CloseReason::ProtocolError);
         self.fail(now, code, e.message(), details, reason)
     }
+}
+
+/// The catch-up a receiver's CONNECT asks for (protocol extension: `Last_ID`, `Epoch`), or why
+/// it is refused. Without `Last_ID:` none: live signals only, as for a base receiver.
+fn catch_up(
+    m: &Connect<'_>,
+    p: &Policy<'_>,
+) -> Result<Option<Request>, (&'static str, Details<'static>)> {
+    let Some(raw) = m.meta("Last_ID") else { return Ok(None) };
+    let n = match raw.parse::<u64>() {
+        Ok(n) if raw.bytes().all(|b| b.is_ascii_digit()) => n,
+        _ => return Err(("Invalid field", Details::Field("LAST_ID"))),
+    };
+    // Another epoch's ids mean nothing here: targets, whatever n is.
+    if m.meta("Epoch").is_some_and(|e| e.parse::<u64>().ok() != Some(p.epoch)) {
+        return Ok(Some(Request::Sync));
+    }
+    if n > p.last_signal {
+        return Err(("Last_ID in the future", Details::Future { n, m: p.last_signal }));
+    }
+    Ok(Some(Request::From(n)))
 }
 
 /// The largest char boundary of `s` at or below `max`.

@@ -1,15 +1,16 @@
-//! Typed views of the V9 server (counters, receivers, positions) and the status text made from them.
+//! Typed views of the V9 server (counters, receivers, connections) and the report text made from them.
 
 use super::accept::Listener;
+use super::broadcast::Record;
 use super::codec::{Direction, Summary};
 use super::escape::Esc;
 use super::hub::Hub;
 use super::peer::Peer;
-use super::reply::Role;
+use super::reply::{Role, State};
 use slab::Slab;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The V9 server's counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -132,6 +133,74 @@ impl ReceiverRow {
     }
 }
 
+/// Entries each [`Recent`] ring keeps (older ones are overwritten).
+pub const RECENT: usize = 512;
+
+/// A signal the flush wrote, and when.
+#[derive(Clone, Copy, Debug)]
+pub struct Written {
+    /// The signal.
+    pub record: Record,
+    /// When its bytes were written.
+    pub at: Instant,
+}
+
+/// A POSITION_SUMMARY answering signal `id` from the connection under `key`.
+#[derive(Clone, Copy, Debug)]
+pub struct Answer {
+    /// The signal answered.
+    pub id: u64,
+    /// The connection (see [`V9Server::peers`](super::server::V9Server::peers)).
+    pub key: usize,
+    /// Signal written → summary read (None when the signal is no longer in the sent log).
+    pub latency: Option<Duration>,
+}
+
+/// The last [`RECENT`] entries, for observers that read between turns (the operator surface):
+/// allocated once, overwritten in place, so recording one costs no allocation.
+#[derive(Clone, Debug)]
+pub struct Ring<T> {
+    items: Vec<T>,
+    total: u64,
+}
+
+impl<T: Copy> Default for Ring<T> {
+    fn default() -> Self {
+        Ring { items: Vec::with_capacity(RECENT), total: 0 }
+    }
+}
+
+impl<T: Copy> Ring<T> {
+    pub(super) fn push(&mut self, t: T) {
+        if self.items.len() < RECENT {
+            self.items.push(t);
+        } else {
+            self.items[(self.total % RECENT as u64) as usize] = t;
+        }
+        self.total += 1;
+    }
+
+    /// Entries recorded so far (also those overwritten).
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// The entries recorded after the first `seen`, oldest first (at most the last [`RECENT`]).
+    pub fn since(&self, seen: u64) -> impl DoubleEndedIterator<Item = &T> + '_ {
+        let from = seen.max(self.total.saturating_sub(self.items.len() as u64));
+        (from..self.total).map(move |i| &self.items[(i % RECENT as u64) as usize])
+    }
+}
+
+/// The signals written and the summaries answering them, most recent [`RECENT`] of each.
+#[derive(Clone, Debug, Default)]
+pub struct Recent {
+    /// Signals written.
+    pub written: Ring<Written>,
+    /// Summaries with `ID:`.
+    pub answers: Ring<Answer>,
+}
+
 /// The counters of the server made of these parts.
 pub(super) fn stats(hub: &Hub, listener: &Listener, peers: &Slab<Peer>) -> V9Stats {
     let t = hub.totals();
@@ -160,45 +229,107 @@ pub(super) fn stats(hub: &Hub, listener: &Listener, peers: &Slab<Peer>) -> V9Sta
     s
 }
 
-/// A few human lines: the counters, then one line per connection (peer strings escaped).
-pub(super) fn status(addr: SocketAddr, s: &V9Stats, peers: &Slab<Peer>, now: Instant) -> String {
-    let mut out = format!(
-        "v9 {addr}: {} clients, signals {} (rejected {}), bad messages {}, overflows {}, timeouts {}, refused {}\n",
+/// One connection as the periodic report lists it (built on the loop, formatted elsewhere).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PeerRow {
+    /// Remote address.
+    pub addr: SocketAddr,
+    /// Name from CONNECT (peer input: escape it before logging).
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// Where its handshake stands.
+    pub state: State,
+    /// Receivers only: their book.
+    pub book: Option<BookRow>,
+}
+
+/// A receiver's book as the report shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BookRow {
+    /// Accounts in the book.
+    pub accounts: usize,
+    /// (accounts holding a position, total contracts, long positions, short positions).
+    pub totals: (u64, u64, u64, u64),
+    /// Sum of the accounts' P&L.
+    pub pnl: f64,
+    /// Its last POSITION_SUMMARY.
+    pub summary: Option<Summary>,
+    /// The last summary disagrees with the per-account positions.
+    pub mismatch: bool,
+    /// Accounts found not flat at the last FLATTEN check.
+    pub out_of_sync: Vec<String>,
+    /// When a position last changed.
+    pub last_update: Option<Instant>,
+}
+
+impl PeerRow {
+    /// The row of `p`.
+    pub fn of(p: &Peer) -> PeerRow {
+        let book = (p.role() == Role::Receiver).then(|| {
+            let b = p.book();
+            BookRow {
+                accounts: b.account_count(),
+                totals: b.totals(),
+                pnl: b.positions().iter().map(|p| p.pnl).sum(),
+                summary: b.summary().copied(),
+                mismatch: b.summary_mismatch(),
+                out_of_sync: b.out_of_sync().to_vec(),
+                last_update: b.positions().iter().map(|p| p.updated).max(),
+            }
+        });
+        PeerRow {
+            addr: p.addr(),
+            name: p.name().to_string(),
+            role: p.role(),
+            state: p.state(),
+            book,
+        }
+    }
+}
+
+/// The report's V9 section: the counters, then one line per connection (peer strings escaped).
+pub fn write_status(
+    out: &mut String,
+    addr: SocketAddr,
+    s: &V9Stats,
+    rows: &[PeerRow],
+    now: Instant,
+) {
+    let _ = writeln!(
+        out,
+        "v9 {addr}: {} clients, signals {} (rejected {}), bad messages {}, overflows {}, timeouts {}, refused {}",
         s.clients, s.signals, s.rejected_signals, s.bad_messages, s.overflows, s.timeouts, s.refused
     );
-    for (_, p) in peers.iter() {
-        let _ =
-            write!(out, "  {} {} {:?}/{} ", p.addr(), Esc(p.name()), p.role(), p.state().as_str());
-        if p.role() == Role::Receiver {
-            book_line(p, now, &mut out);
+    for p in rows {
+        let _ = write!(out, "  {} {} {:?}/{} ", p.addr, Esc(&p.name), p.role, p.state.as_str());
+        if let Some(b) = &p.book {
+            book_line(b, now, out);
         }
         out.push('\n');
     }
-    out
 }
 
-fn book_line(p: &Peer, now: Instant, out: &mut String) {
-    let b = p.book();
-    let (holding, qty, long, short) = b.totals();
-    let pnl: f64 = b.positions().iter().map(|p| p.pnl).sum();
+fn book_line(b: &BookRow, now: Instant, out: &mut String) {
+    let (holding, qty, long, short) = b.totals;
     let _ = write!(
         out,
-        "accounts {} holding {holding} qty {qty} long {long} short {short} pnl {pnl:+.2}",
-        b.account_count()
+        "accounts {} holding {holding} qty {qty} long {long} short {short} pnl {:+.2}",
+        b.accounts, b.pnl
     );
-    if let Some(s) = b.summary() {
+    if let Some(s) = &b.summary {
         let _ = write!(out, " | summary {} {} {:+.2}", s.accounts, s.qty, s.pnl);
-        if b.summary_mismatch() {
+        if b.mismatch {
             out.push_str(" MISMATCH");
         }
     }
-    if !b.out_of_sync().is_empty() {
+    if !b.out_of_sync.is_empty() {
         out.push_str(" | OUT OF SYNC after FLATTEN: ");
-        for (i, s) in b.out_of_sync().iter().enumerate() {
+        for (i, s) in b.out_of_sync.iter().enumerate() {
             let _ = write!(out, "{}{}", if i > 0 { ", " } else { "" }, Esc(s));
         }
     }
-    if let Some(t) = b.positions().iter().map(|p| p.updated).max() {
+    if let Some(t) = b.last_update {
         let ago = now.saturating_duration_since(t).as_secs_f64();
         let _ = write!(out, " | last update {ago:.1}s ago");
     }

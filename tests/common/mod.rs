@@ -17,6 +17,7 @@ pub fn test_config() -> Config {
     c.v9.listen = "127.0.0.1:0".parse().unwrap();
     c.engine.pin = v9bridge::config::Pin::None;
     c.engine.report_interval_s = 0;
+    c.journal.dir = "none".into();
     c
 }
 
@@ -36,9 +37,34 @@ impl Running {
     pub fn stats(&self) -> v9bridge::v9::snapshot::V9Stats {
         self.handle.call(|e, _| e.v9.as_ref().unwrap().stats(), WAIT).unwrap()
     }
-    pub fn status(&self) -> String {
-        use v9bridge::endpoint::Endpoint;
-        self.handle.call(|e, c| e.v9.as_ref().unwrap().status(c.now), WAIT).unwrap()
+    /// Every V9 connection, typed.
+    pub fn peers(&self) -> Vec<v9bridge::v9::snapshot::PeerRow> {
+        self.handle.call(|e, _| e.v9.as_ref().unwrap().peer_rows(), WAIT).unwrap()
+    }
+    /// True while a connection named `name` is open.
+    pub fn has_peer(&self, name: &str) -> bool {
+        self.peers().iter().any(|p| p.name == name)
+    }
+    /// The book of the READY receiver named `name`.
+    pub fn book(&self, name: &str) -> Option<v9bridge::v9::snapshot::BookRow> {
+        use v9bridge::v9::reply::{Role, State};
+        let ready = |p: &v9bridge::v9::snapshot::PeerRow| {
+            p.name == name && p.role == Role::Receiver && p.state == State::Ready
+        };
+        self.peers().into_iter().find(ready).and_then(|p| p.book)
+    }
+    /// (accounts holding a position, total contracts) of the READY receiver named `name`.
+    pub fn held(&self, name: &str) -> Option<(u64, u64)> {
+        self.book(name).map(|b| (b.totals.0, b.totals.1))
+    }
+    /// True when some receiver's book satisfies `f`.
+    pub fn any_book(&self, f: impl Fn(&v9bridge::v9::snapshot::BookRow) -> bool) -> bool {
+        self.peers().iter().any(|p| p.book.as_ref().is_some_and(&f))
+    }
+    /// What the periodic report would show now.
+    pub fn report(&self) -> v9bridge::engine::Report {
+        use v9bridge::engine::Report;
+        self.handle.call(|e, c| Report::collect(e, c.market, c.now), WAIT).unwrap()
     }
 }
 

@@ -143,7 +143,18 @@ impl Drop for Proc {
 /// `v9bridge run` on a loopback port 0, no pinning, no periodic report, plus `extra` flags;
 /// returns it with its V9 address.
 pub fn engine(extra: &[&str]) -> (Proc, SocketAddr) {
-    let mut args = vec!["run", "--v9-listen", "127.0.0.1:0", "--pin", "none", "--report-s", "0"];
+    let mut args = vec![
+        "run",
+        "--v9-listen",
+        "127.0.0.1:0",
+        "--pin",
+        "none",
+        "--report-s",
+        "0",
+        "--journal",
+        "none",
+    ];
+    args.extend(["--ops-listen", "none"]); // the operator surface's default port may be taken
     args.extend_from_slice(extra);
     let p = Proc::spawn("engine", &args);
     let addr = listening_addr(&p, "v9: listening on ");

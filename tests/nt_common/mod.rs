@@ -11,7 +11,6 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use v9bridge::config::{Config, Pin};
 use v9bridge::demo::external::ExternalReceiver;
-use v9bridge::endpoint::Endpoint;
 use v9bridge::engine::{CallCtx, Endpoints, Engine, EngineHandle, EngineOutcome};
 
 /// Upper bound for one control call into the engine.
@@ -69,6 +68,7 @@ impl Running {
         cfg.v9.listen = listen.parse().map_err(|e| format!("{listen}: {e}"))?;
         cfg.engine.pin = Pin::None;
         cfg.engine.report_interval_s = 0;
+        cfg.journal.dir = "none".into();
         let engine = Engine::new(&cfg).map_err(|e| format!("engine on {listen}: {e}"))?;
         let handle = engine.handle();
         let thread = Some(std::thread::spawn(move || engine.run()));
@@ -89,12 +89,12 @@ impl Running {
 
     /// Waits until a receiver named `name` is READY.
     pub fn wait_receiver(&self, name: &str, limit: Duration) -> Result<(), String> {
-        let want = format!("{name} Receiver/Ready");
         wait(limit, || {
-            let status = |e: &mut Endpoints, c: &mut CallCtx<'_>| {
-                e.v9.as_ref().map(|v| v.status(c.now)).unwrap_or_default()
+            let want = name.to_string();
+            let ready = move |e: &mut Endpoints, _: &mut CallCtx<'_>| {
+                e.v9.as_ref().is_some_and(|v| v.receivers().iter().any(|r| r.name == want))
             };
-            self.handle.call(status, WAIT).is_ok_and(|s| s.contains(&want))
+            self.handle.call(ready, WAIT).unwrap_or(false)
         })
         .map_err(|_| format!("no READY receiver {name} within {limit:?}"))
     }

@@ -93,7 +93,7 @@ impl Harness {
     pub fn run_until(&mut self, limit: Duration, done: impl Fn(&Harness) -> bool) {
         let end = Instant::now() + limit;
         while !done(self) {
-            assert!(Instant::now() < end, "timed out; {}", self.ep.status(Instant::now()));
+            assert!(Instant::now() < end, "timed out; {:?}", self.ep.stats());
             self.turn(Duration::from_millis(20));
         }
     }

@@ -1,4 +1,4 @@
-//! Framing of the pipe byte stream: finds JSON object boundaries, sans-IO, bounded memory.
+//! The object scanner: brace- and string-aware, finds where one writer's JSON object ends.
 
 // Writers frame messages with LF, NUL, or nothing at all (`{...}{...}`, as older pipe-export
 // studies do), so boundaries come from a brace/string-aware scan, not from a separator.
@@ -17,13 +17,8 @@
 // or the next `}{` that ends the next writer's message), scanning restarts at it: that nested
 // object is the next writer's message, and it scans exactly as before, so it frames.
 
-use super::reason::BadInput;
-
-/// Largest message: an object still open after this many bytes is dropped as oversized.
-pub const MAX_MESSAGE: usize = 4096;
-
-/// Longest sample of dropped bytes handed out for a log line.
-pub const SAMPLE_LEN: usize = 48;
+use super::{is_ws, last_non_ws, Frame, Framer, State, MAX_MESSAGE, OPENS, SAMPLE_LEN};
+use crate::pipe::wire::reason::BadInput;
 
 /// [`CLASS`] bit: the byte matters outside strings (`"`, `{`, `}`, `[`, `]`, LF, NUL).
 const OUTSIDE: u8 = 1;
@@ -43,27 +38,13 @@ static CLASS: [u8; 256] = {
     t
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    /// Between messages: whitespace, LF and NUL are skipped.
-    Idle,
-    /// In a run of garbage that was already reported; skipping to the next `{`.
-    Garbage,
-    /// In an object that starts at `head`.
-    Object,
-    /// Dropping the rest of an oversized object without keeping its bytes.
-    Skip,
-}
-
 /// Open containers whose kind (object or array) is tracked; deeper ones count as arrays (the
 /// permissive side: a `,{` there is taken as nested).
 const KINDS: u32 = 64;
-/// Open objects whose start is tracked, for the restart at a nested message.
-const OPENS: usize = 32;
 
 /// Where the scan of one object is, kept across reads (the hot loop copies it to locals).
 #[derive(Clone, Copy, Debug, Default)]
-struct Scan {
+pub(super) struct Scan {
     /// Open `{` (not `[`) count.
     depth: u32,
     in_str: bool,
@@ -77,7 +58,7 @@ struct Scan {
 }
 
 impl Scan {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Scan { depth: 1, nest: 1, ..Scan::default() }
     }
 
@@ -98,45 +79,6 @@ impl Scan {
     }
 }
 
-/// What [`Framer::next_frame`] found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Frame<'a> {
-    /// One complete object, `{` to `}` inclusive, not yet validated as JSON.
-    Object(&'a [u8]),
-    /// Dropped input and why, with at most [`SAMPLE_LEN`] of its first bytes.
-    Bad(BadInput, &'a [u8]),
-}
-
-/// Accumulates reads and splits them into objects. Owns one fixed buffer: a read goes into
-/// [`Framer::spare`], only the incomplete tail object (< [`MAX_MESSAGE`]) is ever carried over.
-#[derive(Debug)]
-pub struct Framer {
-    buf: Box<[u8]>,
-    /// First byte not yet handed out (the start of the current object in `Object` state).
-    head: usize,
-    /// Next byte to scan.
-    scan: usize,
-    /// End of the bytes read so far.
-    tail: usize,
-    state: State,
-    /// In `Object` state: the scanner's position in the object's structure.
-    st: Scan,
-    /// Offsets from `head` of the open objects' `{`, by depth (depth 1 is `head` itself).
-    opens: [u16; OPENS],
-    /// In `Object` state: the last in-string `{` that may start a message (0 = none).
-    cand: usize,
-    /// Bytes before this were already scanned once before a restart: no candidates there, so
-    /// no byte is rescanned more than once (bounded work on hostile input).
-    rescan_until: usize,
-    /// In `Skip` state: the last non-whitespace byte (a `{` after anything but `:,[` ends it).
-    skip_prev: u8,
-}
-
-/// JSON whitespace.
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
 /// True when `{` at `to` cannot be inside the object that starts at `from`: in valid JSON a
 /// nested `{` only follows `:`, `[` or, in an array, `,` (whitespace aside); `}{`, `1{`, `"{`,
 /// `{{` and `,{` in an object never occur.
@@ -148,123 +90,45 @@ fn starts_object_at(buf: &[u8], from: usize, to: usize, in_object: bool) -> bool
     }
 }
 
-/// The last non-whitespace byte of `bytes` (0 when none).
-fn last_non_ws(bytes: &[u8]) -> u8 {
-    bytes.iter().rev().copied().find(|&b| !is_ws(b)).unwrap_or(0)
+/// Whether what follows a string's closing `"` at `i` fits JSON.
+#[derive(Clone, Copy)]
+enum AfterString {
+    /// `:`, `,`, `}` or `]` (whitespace aside), or the buffer ends at the size cap.
+    Fits,
+    /// Only whitespace so far, and more bytes may come.
+    Unknown,
+    /// Anything else: the string parity flipped at a cut (`{"a":"x{"symbol":...`).
+    Cut,
+}
+
+/// After a string only `:`, `,`, `}` or `]` may follow. `at_tail`: `buf` ends where the bytes
+/// read so far end (not at the size cap), so a run of whitespace there is undecided.
+#[inline(always)]
+fn after_string(buf: &[u8], i: usize, at_tail: bool) -> AfterString {
+    match buf[i..].iter().find(|&&b| !is_ws(b)) {
+        None if at_tail => AfterString::Unknown,
+        None | Some(b':' | b',' | b'}' | b']') => AfterString::Fits,
+        Some(_) => AfterString::Cut,
+    }
+}
+
+/// How [`Framer::scan_object`] stopped.
+#[derive(Clone, Copy)]
+enum End {
+    /// Needs more bytes (or hit the size cap).
+    Open,
+    /// The object closed at depth 0.
+    Closed,
+    /// An LF or NUL outside strings.
+    Cut,
+    /// An LF or NUL in a string, or a string followed by what cannot follow one.
+    CutInString,
+    /// A `}{` outside strings: the next object starts at this `{`.
+    Boundary(usize),
 }
 
 impl Framer {
-    /// A framer whose reads can be up to `read_chunk` bytes (the buffer is that plus one message).
-    pub fn new(read_chunk: usize) -> Self {
-        Framer {
-            buf: vec![0; read_chunk.max(1) + MAX_MESSAGE].into_boxed_slice(),
-            head: 0,
-            scan: 0,
-            tail: 0,
-            state: State::Idle,
-            st: Scan::default(),
-            opens: [0; OPENS],
-            cand: 0,
-            rescan_until: 0,
-            skip_prev: 0,
-        }
-    }
-
-    /// Forgets everything buffered (a writer disconnected: its partial message will never end).
-    pub fn reset(&mut self) {
-        self.head = 0;
-        self.scan = 0;
-        self.tail = 0;
-        self.state = State::Idle;
-        self.cand = 0;
-        self.rescan_until = 0;
-        self.skip_prev = 0;
-    }
-
-    /// True when a partial object is buffered.
-    pub fn in_message(&self) -> bool {
-        self.state == State::Object
-    }
-
-    /// Where the next read goes: at least `read_chunk` bytes once [`Framer::next_frame`] has
-    /// returned `None`. Moves the partial tail object to the front first.
-    pub fn spare(&mut self) -> &mut [u8] {
-        if self.head > 0 {
-            self.buf.copy_within(self.head..self.tail, 0);
-            self.scan -= self.head;
-            self.tail -= self.head;
-            self.rescan_until = self.rescan_until.saturating_sub(self.head);
-            if self.cand != 0 {
-                self.cand -= self.head; // cand > head, so it stays non-zero
-            }
-            self.head = 0;
-        }
-        &mut self.buf[self.tail..]
-    }
-
-    /// Declares `n` bytes of [`Framer::spare`] filled by a read.
-    pub fn commit(&mut self, n: usize) {
-        self.tail = (self.tail + n).min(self.buf.len());
-    }
-
-    /// Copies as much of `data` as fits (for tests and benches); returns how much was taken.
-    /// Drain [`Framer::next_frame`] until `None` between pushes.
-    pub fn push(&mut self, data: &[u8]) -> usize {
-        let spare = self.spare();
-        let n = spare.len().min(data.len());
-        spare[..n].copy_from_slice(&data[..n]);
-        self.commit(n);
-        n
-    }
-
-    /// The next complete object or dropped piece; `None` when more bytes are needed.
-    #[allow(clippy::should_implement_trait)] // a lending iterator: frames borrow the buffer
-    pub fn next_frame(&mut self) -> Option<Frame<'_>> {
-        while self.scan < self.tail {
-            match self.state {
-                State::Idle => {
-                    let b = self.buf[self.scan];
-                    if b == b'{' {
-                        self.state = State::Object;
-                        self.head = self.scan;
-                        self.scan += 1;
-                        self.st = Scan::new();
-                        self.cand = 0;
-                    } else if matches!(b, b' ' | b'\t' | b'\r' | b'\n' | 0) {
-                        self.scan += 1;
-                        self.head = self.scan;
-                    } else {
-                        // One report per run, however long and however many reads it spans.
-                        let start = self.scan;
-                        self.state = State::Garbage;
-                        self.skip_garbage();
-                        let end = self.scan.min(start + SAMPLE_LEN);
-                        return Some(Frame::Bad(BadInput::Garbage, &self.buf[start..end]));
-                    }
-                }
-                State::Garbage => self.skip_garbage(),
-                State::Object => return self.scan_object(),
-                State::Skip => self.skip_object(),
-            }
-        }
-        if self.state != State::Object {
-            self.head = self.scan;
-        }
-        None
-    }
-
-    fn skip_garbage(&mut self) {
-        match self.buf[self.scan..self.tail].iter().position(|&b| b == b'{') {
-            Some(i) => {
-                self.scan += i;
-                self.state = State::Idle;
-            }
-            None => self.scan = self.tail,
-        }
-        self.head = self.scan;
-    }
-
-    fn scan_object(&mut self) -> Option<Frame<'_>> {
+    pub(super) fn scan_object(&mut self) -> Option<Frame<'_>> {
         let limit = self.tail.min(self.head + MAX_MESSAGE);
         // The hot loop works on locals: through `&mut self` the compiler would store every
         // field back on each byte.
@@ -303,24 +167,17 @@ impl Framer {
             if in_str {
                 match b {
                     b'\\' => esc = true,
-                    b'"' => {
-                        // After a string only `:`, `,`, `}` or `]` may follow; anything else
-                        // means the parity flipped at a cut (`{"a":"x{"symbol":...`).
-                        let mut j = i;
-                        while j < limit && is_ws(buf[j]) {
-                            j += 1;
+                    b'"' => match after_string(buf, i, limit == self.tail) {
+                        AfterString::Fits => in_str = false,
+                        AfterString::Unknown => {
+                            i -= 1; // decide when the next byte is here
+                            break;
                         }
-                        if j == limit {
-                            if limit == self.tail {
-                                i -= 1; // decide when the next byte is here
-                                break;
-                            }
-                        } else if !matches!(buf[j], b':' | b',' | b'}' | b']') {
+                        AfterString::Cut => {
                             end = End::CutInString;
                             break;
                         }
-                        in_str = false;
-                    }
+                    },
                     b'{' => {
                         // Maybe a boundary seen with flipped parity; only used if this object
                         // fails, so a legitimate `}{` in a string costs nothing.
@@ -373,6 +230,11 @@ impl Framer {
         }
         (st.depth, st.in_str, st.esc) = (depth, in_str, esc);
         (self.scan, self.st, self.cand) = (i, st, cand);
+        self.finish(end)
+    }
+
+    /// What the scan that stopped with `end` hands out, and where the next one starts.
+    fn finish(&mut self, end: End) -> Option<Frame<'_>> {
         match end {
             End::Closed => {
                 self.state = State::Idle;
@@ -439,47 +301,4 @@ impl Framer {
         self.head = resume;
         Frame::Bad(BadInput::Truncated, &self.buf[start..end.min(start + SAMPLE_LEN)])
     }
-
-    /// Drops the rest of an oversized object keeping nothing. Its structure is not followed
-    /// (the depth or string parity may be wrong): it ends at the next LF, NUL or `{` that cannot
-    /// be nested (`}{` and the like, see [`starts_object_at`]).
-    fn skip_object(&mut self) {
-        self.st = Scan::default();
-        while self.scan < self.tail {
-            let b = self.buf[self.scan];
-            if b == b'\n' || b == 0 {
-                self.scan += 1;
-                self.state = State::Idle;
-                break;
-            }
-            if b == b'{' && !matches!(self.skip_prev, b':' | b',' | b'[') {
-                // Left for `Idle`, which starts the next object here.
-                self.state = State::Idle;
-                break;
-            }
-            self.scan += 1;
-            if !is_ws(b) {
-                self.skip_prev = b;
-            }
-        }
-        if self.state == State::Idle {
-            self.skip_prev = 0;
-        }
-        self.head = self.scan;
-    }
-}
-
-/// How [`Framer::scan_object`] stopped.
-#[derive(Clone, Copy)]
-enum End {
-    /// Needs more bytes (or hit the size cap).
-    Open,
-    /// The object closed at depth 0.
-    Closed,
-    /// An LF or NUL outside strings.
-    Cut,
-    /// An LF or NUL in a string, or a string followed by what cannot follow one.
-    CutInString,
-    /// A `}{` outside strings: the next object starts at this `{`.
-    Boundary(usize),
 }

@@ -1,6 +1,7 @@
 //! Field-level codecs shared by the message table: binary at an offset, JSON value in and out.
 
 use super::jsonlex::{self, JVal};
+use super::jsonstr;
 use super::types::FStr;
 use std::io::Write as _;
 
@@ -152,14 +153,14 @@ impl<const N: usize> WireField for FStr<N> {
         put_bytes(buf, off, self.raw());
     }
     fn write_json(&self, out: &mut Vec<u8>) {
-        jsonlex::write_str(out, self.bytes());
+        jsonstr::write_str(out, self.bytes());
     }
     fn from_json(v: &JVal<'_>) -> Result<Option<Self>, ()> {
         match v {
             JVal::Null => Ok(None),
             JVal::Str(raw) => {
                 let mut f = FStr::default();
-                jsonlex::unescape_into(raw, &mut f);
+                jsonstr::unescape_into(raw, &mut f);
                 Ok(Some(f))
             }
             _ => Err(()),

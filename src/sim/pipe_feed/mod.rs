@@ -1,8 +1,18 @@
 //! `sim pipe-feed`: writes ticks (and signals) into the pipe the way the ACSIL study does.
 
-use crate::pipe::scdatetime;
-use crate::signal::Action;
-use std::io::{self, Write};
+mod generate;
+#[cfg(unix)]
+mod unix;
+#[cfg(windows)]
+mod windows;
+
+#[cfg(unix)]
+use unix as sys;
+#[cfg(windows)]
+use windows as sys;
+
+use generate::Generator;
+use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -176,190 +186,6 @@ pub fn run(args: &PipeFeedArgs, stop: &AtomicBool) -> Result<FeedStats, String> 
 /// Runs [`run`] on its own thread (for the demo).
 pub fn spawn(args: PipeFeedArgs, stop: Arc<AtomicBool>) -> JoinHandle<Result<FeedStats, String>> {
     std::thread::spawn(move || run(&args, &stop))
-}
-
-/// Random-walk prices per symbol and the message text.
-struct Generator {
-    syms: Vec<(String, f64, u64)>,
-    next: usize,
-    rng: u64,
-    format: FeedFormat,
-    pending_signal: bool,
-}
-
-impl Generator {
-    fn new(symbols: &[String], format: FeedFormat) -> Self {
-        let syms = symbols
-            .iter()
-            .map(|s| {
-                let base = match s.as_str() {
-                    "ES" | "MES" => 4700.0,
-                    "NQ" | "MNQ" => 16_000.0,
-                    _ => 100.0,
-                };
-                (s.clone(), base, 0)
-            })
-            .collect();
-        Generator { syms, next: 0, rng: 0x9E37_79B9_7F4A_7C15, format, pending_signal: false }
-    }
-
-    /// xorshift64: plenty for a random walk, and no extra crate.
-    fn rand(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
-    }
-
-    fn tick(&mut self, out: &mut Vec<u8>) {
-        let r = self.rand();
-        let i = self.next;
-        self.next = (self.next + 1) % self.syms.len();
-        let (sym, price, seq) = &mut self.syms[i];
-        let step = match r % 3 {
-            0 => -0.25,
-            1 => 0.0,
-            _ => 0.25,
-        };
-        *price = (*price + step).max(1.0);
-        *seq += 1;
-        let (bid, ask) =
-            (*price - 0.25 * ((r >> 8) % 2) as f64, *price + 0.25 * ((r >> 9) % 2 + 1) as f64);
-        let bid = bid.max(0.25);
-        let now_ns = crate::clock::unix_nanos();
-        let _ = match self.format {
-            FeedFormat::Seed => write!(
-                out,
-                r#"{{"symbol":"{sym}","price":{price},"bid":{bid},"ask":{ask},"timestamp":{:.10}}}"#,
-                scdatetime::from_unix_ns(now_ns)
-            ),
-            FeedFormat::Precise => writeln!(
-                out,
-                r#"{{"symbol":"{sym}","price":{price},"bid":{bid},"ask":{ask},"volume":{},"ts_ns":{now_ns},"seq":{seq}}}"#,
-                1 + (r >> 16) % 5
-            ),
-        };
-    }
-
-    fn signal(&mut self, out: &mut Vec<u8>) {
-        let r = self.rand();
-        let action = Action::ALL[(r % Action::ALL.len() as u64) as usize];
-        let (sym, price, _) = &self.syms[(r >> 8) as usize % self.syms.len()];
-        let qty = u32::from(action.opens());
-        let _ = write!(out, r#"{{"signal":"{action}","symbol":"{sym}","qty":{qty}"#);
-        if action.opens() {
-            let _ = write!(out, r#","tp":{},"sl":{}"#, price + 10.0, (price - 10.0).max(0.25));
-        }
-        out.push(b'}');
-        if self.format == FeedFormat::Precise {
-            out.push(b'\n');
-        }
-    }
-}
-
-#[cfg(unix)]
-mod sys {
-    //! Writing to a FIFO without blocking forever: open fails while no reader exists.
-    use std::fs::{File, OpenOptions};
-    use std::io::{self, Write};
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::OpenOptionsExt;
-    use std::time::Duration;
-
-    pub struct Writer(File);
-
-    impl Writer {
-        /// Opens the FIFO for writing, retrying every 20 ms while it has no reader
-        /// (ENXIO) or does not exist yet. `Ok(None)` when `give_up` says stop.
-        pub fn open(path: &str, give_up: &dyn Fn() -> bool) -> io::Result<Option<Writer>> {
-            loop {
-                match OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(path) {
-                    Ok(f) => return Ok(Some(Writer(f))),
-                    Err(e)
-                        if e.raw_os_error() == Some(libc::ENXIO)
-                            || e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e),
-                }
-                if give_up() {
-                    return Ok(None);
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-
-        /// Writes all of `msg`, waiting (poll, 10 ms slices) while the pipe is full.
-        /// `Ok(false)` when `give_up` says stop first.
-        pub fn write_msg(
-            &mut self,
-            mut msg: &[u8],
-            give_up: &dyn Fn() -> bool,
-        ) -> io::Result<bool> {
-            while !msg.is_empty() {
-                match self.0.write(msg) {
-                    Ok(n) => msg = &msg[n..],
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        if give_up() {
-                            return Ok(false);
-                        }
-                        let mut p = libc::pollfd {
-                            fd: self.0.as_raw_fd(),
-                            events: libc::POLLOUT,
-                            revents: 0,
-                        };
-                        // SAFETY: one valid pollfd, for the duration of the call.
-                        unsafe { libc::poll(&mut p, 1, 10) };
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(true)
-        }
-    }
-}
-
-#[cfg(windows)]
-mod sys {
-    //! Writing to the engine's named pipe as a client, as the ACSIL study does.
-    use std::fs::{File, OpenOptions};
-    use std::io::{self, Write};
-    use std::time::Duration;
-
-    pub struct Writer(File);
-
-    /// ERROR_PIPE_BUSY: the one server instance is taken (by a previous client, going away).
-    const PIPE_BUSY: i32 = 231;
-
-    impl Writer {
-        /// Connects to the pipe, retrying every 20 ms while the server is absent or busy.
-        pub fn open(path: &str, give_up: &dyn Fn() -> bool) -> io::Result<Option<Writer>> {
-            loop {
-                match OpenOptions::new().write(true).open(path) {
-                    Ok(f) => return Ok(Some(Writer(f))),
-                    Err(e)
-                        if e.kind() == io::ErrorKind::NotFound
-                            || e.raw_os_error() == Some(PIPE_BUSY) => {}
-                    Err(e) => return Err(e),
-                }
-                if give_up() {
-                    return Ok(None);
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        }
-
-        /// Writes all of `msg` (blocking: the engine reads continuously).
-        pub fn write_msg(&mut self, msg: &[u8], _give_up: &dyn Fn() -> bool) -> io::Result<bool> {
-            match self.0.write_all(msg) {
-                Ok(()) => Ok(true),
-                // ERROR_NO_DATA (232): the server closed its end.
-                Err(e) if e.raw_os_error() == Some(232) => Err(io::ErrorKind::BrokenPipe.into()),
-                Err(e) => Err(e),
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,363 @@
+//! The signal pipeline (pure): validate → gate → id → journal → route → encode once → fan out.
+//!
+//! Every signal source (V9 publishers, the pipe, engine calls, later DTC) hands its signal to
+//! [`Pipeline::submit`]; outputs (the V9 server's connections) only move the bytes it encoded.
+//! Time comes in as arguments, the journal and the outputs are traits: no I/O of its own.
+
+pub mod catchup;
+mod replay;
+mod targets;
+#[cfg(test)]
+mod tests;
+
+pub use catchup::{CaughtUp, Mode, Request};
+pub use replay::ReplayStore;
+pub use targets::{Targets, MAX_SYMBOLS};
+
+use crate::journal::{self, JournalConfig, JournalWriter, PositionSummary, Receiver, Record};
+use crate::ratelog::RateLog;
+use crate::signal::{Action, Origin, Signal, SignalError, Symbol};
+use crate::v9::codec::MAX_MESSAGE;
+use crate::v9::encode;
+use std::time::{Duration, Instant};
+
+pub use crate::journal::Source;
+
+/// Where records go (the journal writer; a fake in tests).
+pub trait Log: Send {
+    /// Appends one record stamped `wall_ns`; must not block or allocate.
+    fn append(&mut self, rec: &Record<'_>, wall_ns: i64) -> Result<(), journal::Error>;
+}
+
+impl Log for JournalWriter {
+    fn append(&mut self, rec: &Record<'_>, wall_ns: i64) -> Result<(), journal::Error> {
+        JournalWriter::append(self, rec, wall_ns).map(|_| ())
+    }
+}
+
+/// Which receivers a signal goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// Every READY receiver (today's only rule).
+    AllReady,
+}
+
+/// What an output learns about a signal besides its bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Sent {
+    /// Its id.
+    pub id: u64,
+    /// Its source, for metrics.
+    pub origin: Origin,
+    /// When the bytes carrying it were read (start of the latency hop).
+    pub read_at: Instant,
+    /// Its action.
+    pub action: Action,
+    /// Its symbol, upper case.
+    pub symbol: Symbol,
+    /// Its quantity.
+    pub qty: u32,
+}
+
+/// Something that queues encoded signals for receivers (no I/O: the shell flushes later).
+pub trait Output {
+    /// Queues `line` for the receivers `route` names; returns how many took it.
+    fn fan_out(&mut self, route: Route, line: &[u8], sent: &Sent) -> u32;
+}
+
+/// An output without receivers (an engine without a V9 server, tests).
+#[derive(Debug, Default)]
+pub struct NoOutput;
+
+impl Output for NoOutput {
+    fn fan_out(&mut self, _: Route, _: &[u8], _: &Sent) -> u32 {
+        0
+    }
+}
+
+/// An accepted signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    /// The id it got.
+    pub id: u64,
+    /// Receivers it was queued for.
+    pub receivers: u32,
+}
+
+/// Why a signal was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// It failed validation (or would encode past the message limit).
+    Invalid(SignalError),
+    /// The journal could not record it: refused rather than sent unrecorded.
+    Journal,
+}
+
+impl Refusal {
+    /// Stable reason code, as journalled (`BAD_SYMBOL`, …): never renamed.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::Invalid(e) => match e {
+                SignalError::UnknownAction => "UNKNOWN_ACTION",
+                SignalError::BadSymbol => "BAD_SYMBOL",
+                SignalError::AllNotAllowed => "ALL_NOT_ALLOWED",
+                SignalError::ZeroQuantity => "ZERO_QUANTITY",
+                SignalError::QuantityTooLarge => "QUANTITY_TOO_LARGE",
+                SignalError::BadQuantity => "BAD_QUANTITY",
+                SignalError::BadPrice => "BAD_PRICE",
+                SignalError::TooManyOptions => "TOO_MANY_OPTIONS",
+                SignalError::BadOption => "BAD_OPTION",
+                SignalError::TooLong => "TOO_LONG",
+                SignalError::NotPublisher => "NOT_PUBLISHER",
+            },
+            Refusal::Journal => "JOURNAL_WRITE_FAILED",
+        }
+    }
+
+    /// Human-readable reason (the V9 ERROR message).
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::Invalid(e) => e.message(),
+            Refusal::Journal => "Journal write failed; signal not sent",
+        }
+    }
+}
+
+/// Counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PipelineStats {
+    /// Signals accepted.
+    pub accepted: u64,
+    /// Signals refused (any reason).
+    pub refused: u64,
+    /// Records the journal failed to take.
+    pub journal_failures: u64,
+}
+
+/// Window and identity settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Signals held for replay.
+    pub replay_max_signals: usize,
+    /// Bytes held for replay.
+    pub replay_max_bytes: usize,
+    /// Age limit of a replay.
+    pub replay_max_age: Duration,
+}
+
+impl Settings {
+    /// From `[journal]`.
+    pub fn of(cfg: &JournalConfig) -> Settings {
+        Settings {
+            replay_max_signals: cfg.replay_max_signals,
+            replay_max_bytes: cfg.replay_max_bytes,
+            replay_max_age: Duration::from_secs(cfg.replay_max_age_s),
+        }
+    }
+}
+
+/// The one entry of every signal, and its memory: ids, epoch, replay window, targets.
+pub struct Pipeline {
+    last_id: u64,
+    epoch: u64,
+    journal: Box<dyn Log>,
+    line: Vec<u8>,
+    scratch: Vec<u8>,
+    replay: ReplayStore,
+    targets: Targets,
+    max_age_ns: i64,
+    stats: PipelineStats,
+    journal_log: RateLog,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("last_id", &self.last_id)
+            .field("epoch", &self.epoch)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pipeline {
+    /// Continues after `last_id` in `epoch`, recording into `journal`.
+    pub fn new(journal: Box<dyn Log>, last_id: u64, epoch: u64, s: Settings) -> Pipeline {
+        Pipeline {
+            last_id,
+            epoch,
+            journal,
+            line: Vec::with_capacity(2 * MAX_MESSAGE),
+            scratch: Vec::with_capacity(2 * MAX_MESSAGE),
+            replay: ReplayStore::new(s.replay_max_signals, s.replay_max_bytes),
+            targets: Targets::default(),
+            max_age_ns: i64::try_from(s.replay_max_age.as_nanos()).unwrap_or(i64::MAX),
+            stats: PipelineStats::default(),
+            journal_log: RateLog::new(Duration::from_secs(10)),
+        }
+    }
+
+    /// Without a journal, ids from 1, epoch `epoch`, default windows.
+    pub fn in_memory(epoch: u64) -> Pipeline {
+        Pipeline::in_memory_with(epoch, Settings::of(&JournalConfig::default()))
+    }
+
+    /// Without a journal, ids from 1, epoch `epoch`.
+    pub fn in_memory_with(epoch: u64, s: Settings) -> Pipeline {
+        Pipeline::new(Box::new(JournalWriter::disabled()), 0, epoch, s)
+    }
+
+    /// The last id assigned (0 = none yet).
+    pub fn last_id(&self) -> u64 {
+        self.last_id
+    }
+
+    /// This run's epoch.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Counts.
+    pub fn stats(&self) -> PipelineStats {
+        self.stats
+    }
+
+    /// Expected positions per symbol.
+    pub fn targets(&self) -> &Targets {
+        &self.targets
+    }
+
+    /// The replay window.
+    pub fn replay(&self) -> &ReplayStore {
+        &self.replay
+    }
+
+    /// Validates, gates, numbers, journals, routes, encodes once and fans `sig` out to `out`.
+    /// `read_at` is when its bytes were read, `wall_ns` the turn's wall clock (Unix ns).
+    pub fn submit(
+        &mut self,
+        sig: &Signal<'_>,
+        source: Source<'_>,
+        read_at: Instant,
+        wall_ns: i64,
+        out: &mut dyn Output,
+    ) -> Result<Accepted, Refusal> {
+        let checked = sig.validate().map_err(Refusal::Invalid);
+        if let Err(r) = checked.and_then(|()| gate(sig, source, read_at, wall_ns, &self.targets)) {
+            return Err(self.refuse(sig, source, r, read_at, wall_ns));
+        }
+        let id = self.last_id + 1;
+        self.line.clear();
+        encode::signal(&mut self.line, sig, Some(id));
+        if self.line.len() > MAX_MESSAGE + 1 {
+            let r = Refusal::Invalid(SignalError::TooLong);
+            return Err(self.refuse(sig, source, r, read_at, wall_ns));
+        }
+        let rec = Record::Signal { id, source, bytes: &self.line };
+        if let Err(e) = self.journal.append(&rec, wall_ns) {
+            self.journal_failed(&e, read_at);
+            return Err(self.refuse(sig, source, Refusal::Journal, read_at, wall_ns));
+        }
+        self.last_id = id;
+        self.stats.accepted += 1;
+        self.replay.push(id, wall_ns, &self.line);
+        let symbol = Symbol::upper(sig.symbol);
+        self.targets.apply(sig.action, &symbol, sig.qty);
+        let (action, qty, origin) = (sig.action, sig.qty, origin_of(source));
+        let sent = Sent { id, origin, read_at, action, symbol, qty };
+        let receivers = out.fan_out(route(sig, source), &self.line, &sent);
+        Ok(Accepted { id, receivers })
+    }
+
+    /// Journals the refusal (the signal as rendered, without an id) and counts it.
+    fn refuse(
+        &mut self,
+        sig: &Signal<'_>,
+        source: Source<'_>,
+        r: Refusal,
+        now: Instant,
+        wall_ns: i64,
+    ) -> Refusal {
+        self.stats.refused += 1;
+        self.scratch.clear();
+        encode::signal(&mut self.scratch, sig, None);
+        self.scratch.truncate(MAX_MESSAGE);
+        let rec = Record::Refused { source, reason: r.code(), bytes: &self.scratch };
+        if let Err(e) = self.journal.append(&rec, wall_ns) {
+            self.journal_failed(&e, now);
+        }
+        r
+    }
+
+    fn journal_failed(&mut self, e: &journal::Error, now: Instant) {
+        self.stats.journal_failures += 1;
+        if let Some(held) = self.journal_log.open(now) {
+            log::error!("journal: append failed: {e} ({held} more failures since the last line)");
+        }
+    }
+
+    /// Journals a receiver's CONNECT (`up`) or departure.
+    pub fn receiver(&mut self, up: bool, r: Receiver<'_>, now: Instant, wall_ns: i64) {
+        let rec = if up { Record::ReceiverConnected(r) } else { Record::ReceiverDisconnected(r) };
+        if let Err(e) = self.journal.append(&rec, wall_ns) {
+            self.journal_failed(&e, now);
+        }
+    }
+
+    /// Journals a POSITION_SUMMARY answering `signal_id`.
+    pub fn summary(
+        &mut self,
+        receiver: &str,
+        signal_id: u64,
+        s: PositionSummary,
+        at: (Instant, i64),
+    ) {
+        let rec = Record::Summary { receiver, signal_id, summary: s };
+        if let Err(e) = self.journal.append(&rec, at.1) {
+            self.journal_failed(&e, at.0);
+        }
+    }
+
+    /// Appends the catch-up for `req` (replay lines or SYNC lines, then `CAUGHT_UP`) to `out`,
+    /// within `room` bytes for a replay.
+    pub fn catch_up(&self, req: Request, wall_ns: i64, room: usize, out: &mut Vec<u8>) -> CaughtUp {
+        let oldest = wall_ns.saturating_sub(self.max_age_ns);
+        catchup::write(req, self.last_id, &self.replay, &self.targets, (oldest, room), out)
+    }
+
+    /// Refills the replay window and the targets from journalled signals (at startup).
+    pub fn restore(&mut self, id: u64, wall_ns: i64, bytes: &[u8]) {
+        let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        if let Ok(crate::v9::codec::Message::Signal(m)) = crate::v9::codec::parse(body) {
+            let s = m.signal;
+            self.targets.apply(s.action, &Symbol::upper(s.symbol), s.qty);
+        }
+        self.replay.push(id, wall_ns, bytes);
+    }
+}
+
+/// The risk layer's slot: today it admits every valid signal. It sees the signal, its source,
+/// the time and the expected positions, which is what a gate decides with.
+pub fn gate(
+    _sig: &Signal<'_>,
+    _source: Source<'_>,
+    _now: Instant,
+    _wall_ns: i64,
+    _book: &Targets,
+) -> Result<(), Refusal> {
+    Ok(())
+}
+
+/// The routing rule: today every signal goes to every READY receiver.
+fn route(_sig: &Signal<'_>, _source: Source<'_>) -> Route {
+    Route::AllReady
+}
+
+/// The metrics bucket of a source.
+pub fn origin_of(source: Source<'_>) -> Origin {
+    match source {
+        Source::Publisher(_) => Origin::Publisher,
+        Source::Pipe => Origin::Pipe,
+        Source::Cli | Source::Ops | Source::Dtc(_) => Origin::Engine,
+    }
+}
