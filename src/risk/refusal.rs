@@ -97,10 +97,25 @@ impl Rule {
             Rule::LossLimit => "LOSS_LIMIT",
         }
     }
+
+    /// The code journaled with a refusal (never renamed).
+    pub fn journal_code(self) -> &'static str {
+        match self {
+            Rule::KillSwitch => "RISK_KILL_SWITCH",
+            Rule::MaxQty => "RISK_MAX_QTY",
+            Rule::MaxPosition => "RISK_MAX_POSITION",
+            Rule::RatePublisher => "RISK_RATE_PUBLISHER",
+            Rule::RateTotal => "RISK_RATE_TOTAL",
+            Rule::TradingHours => "RISK_TRADING_HOURS",
+            Rule::SymbolNotAllowed => "RISK_SYMBOL_NOT_ALLOWED",
+            Rule::Hedge => "RISK_HEDGE",
+            Rule::LossLimit => "RISK_LOSS_LIMIT",
+        }
+    }
 }
 
 /// What a risk rule saw when it refused.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detail {
     /// Nothing beyond the rule name.
     None,
@@ -134,7 +149,7 @@ pub enum Detail {
 }
 
 /// A signal refused by a risk rule: `ERROR|RISK_REJECTED|<rule>|<details>`.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RiskRejection {
     /// Which rule.
     pub rule: Rule,
@@ -163,7 +178,7 @@ impl fmt::Display for RiskRejection {
 
 /// A routing option that names nothing known: `ERROR|INVALID_SIGNAL|<reason>|<detail>`; the
 /// signal trades nothing.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetError {
     /// `Group:<name>` names no `[groups]` entry.
     UnknownGroup(Name),
@@ -171,6 +186,9 @@ pub enum TargetError {
     UnknownAccount(Name),
     /// Both `Group:` and `Accounts:`, twice the same option, an empty list or a `=qty` entry.
     BadOption,
+    /// A routing option reached an engine that does not route yet (it would otherwise be
+    /// broadcast to every receiver).
+    NotServed,
 }
 
 impl TargetError {
@@ -180,6 +198,35 @@ impl TargetError {
             TargetError::UnknownGroup(_) => "Unknown group",
             TargetError::UnknownAccount(_) => "Unknown account",
             TargetError::BadOption => "Invalid routing option",
+            TargetError::NotServed => "Routing options are not served by this engine yet",
+        }
+    }
+
+    /// The stable code journaled with the refusal.
+    pub fn journal_code(&self) -> &'static str {
+        match self {
+            TargetError::UnknownGroup(_) => "UNKNOWN_GROUP",
+            TargetError::UnknownAccount(_) => "UNKNOWN_ACCOUNT",
+            TargetError::BadOption => "BAD_ROUTING_OPTION",
+            TargetError::NotServed => "ROUTING_NOT_SERVED",
+        }
+    }
+
+    /// The detail field alone.
+    pub fn detail(&self) -> impl fmt::Display + '_ {
+        Detailed(self)
+    }
+}
+
+struct Detailed<'a>(&'a TargetError);
+
+impl fmt::Display for Detailed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            TargetError::UnknownGroup(n) => write!(f, "Group: {n}"),
+            TargetError::UnknownAccount(n) => write!(f, "Account: {n}"),
+            TargetError::BadOption => f.write_str("One Group:<name> or Accounts:<a>+<b>"),
+            TargetError::NotServed => f.write_str("Group/Accounts"),
         }
     }
 }
@@ -187,18 +234,12 @@ impl TargetError {
 impl fmt::Display for TargetError {
     /// `<reason>|<detail>`, the two fields after `ERROR|INVALID_SIGNAL|`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TargetError::UnknownGroup(n) => write!(f, "{}|Group: {n}", self.reason()),
-            TargetError::UnknownAccount(n) => write!(f, "{}|Account: {n}", self.reason()),
-            TargetError::BadOption => {
-                write!(f, "{}|One Group:<name> or Accounts:<a>+<b>", self.reason())
-            }
-        }
+        write!(f, "{}|{}", self.reason(), self.detail())
     }
 }
 
 /// Why [`super::Risk::check`] refused a signal.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
     /// A risk rule: `ERROR|RISK_REJECTED|<rule>|<details>`.
     Risk(RiskRejection),
@@ -223,6 +264,27 @@ impl Refusal {
         }
     }
 
+    /// The message field: the rule name (`MAX_QTY`) or the routing error's reason.
+    pub fn message(&self) -> &'static str {
+        match self {
+            Refusal::Risk(r) => r.rule.name(),
+            Refusal::Invalid(t) => t.reason(),
+        }
+    }
+
+    /// The stable code journaled with the refusal (`RISK_MAX_QTY`, `UNKNOWN_GROUP`, ...).
+    pub fn journal_code(&self) -> &'static str {
+        match self {
+            Refusal::Risk(r) => r.rule.journal_code(),
+            Refusal::Invalid(t) => t.journal_code(),
+        }
+    }
+
+    /// The details field alone (after the message).
+    pub fn details(&self) -> impl fmt::Display + '_ {
+        RefusalDetails(self)
+    }
+
     pub(crate) fn risk(rule: Rule, detail: Detail) -> Refusal {
         Refusal::Risk(RiskRejection { rule, detail })
     }
@@ -234,6 +296,17 @@ impl fmt::Display for Refusal {
         match self {
             Refusal::Risk(r) => write!(f, "ERROR|RISK_REJECTED|{}|{r}", r.rule.name()),
             Refusal::Invalid(t) => write!(f, "ERROR|INVALID_SIGNAL|{t}"),
+        }
+    }
+}
+
+struct RefusalDetails<'a>(&'a Refusal);
+
+impl fmt::Display for RefusalDetails<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Refusal::Risk(r) => fmt::Display::fmt(r, f),
+            Refusal::Invalid(t) => fmt::Display::fmt(&t.detail(), f),
         }
     }
 }

@@ -105,6 +105,20 @@ impl V9Server {
         r
     }
 
+    /// Kill switch on (`by` for the journal): `FLATTEN|ALL|0` to every receiver, opening
+    /// signals refused until [`Self::arm`].
+    pub fn kill(&mut self, by: &str, now: Instant, wall_ns: i64) -> Result<Accepted, Refusal> {
+        let mut out = self.hub.output(&mut self.conns);
+        let r = self.pipeline.kill(by, now, wall_ns, &mut out);
+        self.hub.counted(r.is_ok());
+        r
+    }
+
+    /// Kill switch off; returns whether it changed.
+    pub fn arm(&mut self, by: &str, now: Instant, wall_ns: i64) -> bool {
+        self.pipeline.arm(by, now, wall_ns)
+    }
+
     /// Counters.
     pub fn stats(&self) -> V9Stats {
         snapshot::stats(&self.hub, &self.listener, &self.peers)
@@ -251,13 +265,9 @@ impl V9Server {
                     let source = Source::Publisher(name);
                     let r = self.pipeline.submit(&sig, source, read_at, t.wall_ns, &mut out);
                     self.hub.counted(r.is_ok());
-                    let msg = match r {
+                    let msg = match &r {
                         Ok(a) => Outgoing::SignalAck { id: a.id, receivers: a.receivers },
-                        Err(e) => Outgoing::Error {
-                            code: ErrorCode::InvalidSignal,
-                            message: e.message(),
-                            details: Details::None,
-                        },
+                        Err(e) => refusal_error(e),
                     };
                     self.conns.queue(key, msg);
                     if self.conns.take_pressure() {
@@ -414,10 +424,24 @@ impl SignalSink for V9Server {
         match self.submit(signal, source, read_at, self.wall_ns) {
             Ok(a) => Ok(a.id),
             Err(Refusal::Invalid(e)) => Err(e),
-            // The sink's callers only know validation errors; the journal's is logged already.
-            Err(Refusal::Journal) => Err(SignalError::BadOption),
+            // The sink's callers only know validation errors; the journal's is logged already,
+            // a risk refusal is counted by the risk layer.
+            Err(Refusal::Journal | Refusal::Risk(_)) => Err(SignalError::BadOption),
         }
     }
+}
+
+/// The ERROR a refused publisher gets: `RISK_REJECTED|<rule>|<details>` for a risk rule,
+/// `INVALID_SIGNAL|<reason>|<details>` otherwise.
+fn refusal_error(e: &Refusal) -> Outgoing<'_> {
+    let (code, details) = match e {
+        Refusal::Risk(r @ crate::risk::Refusal::Risk(_)) => {
+            (ErrorCode::RiskRejected, Details::Risk(r))
+        }
+        Refusal::Risk(r) => (ErrorCode::InvalidSignal, Details::Risk(r)),
+        _ => (ErrorCode::InvalidSignal, Details::None),
+    };
+    Outgoing::Error { code, message: e.message(), details }
 }
 
 /// Queues the catch-up `req` asks for after the READY just queued for `key`.
