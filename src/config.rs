@@ -27,6 +27,12 @@ pub struct Config {
     pub dtc: BTreeMap<String, crate::dtc::DtcConfig>,
     /// The signal journal (`dir = "none"` disables it).
     pub journal: crate::journal::JournalConfig,
+    /// Risk gates, loss limits and the hedge rule (docs/RISK.md).
+    pub risk: crate::risk::RiskConfig,
+    /// Named account groups: `apex = ["Apex1", "Apex2"]`.
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// Symbol map, sizing and inversion per group (`[mapping.apex]`).
+    pub mapping: BTreeMap<String, crate::risk::MappingConfig>,
     /// The operator surface (HTTP API, dashboard, metrics); started by `v9bridge run`.
     pub ops: crate::ops::OpsConfig,
 }
@@ -102,11 +108,17 @@ impl Config {
         }
         self.v9.validate()?;
         self.journal.validate()?;
+        self.risk_sections().validate()?;
         self.ops.validate()?;
         for (n, d) in &self.dtc {
             d.validate().map_err(|e| format!("dtc.{n}: {e}"))?;
         }
         Ok(())
+    }
+
+    /// The risk layer's three sections, for `Risk::new` and validation.
+    pub fn risk_sections(&self) -> crate::risk::RiskSections<'_> {
+        crate::risk::RiskSections { risk: &self.risk, groups: &self.groups, mapping: &self.mapping }
     }
 
     /// TOML of the effective configuration with secrets masked.

@@ -18,6 +18,7 @@ pub mod ops;
 pub mod pipe;
 pub mod pipeline;
 pub mod ratelog;
+pub mod risk;
 pub mod signal;
 #[cfg(feature = "tools")]
 pub mod sim;

@@ -77,7 +77,8 @@ fn value_keys(prefix: &str, v: &toml::Value, out: &mut BTreeSet<String>) {
     for (k, v) in table {
         let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
         // Sections recurse; a key's own table value (market_symbols) is a leaf.
-        let is_section = matches!(prefix, "" | "dtc");
+        let is_section =
+            matches!(prefix, "" | "dtc" | "risk" | "risk.symbols" | "risk.accounts" | "mapping");
         if is_section && v.is_table() {
             value_keys(&path, v, out);
         } else {
@@ -108,6 +109,18 @@ fn the_example_parses_and_names_every_key() {
     };
     d.market_symbols.insert("X".into(), "Y".into());
     full.dtc.insert("es".into(), d);
+    let hours = crate::risk::config::SymbolRules {
+        tz: Some("America/Chicago".into()),
+        hours: vec!["17:00-16:00".into()],
+        days: vec!["sun".into()],
+        ..Default::default()
+    };
+    full.risk.symbols.insert("ES".into(), hours);
+    let limits =
+        crate::risk::config::AccountRules { daily_loss: Some(1.0), trailing_drawdown: Some(2.0) };
+    full.risk.accounts.insert("Apex1".into(), limits);
+    full.groups.insert("apex".into(), vec!["Apex1".into()]);
+    full.mapping.insert("apex".into(), Default::default());
     let value = toml::Value::try_from(&full).unwrap();
     let mut want = BTreeSet::new();
     value_keys("", &value, &mut want);

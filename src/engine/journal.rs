@@ -81,3 +81,30 @@ fn restore(p: &mut Pipeline, cfg: &JournalConfig) -> u64 {
     }
     n
 }
+
+/// The risk layer for this run: compiled from the config, the kill switch restored from the
+/// journal. `[mapping]` is refused: the route step that applies it is not served yet, and
+/// sending unmapped, unsized signals to accounts configured for MES x10 or inverted would be
+/// wrong in the most expensive way.
+pub(crate) fn start_risk(
+    cfg: &crate::config::Config,
+    rec: &Recovered,
+    now: std::time::Instant,
+) -> io::Result<crate::risk::Risk> {
+    let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
+    if let Some(g) = cfg.mapping.keys().next() {
+        return Err(invalid(format!(
+            "mapping.{g}: symbol mapping, sizing and inversion are not applied by this engine yet \
+             (routing is not served); remove the [mapping] sections"
+        )));
+    }
+    let slots = crate::pipeline::PUBLISHER_SLOTS;
+    let mut risk =
+        crate::risk::Risk::new(cfg.risk_sections(), slots, now, crate::clock::unix_nanos())
+            .map_err(invalid)?;
+    risk.restore_journal(rec);
+    if risk.kill_switch().killed() {
+        log::warn!("risk: the kill switch is on (restored from the journal): opening signals are refused until `arm`");
+    }
+    Ok(risk)
+}

@@ -5,12 +5,14 @@
 //! Time comes in as arguments, the journal and the outputs are traits: no I/O of its own.
 
 pub mod catchup;
+mod gate;
 mod replay;
 mod targets;
 #[cfg(test)]
 mod tests;
 
 pub use catchup::{CaughtUp, Mode, Request};
+pub use gate::{gate, PUBLISHER_SLOTS};
 pub use replay::ReplayStore;
 pub use targets::{Targets, MAX_SYMBOLS};
 
@@ -92,6 +94,9 @@ pub enum Refusal {
     Invalid(SignalError),
     /// The journal could not record it: refused rather than sent unrecorded.
     Journal,
+    /// The risk layer refused it (`ERROR|RISK_REJECTED|...`) or its routing option
+    /// (`ERROR|INVALID_SIGNAL|...`).
+    Risk(crate::risk::Refusal),
 }
 
 impl Refusal {
@@ -112,6 +117,7 @@ impl Refusal {
                 SignalError::NotPublisher => "NOT_PUBLISHER",
             },
             Refusal::Journal => "JOURNAL_WRITE_FAILED",
+            Refusal::Risk(r) => r.journal_code(),
         }
     }
 
@@ -120,6 +126,7 @@ impl Refusal {
         match self {
             Refusal::Invalid(e) => e.message(),
             Refusal::Journal => "Journal write failed; signal not sent",
+            Refusal::Risk(r) => r.message(),
         }
     }
 }
@@ -173,6 +180,10 @@ pub struct Pipeline {
     grace: Duration,
     stats: PipelineStats,
     journal_log: RateLog,
+    /// The risk layer (None: every valid signal passes).
+    risk: Option<crate::risk::Risk>,
+    /// The signal being submitted is the engine's own (the kill switch's FLATTEN).
+    engine_signal: bool,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -200,6 +211,8 @@ impl Pipeline {
             grace: s.reconcile_grace,
             stats: PipelineStats::default(),
             journal_log: RateLog::new(Duration::from_secs(10)),
+            risk: None,
+            engine_signal: false,
         }
     }
 
@@ -269,7 +282,9 @@ impl Pipeline {
         out: &mut dyn Output,
     ) -> Result<Accepted, Refusal> {
         let checked = sig.validate().map_err(Refusal::Invalid);
-        if let Err(r) = checked.and_then(|()| gate(sig, source, read_at, wall_ns, &self.targets)) {
+        let at = (read_at, wall_ns, self.engine_signal);
+        let risk = self.risk.as_mut();
+        if let Err(r) = checked.and_then(|()| gate(sig, source, risk, at, &self.targets)) {
             return Err(self.refuse(sig, source, r, read_at, wall_ns));
         }
         let id = self.last_id + 1;
@@ -370,18 +385,6 @@ impl Pipeline {
         }
         self.replay.push(id, wall_ns, bytes);
     }
-}
-
-/// The risk layer's slot: today it admits every valid signal. It sees the signal, its source,
-/// the time and the expected positions, which is what a gate decides with.
-pub fn gate(
-    _sig: &Signal<'_>,
-    _source: Source<'_>,
-    _now: Instant,
-    _wall_ns: i64,
-    _book: &Targets,
-) -> Result<(), Refusal> {
-    Ok(())
 }
 
 /// The routing rule: today every signal goes to every READY receiver.

@@ -141,8 +141,13 @@ fn the_memory_serves_replay_and_sync_across_a_restore() {
 }
 
 #[test]
-fn the_gate_admits_every_valid_signal_today() {
+fn without_a_risk_layer_the_gate_admits_valid_signals_but_no_routing_option() {
     let t = Targets::default();
     let sig = Signal::new(Action::Long, "MES", 1);
-    assert_eq!(gate(&sig, Source::Pipe, Instant::now(), T0, &t), Ok(()));
+    let at = (Instant::now(), T0, false);
+    assert_eq!(gate(&sig, Source::Pipe, None, at, &t), Ok(()));
+    let mut routed = Signal::new(Action::Long, "MES", 1);
+    routed.push_extra("Group:apex");
+    let e = gate(&routed, Source::Pipe, None, at, &t).unwrap_err();
+    assert_eq!(e.code(), "ROUTING_NOT_SERVED");
 }

@@ -177,6 +177,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// Slow consumer: output queue over its bound (connection closed). Extension.
     Overflow,
+    /// A risk rule refused the signal (connection stays open). Extension.
+    RiskRejected,
 }
 
 impl ErrorCode {
@@ -193,6 +195,7 @@ impl ErrorCode {
             ErrorCode::VersionMismatch => "VERSION_MISMATCH",
             ErrorCode::Unauthorized => "UNAUTHORIZED",
             ErrorCode::Overflow => "OVERFLOW",
+            ErrorCode::RiskRejected => "RISK_REJECTED",
         }
     }
 }

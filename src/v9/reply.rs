@@ -95,6 +95,8 @@ pub enum Details<'a> {
         /// The server's last id.
         m: u64,
     },
+    /// A risk refusal's details (`Symbol: ES,Qty: 9,Max: 5`), borrowed: it is large.
+    Risk(&'a crate::risk::Refusal),
 }
 
 impl fmt::Display for Details<'_> {
@@ -106,6 +108,7 @@ impl fmt::Display for Details<'_> {
             Details::Action(a) => write!(f, "Action: {a}"),
             Details::Silent(s) => write!(f, "No message for {s}s"),
             Details::Future { n, m } => write!(f, "Last_ID:{n},Server_Last_ID:{m}"),
+            Details::Risk(r) => write!(f, "{}", r.details()),
         }
     }
 }

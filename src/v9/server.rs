@@ -25,7 +25,7 @@ use crate::pipeline::{Accepted, Pipeline, Refusal, Source};
 use crate::signal::{Action, Signal};
 use log::info;
 use mio::{Interest, Registry};
-use outlet::catch_up;
+use outlet::{catch_up, refusal_error};
 use slab::Slab;
 use std::io;
 use std::net::SocketAddr;
@@ -108,6 +108,20 @@ impl V9Server {
         let r = self.pipeline.submit(sig, source, read_at, wall_ns, &mut out);
         self.hub.counted(r.is_ok());
         r
+    }
+
+    /// Kill switch on (`by` for the journal): `FLATTEN|ALL|0` to every receiver, opening
+    /// signals refused until [`Self::arm`].
+    pub fn kill(&mut self, by: &str, now: Instant, wall_ns: i64) -> Result<Accepted, Refusal> {
+        let mut out = self.hub.output(&mut self.conns);
+        let r = self.pipeline.kill(by, now, wall_ns, &mut out);
+        self.hub.counted(r.is_ok());
+        r
+    }
+
+    /// Kill switch off; returns whether it changed.
+    pub fn arm(&mut self, by: &str, now: Instant, wall_ns: i64) -> bool {
+        self.pipeline.arm(by, now, wall_ns)
     }
 
     /// Counters.
@@ -258,13 +272,9 @@ impl V9Server {
                     let source = Source::Publisher(name);
                     let r = self.pipeline.submit(&sig, source, read_at, t.wall_ns, &mut out);
                     self.hub.counted(r.is_ok());
-                    let msg = match r {
+                    let msg = match &r {
                         Ok(a) => Outgoing::SignalAck { id: a.id, receivers: a.receivers },
-                        Err(e) => Outgoing::Error {
-                            code: ErrorCode::InvalidSignal,
-                            message: e.message(),
-                            details: Details::None,
-                        },
+                        Err(e) => refusal_error(e),
                     };
                     self.conns.queue(key, msg);
                     if self.conns.take_pressure() {

@@ -3,11 +3,12 @@
 use super::V9Server;
 use crate::pipeline::{Mode, Pipeline, Refusal, Request, Source};
 use crate::signal::{Origin, Signal, SignalError, SignalSink, Symbol};
+use crate::v9::codec::ErrorCode;
 use crate::v9::codec::{self, Message};
 use crate::v9::conn::Conns;
 use crate::v9::escape::Esc;
 use crate::v9::peer::Peer;
-use crate::v9::reply::{CloseReason, Time};
+use crate::v9::reply::{CloseReason, Details, Outgoing, Time};
 use log::info;
 use std::time::{Duration, Instant};
 
@@ -63,10 +64,24 @@ impl SignalSink for V9Server {
         match self.submit(signal, source, read_at, self.wall_ns) {
             Ok(a) => Ok(a.id),
             Err(Refusal::Invalid(e)) => Err(e),
-            // The sink's callers only know validation errors; the journal's is logged already.
-            Err(Refusal::Journal) => Err(SignalError::BadOption),
+            // The sink's callers only know validation errors; the journal's is logged already,
+            // a risk refusal is counted by the risk layer.
+            Err(Refusal::Journal | Refusal::Risk(_)) => Err(SignalError::BadOption),
         }
     }
+}
+
+/// The ERROR a refused publisher gets: `RISK_REJECTED|<rule>|<details>` for a risk rule,
+/// `INVALID_SIGNAL|<reason>|<details>` otherwise.
+pub(super) fn refusal_error(e: &Refusal) -> Outgoing<'_> {
+    let (code, details) = match e {
+        Refusal::Risk(r @ crate::risk::Refusal::Risk(_)) => {
+            (ErrorCode::RiskRejected, Details::Risk(r))
+        }
+        Refusal::Risk(r) => (ErrorCode::InvalidSignal, Details::Risk(r)),
+        _ => (ErrorCode::InvalidSignal, Details::None),
+    };
+    Outgoing::Error { code, message: e.message(), details }
 }
 
 /// Queues the catch-up `req` asks for after the READY just queued for `key`.

@@ -1,0 +1,109 @@
+//! The risk layer in the engine over loopback: refusals answered to the publisher and not
+//! broadcast, the kill switch across a restart (journal), `[mapping]` refused at start.
+
+mod support;
+
+use std::time::Duration;
+use support::engine::*;
+use v9bridge::config::Config;
+use v9bridge::engine::Engine;
+
+const RISK: &str =
+    "[risk]\nmax_qty = 2\nallowed_symbols = ['ES', 'MES']\n[groups]\napex = ['Apex1']\n";
+
+fn risk_config(journal: &str) -> Config {
+    let mut c = test_config();
+    let r = Config::from_toml(RISK).unwrap();
+    (c.risk, c.groups) = (r.risk, r.groups);
+    c.journal.dir = journal.into();
+    c
+}
+
+/// The receiver got nothing within a short bound.
+fn silent(rx: &mut Raw) -> bool {
+    rx.try_line(Duration::from_millis(200)).is_none()
+}
+
+#[test]
+fn refusals_reach_the_publisher_only() {
+    let e = start(risk_config("none"));
+    let mut rx = Raw::receiver(e.addr, "rx");
+    let mut publ = Raw::publisher(e.addr, None);
+    let rows = [
+        ("LONG|ES|3", "ERROR|RISK_REJECTED|MAX_QTY|Symbol: ES,Qty: 3,Max: 2"),
+        ("SHORT|CL|1", "ERROR|RISK_REJECTED|SYMBOL_NOT_ALLOWED|Symbol: CL"),
+        ("LONG|ES|1|Group:nope", "ERROR|INVALID_SIGNAL|Unknown group|Group: nope"),
+        (
+            "LONG|ES|1|Group:apex",
+            "ERROR|INVALID_SIGNAL|Routing options are not served by this engine yet|Group/Accounts",
+        ),
+    ];
+    for (sig, want) in rows {
+        publ.send(sig);
+        assert_eq!(publ.line(), want, "{sig}");
+    }
+    assert!(silent(&mut rx), "a refused signal is not broadcast");
+    // Closes pass the growth limits; a signal within them is broadcast.
+    publ.send("FLATTEN|CL|0");
+    assert!(publ.line().starts_with("SIGNAL_ACK|"));
+    assert_eq!(rx.line(), "FLATTEN|CL|0|ID:1");
+    publ.send("LONG|es|2");
+    assert!(publ.line().starts_with("SIGNAL_ACK|"));
+    assert_eq!(rx.line(), "LONG|ES|2|ID:2");
+    e.stop();
+}
+
+fn kill(e: &Running) {
+    let r = e.handle.call(|eps, c| eps.v9.as_mut().unwrap().kill("test", c.now, c.wall_ns), WAIT);
+    assert!(r.unwrap().is_ok());
+}
+
+#[test]
+fn the_kill_switch_flattens_everyone_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().to_str().unwrap().to_string();
+    let e = start(risk_config(&journal));
+    let mut rx = Raw::receiver(e.addr, "rx");
+    let mut publ = Raw::publisher(e.addr, None);
+    publ.send("LONG|ES|1");
+    assert!(publ.line().starts_with("SIGNAL_ACK|"));
+    assert_eq!(rx.line(), "LONG|ES|1|ID:1");
+    kill(&e);
+    assert_eq!(rx.line(), "FLATTEN|ALL|0|ID:2");
+    let refused = "ERROR|RISK_REJECTED|KILL_SWITCH|Kill switch on; arm to trade";
+    publ.send("LONG|ES|1");
+    assert_eq!(publ.line(), refused);
+    publ.send("CLOSE_ONE|ES|0");
+    assert!(publ.line().starts_with("SIGNAL_ACK|"), "closes pass");
+    e.stop();
+
+    // A restart reads the kill switch back from the journal: still killed, no new FLATTEN.
+    let e = start(risk_config(&journal));
+    let mut rx = Raw::receiver(e.addr, "rx");
+    let mut publ = Raw::publisher(e.addr, None);
+    publ.send("REVERSE|ES|1");
+    assert_eq!(publ.line(), refused);
+    assert!(silent(&mut rx));
+    let armed =
+        e.handle.call(|eps, c| eps.v9.as_mut().unwrap().arm("test", c.now, c.wall_ns), WAIT);
+    assert!(armed.unwrap());
+    publ.send("LONG|ES|1");
+    assert!(publ.line().starts_with("SIGNAL_ACK|"));
+    assert_eq!(rx.line(), "LONG|ES|1|ID:4");
+    e.stop();
+
+    // Armed is journaled too.
+    let e = start(risk_config(&journal));
+    let mut publ = Raw::publisher(e.addr, None);
+    publ.send("LONG|ES|1");
+    assert!(publ.line().starts_with("SIGNAL_ACK|"));
+    e.stop();
+}
+
+#[test]
+fn mapping_is_refused_at_start_until_routing_is_served() {
+    let mut c = risk_config("none");
+    c.mapping.insert("apex".into(), Default::default());
+    let Err(err) = Engine::new(&c) else { panic!("an engine with [mapping] started") };
+    assert!(err.to_string().contains("mapping.apex: symbol mapping"), "{err}");
+}
