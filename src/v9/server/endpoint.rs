@@ -66,7 +66,19 @@ impl Endpoint for V9Server {
     }
 
     fn status(&self, now: Instant) -> String {
-        snapshot::status(self.local_addr(), &self.stats(), &self.peers, now)
+        let mut s = snapshot::status(self.local_addr(), &self.stats(), &self.peers, now);
+        let p = &self.pipeline;
+        let st = p.stats();
+        s.push_str(&format!(
+            "pipeline: epoch {} last id {}, accepted {} refused {} journal failures {}, replay window {} signal(s)\n",
+            p.epoch(),
+            p.last_id(),
+            st.accepted,
+            st.refused,
+            st.journal_failures,
+            p.replay().len()
+        ));
+        s
     }
 
     fn shutdown(&mut self, now: Instant) {
