@@ -34,6 +34,8 @@ fn publishers_and_engine_calls_share_one_numbering_and_one_journal() {
     r.send("POSITION_SUMMARY|1|1|+1.00|4520.50|LONG:1,SHORT:0|ID:3");
     r.send("HEARTBEAT|R|ok");
     assert!(r.line().starts_with("HEARTBEAT_ACK|"));
+    let stats = e.handle.call(|eps, _| eps.v9.as_ref().unwrap().stats(), WAIT).unwrap();
+    assert_eq!((stats.signals, stats.rejected_signals), (3, 2), "each refusal counted once");
     drop((r, p));
     e.stop();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_v9bridge"))

@@ -46,6 +46,21 @@ pub struct V9Report {
     pub stats: V9Stats,
     /// Every connection.
     pub peers: Vec<PeerRow>,
+    /// The signal pipeline it holds.
+    pub pipeline: PipelineReport,
+}
+
+/// The signal pipeline's line of a report.
+#[derive(Clone, Copy, Debug)]
+pub struct PipelineReport {
+    /// This run's epoch.
+    pub epoch: u64,
+    /// The last id given.
+    pub last_id: u64,
+    /// Its counters.
+    pub stats: crate::pipeline::PipelineStats,
+    /// Signals held for replay.
+    pub replay_window: usize,
 }
 
 /// The pipe section of a report.
@@ -65,6 +80,15 @@ impl Report {
             addr: v.local_addr(),
             stats: v.stats(),
             peers: v.peer_rows(),
+            pipeline: {
+                let p = v.pipeline();
+                PipelineReport {
+                    epoch: p.epoch(),
+                    last_id: p.last_id(),
+                    stats: p.stats(),
+                    replay_window: p.replay().len(),
+                }
+            },
         });
         let pipe =
             eps.pipe.as_ref().map(|p| PipeReport { path: p.path().to_string(), stats: p.stats() });
@@ -90,6 +114,18 @@ impl fmt::Display for Report {
         }
         if let Some(v) = &self.v9 {
             crate::v9::snapshot::write_status(&mut s, v.addr, &v.stats, &v.peers, self.at);
+            let p = &v.pipeline;
+            let _ = writeln!(
+                s,
+                "pipeline: epoch {} last id {}, accepted {} refused {} journal failures {}, \
+                 replay window {} signal(s)",
+                p.epoch,
+                p.last_id,
+                p.stats.accepted,
+                p.stats.refused,
+                p.stats.journal_failures,
+                p.replay_window
+            );
         }
         if let Some(p) = &self.pipe {
             pipe_line(&mut s, p);
@@ -258,6 +294,16 @@ mod tests {
                 addr: "127.0.0.1:5000".parse().unwrap(),
                 stats: V9Stats { clients: 1, signals: 4, ..V9Stats::default() },
                 peers: vec![peer],
+                pipeline: PipelineReport {
+                    epoch: 7,
+                    last_id: 4,
+                    stats: crate::pipeline::PipelineStats {
+                        accepted: 4,
+                        refused: 1,
+                        journal_failures: 0,
+                    },
+                    replay_window: 4,
+                },
             }),
             pipe: Some(PipeReport { path: "/tmp/feed".into(), stats }),
             dtc: Vec::new(),
@@ -277,12 +323,17 @@ mod tests {
             "Receiver/Ready accounts 2 holding 2 qty 2 long 2 short 0 pnl +74.50 | summary 2 3 +74.50 MISMATCH"
         ));
         assert!(lines[3].ends_with("| last update 2.0s ago"), "{text}");
-        assert!(
-            lines[4].starts_with("pipe /tmp/feed: messages 0") && lines[4].ends_with("oversized=1")
+        assert_eq!(
+            lines[4],
+            "pipeline: epoch 7 last id 4, accepted 4 refused 1 journal failures 0, \
+             replay window 4 signal(s)"
         );
-        assert_eq!(lines[5], "market:");
-        assert!(lines[6].starts_with("  ES ") && lines[6].contains("age 1.0s (Pipe)"), "{text}");
-        assert_eq!(lines.len(), 7, "{text}");
+        assert!(
+            lines[5].starts_with("pipe /tmp/feed: messages 0") && lines[5].ends_with("oversized=1")
+        );
+        assert_eq!(lines[6], "market:");
+        assert!(lines[7].starts_with("  ES ") && lines[7].contains("age 1.0s (Pipe)"), "{text}");
+        assert_eq!(lines.len(), 8, "{text}");
     }
 
     #[test]

@@ -146,6 +146,11 @@ impl Syncer {
             self.shared.durable_end.fetch_max(target, Ordering::AcqRel);
             self.shared.durable_id.fetch_max(target_id, Ordering::AcqRel);
         }
+        // The active segment grows between rotations: a byte bound is checked after every
+        // sync (and so once more at close), not only when a segment is finished.
+        if self.retain_bytes > 0 {
+            self.retain();
+        }
     }
 
     /// `fdatasync`; on failure marks the journal failed (a failed fsync may have dropped the

@@ -20,6 +20,7 @@ mod hub;
 pub mod peer;
 pub mod publisher;
 pub mod reply;
+mod resume;
 mod retired;
 pub mod server;
 mod session;

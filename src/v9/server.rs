@@ -287,8 +287,8 @@ impl V9Server {
                     }
                     if let Reply::Refused { reason, line, .. } = reply {
                         let source = Source::Publisher(name);
+                        // Counted in the peer's `rejected` already; journalled here.
                         self.pipeline.refused(source, reason, line, (t.now, t.wall_ns));
-                        self.hub.counted(false);
                     }
                     self.hub.apply(&mut self.conns, key, reply, read_at);
                     if self.conns.take_pressure() {

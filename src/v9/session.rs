@@ -5,7 +5,7 @@ use super::codec::{self, Connect, ErrorCode, Message, ParseError};
 use super::escape::Esc;
 use super::reply::{CloseReason, Counters, Details, Outgoing, Policy, Reply, Role, State, Time};
 use crate::journal::PositionSummary;
-use crate::pipeline::{Refusal, Request};
+use crate::pipeline::Refusal;
 use crate::signal::{SignalError, MAX_SYMBOL_LEN};
 use log::{debug, info, warn};
 use std::net::SocketAddr;
@@ -272,7 +272,7 @@ impl Session {
         let catch_up = if publisher {
             None
         } else {
-            match catch_up(m, p) {
+            match super::resume::catch_up(m, p) {
                 Ok(c) => c,
                 Err((message, details)) => {
                     self.counters.bad += 1;
@@ -376,27 +376,6 @@ impl Session {
         let (code, reason) = (ErrorCode::ProtocolError, CloseReason::ProtocolError);
         self.fail(now, code, e.message(), details, reason)
     }
-}
-
-/// The catch-up a receiver's CONNECT asks for (protocol extension: `Last_ID`, `Epoch`), or why
-/// it is refused. Without `Last_ID:` none: live signals only, as for a base receiver.
-fn catch_up(
-    m: &Connect<'_>,
-    p: &Policy<'_>,
-) -> Result<Option<Request>, (&'static str, Details<'static>)> {
-    let Some(raw) = m.meta("Last_ID") else { return Ok(None) };
-    let n = match raw.parse::<u64>() {
-        Ok(n) if raw.bytes().all(|b| b.is_ascii_digit()) => n,
-        _ => return Err(("Invalid field", Details::Field("LAST_ID"))),
-    };
-    // Another epoch's ids mean nothing here: targets, whatever n is.
-    if m.meta("Epoch").is_some_and(|e| e.parse::<u64>().ok() != Some(p.epoch)) {
-        return Ok(Some(Request::Sync));
-    }
-    if n > p.last_signal {
-        return Err(("Last_ID in the future", Details::Future { n, m: p.last_signal }));
-    }
-    Ok(Some(Request::From(n)))
 }
 
 /// The largest char boundary of `s` at or below `max`.
