@@ -180,6 +180,10 @@ pub enum Reply<'a> {
     Connected(Role, Option<crate::pipeline::Request>),
     /// A publisher's signal: number and broadcast it, answer SIGNAL_ACK or an error.
     Publish(Signal<'a>),
+    /// A publisher's `KILL`: kill switch on, FLATTEN|ALL|0 to everyone, SIGNAL_ACK of it.
+    Kill,
+    /// A publisher's `ARM`: kill switch off, answered `SIGNAL_ACK|<last id>|0`.
+    Arm,
     /// A POSITION_SUMMARY answered this signal id (latency signal written → summary read).
     Answered(u64, crate::journal::PositionSummary),
 }

@@ -274,6 +274,15 @@ impl V9Server {
                         self.conns.flush_dirty(registry);
                     }
                 }
+                Reply::Kill | Reply::Arm => {
+                    let kill = reply == Reply::Kill;
+                    let msg =
+                        control(&mut self.pipeline, &mut self.hub, &mut self.conns, kill, name, t);
+                    self.conns.queue(key, msg);
+                    if self.conns.take_pressure() {
+                        self.conns.flush_dirty(registry);
+                    }
+                }
                 reply => {
                     if let Reply::Answered(id, summary) = reply {
                         self.pipeline.summary(name, id, summary, (t.now, t.wall_ns));
@@ -428,6 +437,33 @@ impl SignalSink for V9Server {
             // a risk refusal is counted by the risk layer.
             Err(Refusal::Journal | Refusal::Risk(_)) => Err(SignalError::BadOption),
         }
+    }
+}
+
+/// A publisher's `KILL` (flatten everyone, then refuse openings) or `ARM`; the answer to it.
+fn control(
+    pl: &mut Pipeline,
+    hub: &mut Hub,
+    conns: &mut Conns,
+    kill: bool,
+    by: &str,
+    t: Time,
+) -> Outgoing<'static> {
+    log::warn!("v9: kill switch {} by publisher {}", if kill { "on" } else { "off" }, Esc(by));
+    if !kill {
+        pl.arm(by, t.now, t.wall_ns);
+        return Outgoing::SignalAck { id: pl.last_id(), receivers: 0 };
+    }
+    let mut out = hub.output(conns);
+    let r = pl.kill(by, t.now, t.wall_ns, &mut out);
+    hub.counted(r.is_ok());
+    match r {
+        Ok(a) => Outgoing::SignalAck { id: a.id, receivers: a.receivers },
+        Err(_) => Outgoing::Error {
+            code: ErrorCode::InvalidSignal,
+            message: "Kill switch on; its FLATTEN was not sent",
+            details: Details::None,
+        },
     }
 }
 
