@@ -26,6 +26,10 @@ pub enum Command {
     Run(RunArgs),
     /// Publish one signal to a running engine and print its id.
     Signal(SignalArgs),
+    /// Kill switch on: FLATTEN|ALL|0 to every receiver, opening signals refused until `arm`.
+    Kill(KillArgs),
+    /// Kill switch off: opening signals accepted again.
+    Arm(ArmArgs),
     /// Run a simulated peer.
     #[command(subcommand)]
     Sim(SimCommand),
@@ -116,6 +120,31 @@ pub struct SignalArgs {
     pub token: Option<String>,
 }
 
+/// `v9bridge kill` options.
+#[derive(clap::Args, Debug)]
+pub struct KillArgs {
+    /// Why (printable ASCII without '|', logged by the engine).
+    #[arg(long, default_value = "cli")]
+    pub reason: String,
+    /// Engine's V9 address.
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    pub server: String,
+    /// Publisher token (or env V9BRIDGE_PUBLISHER_TOKEN).
+    #[arg(long)]
+    pub token: Option<String>,
+}
+
+/// `v9bridge arm` options.
+#[derive(clap::Args, Debug)]
+pub struct ArmArgs {
+    /// Engine's V9 address.
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    pub server: String,
+    /// Publisher token (or env V9BRIDGE_PUBLISHER_TOKEN).
+    #[arg(long)]
+    pub token: Option<String>,
+}
+
 /// `v9bridge sim ...`
 #[derive(Subcommand, Debug)]
 pub enum SimCommand {
@@ -134,6 +163,10 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => run(a),
         Command::Signal(a) => signal(a),
+        Command::Kill(a) => kill(a),
+        Command::Arm(a) => control(&a.server, a.token, "ARM").map(|_| {
+            eprintln!("kill switch off: opening signals accepted");
+        }),
         Command::Sim(SimCommand::Receiver(a)) => {
             let stop = stop_on_ctrl_c();
             crate::sim::receiver::run(&a, &stop, None).map(|r| {
@@ -276,6 +309,29 @@ fn signal(a: SignalArgs) -> Result<(), String> {
         sig.action, sig.symbol, sig.qty
     );
     Ok(())
+}
+
+/// `v9bridge kill`: the kill switch on, through the V9 server as a publisher.
+fn kill(a: KillArgs) -> Result<(), String> {
+    if !a.reason.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'|') {
+        return Err("--reason: printable ASCII without '|'".into());
+    }
+    let (id, n) = control(&a.server, a.token, &format!("KILL|{}", a.reason))?;
+    eprintln!("kill switch on: FLATTEN|ALL|0 #{id} written to {n} receiver(s)");
+    Ok(())
+}
+
+/// Connects as a publisher and sends one control line (`KILL|...`, `ARM`).
+fn control(server: &str, token: Option<String>, line: &str) -> Result<(u64, u32), String> {
+    let token = token.or_else(|| std::env::var("V9BRIDGE_PUBLISHER_TOKEN").ok());
+    let mut p = crate::v9::publisher::Publisher::connect(
+        server,
+        "v9bridge-control",
+        token.as_deref(),
+        Duration::from_secs(5),
+    )
+    .map_err(|e| token_hint(e, token.is_some()))?;
+    p.control(line)
 }
 
 /// An UNAUTHORIZED refusal says how to give the token (the README's config sets one).

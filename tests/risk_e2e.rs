@@ -107,3 +107,49 @@ fn mapping_is_refused_at_start_until_routing_is_served() {
     let Err(err) = Engine::new(&c) else { panic!("an engine with [mapping] started") };
     assert!(err.to_string().contains("mapping.apex: symbol mapping"), "{err}");
 }
+
+#[test]
+fn publishers_and_the_cli_kill_and_arm() {
+    let e = start(risk_config("none"));
+    let mut rx = Raw::receiver(e.addr, "rx");
+    let mut publ = Raw::publisher(e.addr, None);
+    // A receiver may not.
+    rx.send("KILL|oops");
+    assert_eq!(
+        rx.line(),
+        "ERROR|INVALID_SIGNAL|Not a publisher (CONNECT with Role:Publisher)|Role:Publisher required"
+    );
+    publ.send("KILL|desk says stop");
+    assert_eq!(publ.line(), "SIGNAL_ACK|1|1");
+    assert_eq!(rx.line(), "FLATTEN|ALL|0|ID:1");
+    publ.send("LONG|ES|1");
+    assert!(publ.line().starts_with("ERROR|RISK_REJECTED|KILL_SWITCH|"));
+    publ.send("ARM");
+    assert_eq!(publ.line(), "SIGNAL_ACK|1|0");
+    publ.send("LONG|ES|1");
+    assert_eq!(publ.line(), "SIGNAL_ACK|2|1");
+    assert_eq!(rx.line(), "LONG|ES|1|ID:2");
+
+    // `v9bridge kill` and `v9bridge arm` connect as a publisher and do the same.
+    let bin = env!("CARGO_BIN_EXE_v9bridge");
+    let server = e.addr.to_string();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let said = run(&["kill", "--server", &server, "--reason", "from the cli"]);
+    assert!(said.contains("kill switch on: FLATTEN|ALL|0 #3 written to 1 receiver(s)"), "{said}");
+    assert_eq!(rx.line(), "FLATTEN|ALL|0|ID:3");
+    publ.send("SHORT|ES|1");
+    assert!(publ.line().starts_with("ERROR|RISK_REJECTED|KILL_SWITCH|"));
+    assert!(run(&["arm", "--server", &server]).contains("kill switch off"));
+    publ.send("SHORT|ES|1");
+    assert!(publ.line().starts_with("SIGNAL_ACK|4|"));
+    let bad = std::process::Command::new(bin)
+        .args(["kill", "--server", &server, "--reason", "a|b"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    e.stop();
+}

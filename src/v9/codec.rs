@@ -47,6 +47,13 @@ pub enum Message<'a> {
         /// Receivers it was written to.
         receivers: u32,
     },
+    /// `KILL|[REASON]` (extension, publishers): kill switch on.
+    Kill {
+        /// Free text after `KILL|` (may be empty).
+        reason: &'a str,
+    },
+    /// `ARM` (extension, publishers): kill switch off.
+    Arm,
 }
 
 /// CONNECT fields; metadata is scanned lazily from the raw tail.
@@ -309,6 +316,8 @@ pub fn parse(line: &[u8]) -> Result<Message<'_>, ParseError> {
                 details: rest.get(consumed..).unwrap_or(""),
             }))
         }
+        "KILL" => Ok(Message::Kill { reason: rest }),
+        "ARM" => Ok(Message::Arm),
         "SIGNAL_ACK" => {
             let id = f.number("ID")?;
             let receivers = f.number("RECEIVERS")?;

@@ -164,7 +164,11 @@ impl Hub {
     /// `Publish` to the pipeline).
     pub fn apply(&mut self, conns: &mut Conns, key: usize, reply: Reply<'_>, read_at: Instant) {
         match reply {
-            Reply::Nothing | Reply::Connected(..) | Reply::Publish(_) => {}
+            Reply::Nothing
+            | Reply::Connected(..)
+            | Reply::Publish(_)
+            | Reply::Kill
+            | Reply::Arm => {}
             Reply::Send(msg) | Reply::Refused { msg, .. } => conns.queue(key, msg),
             Reply::Fail(msg, _) => conns.finish(key, msg, false),
             Reply::Answered(id, _) => {

@@ -44,6 +44,8 @@ fn render(r: &Reply<'_>) -> String {
         Reply::Publish(s) => crate::v9::encode::signal(&mut b, s, None),
         Reply::Answered(id, _) => return format!("answered {id}"),
         Reply::Nothing => return "nothing".into(),
+        Reply::Kill => return "kill".into(),
+        Reply::Arm => return "arm".into(),
     }
     String::from_utf8(b).unwrap().trim_end().to_string()
 }

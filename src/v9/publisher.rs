@@ -68,6 +68,18 @@ impl Publisher {
         self.write_out()
     }
 
+    /// Sends a control line (`KILL|reason`, `ARM`) and waits for its SIGNAL_ACK: (id, receivers).
+    pub fn control(&mut self, line: &str) -> Result<(u64, u32), String> {
+        if line.bytes().any(|b| b == b'\n' || b == b'\r') {
+            return Err("a control line has no line break".into());
+        }
+        self.out.clear();
+        self.out.extend_from_slice(line.as_bytes());
+        self.out.push(b'\n');
+        self.write_out()?;
+        self.wait_ack()
+    }
+
     /// Waits for the next SIGNAL_ACK (or the ERROR refusing the signal).
     pub fn wait_ack(&mut self) -> Result<(u64, u32), String> {
         match self.next_message(|m| matches!(m, Message::SignalAck { .. } | Message::Error(_)))? {

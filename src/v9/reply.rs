@@ -189,6 +189,10 @@ pub enum Reply<'a> {
         /// The line as received.
         line: &'a [u8],
     },
+    /// A publisher's `KILL`: kill switch on, FLATTEN|ALL|0 to everyone, SIGNAL_ACK of it.
+    Kill,
+    /// A publisher's `ARM`: kill switch off, answered `SIGNAL_ACK|<last id>|0`.
+    Arm,
     /// A POSITION_SUMMARY answered this signal id (latency signal written → summary read).
     Answered(u64, crate::journal::PositionSummary),
 }

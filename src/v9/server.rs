@@ -25,7 +25,7 @@ use crate::pipeline::{Accepted, Pipeline, Refusal, Source};
 use crate::signal::{Action, Signal};
 use log::info;
 use mio::{Interest, Registry};
-use outlet::{catch_up, refusal_error};
+use outlet::{catch_up, control, refusal_error};
 use slab::Slab;
 use std::io;
 use std::net::SocketAddr;
@@ -276,6 +276,15 @@ impl V9Server {
                         Ok(a) => Outgoing::SignalAck { id: a.id, receivers: a.receivers },
                         Err(e) => refusal_error(e),
                     };
+                    self.conns.queue(key, msg);
+                    if self.conns.take_pressure() {
+                        self.conns.flush_dirty(registry);
+                    }
+                }
+                Reply::Kill | Reply::Arm => {
+                    let kill = reply == Reply::Kill;
+                    let msg =
+                        control(&mut self.pipeline, &mut self.hub, &mut self.conns, kill, name, t);
                     self.conns.queue(key, msg);
                     if self.conns.take_pressure() {
                         self.conns.flush_dirty(registry);

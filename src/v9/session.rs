@@ -212,7 +212,9 @@ impl Session {
                 answered.map_or(Reply::Nothing, |id| Reply::Answered(id, compact))
             }
             Message::Signal(s) if self.role == Role::Publisher => Reply::Publish(s.signal),
-            Message::Signal(_) => {
+            Message::Kill { .. } if self.role == Role::Publisher => Reply::Kill,
+            Message::Arm if self.role == Role::Publisher => Reply::Arm,
+            Message::Signal(_) | Message::Kill { .. } | Message::Arm => {
                 self.counters.rejected += 1;
                 Reply::Send(Outgoing::Error {
                     code: ErrorCode::InvalidSignal,

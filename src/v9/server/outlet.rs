@@ -125,3 +125,30 @@ pub(super) fn catch_up(
         pl.last_id()
     );
 }
+
+/// A publisher's `KILL` (flatten everyone, then refuse openings) or `ARM`; the answer to it.
+pub(super) fn control(
+    pl: &mut Pipeline,
+    hub: &mut crate::v9::hub::Hub,
+    conns: &mut Conns,
+    kill: bool,
+    by: &str,
+    t: Time,
+) -> Outgoing<'static> {
+    log::warn!("v9: kill switch {} by publisher {}", if kill { "on" } else { "off" }, Esc(by));
+    if !kill {
+        pl.arm(by, t.now, t.wall_ns);
+        return Outgoing::SignalAck { id: pl.last_id(), receivers: 0 };
+    }
+    let mut out = hub.output(conns);
+    let r = pl.kill(by, t.now, t.wall_ns, &mut out);
+    hub.counted(r.is_ok());
+    match r {
+        Ok(a) => Outgoing::SignalAck { id: a.id, receivers: a.receivers },
+        Err(_) => Outgoing::Error {
+            code: ErrorCode::InvalidSignal,
+            message: "Kill switch on; its FLATTEN was not sent",
+            details: Details::None,
+        },
+    }
+}
