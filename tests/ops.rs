@@ -165,6 +165,25 @@ fn control_needs_the_token_and_publishes_through_the_v9_server() {
 }
 
 #[test]
+fn a_posted_signal_passes_the_risk_gates_like_a_publishers() {
+    let mut cfg = ops_config(Some(TOKEN));
+    cfg.risk.max_qty = 5;
+    let (e, ops) = start_ops(cfg);
+    let mut r = Raw::receiver(e.addr, "Copier-R");
+    let auth = format!("Authorization: Bearer {TOKEN}\r\n");
+    let big = br#"{"action":"LONG","symbol":"MES","qty":9}"#;
+    let (status, text) = http(ops, "POST", "/api/v1/signals", &auth, big);
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("RISK_REJECTED|MAX_QTY"), "{text}");
+    let ok = br#"{"action":"LONG","symbol":"MES","qty":5}"#;
+    let (status, text) = http(ops, "POST", "/api/v1/signals", &auth, ok);
+    assert_eq!(status, 200, "{text}");
+    // The refused one used no id and reached nobody.
+    assert_eq!(r.line(), "LONG|MES|5|ID:1");
+    drop(e);
+}
+
+#[test]
 fn signals_written_are_listed_with_each_receivers_acknowledgement() {
     let (e, ops) = start_ops(ops_config(None));
     let mut a = Raw::receiver(e.addr, "R1");

@@ -8,8 +8,9 @@ use super::http::Request;
 use super::routes::{Outcome, Pending, ReplyBody, Waiter};
 use super::server::Server;
 use super::view::SignalRow;
-use crate::engine::Endpoints;
-use crate::signal::{Action, Origin, Signal, SignalError, SignalSink};
+use crate::engine::{CallCtx, Endpoints};
+use crate::pipeline::{Refusal, Source};
+use crate::signal::{Action, Signal};
 use serde::Deserialize;
 use std::time::{Duration, Instant};
 
@@ -53,24 +54,39 @@ impl Owned {
 pub(crate) enum Refused {
     /// No V9 server runs (the one-shot DTC CLI's engine).
     NoServer,
-    /// The engine's validation refused it.
-    Invalid(SignalError),
+    /// The pipeline refused it (validation, a risk rule, the journal).
+    Pipeline(Refusal),
+}
+
+impl Refused {
+    /// The HTTP status and the text the client gets: 422 for a bad signal, 403 for a risk rule
+    /// (`RISK_REJECTED|<rule>|<details>`, as a V9 publisher would read it), 503 otherwise.
+    fn answer(&self) -> (u16, String) {
+        match self {
+            Refused::NoServer => (503, "the engine runs without a V9 server".into()),
+            Refused::Pipeline(Refusal::Invalid(e)) => (422, e.message().to_string()),
+            Refused::Pipeline(Refusal::Risk(r)) => {
+                let status = if r.rule().is_some() { 403 } else { 422 };
+                (status, format!("{}|{}|{}", r.code(), r.message(), r.details()))
+            }
+            Refused::Pipeline(Refusal::Journal) => (503, Refusal::Journal.message().into()),
+        }
+    }
 }
 
 /// The one entry from the operator surface into the engine's signal path (on the loop thread):
-/// the same validation, numbering and broadcast as a V9 publisher's signal. Returns (id,
-/// receivers it goes to). When the signal pipeline replaces the server's publish path, only
-/// this function changes.
+/// the signal pipeline, as source `ops` (validation, risk gates, id, journal, broadcast), like a
+/// V9 publisher's signal. Returns (id, receivers it was queued to).
 pub(crate) fn submit_signal(
     eps: &mut Endpoints,
     sig: &Signal<'_>,
-    now: Instant,
+    c: &CallCtx<'_>,
 ) -> Result<(u64, u32), Refused> {
-    let v9 = eps.v9.as_mut().ok_or(Refused::NoServer)?;
-    let id = SignalSink::publish(v9, sig, Origin::Engine, now).map_err(Refused::Invalid)?;
-    // Every READY receiver was queued the signal (an overflowing one is closed by the flush).
-    let receivers = v9.peers().filter(|(_, p, _)| p.receives()).count() as u32;
-    Ok((id, receivers))
+    if eps.v9.is_none() {
+        return Err(Refused::NoServer);
+    }
+    let a = eps.submit_signal(sig, Source::Ops, c).map_err(Refused::Pipeline)?;
+    Ok((a.id, a.receivers))
 }
 
 impl Server {
@@ -119,7 +135,7 @@ impl Server {
     fn publish(&mut self, key: usize, owned: Owned, close: bool) -> Outcome {
         let queued = self.call_engine(key, move |eps, c| {
             let sig = owned.signal();
-            match submit_signal(eps, &sig, c.now) {
+            match submit_signal(eps, &sig, c) {
                 Ok((id, receivers)) => {
                     let level = if sig.action == Action::Flatten {
                         log::Level::Warn
@@ -146,10 +162,10 @@ impl Server {
                     };
                     ReplyBody::Published { id, receivers, row }
                 }
-                Err(Refused::NoServer) => {
-                    ReplyBody::Failed(503, "the engine runs without a V9 server".into())
+                Err(r) => {
+                    let (status, text) = r.answer();
+                    ReplyBody::Failed(status, text)
                 }
-                Err(Refused::Invalid(e)) => ReplyBody::Failed(422, e.message().to_string()),
             }
         });
         match queued {
