@@ -1,37 +1,11 @@
 //! The TCP market-data path does not allocate per message (counted on the client's thread).
 
 mod support;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::Duration;
+use support::alloc::Counting;
 use support::dtc::miniloop::MiniLoop;
 use support::dtc::*;
 use v9bridge::dtc::DtcEndpoint;
-
-struct Counting;
-
-thread_local! {
-    static ON: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if ON.with(|o| o.get()) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        if ON.with(|o| o.get()) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        System.realloc(p, l, n)
-    }
-}
 
 #[global_allocator]
 static A: Counting = Counting;
@@ -53,12 +27,11 @@ fn steady_state_allocations(encoding: &str, sierra: bool) -> (u64, u64) {
             && m.get("XAUUSD").is_some()
     }));
     let before = c.stats().market_data;
-    COUNT.with(|x| x.set(0));
-    ON.with(|o| o.set(true));
+    support::alloc::start();
     l.run_until(&mut [&mut c], Duration::from_millis(700), |_, _| false);
-    ON.with(|o| o.set(false));
+    let n = support::alloc::stop();
     let msgs = c.stats().market_data - before;
-    (COUNT.with(|x| x.get()), msgs)
+    (n, msgs)
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! The signal journal on real files: round trips, torn tails, corruption, rotation, retention,
 //! recovery across reopen, readers, the CLI, kill -9, and no allocation per append.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod support;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use support::alloc::{allocs, Counting};
 use v9bridge::journal::{
     Damage, Error, FsyncPolicy, Journal, JournalConfig, JournalWriter, Kind, PositionSummary,
     Reader, Receiver, Record, Recovered, Source,
@@ -12,33 +12,8 @@ use v9bridge::journal::{
 
 const BIN: &str = env!("CARGO_BIN_EXE_v9bridge");
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; the thread-local counter needs no allocation.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-fn allocs() -> u64 {
-    ALLOCS.with(|c| c.get())
-}
 
 /// Small segments, no fsync (fast); tests that need durability say so.
 fn cfg() -> JournalConfig {

@@ -5,12 +5,12 @@
 //! behaviour, and at the end every account checked against the model and the engine's book.
 //! A second test plays a misbehaving server. Skipped (one line) without mono and mcs.
 
-mod nt_common;
+mod support;
 
-use nt_common::{host, start_host, FakeServer, Running};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::Duration;
+use support::nt::{host, start_host, FakeServer, Running};
 use v9bridge::demo::external::{Dump, ExternalReceiver};
 use v9bridge::engine::EngineOutcome;
 use v9bridge::signal::{Action, Signal};

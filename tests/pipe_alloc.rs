@@ -3,9 +3,8 @@
 #![cfg(unix)]
 
 mod support;
+use support::alloc::{allocations, Counting};
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -13,42 +12,8 @@ use support::pipe::{tick, Harness};
 use v9bridge::market::{Feed, MarketState};
 use v9bridge::pipe::{Message, Parser};
 
-struct Counting;
-
-thread_local! {
-    static WATCH: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if WATCH.with(Cell::get) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        if WATCH.with(Cell::get) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        System.realloc(p, l, n)
-    }
-}
-
 #[global_allocator]
 static A: Counting = Counting;
-
-fn allocations(f: impl FnOnce()) -> u64 {
-    COUNT.with(|c| c.set(0));
-    WATCH.with(|w| w.set(true));
-    f();
-    WATCH.with(|w| w.set(false));
-    COUNT.with(Cell::get)
-}
 
 #[test]
 fn decoding_and_applying_allocates_nothing_after_warm_up() {

@@ -1,8 +1,8 @@
 //! Every source goes through the one pipeline: publishers and engine calls share ids, the
 //! journal records each with its source, refusals with their reason, and SIGNAL_ACK/ERROR stay.
 
-mod replay_support;
-use replay_support::*;
+mod support;
+use support::replay::*;
 use v9bridge::pipeline::{Accepted, Refusal, Source};
 use v9bridge::signal::{Action, Signal, SignalError};
 

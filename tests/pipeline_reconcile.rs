@@ -1,8 +1,8 @@
 //! Reconciliation over loopback: a receiver reporting a wrong position past the grace period is
 //! flagged (snapshot rows, report, journal) and cleared once it reports the expected one.
 
-mod replay_support;
-use replay_support::*;
+mod support;
+use support::replay::*;
 use v9bridge::v9::snapshot::ReceiverRow;
 
 fn rows(e: &Running) -> Vec<ReceiverRow> {

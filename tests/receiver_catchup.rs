@@ -2,13 +2,13 @@
 //! CONNECT keys on reconnect, a replayed duplicate skipped, SYNC converging positions,
 //! `Accounts:` routing with per-account sizes, and CAUGHT_UP answered with a summary.
 
-mod nt_common;
+mod support;
 
-use nt_common::FakeServer;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use support::nt::FakeServer;
 use v9bridge::sim::catchup::CatchUpMode;
 use v9bridge::sim::receiver::{self, ReceiverArgs, ReceiverReport};
 

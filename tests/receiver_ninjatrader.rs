@@ -3,11 +3,11 @@
 //! `Accounts:` routing with per-account sizes, CAUGHT_UP answered with a summary, and a
 //! refused Last_ID forgotten. Skipped (one line) without mono and mcs.
 
-mod nt_common;
+mod support;
 
-use nt_common::{host, start_host, FakeServer};
 use std::net::TcpListener;
 use std::time::Duration;
+use support::nt::{host, start_host, FakeServer};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const ACCOUNTS: &str = "Accounts:Account1+Account2+Account3";

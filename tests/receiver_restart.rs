@@ -4,14 +4,13 @@
 //! model with every id executed exactly once, across both lives.
 #![cfg(unix)]
 
-mod nt_common;
 mod support;
 
-use nt_common::FakeServer;
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use support::fault::{Proc, WAIT};
+use support::nt::FakeServer;
 use v9bridge::signal::{Action, Signal};
 use v9bridge::sim::model::Book;
 use v9bridge::sim::receiver::saved::Saved;

@@ -1,8 +1,8 @@
 //! Catch-up after CONNECT over loopback: replay with `Replay:1`, SYNC, errors, `CAUGHT_UP`.
 
-mod replay_support;
-use replay_support::*;
+mod support;
 use std::path::Path;
+use support::replay::*;
 
 fn engine() -> Running {
     Running::start(&config(Path::new("none")))

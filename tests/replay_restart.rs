@@ -1,9 +1,9 @@
 //! An engine restarted on the same journal: ids continue, the epoch moves on, replay still
 //! works, a torn tail is cut and reported, corruption refuses to start (naming file and offset).
 
-mod replay_support;
-use replay_support::*;
+mod support;
 use std::io::Write;
+use support::replay::*;
 use v9bridge::engine::Engine;
 
 fn last_segment(dir: &std::path::Path) -> std::path::PathBuf {

@@ -1,52 +1,17 @@
 //! No allocation per signal in the risk layer: check, route, render a refusal, a P&L report,
 //! with every gate on, counted by a global allocator that only watches the test's own thread.
 
-mod risk_common;
+mod support;
+use support::alloc::{allocations, Counting};
 
-use risk_common::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::Write;
 use std::time::{Duration, Instant};
+use support::risk::*;
 use v9bridge::risk::{RouteBuf, Routed, Source};
 use v9bridge::signal::Action::*;
 
-struct Counting;
-
-thread_local! {
-    static WATCH: Cell<bool> = const { Cell::new(false) };
-    static COUNT: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if WATCH.with(Cell::get) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        if WATCH.with(Cell::get) {
-            COUNT.with(|c| c.set(c.get() + 1));
-        }
-        System.realloc(p, l, n)
-    }
-}
-
 #[global_allocator]
 static A: Counting = Counting;
-
-fn allocations(f: impl FnOnce()) -> u64 {
-    COUNT.with(|c| c.set(0));
-    WATCH.with(|w| w.set(true));
-    f();
-    WATCH.with(|w| w.set(false));
-    COUNT.with(Cell::get)
-}
 
 /// Every gate on, a mapped group, loss limits.
 pub const ALL_ON: &str = "[risk]\nmax_qty = 50\nmax_position = 100\nmax_signals_per_s = 1000000\n\

@@ -1,9 +1,9 @@
 //! Risk gates, table-driven: every rule refuses what it guards and lets closes through.
 
-mod risk_common;
+mod support;
 
-use risk_common::*;
 use std::time::{Duration, Instant};
+use support::risk::*;
 use v9bridge::risk::{position_after, Flat, Refusal, Rule, Source, Target};
 use v9bridge::signal::Action::{self, *};
 

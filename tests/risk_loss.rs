@@ -1,9 +1,9 @@
 //! Loss limits driven by simulated POSITION P&L: breaches, exclusion, headroom, session reset.
 
-mod risk_common;
+mod support;
 
-use risk_common::*;
 use std::time::Instant;
+use support::risk::*;
 use v9bridge::risk::{Flat, LossRule, Risk, RouteBuf, Routed, Rule, Source};
 use v9bridge::signal::Action::*;
 

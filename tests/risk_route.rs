@@ -1,9 +1,9 @@
 //! Groups, routing to a subset, symbol mapping, sizing tables and the hedge rule.
 
-mod risk_common;
+mod support;
 
-use risk_common::*;
 use std::time::Instant;
+use support::risk::*;
 use v9bridge::risk::sizing::Sizing;
 use v9bridge::risk::{
     is_routing_option, Flat, Refusal, Risk, Rounding, RouteBuf, Routed, Rule, Source, Ticket,
