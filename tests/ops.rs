@@ -331,3 +331,26 @@ fn an_idle_engine_publishes_once_a_second_and_stays_healthy() {
     wait_for("publishes skipped as unchanged", || unchanged() >= 20.0);
     assert_eq!(get(ops, "/api/v1/health").0, 200, "the heartbeat is stored on every timer run");
 }
+
+#[test]
+fn a_position_that_drifts_from_the_signals_sent_is_out_of_sync_with_both_values() {
+    let mut cfg = ops_config(None);
+    cfg.journal.reconcile_grace_ms = 200;
+    let (e, ops) = start_ops(cfg);
+    let mut r = Raw::connect(e.addr);
+    r.send("CONNECT|Copier-D|Account_Count:1|Version:1.0|Accounts:D1");
+    assert!(r.line().starts_with("READY|"));
+    let mut p = Raw::publisher(e.addr, None);
+    p.send("LONG|MES|2");
+    assert_eq!(r.line(), "LONG|MES|2|ID:1");
+    r.send("POSITION|D1|LONG|1|4520.50|+0.00|Symbol:MES"); // one contract short of the signal
+    wait_for("D1 flagged by reconciliation", || {
+        let v = get(ops, "/api/v1/positions?out_of_sync=1").1;
+        v["positions"].as_array().is_some_and(|p| p.len() == 1 && p[0]["account"] == "D1")
+    });
+    let v = get(ops, "/api/v1/positions?account=D1").1;
+    let why = v["positions"][0]["why"].as_str().unwrap().to_string();
+    assert!(why.contains("expected 2") && why.contains("reported 1"), "{why}");
+    r.send("POSITION|D1|LONG|2|4520.50|+0.00|Symbol:MES");
+    wait_for("back in sync", || get(ops, "/api/v1/positions").1["out_of_sync"] == 0);
+}

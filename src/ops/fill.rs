@@ -68,6 +68,8 @@ pub fn fingerprint(eps: &Endpoints, market: &MarketState) -> u64 {
             // A FLATTEN check concludes on a timer, with no message.
             let b = p.book();
             mix(b.out_of_sync().len() as u64 ^ (b.pending_flatten().is_some() as u64) << 32);
+            // So does reconciliation (a difference flagged once its grace period is over).
+            mix(b.expected().diffs().iter().filter(|d| d.flagged).count() as u64);
         }
         mix(v9.recent().answers.total());
     }
@@ -241,6 +243,22 @@ fn fill_position(
             "not FLAT after the FLATTEN check (held {at_check}; now {} {})",
             p.direction.as_str(),
             p.qty
+        );
+        return;
+    }
+    // Reconciliation: what the engine sent adds up to another position than the one reported.
+    let expected = peer.book().expected();
+    let drift = expected.diffs().iter().find(|d| {
+        d.flagged && d.symbol.as_str() == &*p.symbol && expected.account_of(d) == &*p.account
+    });
+    if let Some(d) = drift {
+        row.out_of_sync = true;
+        let _ = write!(
+            row.why,
+            "expected {} from the signals sent, reported {} (for {:.1}s)",
+            d.expected,
+            d.reported,
+            cx.now.saturating_duration_since(d.since).as_secs_f64()
         );
     }
 }
