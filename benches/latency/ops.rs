@@ -1,0 +1,122 @@
+//! Broadcast to 20 with the operator surface off and on (dashboard stream and a market-data
+//! WebSocket open), interleaved in one run.
+
+use super::*;
+
+impl Bench {
+    /// Broadcast to 20 with the operator surface off, then on (the dashboard's event stream open
+    /// and a market-data WebSocket subscribed, 400 positions in the book), twice each,
+    /// interleaved, in one run: the on rows carry the off rows as their baseline.
+    pub(super) fn broadcast_ops(&mut self) -> io::Result<()> {
+        // Short runs, alternating off/on, so that load from elsewhere on the machine falls on
+        // both alike; the per-round ratios are reported too.
+        let rounds = 4;
+        let (n, rate, count) = (20, 2000.0, self.n(20_000) / rounds);
+        let mut last = [
+            LatencyHist::new("ops_off.send_to_last_of_20_read"),
+            LatencyHist::new("ops_on.send_to_last_of_20_read"),
+        ];
+        let mut written = [
+            LatencyHist::new("ops_off.read_to_written_20"),
+            LatencyHist::new("ops_on.read_to_written_20"),
+        ];
+        let mut per_round = Vec::new();
+        for _ in 0..rounds {
+            let mut p50 = [0u64; 2];
+            for on in [false, true] {
+                let (w, l) = self.broadcast_once(n, rate, count, on)?;
+                p50[on as usize] = w.quantile_ns(0.5);
+                written[on as usize].merge(&w);
+                last[on as usize].merge(&l);
+            }
+            per_round.push(format!("{:.2}", p50[1] as f64 / p50[0].max(1) as f64));
+        }
+        self.notes.push(format!(
+            "ops on / off per round (publisher read → written, p50): {}",
+            per_round.join(", ")
+        ));
+        let [w_off, w_on] = written;
+        let [l_off, l_on] = last;
+        let ratio = |on: &LatencyHist, off: &LatencyHist, q: f64| {
+            on.quantile_ns(q) as f64 / off.quantile_ns(q).max(1) as f64
+        };
+        self.notes.push(format!(
+            "**ops on / off, broadcast to 20: publisher read → written p50 {:.2}×, p99 {:.2}×; send → last receiver read p50 {:.2}×, p99 {:.2}×** (budget ≤ 1.1×)",
+            ratio(&w_on, &w_off, 0.5),
+            ratio(&w_on, &w_off, 0.99),
+            ratio(&l_on, &l_off, 0.5),
+            ratio(&l_on, &l_off, 0.99)
+        ));
+        self.rows.push(Row {
+            hop: "publisher read → broadcast written to 20, ops off".into(),
+            engine: w_off.clone(),
+            baseline: None,
+        });
+        self.rows.push(Row {
+            hop: "… ops on: dashboard stream + WebSocket (raw = ops off)".into(),
+            engine: w_on,
+            baseline: Some(w_off),
+        });
+        self.rows.push(Row {
+            hop: format!("publisher send → last of 20 read ({rate:.0}/s), ops off"),
+            engine: l_off.clone(),
+            baseline: None,
+        });
+        self.rows.push(Row {
+            hop: "… ops on: dashboard stream + WebSocket (raw = ops off)".into(),
+            engine: l_on,
+            baseline: Some(l_off),
+        });
+        Ok(())
+    }
+}
+
+/// The operator surface's consumers for the ops bench: a reader of the dashboard's event stream
+/// and a market-data WebSocket subscribed to MES, each on its own thread until `stop`.
+pub(super) fn ops_consumers(
+    ops: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
+    let mut sse = std::net::TcpStream::connect(ops)?;
+    io::Write::write_all(&mut sse, b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\n\r\n")?;
+    sse.set_read_timeout(Some(Duration::from_millis(200)))?;
+    let s1 = stop.clone();
+    let a = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        while !s1.load(Ordering::SeqCst) {
+            if let Ok(0) = io::Read::read(&mut sse, &mut buf) {
+                return;
+            }
+        }
+    });
+    let s = std::net::TcpStream::connect(ops)?;
+    let (mut ws, _) = tungstenite::client(format!("ws://{ops}/api/v1/marketdata"), s)
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    ws.send(tungstenite::Message::text(r#"{"action":"subscribe","symbol":"MES"}"#))
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    ws.get_ref().set_read_timeout(Some(Duration::from_millis(200)))?;
+    let b = std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            match ws.read() {
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e)) if v9bridge::sys::is_transient(&e) => {}
+                Err(_) => return,
+            }
+        }
+    });
+    Ok(vec![a, b])
+}
+
+/// `v9bridge_ops_fill_seconds` from the operator surface's /metrics.
+pub(super) fn fill_seconds(ops: std::net::SocketAddr) -> Option<(f64, f64)> {
+    let mut s = std::net::TcpStream::connect(ops).ok()?;
+    let req = b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+    io::Write::write_all(&mut s, req).ok()?;
+    let mut text = String::new();
+    io::Read::read_to_string(&mut s, &mut text).ok()?;
+    let get = |name: &str| -> Option<f64> {
+        let line = text.lines().find(|l| l.starts_with(name))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some((get("v9bridge_ops_fill_seconds ")?, get("v9bridge_ops_fill_max_seconds ")?))
+}
