@@ -7,6 +7,7 @@ pub mod dtc;
 pub mod engine;
 #[cfg(unix)]
 pub mod fault;
+pub mod journal;
 pub mod nt;
 pub mod pipe;
 pub mod replay;
