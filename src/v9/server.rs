@@ -90,7 +90,7 @@ impl V9Server {
         &self.pipeline
     }
 
-    /// The time of the current turn, for signals submitted through [`SignalSink`].
+    /// The time of the current turn, for signals submitted through [`SignalSink`](crate::signal::SignalSink).
     pub fn set_turn(&mut self, now: Instant, wall_ns: i64) {
         self.now = now;
         self.wall_ns = wall_ns;
