@@ -59,12 +59,7 @@ fn a_wrong_position_is_flagged_past_the_grace_and_cleared_when_fixed() {
     assert!(!status(&e).contains("OUT OF SYNC"));
     drop((bad, good, p));
     e.stop();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_v9bridge"))
-        .args(["journal", "cat"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = support::journal::journal_cat(tmp.path());
     let lines: Vec<&str> = text.lines().filter(|l| l.contains("RECONCILE")).collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].contains("account=A2 symbol=MES expected=2 reported=1 OUT_OF_SYNC"), "{text}");

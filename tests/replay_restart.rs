@@ -60,12 +60,7 @@ fn ids_continue_and_replay_works_across_a_restart() {
     drop((a, b, p));
     e.stop();
     // Every accepted signal is in the journal, in order, with its broadcast bytes.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_v9bridge"))
-        .args(["journal", "cat"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = support::journal::journal_cat(tmp.path());
     for id in 1..=4 {
         assert!(text.contains(&format!("ID:{id}")), "signal {id} missing:\n{text}");
     }

@@ -76,3 +76,13 @@ pub fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(1));
     }
 }
+
+/// `v9bridge journal cat DIR`'s human lines (the binary of the test's crate).
+pub fn journal_cat(dir: &Path) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_v9bridge"))
+        .args(["journal", "cat"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
