@@ -7,7 +7,7 @@ use std::io;
 
 /// Opens `[journal]` (refusing a corrupt one with its file, offset and reason unless
 /// `fresh_segment`), then builds the pipeline: ids after the last journalled one, the journal's
-/// epoch (or the start time in Unix seconds without a journal), replay window and expected
+/// epoch (or the start time in Unix nanoseconds without a journal), replay window and expected
 /// positions refilled from the journalled signals.
 pub(crate) fn open_pipeline(cfg: &JournalConfig) -> io::Result<(Pipeline, Recovered)> {
     let settings = Settings::of(cfg);
@@ -24,7 +24,7 @@ pub(crate) fn open_pipeline(cfg: &JournalConfig) -> io::Result<(Pipeline, Recove
         io::Error::new(io::ErrorKind::InvalidData, format!("journal {dir}: {e}{hint}"))
     })?;
     if !cfg.enabled() {
-        let epoch = (crate::clock::unix_nanos() / 1_000_000_000).max(1) as u64;
+        let epoch = crate::pipeline::epoch_without_journal(crate::clock::unix_nanos());
         info!("journal: off (dir = \"none\"); epoch {epoch}, ids from 1");
         return Ok((Pipeline::in_memory_with(epoch, settings), rec));
     }

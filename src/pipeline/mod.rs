@@ -26,6 +26,13 @@ use std::time::{Duration, Instant};
 pub use crate::journal::Source;
 pub use crate::v9::expect::Change as ReconcileChange;
 
+/// The epoch of a run without a journal: its start time in Unix nanoseconds, so two starts
+/// within the same second still differ (a receiver that sees the same epoch takes its ids as
+/// still valid, and its `Last_ID` would then be "in the future").
+pub fn epoch_without_journal(wall_ns: i64) -> u64 {
+    wall_ns.max(1) as u64
+}
+
 /// Where records go (the journal writer; a fake in tests).
 pub trait Log: Send {
     /// Appends one record stamped `wall_ns`; must not block or allocate.

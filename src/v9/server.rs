@@ -55,9 +55,9 @@ pub struct V9Server {
 
 impl V9Server {
     /// Binds the listener (port 0 allowed; see [`V9Server::local_addr`]), with a pipeline
-    /// without journal (epoch: the start time in Unix seconds).
+    /// without journal (epoch: the start time in Unix nanoseconds).
     pub fn bind(cfg: &V9Config) -> io::Result<V9Server> {
-        let epoch = (clock::unix_nanos() / 1_000_000_000).max(1) as u64;
+        let epoch = crate::pipeline::epoch_without_journal(clock::unix_nanos());
         V9Server::bind_with(cfg, Pipeline::in_memory(epoch))
     }
 
