@@ -9,9 +9,12 @@ use std::io;
 /// `fresh_segment`), then builds the pipeline: ids after the last journalled one, the journal's
 /// epoch (or the start time in Unix nanoseconds without a journal), replay window and expected
 /// positions refilled from the journalled signals.
-pub(crate) fn open_pipeline(cfg: &JournalConfig) -> io::Result<(Pipeline, Recovered)> {
+pub(crate) fn open_pipeline(
+    cfg: &JournalConfig,
+    pin: crate::config::Pin,
+) -> io::Result<(Pipeline, Recovered)> {
     let settings = Settings::of(cfg);
-    let (writer, rec) = Journal::open(&cfg.dir, cfg).map_err(|e| {
+    let (writer, rec) = Journal::open_beside(&cfg.dir, cfg, loop_core(pin)).map_err(|e| {
         // Say how to go on: the operator reads this once, at a failed start.
         let hint = match e {
             crate::journal::Error::Corrupt { .. } => {
@@ -55,6 +58,16 @@ pub(crate) fn open_pipeline(cfg: &JournalConfig) -> io::Result<(Pipeline, Recove
         rec.last_id
     );
     Ok((p, rec))
+}
+
+/// The core the loop will pin itself to (the journal's sync thread keeps off it).
+fn loop_core(pin: crate::config::Pin) -> Option<usize> {
+    use crate::config::Pin;
+    match pin {
+        Pin::Last => core_affinity::get_core_ids().unwrap_or_default().last().map(|c| c.id),
+        Pin::Core(n) => Some(n),
+        Pin::None => None,
+    }
 }
 
 /// Feeds every journalled signal to the pipeline's memory; damage is logged and skipped (the

@@ -94,7 +94,7 @@ impl Engine {
         let now = Instant::now();
         let mut recovered = None;
         let v9 = if with_v9 {
-            let (mut pipeline, rec) = journal::open_pipeline(&cfg.journal)?;
+            let (mut pipeline, rec) = journal::open_pipeline(&cfg.journal, cfg.engine.pin)?;
             pipeline.set_risk(journal::start_risk(cfg, &rec, now)?);
             recovered = Some(rec);
             let bound = crate::v9::server::V9Server::bind_with(&cfg.v9, pipeline);
