@@ -10,13 +10,15 @@ use std::io;
 /// epoch (or the start time in Unix nanoseconds without a journal), replay window and expected
 /// positions refilled from the journalled signals.
 /// `risk` builds the risk layer from what the journal recovered; it is installed before the
-/// signals are read back, so the per-account targets follow the groups and mappings.
+/// signals are read back, so the per-account targets follow the groups and mappings. `pin` is
+/// the loop's core, which the journal's sync thread keeps off.
 pub(crate) fn open_pipeline(
     cfg: &JournalConfig,
+    pin: crate::config::Pin,
     risk: impl FnOnce(&Recovered) -> io::Result<crate::risk::Risk>,
 ) -> io::Result<(Pipeline, Recovered)> {
     let settings = Settings::of(cfg);
-    let (writer, rec) = Journal::open(&cfg.dir, cfg).map_err(|e| {
+    let (writer, rec) = Journal::open_beside(&cfg.dir, cfg, loop_core(pin)).map_err(|e| {
         // Say how to go on: the operator reads this once, at a failed start.
         let hint = match e {
             crate::journal::Error::Corrupt { .. } => {
@@ -63,6 +65,16 @@ pub(crate) fn open_pipeline(
         rec.last_id
     );
     Ok((p, rec))
+}
+
+/// The core the loop will pin itself to (the journal's sync thread keeps off it).
+fn loop_core(pin: crate::config::Pin) -> Option<usize> {
+    use crate::config::Pin;
+    match pin {
+        Pin::Last => core_affinity::get_core_ids().unwrap_or_default().last().map(|c| c.id),
+        Pin::Core(n) => Some(n),
+        Pin::None => None,
+    }
 }
 
 /// Feeds every journalled signal to the pipeline's memory; damage is logged and skipped (the
