@@ -6,6 +6,7 @@
 
 pub mod catchup;
 mod gate;
+mod loss;
 mod replay;
 mod targets;
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod tests;
 
 pub use catchup::{CaughtUp, Mode, Request};
 pub use gate::{gate, PUBLISHER_SLOTS};
+pub use loss::BreachOutcome;
 pub use replay::ReplayStore;
 pub use targets::{Targets, MAX_SYMBOLS};
 
