@@ -8,7 +8,7 @@ mod report;
 
 pub use control::{CallCtx, CallError, EngineHandle};
 pub use endpoints::Endpoints;
-pub use report::{PipeReport, PipelineReport, Report, V9Report};
+pub use report::{AccountRisk, PipeReport, PipelineReport, Report, RiskReport, V9Report};
 
 use crate::config::{Config, Pin};
 use crate::market::MarketState;

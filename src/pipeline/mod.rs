@@ -6,6 +6,7 @@
 
 pub mod catchup;
 mod gate;
+mod loss;
 mod replay;
 pub mod route;
 mod targets;
@@ -14,6 +15,7 @@ mod tests;
 
 pub use catchup::{target_of, Book, CaughtUp, Mode, Request};
 pub use gate::{gate, PUBLISHER_SLOTS};
+pub use loss::BreachOutcome;
 pub use replay::ReplayStore;
 pub use route::{Delta, Pick, Route, Routing};
 pub use targets::{AccountTargets, Targets, View, MAX_SYMBOLS};

@@ -16,6 +16,7 @@ use super::snapshot::{self, PeerRow, ReceiverRow, Recent, V9Stats};
 use super::timers::Deadlines;
 
 mod endpoint;
+mod loss;
 mod outlet;
 pub(crate) mod route;
 use crate::clock;
@@ -234,6 +235,9 @@ impl V9Server {
     fn drain(&mut self, key: usize, cue: Cue, t: Time, read_at: Instant, registry: &Registry) {
         let Some(peer) = self.peers.get_mut(key) else { return };
         loop {
+            // Loss limits: the P&L of the POSITION just handled, one message at a time (so a
+            // session's first report and a peak are never folded into a later value).
+            loss::feed(&mut self.pipeline, &mut self.hub, &mut self.conns, peer, t);
             let polled = {
                 let policy = self.hub.policy(self.pipeline.last_id(), self.pipeline.epoch());
                 peer.poll_named(cue, t, &policy)
@@ -423,6 +427,7 @@ impl V9Server {
         }
         if t.now >= self.reconcile_at {
             self.reconcile(t);
+            self.pipeline.tick_risk(t.wall_ns); // the loss limits' session reset
         }
         let mut due = std::mem::take(&mut self.due);
         self.timers.take_due(t.now, &mut due);
