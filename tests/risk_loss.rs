@@ -148,8 +148,8 @@ impl v9bridge::pipeline::Output for Lines {
 
 #[test]
 fn a_breach_submits_flatten_all_routed_to_its_account_as_the_engines_own_signal() {
-    use v9bridge::pipeline::{Pipeline, Refusal};
-    use v9bridge::risk::{OptionBuf, Refusal as RiskRefusal, TargetError};
+    use v9bridge::pipeline::Pipeline;
+    use v9bridge::risk::OptionBuf;
     // Rate limits of one signal per second: the engine's own flatten is exempt.
     let text = LIMITS.replace("[risk]\n", "[risk]\nmax_signals_per_s = 1\n");
     let r = risk(&text, Instant::now());
@@ -171,11 +171,10 @@ fn a_breach_submits_flatten_all_routed_to_its_account_as_the_engines_own_signal(
     assert!(p.on_pnl(("Nobody", "ES", -1e6), now, t, &mut out).is_none());
     let o = p.on_pnl(("A1", "ES", -500.0), now, t, &mut out).expect("a breach");
     assert_eq!((o.breach.account, o.breach.rule), (0, LossRule::DailyLoss));
-    // The route step is not served yet: the routed flatten is refused (and journaled) rather
-    // than broadcast to every account.
-    let not_served = Refusal::Risk(RiskRefusal::Invalid(TargetError::NotServed));
-    assert_eq!(o.flatten, Err(not_served));
-    assert!(out.0.is_empty());
+    // The flatten goes through the pipeline (exempt from the rate limit) routed to A1 only.
+    assert_eq!(o.flatten.map(|a| a.id), Ok(1));
+    assert_eq!(out.0.len(), 1, "{:?}", out.0);
+    assert!(out.0[0].starts_with("FLATTEN|ALL|0|"), "{:?}", out.0);
     assert!(p.risk().unwrap().headroom("A1").unwrap().excluded);
     assert!(p.on_pnl(("A1", "ES", -900.0), now, t, &mut out).is_none(), "breaches once");
     assert_eq!(p.arm_account("A1"), Some(true));
