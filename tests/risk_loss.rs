@@ -129,3 +129,55 @@ fn zero_baseline_counts_from_zero_and_the_reset_follows_dst() {
     let r = risk("", Instant::now());
     assert_eq!(r.next_session_reset_ns(), wall("2026-11-30T23:00[UTC]"));
 }
+
+/// Lines the pipeline fanned out.
+#[derive(Default)]
+struct Lines(Vec<String>);
+
+impl v9bridge::pipeline::Output for Lines {
+    fn fan_out(
+        &mut self,
+        _: v9bridge::pipeline::Route,
+        line: &[u8],
+        _: &v9bridge::pipeline::Sent,
+    ) -> u32 {
+        self.0.push(String::from_utf8_lossy(line).into_owned());
+        1
+    }
+}
+
+#[test]
+fn a_breach_submits_flatten_all_routed_to_its_account_as_the_engines_own_signal() {
+    use v9bridge::pipeline::{Pipeline, Refusal};
+    use v9bridge::risk::{OptionBuf, Refusal as RiskRefusal, TargetError};
+    // Rate limits of one signal per second: the engine's own flatten is exempt.
+    let text = LIMITS.replace("[risk]\n", "[risk]\nmax_signals_per_s = 1\n");
+    let r = risk(&text, Instant::now());
+    let b =
+        v9bridge::risk::Breach { account: 1, rule: LossRule::DailyLoss, amount: 1.0, limit: 1.0 };
+    let mut buf: OptionBuf = [0; v9bridge::signal::MAX_OPTION_LEN];
+    let s = r.breach_flatten(&b, &mut buf).unwrap();
+    let mut line = Vec::new();
+    v9bridge::v9::encode::signal(&mut line, &s, None);
+    assert_eq!(String::from_utf8(line).unwrap(), "FLATTEN|ALL|0|Accounts:A2\n");
+    let mut long_name: OptionBuf = [0; v9bridge::signal::MAX_OPTION_LEN];
+    assert!(v9bridge::risk::accounts_option(&"x".repeat(56), &mut long_name).is_none());
+
+    let mut p = Pipeline::in_memory(1);
+    p.set_risk(r);
+    let mut out = Lines::default();
+    let (now, t) = (Instant::now(), ny(1, "09:00"));
+    assert!(p.on_pnl(("A1", "ES", 0.0), now, t, &mut out).is_none());
+    assert!(p.on_pnl(("Nobody", "ES", -1e6), now, t, &mut out).is_none());
+    let o = p.on_pnl(("A1", "ES", -500.0), now, t, &mut out).expect("a breach");
+    assert_eq!((o.breach.account, o.breach.rule), (0, LossRule::DailyLoss));
+    // The route step is not served yet: the routed flatten is refused (and journaled) rather
+    // than broadcast to every account.
+    let not_served = Refusal::Risk(RiskRefusal::Invalid(TargetError::NotServed));
+    assert_eq!(o.flatten, Err(not_served));
+    assert!(out.0.is_empty());
+    assert!(p.risk().unwrap().headroom("A1").unwrap().excluded);
+    assert!(p.on_pnl(("A1", "ES", -900.0), now, t, &mut out).is_none(), "breaches once");
+    assert_eq!(p.arm_account("A1"), Some(true));
+    assert_eq!(p.arm_account("Nope"), None);
+}

@@ -14,6 +14,9 @@ use std::net::SocketAddr;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
+mod risk;
+pub use risk::{AccountRisk, RiskReport};
+
 /// Reports in flight to the reporter thread. Each holds copies of every histogram (a few
 /// hundred KB), so the queue is short: when logging stalls, reports are dropped, not queued.
 const REPORTS_IN_FLIGHT: usize = 2;
@@ -48,6 +51,8 @@ pub struct V9Report {
     pub peers: Vec<PeerRow>,
     /// The signal pipeline it holds.
     pub pipeline: PipelineReport,
+    /// The risk layer (kill switch, loss-limit headroom), when configured.
+    pub risk: Option<RiskReport>,
 }
 
 /// The signal pipeline's line of a report.
@@ -89,6 +94,7 @@ impl Report {
                     replay_window: p.replay().len(),
                 }
             },
+            risk: v.pipeline().risk().map(RiskReport::of),
         });
         let pipe =
             eps.pipe.as_ref().map(|p| PipeReport { path: p.path().to_string(), stats: p.stats() });
@@ -126,6 +132,9 @@ impl fmt::Display for Report {
                 p.stats.journal_failures,
                 p.replay_window
             );
+            if let Some(r) = &v.risk {
+                r.write(&mut s);
+            }
         }
         if let Some(p) = &self.pipe {
             pipe_line(&mut s, p);
@@ -304,10 +313,38 @@ mod tests {
                     },
                     replay_window: 4,
                 },
+                risk: Some(risk_sample()),
             }),
             pipe: Some(PipeReport { path: "/tmp/feed".into(), stats }),
             dtc: Vec::new(),
             market: vec![("ES".into(), quote)],
+        }
+    }
+
+    fn risk_sample() -> RiskReport {
+        let h = crate::risk::Headroom {
+            loss_left: Some(350.0),
+            drawdown_left: None,
+            session_pnl: -150.0,
+            equity: -150.0,
+            excluded: false,
+            breached: None,
+        };
+        let bad = crate::risk::Headroom {
+            loss_left: Some(0.0),
+            drawdown_left: Some(0.0),
+            session_pnl: -520.0,
+            excluded: true,
+            breached: Some(crate::risk::LossRule::DailyLoss),
+            ..h
+        };
+        RiskReport {
+            kill_switch: crate::risk::KillSwitch::Trading,
+            accounts: vec![
+                AccountRisk { name: "A1".into(), headroom: h },
+                AccountRisk { name: "A\n2".into(), headroom: bad },
+            ],
+            refused: 2,
         }
     }
 
@@ -328,12 +365,19 @@ mod tests {
             "pipeline: epoch 7 last id 4, accepted 4 refused 1 journal failures 0, \
              replay window 4 signal(s)"
         );
-        assert!(
-            lines[5].starts_with("pipe /tmp/feed: messages 0") && lines[5].ends_with("oversized=1")
+        assert_eq!(lines[5], "risk: kill switch off (trading), refused 2, accounts 2 (1 excluded)");
+        assert_eq!(lines[6], "  account A1: session pnl -150.00 loss left 350.00 drawdown left -");
+        assert_eq!(
+            lines[7],
+            "  account A\\n2: session pnl -520.00 loss left 0.00 drawdown left 0.00 \
+             EXCLUDED (DAILY_LOSS; arm to trade)"
         );
-        assert_eq!(lines[6], "market:");
-        assert!(lines[7].starts_with("  ES ") && lines[7].contains("age 1.0s (Pipe)"), "{text}");
-        assert_eq!(lines.len(), 8, "{text}");
+        assert!(
+            lines[8].starts_with("pipe /tmp/feed: messages 0") && lines[8].ends_with("oversized=1")
+        );
+        assert_eq!(lines[9], "market:");
+        assert!(lines[10].starts_with("  ES ") && lines[10].contains("age 1.0s (Pipe)"), "{text}");
+        assert_eq!(lines.len(), 11, "{text}");
     }
 
     #[test]

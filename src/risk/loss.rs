@@ -4,6 +4,22 @@ use super::config::LossBaseline;
 use super::hours::SessionClock;
 use super::refusal::Sym;
 use super::rules::{AccountSet, Rules};
+use crate::signal::MAX_OPTION_LEN;
+
+/// Room for one signal option: a breach's `Accounts:<name>` is written here, on the stack.
+pub type OptionBuf = [u8; MAX_OPTION_LEN];
+
+/// Writes `Accounts:<name>` into `buf`; None when it would not fit a signal option.
+pub fn accounts_option<'b>(name: &str, buf: &'b mut OptionBuf) -> Option<&'b str> {
+    const KEY: &[u8] = b"Accounts:";
+    let len = KEY.len() + name.len();
+    if name.is_empty() || len > buf.len() {
+        return None;
+    }
+    buf[..KEY.len()].copy_from_slice(KEY);
+    buf[KEY.len()..len].copy_from_slice(name.as_bytes());
+    std::str::from_utf8(&buf[..len]).ok()
+}
 
 /// Most symbols tracked per account (the account's equity sums their P&L); reports for more
 /// are ignored, and counted.

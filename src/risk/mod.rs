@@ -15,7 +15,7 @@ pub mod sizing;
 
 pub use config::{LossBaseline, MappingConfig, RiskConfig, RiskSections, Rounding};
 pub use kill::{KillOutcome, KillSwitch};
-pub use loss::{Breach, Headroom, LossRule};
+pub use loss::{accounts_option, Breach, Headroom, LossRule, OptionBuf};
 pub use refusal::{Detail, Name, Refusal, RiskRejection, Rule, Sym, TargetError};
 pub use route::{
     is_routing_option, opens, Part, Parts, ReceiverAccounts, RouteBuf, Routed, Target,
@@ -317,6 +317,11 @@ impl Risk {
         buf.fill(&self.rules, rx, sig, ticket, self.loss.excluded())
     }
 
+    /// The accounts a loss limit excludes from opening signals.
+    pub fn excluded(&self) -> AccountSet {
+        self.loss.excluded()
+    }
+
     /// Binds a receiver's declared accounts (at CONNECT).
     pub fn bind(&self, names: &[&str]) -> ReceiverAccounts {
         ReceiverAccounts::new(&self.rules, names)
@@ -368,6 +373,14 @@ impl Risk {
     ) -> Option<Breach> {
         let i = self.rules.account(account)?;
         self.loss.on_position(&self.rules, i, symbol, pnl, wall_ns)
+    }
+
+    /// The signal a breach asks for: `FLATTEN|ALL|0|Accounts:<name>`, its option written into
+    /// `buf` (no allocation); None when the name is too long for an option.
+    pub fn breach_flatten<'b>(&self, b: &Breach, buf: &'b mut OptionBuf) -> Option<Signal<'b>> {
+        let mut sig = Signal::new(Action::Flatten, "ALL", 0);
+        sig.push_extra(accounts_option(self.rules.account_name(b.account), buf)?);
+        Some(sig)
     }
 
     /// Moves the session clock (a new session rebases the loss limits); true at a reset.

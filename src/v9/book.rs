@@ -25,6 +25,8 @@ pub struct AccountPosition {
     /// Held a position when the pending FLATTEN was sent and has not reported FLAT since.
     pub needs_flat: bool,
     acct: usize,
+    /// Its P&L waits in the book's queue for the loss limits ([`ReceiverBook::drain_pnl`]).
+    pnl_queued: bool,
 }
 
 impl AccountPosition {
@@ -89,6 +91,9 @@ pub struct ReceiverBook {
     out_of_sync: Vec<String>,
     /// What the signals queued to it lead to, and how its reports compare.
     expected: Expected,
+    /// Entries whose P&L changed since the last [`ReceiverBook::drain_pnl`] (each once, so
+    /// it never outgrows `positions`: no allocation once the entries exist).
+    pnl_queue: Vec<u16>,
 }
 
 /// A difference between a summary and the per-account positions it summarises.
@@ -107,7 +112,7 @@ impl ReceiverBook {
         if p.account.len() > MAX_ACCOUNT_LEN || p.symbol.len() > MAX_SYMBOL_LEN {
             return Applied::NameTooLong;
         }
-        let i = match self
+        let (i, new) = match self
             .positions
             .iter()
             .position(|a| &*a.account == p.account && &*a.symbol == p.symbol)
@@ -116,7 +121,7 @@ impl ReceiverBook {
                 let old =
                     (self.positions[i].direction, self.positions[i].qty, self.positions[i].acct);
                 self.count(old.0, old.1, old.2, false);
-                i
+                (i, false)
             }
             None => {
                 if self.positions.len() >= MAX_POSITIONS {
@@ -139,11 +144,16 @@ impl ReceiverBook {
                     updated: now,
                     needs_flat: false,
                     acct,
+                    pnl_queued: false,
                 });
-                self.positions.len() - 1
+                (self.positions.len() - 1, true)
             }
         };
         let a = &mut self.positions[i];
+        if !a.pnl_queued && (new || a.pnl != p.pnl) {
+            a.pnl_queued = true;
+            self.pnl_queue.push(i as u16);
+        }
         a.direction = p.direction;
         a.qty = p.qty;
         a.entry = p.entry;
@@ -179,6 +189,24 @@ impl ReceiverBook {
             + self.out_of_sync.capacity() * std::mem::size_of::<String>()
             + self.flatten.symbol.capacity()
             + self.expected.heap_bytes()
+            + self.pnl_queue.capacity() * 2
+    }
+
+    /// True when POSITION P&L arrived since the last [`Self::drain_pnl`].
+    pub fn pnl_pending(&self) -> bool {
+        !self.pnl_queue.is_empty()
+    }
+
+    /// Hands every P&L reported since the last call to `f(account, symbol, pnl)` (each entry
+    /// once, with its latest value), for the loss limits. Allocates nothing.
+    pub fn drain_pnl(&mut self, mut f: impl FnMut(&str, &str, f64)) {
+        for &i in &self.pnl_queue {
+            if let Some(p) = self.positions.get_mut(usize::from(i)) {
+                p.pnl_queued = false;
+                f(&p.account, &p.symbol, p.pnl);
+            }
+        }
+        self.pnl_queue.clear();
     }
 
     /// Expected positions (from the signals queued to this receiver).
@@ -398,5 +426,25 @@ mod tests {
         // A1/ES... A0 reports flat after the check: dropped from the out-of-sync list.
         b.apply_position(&pos("A0", Direction::Flat, 0, "ES"), now);
         assert_eq!(b.out_of_sync(), ["A2/ES LONG 2"]);
+    }
+
+    #[test]
+    fn pnl_queue_hands_each_changed_entry_once_with_its_latest_value() {
+        let now = Instant::now();
+        let mut b = ReceiverBook::default();
+        let p = |a, pnl, s| Position { pnl, ..pos(a, Direction::Long, 1, s) };
+        b.apply_position(&p("A", -10.0, "ES"), now);
+        b.apply_position(&p("A", -20.0, "ES"), now);
+        b.apply_position(&p("B", 0.0, ""), now);
+        let mut got = Vec::new();
+        b.drain_pnl(|a, s, v| got.push((a.to_string(), s.to_string(), v)));
+        assert_eq!(got, [("A".into(), "ES".into(), -20.0), ("B".into(), String::new(), 0.0)]);
+        assert!(!b.pnl_pending());
+        b.apply_position(&p("B", 0.0, ""), now);
+        assert!(!b.pnl_pending(), "an unchanged P&L is not queued again");
+        b.apply_position(&p("A", -5.0, "ES"), now);
+        got.clear();
+        b.drain_pnl(|a, _, v| got.push((a.to_string(), String::new(), v)));
+        assert_eq!(got, [("A".into(), String::new(), -5.0)]);
     }
 }
