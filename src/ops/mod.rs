@@ -12,6 +12,7 @@
 mod auth;
 mod control;
 mod dashboard;
+mod dtc_query;
 mod dtc_rest;
 mod events;
 pub mod fill;
