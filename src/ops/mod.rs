@@ -21,6 +21,7 @@ mod link;
 mod market_msg;
 mod market_ws;
 mod prom;
+pub mod risk;
 mod routes;
 mod serve;
 mod server;
