@@ -337,6 +337,11 @@ fn the_sync_thread_reports_what_is_durable() {
             end = w.append(&signal(id, LINE), 0).unwrap().0;
         }
         wait_until("durable offset", || d.offset() >= end && d.id() == 200);
+        // After idle ticks (every_ms is never woken by the writer), a new record still
+        // becomes durable on the thread's own tick.
+        std::thread::sleep(Duration::from_millis(3 * c.fsync_every_ms));
+        end = w.append(&signal(201, LINE), 0).unwrap().0;
+        wait_until("durable offset after idle", || d.offset() >= end && d.id() == 201);
         assert!(!d.failed());
         w.close().unwrap();
     }

@@ -1,5 +1,5 @@
 //! The risk layer in the engine over loopback: refusals answered to the publisher and not
-//! broadcast, the kill switch across a restart (journal), `[mapping]` refused at start.
+//! broadcast, the kill switch across a restart (journal), `[mapping]` checked at start.
 
 mod support;
 
@@ -33,10 +33,7 @@ fn refusals_reach_the_publisher_only() {
         ("LONG|ES|3", "ERROR|RISK_REJECTED|MAX_QTY|Symbol: ES,Qty: 3,Max: 2"),
         ("SHORT|CL|1", "ERROR|RISK_REJECTED|SYMBOL_NOT_ALLOWED|Symbol: CL"),
         ("LONG|ES|1|Group:nope", "ERROR|INVALID_SIGNAL|Unknown group|Group: nope"),
-        (
-            "LONG|ES|1|Group:apex",
-            "ERROR|INVALID_SIGNAL|Routing options are not served by this engine yet|Group/Accounts",
-        ),
+        ("LONG|ES|1|Accounts:Ghost", "ERROR|INVALID_SIGNAL|Unknown account|Account: Ghost"),
     ];
     for (sig, want) in rows {
         publ.send(sig);
@@ -101,11 +98,13 @@ fn the_kill_switch_flattens_everyone_and_survives_a_restart() {
 }
 
 #[test]
-fn mapping_is_refused_at_start_until_routing_is_served() {
+fn an_engine_with_mapping_starts_and_a_bad_mapping_does_not() {
     let mut c = risk_config("none");
     c.mapping.insert("apex".into(), Default::default());
-    let Err(err) = Engine::new(&c) else { panic!("an engine with [mapping] started") };
-    assert!(err.to_string().contains("mapping.apex: symbol mapping"), "{err}");
+    Engine::new(&c).expect("an engine with [mapping] starts: the route step applies it");
+    c.mapping.insert("nope".into(), Default::default());
+    let Err(err) = Engine::new(&c) else { panic!("an engine with an unknown group started") };
+    assert!(err.to_string().contains("mapping.nope: unknown group"), "{err}");
 }
 
 #[test]

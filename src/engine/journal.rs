@@ -9,9 +9,16 @@ use std::io;
 /// `fresh_segment`), then builds the pipeline: ids after the last journalled one, the journal's
 /// epoch (or the start time in Unix nanoseconds without a journal), replay window and expected
 /// positions refilled from the journalled signals.
-pub(crate) fn open_pipeline(cfg: &JournalConfig) -> io::Result<(Pipeline, Recovered)> {
+/// `risk` builds the risk layer from what the journal recovered; it is installed before the
+/// signals are read back, so the per-account targets follow the groups and mappings. `pin` is
+/// the loop's core, which the journal's sync thread keeps off.
+pub(crate) fn open_pipeline(
+    cfg: &JournalConfig,
+    pin: crate::config::Pin,
+    risk: impl FnOnce(&Recovered) -> io::Result<crate::risk::Risk>,
+) -> io::Result<(Pipeline, Recovered)> {
     let settings = Settings::of(cfg);
-    let (writer, rec) = Journal::open(&cfg.dir, cfg).map_err(|e| {
+    let (writer, rec) = Journal::open_beside(&cfg.dir, cfg, loop_core(pin)).map_err(|e| {
         // Say how to go on: the operator reads this once, at a failed start.
         let hint = match e {
             crate::journal::Error::Corrupt { .. } => {
@@ -26,7 +33,9 @@ pub(crate) fn open_pipeline(cfg: &JournalConfig) -> io::Result<(Pipeline, Recove
     if !cfg.enabled() {
         let epoch = crate::pipeline::epoch_without_journal(crate::clock::unix_nanos());
         info!("journal: off (dir = \"none\"); epoch {epoch}, ids from 1");
-        return Ok((Pipeline::in_memory_with(epoch, settings), rec));
+        let mut p = Pipeline::in_memory_with(epoch, settings);
+        p.set_risk(risk(&rec)?);
+        return Ok((p, rec));
     }
     if let Some(t) = &rec.torn {
         warn!(
@@ -47,6 +56,7 @@ pub(crate) fn open_pipeline(cfg: &JournalConfig) -> io::Result<(Pipeline, Recove
         );
     }
     let mut p = Pipeline::new(Box::new(writer), rec.last_id, rec.epoch, settings);
+    p.set_risk(risk(&rec)?);
     let restored = restore(&mut p, cfg);
     info!(
         "journal: {} open, epoch {}, last id {}, {restored} signal(s) back in memory",
@@ -55,6 +65,16 @@ pub(crate) fn open_pipeline(cfg: &JournalConfig) -> io::Result<(Pipeline, Recove
         rec.last_id
     );
     Ok((p, rec))
+}
+
+/// The core the loop will pin itself to (the journal's sync thread keeps off it).
+fn loop_core(pin: crate::config::Pin) -> Option<usize> {
+    use crate::config::Pin;
+    match pin {
+        Pin::Last => core_affinity::get_core_ids().unwrap_or_default().last().map(|c| c.id),
+        Pin::Core(n) => Some(n),
+        Pin::None => None,
+    }
 }
 
 /// Feeds every journalled signal to the pipeline's memory; damage is logged and skipped (the
@@ -82,22 +102,14 @@ fn restore(p: &mut Pipeline, cfg: &JournalConfig) -> u64 {
     n
 }
 
-/// The risk layer for this run: compiled from the config, the kill switch restored from the
-/// journal. `[mapping]` is refused: the route step that applies it is not served yet, and
-/// sending unmapped, unsized signals to accounts configured for MES x10 or inverted would be
-/// wrong in the most expensive way.
+/// The risk layer for this run: compiled from the config (groups, mappings and sizing
+/// included: the route step applies them), the kill switch restored from the journal.
 pub(crate) fn start_risk(
     cfg: &crate::config::Config,
     rec: &Recovered,
     now: std::time::Instant,
 ) -> io::Result<crate::risk::Risk> {
     let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidInput, e);
-    if let Some(g) = cfg.mapping.keys().next() {
-        return Err(invalid(format!(
-            "mapping.{g}: symbol mapping, sizing and inversion are not applied by this engine yet \
-             (routing is not served); remove the [mapping] sections"
-        )));
-    }
     let slots = crate::pipeline::PUBLISHER_SLOTS;
     let mut risk =
         crate::risk::Risk::new(cfg.risk_sections(), slots, now, crate::clock::unix_nanos())

@@ -78,6 +78,16 @@ impl Journal {
     /// before the loop starts. The engine continues ids from [`Recovered::last_id`] + 1 and
     /// announces [`Recovered::epoch`].
     pub fn open(dir: &Path, cfg: &JournalConfig) -> Result<(JournalWriter, Recovered), Error> {
+        Journal::open_beside(dir, cfg, None)
+    }
+
+    /// [`Journal::open`] for an engine whose loop is pinned to `loop_core`: the sync thread
+    /// pins itself to another core, so that its wake-ups and I/O completions stay off the loop.
+    pub fn open_beside(
+        dir: &Path,
+        cfg: &JournalConfig,
+        loop_core: Option<usize>,
+    ) -> Result<(JournalWriter, Recovered), Error> {
         if is_none(dir) {
             return Ok((JournalWriter::disabled(), Recovered::default()));
         }
@@ -192,6 +202,7 @@ impl Journal {
             active: Segment { base, path, file: theirs },
             closed: kept.into_iter().map(|s| (s.base, s.len, s.path)).collect::<VecDeque<_>>(),
             shared: shared.clone(),
+            loop_core,
         };
         let (tx, rx) = crossbeam_channel::bounded(CHANNEL);
         let thread = std::thread::Builder::new()

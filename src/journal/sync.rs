@@ -1,6 +1,7 @@
 //! The sync thread: group commit (`fdatasync`) off the loop, segment hand-over, retention.
 //!
-//! The writer never waits for this thread. It publishes how far it has written in atomics and
+//! The writer never waits for this thread. It publishes how far it has written in atomics;
+//! with `fsync = "every_ms"` the thread reads them on its own tick, with `"always"` the writer
 //! sends at most one pending [`Msg::Wake`] (a flag conflates the rest: one "sync up to the
 //! latest offset" is as good as many). A rotation hands over the new segment's file; the
 //! thread syncs the finished segment to its end, syncs the directory, and deletes the oldest
@@ -85,29 +86,38 @@ pub(crate) struct Syncer {
     /// Finished segments still on disk, oldest first: (base, length, path).
     pub closed: VecDeque<(u64, u64, PathBuf)>,
     pub shared: Arc<Shared>,
+    /// The core the engine loop is pinned to, if any: this thread keeps off it.
+    pub loop_core: Option<usize>,
 }
 
 impl Syncer {
     /// Runs until [`Msg::Stop`] or the writer is gone.
+    ///
+    /// `every_ms` ticks on its own clock: the writer never wakes it, so an append costs the
+    /// loop no futex wake and no cross-core interrupt (they were most of the journal's cost on
+    /// the loop). `always` and `never` wait for the writer's messages.
     pub fn run(mut self, rx: Receiver<Msg>) {
+        self.keep_off_the_loop_core();
         let mut rotated = VecDeque::new();
-        let mut last_sync: Option<Instant> = None;
         self.retain();
         let mut stop = false;
+        let mut next_tick = Instant::now() + self.every;
+        let mut synced = self.shared.written_end.load(Ordering::Acquire);
         while !stop {
-            match rx.recv() {
-                Ok(m) => stop |= take(m, &mut rotated),
-                Err(_) => stop = true,
-            }
             if self.policy == FsyncPolicy::EveryMs {
-                // Group commit: gather everything written until the interval is up.
-                let deadline = last_sync.map_or_else(Instant::now, |t| t + self.every);
+                // Group commit: gather everything written until the tick; rotations and Stop
+                // still arrive as messages and are acted on at the tick (or at once for Stop).
                 while !stop {
-                    match rx.recv_deadline(deadline) {
+                    match rx.recv_deadline(next_tick) {
                         Ok(m) => stop |= take(m, &mut rotated),
                         Err(RecvTimeoutError::Timeout) => break,
                         Err(RecvTimeoutError::Disconnected) => stop = true,
                     }
+                }
+            } else {
+                match rx.recv() {
+                    Ok(m) => stop |= take(m, &mut rotated),
+                    Err(_) => stop = true,
                 }
             }
             // Cleared before reading the target: a write after this sends a fresh wake.
@@ -120,8 +130,27 @@ impl Syncer {
             while let Ok(m) = rx.try_recv() {
                 stop |= take(m, &mut rotated);
             }
-            self.sync(&mut rotated, target, target_id);
-            last_sync = Some(Instant::now());
+            // An idle tick (nothing written, nothing rotated) costs no fsync.
+            if target != synced || !rotated.is_empty() || stop {
+                self.sync(&mut rotated, target, target_id);
+                synced = target;
+            }
+            // The next tick counts from the end of this sync (as before): a sync slower than
+            // the interval is followed by a pause, not at once by another.
+            next_tick = Instant::now() + self.every;
+        }
+    }
+
+    /// Pins this thread to a core other than the loop's (when the loop is pinned and there is
+    /// another core): the thread is spawned before the loop pins itself, so it would otherwise
+    /// run, and take its I/O completions, wherever the scheduler likes, the loop's core too.
+    fn keep_off_the_loop_core(&self) {
+        let Some(loop_core) = self.loop_core else { return };
+        let cores = core_affinity::get_core_ids().unwrap_or_default();
+        if let Some(other) = cores.iter().find(|c| c.id != loop_core) {
+            if !core_affinity::set_for_current(*other) {
+                log::debug!("journal: cannot pin the sync thread to core {}", other.id);
+            }
         }
     }
 

@@ -207,7 +207,9 @@ impl Active {
         // The offset before the id: the sync thread reads them in the other order.
         shared.written_end.store(end, Ordering::Release);
         shared.written_id.store(self.last_id, Ordering::Release);
-        if self.policy != FsyncPolicy::Never
+        // `every_ms` syncs on the thread's own tick: no wake (a futex call and an interrupt on
+        // another core per sync interval, on the loop). `never` has nothing to do.
+        if self.policy == FsyncPolicy::Always
             && !shared.wake_pending.load(Ordering::Relaxed)
             && !shared.wake_pending.swap(true, Ordering::AcqRel)
         {

@@ -1,7 +1,11 @@
 //! Catch-up after a receiver's CONNECT (pure): REPLAY, SYNC or NONE, then `CAUGHT_UP`.
 
 use super::replay::ReplayStore;
-use super::targets::Targets;
+use super::route::{self, Delta, Pick, Routing};
+use super::targets::{AccountTargets, Targets};
+use crate::risk::{ReceiverAccounts, Risk, RouteBuf};
+use crate::signal::Symbol;
+use crate::v9::codec::{self, Message};
 use std::io::Write;
 
 /// What a receiver's CONNECT asked for, once the session has checked it.
@@ -44,60 +48,151 @@ pub struct CaughtUp {
     pub count: u64,
 }
 
+/// The receiver being caught up, for routing: its bound accounts.
+#[derive(Debug)]
+pub struct Who<'a> {
+    /// The risk layer.
+    pub risk: &'a Risk,
+    /// Its declared accounts, bound.
+    pub rx: &'a ReceiverAccounts,
+    /// Routing scratch.
+    pub buf: &'a mut RouteBuf,
+}
+
+/// What the targets are: per symbol, and per configured account.
+#[derive(Clone, Copy, Debug)]
+pub struct Book<'a> {
+    /// Per symbol (accounts the configuration does not know).
+    pub targets: &'a Targets,
+    /// Per configured account.
+    pub accounts: &'a AccountTargets,
+}
+
 /// Appends the catch-up for `req` to `out`, `CAUGHT_UP` included. A replay is chosen when the
 /// window holds every signal from `n` (and the oldest is younger than `oldest_ns`) and its
-/// bytes fit in `room`; otherwise SYNC.
+/// bytes fit in `room`; otherwise SYNC. Each replayed signal is routed for `who` as it would
+/// be now; what the receiver is sent of it goes to `sent` (id, change).
 pub fn write(
     req: Request,
     last: u64,
-    store: &ReplayStore,
-    targets: &Targets,
+    (store, book): (&ReplayStore, Book<'_>),
+    mut who: Option<Who<'_>>,
     (oldest_ns, room): (i64, usize),
     out: &mut Vec<u8>,
+    sent: &mut Vec<(u64, Delta)>,
 ) -> CaughtUp {
     let start = out.len();
     let done = match req {
         Request::From(n) if n >= last => CaughtUp { mode: Mode::None, count: 0 },
         Request::From(n) if store.covers(n.max(1), last, oldest_ns) => {
-            let count = replay(store, n.max(1), out);
+            let count = replay(store, n.max(1), who.as_mut(), out, sent);
             if out.len() - start > room {
                 out.truncate(start);
-                sync(targets, last, out)
+                sent.clear();
+                sync(book, who.as_ref().map(|w| w.rx), last, out)
             } else {
                 CaughtUp { mode: Mode::Replay, count }
             }
         }
-        _ => sync(targets, last, out),
+        _ => sync(book, who.as_ref().map(|w| w.rx), last, out),
     };
     let _ = writeln!(out, "CAUGHT_UP|{}|{}|ID:{last}", done.mode.as_str(), done.count);
     done
 }
 
-/// Each stored signal from `from` on, `Replay:1` inserted just before its (last) `ID:` field.
-fn replay(store: &ReplayStore, from: u64, out: &mut Vec<u8>) -> u64 {
+/// Each stored signal from `from` on, routed for `who`, `Replay:1` inserted just before its
+/// `ID:` field; signals that are not for it are left out (and not counted).
+fn replay(
+    store: &ReplayStore,
+    from: u64,
+    mut who: Option<&mut Who<'_>>,
+    out: &mut Vec<u8>,
+    sent: &mut Vec<(u64, Delta)>,
+) -> u64 {
     let mut count = 0;
-    for (_, line) in store.from(from) {
-        let cut = find_last(line, b"|ID:").unwrap_or(line.len().saturating_sub(1));
-        out.extend_from_slice(&line[..cut]);
-        out.extend_from_slice(b"|Replay:1");
-        out.extend_from_slice(&line[cut..]);
-        count += 1;
+    for (id, line) in store.from(from) {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let Ok(Message::Signal(m)) = codec::parse(body) else { continue };
+        let sig = m.signal;
+        let Some(w) = who.as_deref_mut() else {
+            let cut = find_last(line, b"|ID:").unwrap_or(line.len().saturating_sub(1));
+            out.extend_from_slice(&line[..cut]);
+            out.extend_from_slice(b"|Replay:1");
+            out.extend_from_slice(&line[cut..]);
+            let (action, qty, symbol) = (sig.action, sig.qty, Symbol::upper(sig.symbol));
+            sent.push((id, Delta { account: None, action, symbol, qty }));
+            count += 1;
+            continue;
+        };
+        let routing = Routing { risk: w.risk, sig: &sig, ticket: route::ticket(w.risk, &sig), id };
+        let mut note = |d: Delta| sent.push((id, d));
+        if routing.pick(w.rx, w.buf, out, true, &mut note) != Pick::Skip {
+            count += 1;
+        }
     }
     count
 }
 
-/// `SYNC|SYMBOL|LONG|SHORT|FLAT|QTY|ID:m`, one per tracked symbol, flat ones included.
-fn sync(targets: &Targets, last: u64, out: &mut Vec<u8>) -> CaughtUp {
-    let list = targets.sorted();
-    for (sym, p) in &list {
-        let side = match p.signum() {
-            1 => "LONG",
-            -1 => "SHORT",
-            _ => "FLAT",
-        };
-        let _ = writeln!(out, "SYNC|{}|{side}|{}|ID:{last}", sym.as_str(), p.unsigned_abs());
+/// `SYNC|SYMBOL|LONG|SHORT|FLAT|QTY[|Accounts:a+b]|ID:m`, one per tracked symbol (flat ones
+/// included) and distinct target among the receiver's accounts: `Accounts:` only when its
+/// declared accounts' targets differ.
+fn sync(book: Book<'_>, rx: Option<&ReceiverAccounts>, last: u64, out: &mut Vec<u8>) -> CaughtUp {
+    let mut symbols = book.targets.sorted();
+    let names = rx.map_or(&[][..], |r| r.names());
+    let own: Vec<Option<usize>> = names.iter().map(|n| book.accounts.index(n)).collect();
+    for i in own.iter().flatten() {
+        for (s, _) in book.accounts.row(*i) {
+            if !symbols.iter().any(|(k, _)| k == s) {
+                symbols.push((*s, 0));
+            }
+        }
     }
-    CaughtUp { mode: Mode::Sync, count: list.len() as u64 }
+    symbols.sort_unstable_by_key(|e| e.0);
+    let mut lines = 0;
+    for (sym, common) in &symbols {
+        let target = |k: usize| own[k].map_or(*common, |i| book.accounts.get(i, sym.as_str()));
+        let values: Vec<i64> = (0..names.len()).map(target).collect();
+        if values.iter().all(|v| *v == values.first().copied().unwrap_or(*common)) {
+            let v = values.first().copied().unwrap_or(*common);
+            write_sync(out, sym, v, None, last);
+            lines += 1;
+            continue;
+        }
+        let mut done: Vec<i64> = Vec::new();
+        for &v in &values {
+            if done.contains(&v) {
+                continue;
+            }
+            done.push(v);
+            let list: Vec<&str> =
+                (0..names.len()).filter(|&k| values[k] == v).map(|k| &*names[k]).collect();
+            write_sync(out, sym, v, Some(&list), last);
+            lines += 1;
+        }
+    }
+    CaughtUp { mode: Mode::Sync, count: lines }
+}
+
+fn write_sync(out: &mut Vec<u8>, sym: &Symbol, p: i64, accounts: Option<&[&str]>, last: u64) {
+    let side = match p.signum() {
+        1 => "LONG",
+        -1 => "SHORT",
+        _ => "FLAT",
+    };
+    let _ = write!(out, "SYNC|{}|{side}|{}", sym.as_str(), p.unsigned_abs());
+    if let Some(list) = accounts {
+        let _ = write!(out, "|Accounts:{}", list.join("+"));
+    }
+    let _ = writeln!(out, "|ID:{last}");
+}
+
+/// The targets a SYNC gives the receiver's `account` (an account the configuration knows:
+/// its own; else the symbol's).
+pub fn target_of(book: Book<'_>, account: &str, symbol: &str) -> i64 {
+    match book.accounts.index(account) {
+        Some(i) => book.accounts.get(i, symbol),
+        None => book.targets.get(symbol),
+    }
 }
 
 fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -107,7 +202,7 @@ fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signal::{Action, Symbol};
+    use crate::signal::Action;
 
     fn store() -> ReplayStore {
         let mut s = ReplayStore::new(100, 10_000);
@@ -123,7 +218,9 @@ mod tests {
         t.apply(Action::Short, &Symbol::upper("ES"), 1);
         t.apply(Action::Flatten, &Symbol::upper("ES"), 0);
         let mut out = Vec::new();
-        let c = write(req, last, &store(), &t, (oldest, room), &mut out);
+        let accounts = AccountTargets::default();
+        let book = Book { targets: &t, accounts: &accounts };
+        let c = write(req, last, (&store(), book), None, (oldest, room), &mut out, &mut Vec::new());
         (c, String::from_utf8(out).unwrap())
     }
 

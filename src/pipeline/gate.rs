@@ -1,18 +1,11 @@
 //! The gate step: the risk layer's checks before an id, and the kill switch as engine commands.
 
-use super::{Accepted, Output, Pipeline, Refusal, Source, Targets};
+use super::targets::{AccountTargets, View};
+use super::{Accepted, Output, Pipeline, Refusal, Source};
 use crate::journal::Record;
-use crate::risk::{self, ExpectedPositions, Risk};
+use crate::risk::{self, Risk};
 use crate::signal::{Action, Signal};
 use std::time::Instant;
-
-/// The pipeline's expected positions are per symbol (every account executes every signal
-/// while routing is not served), so every account holds the symbol's position.
-impl ExpectedPositions for Targets {
-    fn net(&self, _account: &str, symbol: &str) -> i64 {
-        self.get(symbol)
-    }
-}
 
 /// Rate buckets for V9 publishers, by name (hashed: two names may share one).
 pub const PUBLISHER_SLOTS: usize = 64;
@@ -35,34 +28,49 @@ fn risk_source(source: Source<'_>, engine: bool) -> risk::Source {
     }
 }
 
-/// The gate: the risk layer's verdict (`risk` None = no risk layer: every valid signal passes).
-/// Routing options are refused while the route step is not served: broadcast to everyone they
-/// would reach accounts they were not meant for.
+/// The gate: the risk layer's verdict and where the signal goes (`risk` None = no risk
+/// layer: every valid signal passes, unrouted; a routing option then names nothing known).
 pub fn gate(
     sig: &Signal<'_>,
     source: Source<'_>,
     risk: Option<&mut Risk>,
     (now, wall_ns, engine): (Instant, i64, bool),
-    book: &Targets,
-) -> Result<(), Refusal> {
-    let ticket = match risk {
-        Some(r) => r.check(sig, risk_source(source, engine), book, now, wall_ns),
-        None if sig.extras().iter().any(|o| risk::is_routing_option(o)) => {
-            Err(risk::Refusal::Invalid(risk::TargetError::NotServed))
-        }
-        None => return Ok(()),
-    };
-    match ticket.map_err(Refusal::Risk)?.target {
-        risk::Target::All => Ok(()),
-        risk::Target::Set(_) => {
-            Err(Refusal::Risk(risk::Refusal::Invalid(risk::TargetError::NotServed)))
-        }
+    book: &View<'_>,
+) -> Result<Option<risk::Ticket>, Refusal> {
+    match risk {
+        Some(r) => match r.check(sig, risk_source(source, engine), book, now, wall_ns) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) => Err(Refusal::Risk(e)),
+        },
+        None => match unknown_target(sig) {
+            Some(e) => Err(Refusal::Risk(risk::Refusal::Invalid(e))),
+            None => Ok(None),
+        },
     }
+}
+
+/// Without a risk layer no group or account is configured: the first name of a routing
+/// option is unknown.
+fn unknown_target(sig: &Signal<'_>) -> Option<risk::TargetError> {
+    let opt = sig.extras().iter().find(|o| risk::is_routing_option(o))?;
+    let (key, list) = opt.split_once(':')?;
+    let name = list.split('+').next().unwrap_or("");
+    if name.is_empty() || name.contains('=') {
+        return Some(risk::TargetError::BadOption);
+    }
+    Some(if key.eq_ignore_ascii_case("GROUP") {
+        risk::TargetError::UnknownGroup(risk::Name::new(name))
+    } else {
+        risk::TargetError::UnknownAccount(risk::Name::new(name))
+    })
 }
 
 impl Pipeline {
     /// Installs the risk layer (at start, after the journal's recovery restored its state).
     pub fn set_risk(&mut self, risk: Risk) {
+        let rules = risk.rules();
+        let names = (0..rules.n_accounts()).map(|i| rules.account_name(i).into()).collect();
+        self.accounts = AccountTargets::new(names);
         self.risk = Some(risk);
     }
 

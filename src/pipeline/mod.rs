@@ -8,18 +8,21 @@ pub mod catchup;
 mod gate;
 mod loss;
 mod replay;
+pub mod route;
 mod targets;
 #[cfg(test)]
 mod tests;
 
-pub use catchup::{CaughtUp, Mode, Request};
+pub use catchup::{target_of, Book, CaughtUp, Mode, Request};
 pub use gate::{gate, PUBLISHER_SLOTS};
 pub use loss::BreachOutcome;
 pub use replay::ReplayStore;
-pub use targets::{Targets, MAX_SYMBOLS};
+pub use route::{Delta, Pick, Route, Routing};
+pub use targets::{AccountTargets, Targets, View, MAX_SYMBOLS};
 
 use crate::journal::{self, JournalConfig, JournalWriter, PositionSummary, Receiver, Record};
 use crate::ratelog::RateLog;
+use crate::risk::{AccountSet, ReceiverAccounts, RouteBuf, Target, Ticket};
 use crate::signal::{Action, Origin, Signal, SignalError, Symbol};
 use crate::v9::codec::MAX_MESSAGE;
 use crate::v9::encode;
@@ -47,13 +50,6 @@ impl Log for JournalWriter {
     }
 }
 
-/// Which receivers a signal goes to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
-    /// Every READY receiver (today's only rule).
-    AllReady,
-}
-
 /// What an output learns about a signal besides its bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Sent {
@@ -74,7 +70,9 @@ pub struct Sent {
 /// Something that queues encoded signals for receivers (no I/O: the shell flushes later).
 pub trait Output {
     /// Queues `line` for the receivers `route` names; returns how many took it.
-    fn fan_out(&mut self, route: Route, line: &[u8], sent: &Sent) -> u32;
+    /// With [`Route::Routed`], `line` is the signal without its routing option, for the
+    /// receivers it reaches whole.
+    fn fan_out(&mut self, route: Route<'_>, line: &[u8], sent: &Sent) -> u32;
 }
 
 /// An output without receivers (an engine without a V9 server, tests).
@@ -82,7 +80,7 @@ pub trait Output {
 pub struct NoOutput;
 
 impl Output for NoOutput {
-    fn fan_out(&mut self, _: Route, _: &[u8], _: &Sent) -> u32 {
+    fn fan_out(&mut self, _: Route<'_>, _: &[u8], _: &Sent) -> u32 {
         0
     }
 }
@@ -182,9 +180,12 @@ pub struct Pipeline {
     epoch: u64,
     journal: Box<dyn Log>,
     line: Vec<u8>,
+    /// A routed signal's bytes without its routing option (the journal keeps `line`).
+    bare: Vec<u8>,
     scratch: Vec<u8>,
     replay: ReplayStore,
     targets: Targets,
+    accounts: AccountTargets,
     max_age_ns: i64,
     grace: Duration,
     stats: PipelineStats,
@@ -213,9 +214,11 @@ impl Pipeline {
             epoch,
             journal,
             line: Vec::with_capacity(2 * MAX_MESSAGE),
+            bare: Vec::with_capacity(2 * MAX_MESSAGE),
             scratch: Vec::with_capacity(2 * MAX_MESSAGE),
             replay: ReplayStore::new(s.replay_max_signals, s.replay_max_bytes),
             targets: Targets::default(),
+            accounts: AccountTargets::default(),
             max_age_ns: i64::try_from(s.replay_max_age.as_nanos()).unwrap_or(i64::MAX),
             grace: s.reconcile_grace,
             stats: PipelineStats::default(),
@@ -250,9 +253,24 @@ impl Pipeline {
         self.stats
     }
 
-    /// Expected positions per symbol.
+    /// Expected positions per symbol (accounts the configuration does not know).
     pub fn targets(&self) -> &Targets {
         &self.targets
+    }
+
+    /// Expected positions per configured account.
+    pub fn account_targets(&self) -> &AccountTargets {
+        &self.accounts
+    }
+
+    /// The targets a SYNC gives.
+    pub fn book(&self) -> Book<'_> {
+        Book { targets: &self.targets, accounts: &self.accounts }
+    }
+
+    /// What the gates read: per configured account, else per symbol.
+    pub fn view(&self) -> View<'_> {
+        View { targets: &self.targets, accounts: &self.accounts }
     }
 
     /// The replay window.
@@ -292,11 +310,14 @@ impl Pipeline {
     ) -> Result<Accepted, Refusal> {
         let checked = sig.validate().map_err(Refusal::Invalid);
         let at = (read_at, wall_ns, self.engine_signal);
-        let risk = self.risk.as_mut();
-        if let Err(r) = checked.and_then(|()| gate(sig, source, risk, at, &self.targets)) {
-            return Err(self.refuse(sig, source, r, read_at, wall_ns));
-        }
+        let view = View { targets: &self.targets, accounts: &self.accounts };
+        let ticket = match checked.and_then(|()| gate(sig, source, self.risk.as_mut(), at, &view)) {
+            Ok(t) => t,
+            Err(r) => return Err(self.refuse(sig, source, r, read_at, wall_ns)),
+        };
         let id = self.last_id + 1;
+        // The journal and the replay window keep the signal as sent (its routing option
+        // included): a replay routes it again from these bytes.
         self.line.clear();
         encode::signal(&mut self.line, sig, Some(id));
         if self.line.len() > MAX_MESSAGE + 1 {
@@ -312,11 +333,50 @@ impl Pipeline {
         self.stats.accepted += 1;
         self.replay.push(id, wall_ns, &self.line);
         let symbol = Symbol::upper(sig.symbol);
-        self.targets.apply(sig.action, &symbol, sig.qty);
+        self.apply_targets(sig, &symbol, ticket.as_ref());
         let (action, qty, origin) = (sig.action, sig.qty, origin_of(source));
         let sent = Sent { id, origin, read_at, action, symbol, qty };
-        let receivers = out.fan_out(route(sig, source), &self.line, &sent);
+        let bytes = if route::has_routing_option(sig) {
+            self.bare.clear();
+            route::write_line(&mut self.bare, sig, None, false, id);
+            &self.bare
+        } else {
+            &self.line
+        };
+        let route = match (&self.risk, ticket) {
+            (Some(risk), Some(ticket)) if !route::uniform(risk, sig, &ticket) => {
+                Route::Routed(Routing { risk, sig, ticket, id })
+            }
+            _ => Route::AllReady,
+        };
+        let receivers = out.fan_out(route, bytes, &sent);
         Ok(Accepted { id, receivers })
+    }
+
+    /// The expected positions an accepted signal leads to: per symbol for the accounts the
+    /// configuration does not know (only unrouted signals reach them, unmapped), per
+    /// configured account as the route step shapes it.
+    fn apply_targets(&mut self, sig: &Signal<'_>, symbol: &Symbol, ticket: Option<&Ticket>) {
+        let all = ticket.is_none_or(|t| t.target == Target::All);
+        if all {
+            self.targets.apply(sig.action, symbol, sig.qty);
+        }
+        let (Some(risk), Some(t)) = (&self.risk, ticket) else { return };
+        let rules = risk.rules();
+        let skip =
+            if crate::risk::opens(sig.action) { risk.excluded() } else { AccountSet::default() };
+        let of = |i: usize| match t.target {
+            Target::All => true,
+            Target::Set(s) => s.contains(i),
+        };
+        for i in (0..rules.n_accounts()).filter(|&i| of(i) && !skip.contains(i)) {
+            let s = rules.shape_planned(i, sig.action, sig.symbol, sig.qty, &t.plan);
+            if s.qty == 0 && matches!(s.action, Action::Long | Action::Short) {
+                continue; // sized to 0 (allow_zero): that account gets nothing
+            }
+            let sym = Symbol::upper(rules.symbol_text(s.symbol, sig.symbol));
+            self.accounts.apply(i, s.action, &sym, s.qty);
+        }
     }
 
     /// Journals the refusal (the signal as rendered, without an id) and counts it.
@@ -380,25 +440,33 @@ impl Pipeline {
 
     /// Appends the catch-up for `req` (replay lines or SYNC lines, then `CAUGHT_UP`) to `out`,
     /// within `room` bytes for a replay.
-    pub fn catch_up(&self, req: Request, wall_ns: i64, room: usize, out: &mut Vec<u8>) -> CaughtUp {
+    /// Each replayed signal is routed for the receiver whose accounts are `rx`; what it is
+    /// sent goes to `sent` (id, change of its expected positions).
+    pub fn catch_up(
+        &self,
+        req: Request,
+        (rx, buf): (&ReceiverAccounts, &mut RouteBuf),
+        (wall_ns, room): (i64, usize),
+        out: &mut Vec<u8>,
+        sent: &mut Vec<(u64, Delta)>,
+    ) -> CaughtUp {
         let oldest = wall_ns.saturating_sub(self.max_age_ns);
-        catchup::write(req, self.last_id, &self.replay, &self.targets, (oldest, room), out)
+        let who = self.risk.as_ref().map(|risk| catchup::Who { risk, rx, buf });
+        let book = catchup::Book { targets: &self.targets, accounts: &self.accounts };
+        catchup::write(req, self.last_id, (&self.replay, book), who, (oldest, room), out, sent)
     }
 
-    /// Refills the replay window and the targets from journalled signals (at startup).
+    /// Refills the replay window and the targets from journalled signals (at startup, after
+    /// [`Self::set_risk`]: the per-account targets follow today's groups and mappings).
     pub fn restore(&mut self, id: u64, wall_ns: i64, bytes: &[u8]) {
         let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
         if let Ok(crate::v9::codec::Message::Signal(m)) = crate::v9::codec::parse(body) {
             let s = m.signal;
-            self.targets.apply(s.action, &Symbol::upper(s.symbol), s.qty);
+            let ticket = self.risk.as_ref().map(|r| route::ticket(r, &s));
+            self.apply_targets(&s, &Symbol::upper(s.symbol), ticket.as_ref());
         }
         self.replay.push(id, wall_ns, bytes);
     }
-}
-
-/// The routing rule: today every signal goes to every READY receiver.
-fn route(_sig: &Signal<'_>, _source: Source<'_>) -> Route {
-    Route::AllReady
 }
 
 /// The metrics bucket of a source.

@@ -56,6 +56,72 @@ impl Targets {
     }
 }
 
+/// Symbols tracked per configured account at most (beyond: not tracked).
+pub const MAX_ACCOUNT_SYMBOLS: usize = 64;
+
+/// Signed position per (configured account, symbol as that account trades it), from every
+/// accepted signal as the route step shapes it for that account (mapped, sized, inverted).
+#[derive(Debug, Default)]
+pub struct AccountTargets {
+    names: Vec<Box<str>>,
+    rows: Vec<Vec<(Symbol, i64)>>,
+}
+
+impl AccountTargets {
+    /// For the configured accounts `names`, by index (allocated now, once).
+    pub fn new(names: Vec<Box<str>>) -> AccountTargets {
+        let rows = names.iter().map(|_| Vec::with_capacity(MAX_ACCOUNT_SYMBOLS)).collect();
+        AccountTargets { names, rows }
+    }
+
+    /// The index of configured account `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| &**n == name)
+    }
+
+    /// Applies one signal to account `acct` (`ALL` applies to every symbol it holds).
+    pub fn apply(&mut self, acct: usize, action: Action, symbol: &Symbol, qty: u32) {
+        let Some(row) = self.rows.get_mut(acct) else { return };
+        if symbol.is_all() {
+            row.iter_mut().for_each(|(_, p)| *p = action.next_position(*p, qty));
+        } else if let Some((_, p)) = row.iter_mut().find(|(s, _)| s == symbol) {
+            *p = action.next_position(*p, qty);
+        } else if row.len() < MAX_ACCOUNT_SYMBOLS {
+            row.push((*symbol, action.next_position(0, qty)));
+        }
+    }
+
+    /// Account `acct`'s expected position in `symbol`.
+    pub fn get(&self, acct: usize, symbol: &str) -> i64 {
+        let s = Symbol::upper(symbol);
+        self.row(acct).iter().find(|(k, _)| *k == s).map_or(0, |(_, p)| *p)
+    }
+
+    /// Every (symbol, position) of account `acct`.
+    pub fn row(&self, acct: usize) -> &[(Symbol, i64)] {
+        self.rows.get(acct).map_or(&[], |r| r)
+    }
+}
+
+/// The expected positions the gates read: a configured account's own, else (an account the
+/// configuration does not know, which only unrouted, unmapped signals reach) the symbol's.
+#[derive(Clone, Copy, Debug)]
+pub struct View<'a> {
+    /// Per symbol.
+    pub targets: &'a Targets,
+    /// Per configured account.
+    pub accounts: &'a AccountTargets,
+}
+
+impl crate::risk::ExpectedPositions for View<'_> {
+    fn net(&self, account: &str, symbol: &str) -> i64 {
+        match self.accounts.index(account) {
+            Some(i) => self.accounts.get(i, symbol),
+            None => self.targets.get(symbol),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

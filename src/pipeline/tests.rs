@@ -33,12 +33,14 @@ impl Log for FakeLog {
 
 #[derive(Default)]
 struct FakeOut {
-    lines: Vec<(Route, String, u64)>,
+    /// (routed per receiver, bytes, id)
+    lines: Vec<(bool, String, u64)>,
 }
 
 impl Output for FakeOut {
-    fn fan_out(&mut self, route: Route, line: &[u8], sent: &Sent) -> u32 {
-        self.lines.push((route, String::from_utf8_lossy(line).into_owned(), sent.id));
+    fn fan_out(&mut self, route: Route<'_>, line: &[u8], sent: &Sent) -> u32 {
+        let routed = matches!(route, Route::Routed(_));
+        self.lines.push((routed, String::from_utf8_lossy(line).into_owned(), sent.id));
         3
     }
 }
@@ -56,6 +58,12 @@ fn pipeline(last_id: u64) -> (Pipeline, Rows, Arc<Mutex<bool>>) {
     (Pipeline::new(Box::new(log), last_id, 7, s), rows, fail)
 }
 
+fn cu(p: &Pipeline, req: Request, wall_ns: i64, room: usize, buf: &mut Vec<u8>) -> CaughtUp {
+    let rx = crate::risk::ReceiverAccounts::default();
+    let mut rb = crate::risk::RouteBuf::default();
+    p.catch_up(req, (&rx, &mut rb), (wall_ns, room), buf, &mut Vec::new())
+}
+
 const T0: i64 = 1_700_000_000_000_000_000;
 
 #[test]
@@ -71,8 +79,8 @@ fn accepted_signals_are_numbered_journalled_and_fanned_out_once() {
     assert_eq!(
         out.lines,
         [
-            (Route::AllReady, "LONG|MES|2|ID:42\n".to_string(), 42),
-            (Route::AllReady, "FLATTEN|ALL|0|ID:43\n".to_string(), 43)
+            (false, "LONG|MES|2|ID:42\n".to_string(), 42),
+            (false, "FLATTEN|ALL|0|ID:43\n".to_string(), 43)
         ]
     );
     let rows = rows.lock().unwrap();
@@ -122,7 +130,7 @@ fn the_memory_serves_replay_and_sync_across_a_restore() {
         p.submit(&sig, Source::Cli, now, T0 + i, &mut out).unwrap();
     }
     let mut buf = Vec::new();
-    let c = p.catch_up(Request::From(4), T0 + 10, 1 << 20, &mut buf);
+    let c = cu(&p, Request::From(4), T0 + 10, 1 << 20, &mut buf);
     assert_eq!(c, CaughtUp { mode: Mode::Replay, count: 2 });
     // A restarted engine: a new pipeline refilled from the journalled lines.
     let (mut q, _, _) = pipeline(5);
@@ -130,24 +138,27 @@ fn the_memory_serves_replay_and_sync_across_a_restore() {
         q.restore(id, T0, line);
     }
     buf.clear();
-    assert_eq!(q.catch_up(Request::From(3), T0 + 10, 1 << 20, &mut buf).count, 3);
+    assert_eq!(cu(&q, Request::From(3), T0 + 10, 1 << 20, &mut buf).count, 3);
     buf.clear();
-    let c = q.catch_up(Request::Sync, T0, 1 << 20, &mut buf);
+    let c = cu(&q, Request::Sync, T0, 1 << 20, &mut buf);
     assert_eq!(c, CaughtUp { mode: Mode::Sync, count: 1 });
     assert_eq!(String::from_utf8(buf).unwrap(), "SYNC|MES|LONG|5|ID:5\nCAUGHT_UP|SYNC|1|ID:5\n");
     let late = T0 + 301 * 1_000_000_000;
     let mut buf = Vec::new();
-    assert_eq!(q.catch_up(Request::From(3), late, 1 << 20, &mut buf).mode, Mode::Sync);
+    assert_eq!(cu(&q, Request::From(3), late, 1 << 20, &mut buf).mode, Mode::Sync);
 }
 
 #[test]
-fn without_a_risk_layer_the_gate_admits_valid_signals_but_no_routing_option() {
-    let t = Targets::default();
+fn without_a_risk_layer_the_gate_admits_valid_signals_and_no_routing_option_names_anything() {
+    let (t, a) = (Targets::default(), super::AccountTargets::default());
+    let view = super::View { targets: &t, accounts: &a };
     let sig = Signal::new(Action::Long, "MES", 1);
     let at = (Instant::now(), T0, false);
-    assert_eq!(gate(&sig, Source::Pipe, None, at, &t), Ok(()));
-    let mut routed = Signal::new(Action::Long, "MES", 1);
-    routed.push_extra("Group:apex");
-    let e = gate(&routed, Source::Pipe, None, at, &t).unwrap_err();
-    assert_eq!(e.code(), "ROUTING_NOT_SERVED");
+    assert_eq!(gate(&sig, Source::Pipe, None, at, &view), Ok(None));
+    for (opt, code) in [("Group:apex", "UNKNOWN_GROUP"), ("accounts:A1+A2", "UNKNOWN_ACCOUNT")] {
+        let mut routed = Signal::new(Action::Long, "MES", 1);
+        routed.push_extra(opt);
+        let e = gate(&routed, Source::Pipe, None, at, &view).unwrap_err();
+        assert_eq!(e.code(), code, "{opt}");
+    }
 }

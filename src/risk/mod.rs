@@ -317,6 +317,11 @@ impl Risk {
         buf.fill(&self.rules, rx, sig, ticket, self.loss.excluded())
     }
 
+    /// The accounts a loss limit excludes from opening signals.
+    pub fn excluded(&self) -> AccountSet {
+        self.loss.excluded()
+    }
+
     /// Binds a receiver's declared accounts (at CONNECT).
     pub fn bind(&self, names: &[&str]) -> ReceiverAccounts {
         ReceiverAccounts::new(&self.rules, names)

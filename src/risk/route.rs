@@ -211,6 +211,11 @@ impl<'a> Part<'a> {
         self.entries.iter().map(move |&(i, q)| (&*names[i as usize], q))
     }
 
+    /// (index into the receiver's declared accounts, quantity) of each account.
+    pub fn indexed(&self) -> impl Iterator<Item = (u16, u32)> + 'a {
+        self.entries.iter().copied()
+    }
+
     /// Writes the option `Accounts:a+b` (uniform) or `Accounts:a=2+b=1` (protocol extension
     /// item 5). A `Vec` reused across signals does not allocate once it has grown.
     pub fn write_accounts(&self, out: &mut Vec<u8>) {

@@ -3,7 +3,7 @@
 // Numbering and encoding belong to the pipeline (`crate::pipeline`): the V9 server only queues
 // the bytes it is handed and remembers, per signal, what its flush has to log and time.
 
-use crate::pipeline::Sent;
+use crate::pipeline::{Delta, Sent};
 use crate::signal::{Action, Origin, Symbol};
 use std::time::Instant;
 
@@ -54,6 +54,10 @@ pub struct Record {
     pub qty: u32,
     /// Receivers it was queued for.
     pub receivers: u32,
+    /// Routed per receiver: its changes to expected positions are in [`Broadcast::deltas`]
+    /// (otherwise every receiver got it whole).
+    pub routed: bool,
+    deltas: (u32, u32),
 }
 
 /// Remembers what is waiting to be written, and when each signal was.
@@ -62,11 +66,18 @@ pub struct Broadcast {
     log: SentLog,
     queued: Vec<Record>,
     next: usize,
+    /// The routed signals' per-receiver changes, (key, change), until their flush.
+    deltas: Vec<(u32, Delta)>,
 }
 
 impl Default for Broadcast {
     fn default() -> Self {
-        Broadcast { log: SentLog::default(), queued: Vec::with_capacity(1024), next: 0 }
+        Broadcast {
+            log: SentLog::default(),
+            queued: Vec::with_capacity(1024),
+            next: 0,
+            deltas: Vec::with_capacity(64 * 1024),
+        }
     }
 }
 
@@ -74,7 +85,25 @@ impl Broadcast {
     /// Notes a signal the pipeline just fanned out to `receivers` receivers.
     pub fn queued(&mut self, s: &Sent, receivers: u32) {
         let Sent { id, origin, read_at, action, symbol, qty } = *s;
-        self.queued.push(Record { id, origin, read_at, action, symbol, qty, receivers });
+        let (routed, deltas) = (false, (0, 0));
+        let r = Record { id, origin, read_at, action, symbol, qty, receivers, routed, deltas };
+        self.queued.push(r);
+    }
+
+    /// Notes a routed signal and what each receiver was sent of it (`deltas`, by key).
+    pub fn queued_routed(&mut self, s: &Sent, receivers: u32, deltas: &[(u32, Delta)]) {
+        let Sent { id, origin, read_at, action, symbol, qty } = *s;
+        let d = (self.deltas.len() as u32, deltas.len() as u32);
+        self.deltas.extend_from_slice(deltas);
+        let routed = true;
+        let r = Record { id, origin, read_at, action, symbol, qty, receivers, routed, deltas: d };
+        self.queued.push(r);
+    }
+
+    /// What each receiver was sent of routed signal `r`: (key, change), grouped by key.
+    pub fn deltas(&self, r: &Record) -> &[(u32, Delta)] {
+        let (start, len) = (r.deltas.0 as usize, r.deltas.1 as usize);
+        self.deltas.get(start..start + len).unwrap_or(&[])
     }
 
     /// The next signal whose bytes were just written (call after the flush, until `None`);
@@ -82,6 +111,7 @@ impl Broadcast {
     pub fn next_written(&mut self, at: Instant) -> Option<Record> {
         let Some(&r) = self.queued.get(self.next) else {
             self.queued.clear();
+            self.deltas.clear();
             self.next = 0;
             return None;
         };

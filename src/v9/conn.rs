@@ -8,6 +8,7 @@
 
 use super::buf::OutQueue;
 use super::reply::{CloseReason, Outgoing};
+use crate::pipeline::Pick;
 use mio::net::TcpStream;
 use mio::{Interest, Registry, Token};
 use slab::Slab;
@@ -34,6 +35,12 @@ pub struct Conn {
     /// Where this connection's unwritten part of [`Conns`]' shared broadcast bytes starts
     /// ([`NONE`] when it has none). Only ever set while `out` is empty, so order is kept.
     shared_from: u32,
+}
+
+/// Says what the receiver under a key gets of a routed signal ([`Conns::fan_out_with`]).
+pub trait Picker {
+    /// What the receiver under `key` gets, and its own bytes when [`Pick::Own`].
+    fn pick(&mut self, key: usize) -> (Pick, &[u8]);
 }
 
 /// No shared bytes pending.
@@ -104,6 +111,12 @@ impl Conn {
         if let Some(bytes) = self.take_shared(shared) {
             self.out.append(bytes);
         }
+    }
+
+    /// [`Self::materialize`] of the shared bytes before `end` only (a signal appended there
+    /// since is not for it).
+    fn materialize_until(&mut self, shared: &[u8], end: usize) {
+        self.materialize(&shared[..end.min(shared.len())]);
     }
 
     fn set_writable(&mut self, registry: &Registry, on: bool) -> io::Result<()> {
@@ -296,6 +309,51 @@ impl Conns {
                 c.materialize(&self.shared);
                 c.out.append(msg);
             } // else: its shared part already runs to the end of `shared`, this signal included
+            receivers += 1;
+            self.pressure |= pending > self.limit / 2;
+            Self::mark(&mut self.dirty, key, c);
+        }
+        receivers
+    }
+
+    /// [`Self::fan_out`] per receiver: `pick` says whether the one under a key gets `msg` (the
+    /// shared bytes), nothing, or bytes of its own (a routed signal's parts).
+    pub fn fan_out_with(&mut self, msg: &[u8], pick: &mut dyn Picker) -> u32 {
+        let from = self.shared.len();
+        let share = from + msg.len() < NONE as usize;
+        if share {
+            self.shared.extend_from_slice(msg);
+        }
+        let mut receivers = 0;
+        for (key, c) in self.slab.iter_mut() {
+            if !c.receives || c.closing {
+                continue;
+            }
+            let (p, own) = pick.pick(key);
+            let bytes = match p {
+                Pick::Skip => {
+                    // Its pending shared bytes stop before this signal.
+                    c.materialize_until(&self.shared, from);
+                    continue;
+                }
+                Pick::Whole => msg,
+                Pick::Own => own,
+            };
+            let held = if c.shared_from == NONE { 0 } else { from - c.shared_from as usize };
+            let pending = c.out.len() + held + bytes.len();
+            if pending > self.limit {
+                self.closes.push((key, CloseReason::Overflow));
+                continue;
+            }
+            if p == Pick::Own {
+                c.materialize_until(&self.shared, from);
+                c.out.append(bytes);
+            } else if c.shared_from == NONE && share && c.out.is_empty() && !c.unterminated {
+                c.shared_from = from as u32;
+            } else if c.shared_from == NONE || !share {
+                c.materialize(&self.shared);
+                c.out.append(msg);
+            }
             receivers += 1;
             self.pressure |= pending > self.limit / 2;
             Self::mark(&mut self.dirty, key, c);

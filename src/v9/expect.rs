@@ -1,7 +1,9 @@
 //! One receiver's expected positions and their reconciliation with what it reports (pure).
 
-// Expected positions follow the signals actually queued to the receiver (and SYNC), per symbol:
-// today every signal goes to every account of a receiver, so all its accounts share them. The
+// Expected positions follow the signals actually queued to the receiver (and SYNC). A signal
+// sent whole reaches every account: it moves the receiver's common positions (and every
+// account's own). A routed part reaches some accounts only, with its mapped symbol and sized
+// quantity: those accounts get their own entry, starting from the common one. The
 // reconciliation compares them, per known account, with the POSITION reports; a difference is
 // only flagged once it has lasted the grace period (fills take time). Steady state allocates
 // nothing: tables grow when a symbol, account or difference is new, and keep their capacity.
@@ -50,7 +52,10 @@ pub struct Change<'a> {
 /// Expected positions and open differences of one receiver.
 #[derive(Clone, Debug, Default)]
 pub struct Expected {
+    /// Every account without an entry of its own for the symbol.
     pos: Vec<(Symbol, i64)>,
+    /// Per account (index into `names`), from routed parts and per-account SYNC.
+    own: Vec<(u32, Symbol, i64)>,
     /// The last signal id applied (later signals only are applied; catch-up sets it).
     through: u64,
     diffs: Vec<Diff>,
@@ -67,12 +72,61 @@ impl Expected {
             return;
         }
         self.through = id;
-        if symbol.is_all() {
+        self.apply_common(action, symbol, qty);
+    }
+
+    fn apply_common(&mut self, action: Action, symbol: &Symbol, qty: u32) {
+        let all = symbol.is_all();
+        if all {
             self.pos.iter_mut().for_each(|(_, p)| *p = action.next_position(*p, qty));
         } else if let Some((_, p)) = self.pos.iter_mut().find(|(s, _)| s == symbol) {
             *p = action.next_position(*p, qty);
         } else if self.pos.len() < MAX_EXPECTED {
             self.pos.push((*symbol, action.next_position(0, qty)));
+        }
+        for (_, _, p) in self.own.iter_mut().filter(|(_, s, _)| all || s == symbol) {
+            *p = action.next_position(*p, qty);
+        }
+    }
+
+    /// Starts applying routed signal `id` part by part ([`Self::apply_account`],
+    /// [`Self::apply_every`]); false when it is already accounted for.
+    pub fn begin(&mut self, id: u64) -> bool {
+        if id <= self.through {
+            return false;
+        }
+        self.through = id;
+        true
+    }
+
+    /// A part sent to every account of the receiver (after [`Self::begin`]).
+    pub fn apply_every(&mut self, action: Action, symbol: &Symbol, qty: u32) {
+        self.apply_common(action, symbol, qty);
+    }
+
+    /// A part sent to `account` only (after [`Self::begin`]).
+    pub fn apply_account(&mut self, account: &str, action: Action, symbol: &Symbol, qty: u32) {
+        let acct = self.name_index(account);
+        if symbol.is_all() {
+            // Every symbol the account holds, common ones included, gets its own entry.
+            for k in 0..self.pos.len() {
+                let (s, p) = self.pos[k];
+                if !self.own.iter().any(|(a, o, _)| *a == acct && *o == s) {
+                    self.own.push((acct, s, p));
+                }
+            }
+            let mine = self.own.iter_mut().filter(|(a, _, _)| *a == acct);
+            mine.for_each(|(_, _, p)| *p = action.next_position(*p, qty));
+            return;
+        }
+        let full = self.own.len() >= MAX_EXPECTED * 16;
+        match self.own.iter_mut().find(|(a, s, _)| *a == acct && s == symbol) {
+            Some((_, _, p)) => *p = action.next_position(*p, qty),
+            None if !full => {
+                let held = self.pos.iter().find(|(s, _)| s == symbol).map_or(0, |(_, p)| *p);
+                self.own.push((acct, *symbol, action.next_position(held, qty)));
+            }
+            None => {}
         }
     }
 
@@ -84,13 +138,36 @@ impl Expected {
     /// SYNC: every expected position becomes the target.
     pub fn set_all(&mut self, targets: &[(Symbol, i64)], id: u64) {
         self.pos.clear();
+        self.own.clear();
         self.pos.extend(targets.iter().take(MAX_EXPECTED).copied());
         self.through = self.through.max(id);
     }
 
+    /// SYNC with `Accounts:`: `account`'s position in `symbol` becomes `target`.
+    pub fn set_account(&mut self, account: &str, symbol: &Symbol, target: i64) {
+        let acct = self.name_index(account);
+        match self.own.iter_mut().find(|(a, s, _)| *a == acct && s == symbol) {
+            Some((_, _, p)) => *p = target,
+            None => self.own.push((acct, *symbol, target)),
+        }
+    }
+
+    /// The expected position of `account` in `symbol`.
+    pub fn get_account(&self, account: &str, symbol: &str) -> i64 {
+        let s = Symbol::upper(symbol);
+        let acct = self.names.iter().position(|n| &**n == account).map(|i| i as u32);
+        let own = self.own.iter().find(|(a, o, _)| Some(*a) == acct && *o == s);
+        own.map_or_else(|| self.get(symbol), |(_, _, p)| *p)
+    }
+
+    /// Per-account entries: (account, symbol, signed position).
+    pub fn accounts(&self) -> impl Iterator<Item = (&str, Symbol, i64)> + '_ {
+        self.own.iter().map(|(a, s, p)| (self.names.get(*a as usize).map_or("", |n| &**n), *s, *p))
+    }
+
     /// True when nothing is expected.
     pub fn is_empty(&self) -> bool {
-        self.pos.is_empty()
+        self.pos.is_empty() && self.own.is_empty()
     }
 
     /// The expected position in `symbol`.
@@ -112,6 +189,7 @@ impl Expected {
     /// Heap bytes held (for bounding retired books).
     pub fn heap_bytes(&self) -> usize {
         self.pos.capacity() * std::mem::size_of::<(Symbol, i64)>()
+            + self.own.capacity() * std::mem::size_of::<(u32, Symbol, i64)>()
             + self.diffs.capacity() * std::mem::size_of::<Diff>()
             + self.names.iter().map(|n| n.len() + 16).sum::<usize>()
     }
@@ -131,31 +209,18 @@ impl Expected {
         let declared_new = declared.iter().map(|a| &**a).filter(|a| !book.has_account(a));
         for account in reported_accounts.chain(declared_new).take(MAX_ACCOUNTS) {
             let acct = self.name_index(account);
-            for &(symbol, expected) in &self.pos {
+            let Expected { pos, own, diffs, seen, .. } = self;
+            let mine = |s: &Symbol| own.iter().find(|(a, o, _)| *a == acct && o == s);
+            // Common symbols (the account's own entry first), then its own other symbols.
+            let common = pos.iter().map(|&(s, p)| (s, mine(&s).map_or(p, |e| e.2)));
+            let extra = own
+                .iter()
+                .filter(|(a, s, _)| *a == acct && !pos.iter().any(|(c, _)| c == s))
+                .map(|&(_, s, p)| (s, p));
+            for (symbol, expected) in common.chain(extra) {
                 let reported = book.signed(account, symbol.as_str());
-                let at = self.diffs.iter().position(|d| d.symbol == symbol && d.account == acct);
-                match at {
-                    Some(i) if reported != expected => {
-                        self.seen[i] = true;
-                        let d = &mut self.diffs[i];
-                        (d.expected, d.reported) = (expected, reported);
-                        if !d.flagged && now.saturating_duration_since(d.since) >= grace {
-                            d.flagged = true;
-                            on(change(d, account, true));
-                        }
-                    }
-                    None if reported != expected => {
-                        let flagged = grace.is_zero();
-                        let since = now;
-                        let d = Diff { account: acct, symbol, expected, reported, since, flagged };
-                        if flagged {
-                            on(change(&d, account, true));
-                        }
-                        self.diffs.push(d);
-                        self.seen.push(true);
-                    }
-                    _ => {}
-                }
+                let key = Key { acct, account, symbol, expected, reported };
+                check(diffs, seen, key, (now, grace), &mut on);
             }
         }
         // Differences not seen again are resolved (equal now, or no longer tracked).
@@ -187,6 +252,49 @@ impl Expected {
                 self.names.push(account.into());
                 (self.names.len() - 1) as u32
             }
+        }
+    }
+}
+
+/// One (account, symbol) compared.
+struct Key<'a> {
+    acct: u32,
+    account: &'a str,
+    symbol: Symbol,
+    expected: i64,
+    reported: i64,
+}
+
+/// Opens, updates or flags the difference of `k` (when it differs).
+fn check(
+    diffs: &mut Vec<Diff>,
+    seen: &mut Vec<bool>,
+    k: Key<'_>,
+    (now, grace): (Instant, Duration),
+    on: &mut impl FnMut(Change<'_>),
+) {
+    let Key { acct, account, symbol, expected, reported } = k;
+    if reported == expected {
+        return;
+    }
+    match diffs.iter().position(|d| d.symbol == symbol && d.account == acct) {
+        Some(i) => {
+            seen[i] = true;
+            let d = &mut diffs[i];
+            (d.expected, d.reported) = (expected, reported);
+            if !d.flagged && now.saturating_duration_since(d.since) >= grace {
+                d.flagged = true;
+                on(change(d, account, true));
+            }
+        }
+        None => {
+            let flagged = grace.is_zero();
+            let d = Diff { account: acct, symbol, expected, reported, since: now, flagged };
+            if flagged {
+                on(change(&d, account, true));
+            }
+            diffs.push(d);
+            seen.push(true);
         }
     }
 }

@@ -8,11 +8,12 @@ use super::peer::Peer;
 use super::reply::{CloseReason, Reply, Role};
 use super::reply::{Counters, Policy};
 use super::retired::Retired;
+use super::server::route::Receivers;
 use super::snapshot::{Answer, Recent, Written};
 use super::timers::Deadlines;
 use crate::config::V9Config;
 use crate::metrics::LatencyHist;
-use crate::pipeline::{Output, Route, Sent};
+use crate::pipeline::{Delta, Output, Route, Sent};
 use crate::signal::Origin;
 use log::{info, warn};
 use std::time::{Duration, Instant};
@@ -63,6 +64,7 @@ pub struct Hub {
     h_pipe: LatencyHist,
     h_summary: LatencyHist,
     recent: Recent,
+    rx: Receivers,
 }
 
 impl Hub {
@@ -85,6 +87,7 @@ impl Hub {
             h_pipe: LatencyHist::new("v9.pipe_signal_to_broadcast_written"),
             h_summary: LatencyHist::new("v9.signal_sent_to_summary_back"),
             recent: Recent::default(),
+            rx: Receivers::default(),
         }
     }
 
@@ -143,7 +146,22 @@ impl Hub {
 
     /// The pipeline's output into `conns`: fan-out plus the record the flush logs and times.
     pub fn output<'a>(&'a mut self, conns: &'a mut Conns) -> V9Out<'a> {
-        V9Out { conns, bcast: &mut self.bcast }
+        V9Out { conns, bcast: &mut self.bcast, rx: &mut self.rx }
+    }
+
+    /// Receivers' bound accounts.
+    pub fn receivers(&self) -> &Receivers {
+        &self.rx
+    }
+
+    /// Receivers' bound accounts, to bind or route.
+    pub fn receivers_mut(&mut self) -> &mut Receivers {
+        &mut self.rx
+    }
+
+    /// What each receiver was sent of routed signal `r` (see [`Broadcast::deltas`]).
+    pub fn deltas(&self, r: &Record) -> &[(u32, Delta)] {
+        self.bcast.deltas(r)
     }
 
     /// True when signals wait for the flush.
@@ -274,12 +292,23 @@ impl Hub {
 pub struct V9Out<'a> {
     conns: &'a mut Conns,
     bcast: &'a mut Broadcast,
+    rx: &'a mut Receivers,
 }
 
 impl Output for V9Out<'_> {
-    fn fan_out(&mut self, _route: Route, line: &[u8], sent: &Sent) -> u32 {
-        let receivers = self.conns.fan_out(line);
-        self.bcast.queued(sent, receivers);
-        receivers
+    fn fan_out(&mut self, route: Route<'_>, line: &[u8], sent: &Sent) -> u32 {
+        match route {
+            Route::AllReady => {
+                let receivers = self.conns.fan_out(line);
+                self.bcast.queued(sent, receivers);
+                receivers
+            }
+            Route::Routed(routing) => {
+                let receivers = self.conns.fan_out_with(line, &mut self.rx.picker(routing));
+                self.bcast.queued_routed(sent, receivers, self.rx.deltas());
+                self.rx.clear_deltas();
+                receivers
+            }
+        }
     }
 }

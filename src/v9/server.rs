@@ -18,6 +18,7 @@ use super::timers::Deadlines;
 mod endpoint;
 mod loss;
 mod outlet;
+pub(crate) mod route;
 use crate::clock;
 use crate::config::V9Config;
 use crate::endpoint::token;
@@ -247,6 +248,11 @@ impl V9Server {
                     let ready = (self.pipeline.epoch(), self.pipeline.last_id());
                     self.hub.connected(&mut self.conns, key, peer, ready);
                     if peer.receives() {
+                        // Bound once: routing a signal reads indices, not names.
+                        let names: Vec<&str> = peer.declared().iter().map(|a| &**a).collect();
+                        let accounts =
+                            self.pipeline.risk().map(|r| r.bind(&names)).unwrap_or_default();
+                        self.hub.receivers_mut().bind(key, peer.name(), accounts);
                         let r = Receiver {
                             name: peer.name(),
                             peer: Some(peer.addr()),
@@ -257,7 +263,7 @@ impl V9Server {
                     if let Some(req) = req {
                         catch_up(
                             &self.pipeline,
-                            &mut self.conns,
+                            (&mut self.conns, self.hub.receivers_mut()),
                             &mut self.catch_up,
                             (key, peer),
                             req,
@@ -338,8 +344,12 @@ impl V9Server {
                     r.qty,
                     r.receivers
                 );
-                for (_, p) in self.peers.iter_mut().filter(|(_, p)| p.receives()) {
-                    p.book_mut().expected_mut().apply(r.id, r.action, &r.symbol, r.qty);
+                if r.routed {
+                    apply_routed(r.id, self.hub.deltas(&r), self.hub.receivers(), &mut self.peers);
+                } else {
+                    for (_, p) in self.peers.iter_mut().filter(|(_, p)| p.receives()) {
+                        p.book_mut().expected_mut().apply(r.id, r.action, &r.symbol, r.qty);
+                    }
                 }
                 if r.action == Action::Flatten {
                     self.hub.expect_flat(&r, &mut self.peers, &mut self.timers);
@@ -388,6 +398,7 @@ impl V9Server {
         };
         conn.deregister(registry);
         self.timers.clear(key);
+        self.hub.receivers_mut().unbind(key);
         let (why, note) = match peer.state() {
             State::Closing { reason, .. } if conn.half_closed() => {
                 (reason, ", after its final message")
@@ -437,5 +448,33 @@ impl V9Server {
         }
         self.due = due;
         self.flush_dirty(registry);
+    }
+}
+
+/// A routed signal's changes to the expected positions of the receivers it reached: each
+/// receiver's parts (grouped by key), by account name, once per id.
+fn apply_routed(
+    id: u64,
+    deltas: &[(u32, crate::pipeline::Delta)],
+    rx: &route::Receivers,
+    peers: &mut Slab<Peer>,
+) {
+    let mut rest = deltas;
+    while let Some(&(key, _)) = rest.first() {
+        let n = rest.iter().take_while(|d| d.0 == key).count();
+        let (mine, next) = rest.split_at(n);
+        rest = next;
+        let key = key as usize;
+        let (Some(p), Some(acc)) = (peers.get_mut(key), rx.accounts(key)) else { continue };
+        let e = p.book_mut().expected_mut();
+        if !e.begin(id) {
+            continue;
+        }
+        for (_, d) in mine {
+            match d.account.and_then(|i| acc.names().get(i as usize)) {
+                Some(name) => e.apply_account(name, d.action, &d.symbol, d.qty),
+                None => e.apply_every(d.action, &d.symbol, d.qty),
+            }
+        }
     }
 }

@@ -1,7 +1,8 @@
-// V9_CopyReceiver's catch-up after a reconnect: the CONNECT keys that resume (Last_ID, Epoch,
-// Accounts), SYNC (set each targeted account to the target position through the same orders a
-// signal uses) and CAUGHT_UP (report what changed, with the server's last id). Replayed signals
-// need nothing here: they run like live ones, and the per-account dedupe decides.
+// V9_CopyReceiver's catch-up after a reconnect or restart: the CONNECT keys that resume (Last_ID,
+// Epoch, Accounts), which accounts a signal runs on (its Accounts: routing and the per-account
+// dedupe), SYNC (set each targeted account to the target position through the same orders a
+// signal uses), CAUGHT_UP (report what changed, with the server's last id) and writing the state
+// file. Replayed signals run like live ones: the per-account dedupe decides.
 using System;
 using System.Collections.Generic;
 using NinjaTrader.Cbi;
@@ -12,6 +13,76 @@ namespace NinjaTrader.NinjaScript.Strategies
     {
         readonly V9CopyResume resume = new V9CopyResume();
         readonly List<string> synced = new List<string>();  // roots SYNC changed since the last CAUGHT_UP
+        readonly HashSet<string> untraded = new HashSet<string>(); // Accounts: names already logged
+
+        void HandleSignal(V9CopySignal sig)
+        {
+            if (sig.IdsRestarted)
+            {
+                resume.IdsRestarted();
+                log("signal ids started again at ID:" + sig.Id + ": the server restarted");
+            }
+            Execute(sig);
+            if (sig.Id >= 0)
+                resume.Handled(sig.Id); // a restart resumes after it, whatever came of it
+        }
+
+        /// <summary>The accounts a signal runs on: routed (Accounts:), sized (qty gets each
+        /// one's quantity), and not executed there yet (dups counts those that have).</summary>
+        List<Account> Targets(V9CopySignal sig, Dictionary<string, int> qty, out int dups)
+        {
+            NoteUntraded(sig.Accounts);
+            bool opens = sig.Action == V9CopyAction.Long || sig.Action == V9CopyAction.Short;
+            var accounts = new List<Account>();
+            dups = 0;
+            foreach (Account a in selected)
+            {
+                int q;
+                if (!V9CopyRouting.TryQuantity(sig.Accounts, a.Name, sig.Quantity, out q))
+                    continue;
+                if (opens && q == 0)
+                {
+                    Bad("signal ID:" + sig.Id + " sizes " + a.Name + " at 0: that account is left untouched");
+                    continue;
+                }
+                if (sig.Id >= 0 && !resume.ShouldExecute(a.Name, sig.Id))
+                {
+                    dups++;
+                    continue;
+                }
+                accounts.Add(a);
+                qty[a.Name] = q;
+            }
+            return accounts;
+        }
+
+        /// <summary>Writes the state file when the resume state changed (executor thread, or
+        /// Stop once that thread ended): after every signal, SYNC, CAUGHT_UP and READY.</summary>
+        void SaveState()
+        {
+            if (resume.Version == savedVersion)
+                return;
+            long at;
+            V9CopySaved s = resume.Snapshot(out at);
+            cfg.State.Save(s);
+            savedVersion = at;
+        }
+
+        /// <summary>Names in an Accounts: list this strategy does not trade are ignored; each is
+        /// logged once (at most 100 names, so hostile lists cannot grow memory).</summary>
+        void NoteUntraded(string list)
+        {
+            if (list == null)
+                return;
+            foreach (string name in V9CopyRouting.Names(list))
+            {
+                bool traded = false;
+                foreach (Account a in selected)
+                    traded |= a.Name == name;
+                if (!traded && untraded.Count < 100 && untraded.Add(name))
+                    log("Accounts: names " + V9CopyProtocol.Clean(name) + ", which this strategy does not trade: ignored");
+            }
+        }
 
         /// <summary>The CONNECT line (link thread): the selected accounts' names, and from the
         /// second connect on the highest id received and the last epoch.</summary>
@@ -74,6 +145,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                 send(V9CopyProtocol.Error("INVALID_SIGNAL", "Unmapped symbol", "Symbol: " + sy.Symbol));
                 return;
             }
+            NoteUntraded(sy.Accounts);
             var accounts = new List<Account>();
             var qty = new Dictionary<string, int>();
             foreach (Account a in selected)
@@ -93,6 +165,7 @@ namespace NinjaTrader.NinjaScript.Strategies
             PlaceBrackets(legs, null, cfg.DefaultTif);
             foreach (Account a in accounts)
                 resume.Executed(a.Name, sy.Id);
+            resume.Handled(sy.Id);
             Syncs++;
             if (!synced.Contains(root))
                 synced.Add(root);

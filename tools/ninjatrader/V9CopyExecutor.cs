@@ -19,6 +19,7 @@ namespace NinjaTrader.NinjaScript.Strategies
         public V9CopySymbolMap Symbols;
         public TimeInForce DefaultTif;
         public TimeSpan SettleTimeout;
+        public V9CopyStateFile State;
     }
 
     internal sealed partial class V9CopyExecutor
@@ -56,6 +57,7 @@ namespace NinjaTrader.NinjaScript.Strategies
         volatile List<Account> selected = new List<Account>();
         Thread thread;
         volatile bool stopping;
+        long savedVersion; // the resume version last written to the state file
         int badLines;
 
         public V9CopyExecutor(V9CopyConfig cfg, Action<string> send, Action<string> log)
@@ -72,6 +74,11 @@ namespace NinjaTrader.NinjaScript.Strategies
 
         public void Start()
         {
+            // Before the link starts, so the first CONNECT already resumes from the file.
+            V9CopySaved saved = cfg.State.Load();
+            if (saved != null)
+                resume.Restore(saved);
+            savedVersion = resume.Version;
             RefreshAccounts(false);
             foreach (Account a in selected)
                 foreach (string root in cfg.Symbols.Roots)
@@ -91,6 +98,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                 Monitor.PulseAll(sync); // a signal waiting for fills gives up now
             if (thread != null && !thread.Join(5000))
                 log("executor did not stop within 5 s");
+            SaveState();
             lock (subscribed)
             {
                 foreach (Account a in subscribed)
@@ -172,6 +180,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                 {
                     log("error while handling " + w.Kind + ": " + e);
                 }
+                SaveState();
             }
         }
 

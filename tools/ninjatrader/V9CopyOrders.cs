@@ -57,31 +57,11 @@ namespace NinjaTrader.NinjaScript.Strategies
         readonly Dictionary<string, Bracket> brackets = new Dictionary<string, Bracket>();
         readonly List<string> touched = new List<string>(); // roots traded or held: always reported
 
-        void HandleSignal(V9CopySignal sig)
+        void Execute(V9CopySignal sig)
         {
-            if (sig.IdsRestarted)
-            {
-                resume.IdsRestarted();
-                log("signal ids started again at ID:" + sig.Id + ": the server restarted");
-            }
-            bool opens = sig.Action == V9CopyAction.Long || sig.Action == V9CopyAction.Short;
-            var accounts = new List<Account>();
             var qty = new Dictionary<string, int>();
-            int dups = 0;
-            foreach (Account a in selected)
-            {
-                int q;
-                // Routed (Accounts:), sized, and not executed on this account yet.
-                if (!V9CopyRouting.TryQuantity(sig.Accounts, a.Name, sig.Quantity, out q) || (opens && q == 0))
-                    continue;
-                if (sig.Id >= 0 && !resume.ShouldExecute(a.Name, sig.Id))
-                {
-                    dups++;
-                    continue;
-                }
-                accounts.Add(a);
-                qty[a.Name] = q;
-            }
+            int dups;
+            List<Account> accounts = Targets(sig, qty, out dups);
             if (accounts.Count == 0 && dups > 0)
             {
                 Duplicates++;

@@ -158,7 +158,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                 case "FLAT": s.Sign = 0; break;
                 default: return "Invalid direction";
             }
-            if (!TryParseCount(f[3], out s.Quantity) || s.Quantity > MaxQuantity || (s.Sign == 0 && s.Quantity != 0))
+            if (!TryParseCount(f[3], out s.Quantity) || s.Quantity > MaxQuantity || (s.Sign == 0) != (s.Quantity == 0))
                 return "Invalid quantity";
             for (int i = 4; i < f.Length; i++)
             {

@@ -1,7 +1,7 @@
 // V9_CopyReceiver's memory across reconnects and its account routing: the Accounts: option of
 // signals and SYNC (V9CopyRouting), and the epoch, highest id received and per-account last id
-// executed that make every reconnect resume without running an id twice (V9CopyResume). Pure
-// code: no NinjaTrader API, no I/O. C# 5, like the rest.
+// executed that make every reconnect (and, through V9CopyState.cs, every restart) resume without
+// running an id twice (V9CopyResume). Pure code: no NinjaTrader API, no I/O. C# 5, like the rest.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -12,18 +12,33 @@ namespace NinjaTrader.NinjaScript.Strategies
     /// "a=2+b=1" = per-account quantities. Account names never contain '+' or '|'.</summary>
     internal static class V9CopyRouting
     {
+        /// <summary>Every entry a non-empty name, once, with an optional quantity 0..1000
+        /// (an opening signal sized 0 leaves that account untouched, as the engine's model does).</summary>
         public static bool Valid(string list)
         {
             if (string.IsNullOrEmpty(list))
                 return false;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string e in list.Split('+'))
             {
                 int eq = e.IndexOf('=');
                 int q;
                 if (eq < 0 ? e.Length == 0 : eq == 0 || !TryQty(e.Substring(eq + 1), out q))
                     return false;
+                if (!seen.Add(eq < 0 ? e : e.Substring(0, eq)))
+                    return false; // a name twice: which quantity was meant is unknowable
             }
             return true;
+        }
+
+        /// <summary>The account names of a valid list.</summary>
+        public static IEnumerable<string> Names(string list)
+        {
+            foreach (string e in list.Split('+'))
+            {
+                int eq = e.IndexOf('=');
+                yield return eq < 0 ? e : e.Substring(0, eq);
+            }
         }
 
         /// <summary>account's quantity under list (null = every account at dflt); false when the
@@ -52,17 +67,21 @@ namespace NinjaTrader.NinjaScript.Strategies
         }
     }
 
-    /// <summary>What survives reconnects: the server epoch, the highest id received, and per
-    /// account the last id executed. A signal executes on an account only if its id is above
-    /// that account's last (so no id runs twice on an account, replayed or not). Called from
-    /// the reader thread (READY, ids received) and the executor thread; hence the lock.</summary>
+    /// <summary>What survives reconnects, and through the state file restarts: the server
+    /// epoch, the highest id received, and per account the last id executed. A signal executes on
+    /// an account only if its id is above that account's last (so no id runs twice on an account,
+    /// replayed or not). Called from the reader thread (READY, ids received) and the executor
+    /// thread; hence the lock.</summary>
     internal sealed class V9CopyResume
     {
         readonly object gate = new object();
         readonly Dictionary<string, long> last = new Dictionary<string, long>();
         long floor;        // every account has executed up to here (READY on a fresh start, CAUGHT_UP)
         long high = -1;    // highest id received, -1 = none yet
+        long handled = -1; // highest id the executor finished with: a restart resumes from here
         long epoch = -1;   // -1 = the server never sent one
+        long savedEpoch = -1; // the epoch whose catch-up completed: what a restart may claim
+        long version;      // bumped on every change, so the state file is written only when needed
         bool resumed;      // a CONNECT went out before: the next one carries Last_ID/Epoch
         bool fresh = true; // this connection's CONNECT carried no Last_ID
         bool baseServer;   // READY without Epoch: ids restart at 1 with the server, no replay
@@ -95,13 +114,19 @@ namespace NinjaTrader.NinjaScript.Strategies
                     note = "the server's epoch changed from " + epoch + " to " + serverEpoch + " (it restarted)";
                 if (serverEpoch >= 0)
                     epoch = serverEpoch;
+                // A resumed connection to a new epoch is caught up only at CAUGHT_UP: until then
+                // a restart must still claim the old epoch, so the server sends SYNC again.
+                if (fresh || serverEpoch == savedEpoch)
+                    savedEpoch = epoch;
                 if (fresh && serverLast >= 0)
                 {
                     // Live only: ids the server assigned before this receiver came are not ours.
                     last.Clear();
                     floor = serverLast;
                     high = serverLast; // read before any later line: nothing newer was received
+                    handled = serverLast;
                 }
+                version++;
                 return note;
             }
         }
@@ -129,6 +154,8 @@ namespace NinjaTrader.NinjaScript.Strategies
             {
                 last.Clear();
                 floor = 0;
+                handled = -1;
+                version++;
             }
         }
 
@@ -137,7 +164,10 @@ namespace NinjaTrader.NinjaScript.Strategies
         public void Forget()
         {
             lock (gate)
+            {
                 resumed = false;
+                version++;
+            }
         }
 
         public bool ShouldExecute(string account, long id)
@@ -149,7 +179,21 @@ namespace NinjaTrader.NinjaScript.Strategies
         public void Executed(string account, long id)
         {
             lock (gate)
+            {
                 last[account] = id;
+                version++;
+            }
+        }
+
+        /// <summary>Executor: it is done with id (executed, skipped or refused).</summary>
+        public void Handled(long id)
+        {
+            lock (gate)
+                if (id > handled)
+                {
+                    handled = id;
+                    version++;
+                }
         }
 
         /// <summary>CAUGHT_UP: every account is caught up as of id. After SYNC an assignment (a
@@ -163,13 +207,17 @@ namespace NinjaTrader.NinjaScript.Strategies
                     last.Clear();
                     floor = id;
                     high = id;
+                    handled = id;
                 }
                 else
                 {
                     floor = Math.Max(floor, id);
                     high = Math.Max(high, id);
+                    handled = Math.Max(handled, id);
                 }
+                savedEpoch = epoch;
                 firstSignal = false;
+                version++;
             }
         }
 
@@ -177,6 +225,42 @@ namespace NinjaTrader.NinjaScript.Strategies
         {
             lock (gate)
                 return LastOf(account);
+        }
+
+        /// <summary>A change since the version given (the one of the last snapshot written).</summary>
+        public long Version
+        {
+            get { lock (gate) return version; }
+        }
+
+        /// <summary>What the state file keeps, and the version it is of.</summary>
+        public V9CopySaved Snapshot(out long at)
+        {
+            lock (gate)
+            {
+                var s = new V9CopySaved { Epoch = savedEpoch, High = handled, Floor = floor };
+                foreach (KeyValuePair<string, long> kv in last)
+                    s.Last[kv.Key] = kv.Value;
+                at = version;
+                return s;
+            }
+        }
+
+        /// <summary>At start, from the state file: the first CONNECT then resumes like a
+        /// reconnect (Last_ID, Epoch), and the ids executed before the restart stay executed.</summary>
+        public void Restore(V9CopySaved s)
+        {
+            lock (gate)
+            {
+                last.Clear();
+                foreach (KeyValuePair<string, long> kv in s.Last)
+                    last[kv.Key] = kv.Value;
+                floor = s.Floor;
+                high = handled = s.High;
+                epoch = savedEpoch = s.Epoch;
+                resumed = s.High >= 0 || s.Epoch >= 0;
+                version++;
+            }
         }
 
         long LastOf(string account)

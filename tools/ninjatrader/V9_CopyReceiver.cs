@@ -1,7 +1,7 @@
 // V9_CopyReceiver: a NinjaTrader 8 strategy that receives V9 signals from the v9bridge engine
 // (or any V9 server) over TCP and executes each one on every selected account.
 //
-// Install: copy this file and the seven V9Copy*.cs files next to it into
+// Install: copy this file and the eight V9Copy*.cs files next to it into
 // Documents\NinjaTrader 8\bin\Custom\Strategies, compile with F5 in the NinjaScript Editor, then
 // add the strategy to a chart or the Strategies tab (see tools/ninjatrader/README.md).
 //
@@ -21,6 +21,9 @@
 // connect on, Last_ID (highest id received) and Epoch; an id runs at most once per account
 // (replayed ones included); SYNC sets each targeted account to the target position; CAUGHT_UP
 // is answered with the positions SYNC changed and a POSITION_SUMMARY carrying its ID.
+// Restarts resume too (V9CopyState.cs): the epoch and the last id executed per account are kept
+// in the State file, so the first CONNECT after a restart carries Last_ID/Epoch and no id runs
+// twice on an account.
 // After each signal every selected account's POSITION (with the engine's Symbol: extension) and
 // a POSITION_SUMMARY carrying the signal's ID go back, read from NinjaTrader's own
 // Account.Positions; all positions are sent again every heartbeat and after every (re)connect.
@@ -94,6 +97,21 @@ namespace NinjaTrader.NinjaScript.Strategies
             HeartbeatSeconds = 5;
             AckTimeoutSeconds = 30;
             SettleTimeoutSeconds = 10;
+            StateFile = DefaultStateFile();
+        }
+
+        /// <summary>Documents\NinjaTrader 8\v9bridge\V9_CopyReceiver.state: NinjaTrader's user
+        /// data folder, which survives NinjaTrader updates and is the user's to back up.</summary>
+        static string DefaultStateFile()
+        {
+            try
+            {
+                return System.IO.Path.Combine(System.IO.Path.Combine(Core.Globals.UserDataDir, "v9bridge"), "V9_CopyReceiver.state");
+            }
+            catch (Exception)
+            {
+                return ""; // no user data folder: ids are kept in memory only
+            }
         }
 
         void StartCopying()
@@ -116,7 +134,10 @@ namespace NinjaTrader.NinjaScript.Strategies
                 Symbols = new V9CopySymbolMap(SymbolMap, RollDaysBeforeExpiry, say),
                 DefaultTif = TimeInForce,
                 SettleTimeout = TimeSpan.FromSeconds(SettleTimeoutSeconds),
+                State = new V9CopyStateFile(StateFile, say),
             };
+            if (cfg.State.Path == null)
+                Say("no state file set: a restart of this strategy connects like a first start (live signals only)");
             executor = new V9CopyExecutor(cfg, SendLine, say);
             executor.Start();
             V9CopyExecutor ex = executor;
@@ -210,6 +231,10 @@ namespace NinjaTrader.NinjaScript.Strategies
         [Range(1, 120)]
         [Display(Name = "Fill wait (s)", Description = "Longest wait for a signal's orders to fill before reporting", Order = 1, GroupName = "Orders")]
         public double SettleTimeoutSeconds { get; set; }
+
+        [NinjaScriptProperty]
+        [Display(Name = "State file", Description = "Where the last executed id per account and the server epoch are kept, so a restart never runs an id twice; empty = in memory only", Order = 1, GroupName = "Restart")]
+        public string StateFile { get; set; }
         #endregion
     }
 }

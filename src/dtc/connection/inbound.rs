@@ -100,6 +100,7 @@ impl Connection {
                     self.subs.subscribe_all(false, &mut self.wire);
                 }
             }
+            other if self.queries.handle(other, label) => {}
             other => {
                 let syms = self.subs.symbols();
                 if !self.trading.handle(other, syms, now, &mut self.events, label) {

@@ -9,6 +9,7 @@ use super::health::InputHealth;
 use super::logon::Logon;
 use super::messages::*;
 use super::orders::{ClientOrderId, OrderError, OrderIds, OrderRequest};
+use super::queries::{Queries, QueryAnswer, QueryError, QueryKind};
 use super::session::{Phase, Session, TimerAction};
 use super::subscriptions::Subscriptions;
 use super::symbols::SymbolTable;
@@ -16,7 +17,7 @@ use super::trading::Trading;
 use super::types::{self, Encoding};
 use super::DtcConfig;
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One DTC client connection as a state machine, in the manner of quinn-proto: feed it with
 /// `handle_*` (bytes, transport changes, timeouts, each with `now`), then drain `poll_transmit`
@@ -34,6 +35,7 @@ pub struct Connection {
     server_name: String,
     subs: Subscriptions,
     trading: Trading,
+    queries: Queries,
     events: VecDeque<DtcEvent>,
     stats: DtcStats,
     last_error: Option<CloseReason>,
@@ -62,6 +64,7 @@ impl Connection {
         Connection {
             subs: Subscriptions::new(symbols, &cfg.exchange, cfg.depth_levels),
             trading: Trading::new(cfg, OrderIds::new(name, wall_ns, pid)),
+            queries: Queries::new(),
             label,
             fetch_trading: cfg.trading,
             logon: Logon::new(cfg, requested, password.as_deref()),
@@ -141,6 +144,57 @@ impl Connection {
         self.trading.book()
     }
 
+    /// A query (open or finished) by its RequestID; None once it aged out of the kept answers.
+    pub fn query(&self, request_id: i32) -> Option<&QueryAnswer> {
+        self.queries.get(request_id)
+    }
+
+    /// Finished queries, oldest first, and a counter that moves whenever one finishes.
+    pub fn finished_queries(&self) -> (u64, impl Iterator<Item = &QueryAnswer>) {
+        (self.queries.generation(), self.queries.done())
+    }
+
+    /// How long a query waits for its final answer before it fails ([`super::queries::QUERY_WAIT`]).
+    pub fn set_query_wait(&mut self, wait: Duration) {
+        self.queries.set_wait(wait);
+    }
+
+    /// Asks for the server's exchange list; returns the RequestID to look the answer up by.
+    pub fn request_exchange_list(&mut self, now: Instant) -> Result<i32, QueryError> {
+        let request_id = self.start_query(QueryKind::ExchangeList, now)?;
+        self.wire.send(ExchangeListRequest { request_id });
+        Ok(request_id)
+    }
+
+    /// Asks for the balance history of `account` (all accounts when empty) since
+    /// `start_unix_s` (0: all of it); returns the RequestID.
+    pub fn request_historical_balances(
+        &mut self,
+        account: &str,
+        start_unix_s: i64,
+        now: Instant,
+    ) -> Result<i32, QueryError> {
+        let request_id = self.start_query(QueryKind::HistoricalBalances, now)?;
+        self.wire.send(HistoricalAccountBalancesRequest {
+            request_id,
+            trade_account: account.into(),
+            start_date_time: start_unix_s,
+        });
+        Ok(request_id)
+    }
+
+    fn start_query(&mut self, kind: QueryKind, now: Instant) -> Result<i32, QueryError> {
+        if !self.is_logged_on() {
+            return Err(QueryError::NotLoggedOn);
+        }
+        if !self.queries.has_room() {
+            return Err(QueryError::TooMany);
+        }
+        let request_id = self.trading.requests().next_id();
+        self.queries.start(request_id, kind, now)?;
+        Ok(request_id)
+    }
+
     /// A transport to the address of the last [`DtcEvent::Connect`] is up.
     pub fn handle_transport_ready(&mut self, kind: TransportKind, now: Instant) {
         self.logon.on_transport_ready(kind, &mut self.wire, &mut self.session, now);
@@ -164,6 +218,7 @@ impl Connection {
     /// Spurious calls do nothing.
     pub fn handle_timeout(&mut self, now: Instant, wall_ns: i64) {
         self.subs.handle_timeout(now, &mut self.wire, &self.label);
+        self.queries.handle_timeout(now, &self.label);
         loop {
             match self.session.poll(now) {
                 TimerAction::None => break,
@@ -233,6 +288,7 @@ impl Connection {
         }
         let was_open = self.is_open();
         self.session.stop();
+        self.queries.on_close();
         if was_open {
             self.events.push_back(DtcEvent::Close {
                 reason: CloseReason::Shutdown,
@@ -253,10 +309,8 @@ impl Connection {
 
     /// When [`Connection::handle_timeout`] must run next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.session.next_deadline(), self.subs.poll_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let deadlines = [self.session.next_deadline(), self.subs.poll_timeout()];
+        deadlines.into_iter().chain([self.queries.poll_timeout()]).flatten().min()
     }
 
     fn is_open(&self) -> bool {
@@ -290,6 +344,7 @@ impl Connection {
     fn close(&mut self, now: Instant, reason: CloseReason, reconnect: Reconnect) {
         self.wire.reset();
         self.trading.on_close();
+        self.queries.on_close();
         self.subs.on_close();
         self.logon.on_close(self.session.phase == Phase::LoggedOn);
         let reconnect =

@@ -558,6 +558,17 @@ dtc_messages! {
         request_id: i32 = "RequestID" @ 44,
         trading_is_disabled: i32 = "TradingIsDisabled" @ 48,
     }
+    /// EXCHANGE_LIST_REQUEST (500).
+    ExchangeListRequest = 500, 8 {
+        request_id: i32 = "RequestID" @ 4,
+    }
+    /// EXCHANGE_LIST_RESPONSE (501): one per exchange; `IsFinalMessage` on the last.
+    ExchangeListResponse = 501, 76 {
+        request_id: i32 = "RequestID" @ 4,
+        exchange: S16 = "Exchange" @ 8,
+        is_final_message: u8 = "IsFinalMessage" @ 24,
+        description: S48 = "Description" @ 25,
+    }
     /// SECURITY_DEFINITION_FOR_SYMBOL_REQUEST (506).
     SecurityDefinitionForSymbolRequest = 506, 88 {
         request_id: i32 = "RequestID" @ 4,
@@ -649,6 +660,30 @@ dtc_messages! {
     AccountBalanceReject = 602, 104 {
         request_id: i32 = "RequestID" @ 4,
         reject_text: S96 = "RejectText" @ 8,
+    }
+    /// HISTORICAL_ACCOUNT_BALANCES_REQUEST (603); `StartDateTime` in Unix seconds (0: all).
+    HistoricalAccountBalancesRequest = 603, 48 {
+        request_id: i32 = "RequestID" @ 4,
+        trade_account: S32 = "TradeAccount" @ 8,
+        start_date_time: i64 = "StartDateTime" @ 40,
+    }
+    /// HISTORICAL_ACCOUNT_BALANCES_REJECT (604).
+    HistoricalAccountBalancesReject = 604, 104 {
+        request_id: i32 = "RequestID" @ 4,
+        reject_text: S96 = "RejectText" @ 8,
+    }
+    /// HISTORICAL_ACCOUNT_BALANCE_RESPONSE (606): one per balance change; `IsFinalResponse` on
+    /// the last, `NoAccountBalances` when there is none.
+    HistoricalAccountBalanceResponse = 606, 232, boxed {
+        request_id: i32 = "RequestID" @ 4,
+        date_time: f64 = "DateTime" @ 8,
+        cash_balance: f64 = "CashBalance" @ 16,
+        account_currency: S8 = "AccountCurrency" @ 24,
+        trade_account: S32 = "TradeAccount" @ 32,
+        is_final_response: u8 = "IsFinalResponse" @ 64,
+        no_account_balances: u8 = "NoAccountBalances" @ 65,
+        info_text: S96 = "InfoText" @ 66,
+        transaction_id: S64 = "TransactionId" @ 162,
     }
     /// USER_MESSAGE (700).
     UserMessage = 700, 262, boxed {

@@ -37,6 +37,8 @@ pub(super) fn exchange_reply(st: &mut SimState, m: &Message, now_s: f64) -> Opti
                 .collect()
         }
         Message::AccountBalanceRequest(r) => st.balances(r),
+        Message::HistoricalAccountBalancesRequest(r) => st.balance_history(r, now_s),
+        Message::ExchangeListRequest(r) => super::state::exchange_list(r.request_id),
         Message::CurrentPositionsRequest(r) => st.positions(r),
         Message::OpenOrdersRequest(r) => st.open_orders(r, now_s),
         Message::HistoricalOrderFillsRequest(r) => st.fills(r),

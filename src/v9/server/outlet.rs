@@ -1,10 +1,10 @@
 //! The V9 server as the pipeline's output: other sources' entry, catch-up, reconciliation.
 
+use super::route::Receivers;
 use super::V9Server;
 use crate::pipeline::{Mode, Pipeline, Refusal, Request, Source};
-use crate::signal::{Origin, Signal, SignalError, SignalSink, Symbol};
+use crate::signal::{Origin, Signal, SignalError, SignalSink};
 use crate::v9::codec::ErrorCode;
-use crate::v9::codec::{self, Message};
 use crate::v9::conn::Conns;
 use crate::v9::escape::Esc;
 use crate::v9::peer::Peer;
@@ -84,10 +84,11 @@ pub(super) fn refusal_error(e: &Refusal) -> Outgoing<'_> {
     Outgoing::Error { code, message: e.message(), details }
 }
 
-/// Queues the catch-up `req` asks for after the READY just queued for `key`.
+/// Queues the catch-up `req` asks for after the READY just queued for `key`: replayed
+/// signals routed for this receiver, or SYNC per account set.
 pub(super) fn catch_up(
     pl: &Pipeline,
-    conns: &mut Conns,
+    (conns, rx): (&mut Conns, &mut Receivers),
     buf: &mut Vec<u8>,
     (key, peer): (usize, &mut Peer),
     req: Request,
@@ -95,18 +96,37 @@ pub(super) fn catch_up(
 ) {
     buf.clear();
     let room = conns.room(key);
-    let done = pl.catch_up(req, t.wall_ns, room, buf);
+    let mut sent = Vec::new();
+    let (accounts, route_buf) = rx.for_catch_up(key);
+    let done = pl.catch_up(req, (accounts, route_buf), (t.wall_ns, room), buf, &mut sent);
     // The receiver's expected positions follow what it is sent.
+    let names = accounts.names();
     let expected = peer.book_mut().expected_mut();
     match done.mode {
-        Mode::Sync => expected.set_all(&pl.targets().sorted(), pl.last_id()),
+        Mode::Sync => {
+            expected.set_all(&pl.targets().sorted(), pl.last_id());
+            let book = pl.book();
+            for (name, i) in names.iter().filter_map(|n| Some((n, book.accounts.index(n)?))) {
+                for (sym, _) in book.accounts.row(i) {
+                    let target = crate::pipeline::target_of(book, name, sym.as_str());
+                    expected.set_account(name, sym, target);
+                }
+            }
+        }
         Mode::Replay => {
-            let from = pl.last_id() + 1 - done.count;
-            for (id, line) in pl.replay().from(from) {
-                let body = line.strip_suffix(b"\n").unwrap_or(line);
-                if let Ok(Message::Signal(m)) = codec::parse(body) {
-                    let s = m.signal;
-                    expected.apply(id, s.action, &Symbol::upper(s.symbol), s.qty);
+            let mut rest = &sent[..];
+            while let Some(&(id, _)) = rest.first() {
+                let n = rest.iter().take_while(|d| d.0 == id).count();
+                let (mine, next) = rest.split_at(n);
+                rest = next;
+                if !expected.begin(id) {
+                    continue;
+                }
+                for (_, d) in mine {
+                    match d.account.and_then(|i| names.get(i as usize)) {
+                        Some(name) => expected.apply_account(name, d.action, &d.symbol, d.qty),
+                        None => expected.apply_every(d.action, &d.symbol, d.qty),
+                    }
                 }
             }
         }

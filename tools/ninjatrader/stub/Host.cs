@@ -4,16 +4,22 @@
 //   price ROOT P   move the simulated last price (working brackets may fill)
 //   session-end    cancel every DAY order (the trading session closed)
 //   dump           print every account's positions and working orders
+//   restart        disable and enable the strategy: terminate it, then a new instance with the
+//                  same settings (its state file is all it keeps), like unticking Enabled and back
 //   quit           (or end of input) terminate the strategy, dump, exit 0
 // Each command is answered on stdout once the simulated exchange has worked everything it
 // caused, so a test can go step by step. Strategy output (Print/Log) goes to stderr.
 //
-// usage: mono V9Host.exe [--accounts N] [--reject NAME]... [--connect HOST:PORT] [--set PROPERTY=VALUE]...
+// usage: mono V9Host.exe [--accounts N] [--reject NAME]... [--connect HOST:PORT] [--user-data DIR]
+//                        [--set PROPERTY=VALUE]...
 //   --accounts N   Account1..AccountN (default 20)
+//   --user-data D  NinjaTrader's user data folder (Globals.UserDataDir, where the state file goes
+//                  by default); without it a fresh temp folder, removed at exit
 //   --reject NAME  that account rejects every order (added when it is not one of Account1..N)
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Reflection;
 using NinjaTrader.Cbi;
 using NinjaTrader.NinjaScript;
@@ -40,7 +46,8 @@ namespace V9Host
         {
             int accounts = 20;
             var reject = new List<string>();
-            var settings = new List<string>();
+            settings = new List<string>();
+            string userData = null;
             for (int i = 0; i < args.Length; i++)
             {
                 string v = i + 1 < args.Length ? args[i + 1] : null;
@@ -52,6 +59,8 @@ namespace V9Host
                     reject.Add(v);
                 else if (args[i] == "--set")
                     settings.Add(v);
+                else if (args[i] == "--user-data")
+                    userData = v;
                 else if (args[i] == "--connect")
                 {
                     int colon = v.LastIndexOf(':');
@@ -68,24 +77,53 @@ namespace V9Host
                 if (!name.StartsWith("Account", StringComparison.Ordinal) || !IsGenerated(name, accounts))
                     Account.AddForHost(name, true);
 
-            var strategy = new V9_CopyReceiver();
-            strategy.EnterState(State.SetDefaults);
-            foreach (string s in settings)
-                Apply(strategy, s);
-            strategy.Account = Account.All[0];
-            foreach (State st in new[] { State.Configure, State.DataLoaded, State.Historical, State.Transition, State.Realtime })
-                strategy.EnterState(st);
-            Say("HOST|started|" + Account.All.Count);
-
-            string line;
-            while ((line = Console.In.ReadLine()) != null && Command(line.Trim()))
+            bool tempData = userData == null;
+            if (tempData)
+                userData = Path.Combine(Path.GetTempPath(), "v9host-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(userData);
+            NinjaTrader.Core.Globals.UserDataDir = userData.EndsWith(Path.DirectorySeparatorChar.ToString()) ? userData : userData + Path.DirectorySeparatorChar;
+            try
             {
+                strategy = Enable();
+                Say("HOST|started|" + Account.All.Count);
+                string line;
+                while ((line = Console.In.ReadLine()) != null && Command(line.Trim()))
+                {
+                }
+                strategy.EnterState(State.Terminated);
+                SimExchange.Drain();
+                Dump();
+                Say("HOST|exit");
+                return 0;
             }
-            strategy.EnterState(State.Terminated);
-            SimExchange.Drain();
-            Dump();
-            Say("HOST|exit");
-            return 0;
+            finally
+            {
+                if (tempData)
+                    try
+                    {
+                        Directory.Delete(userData, true);
+                    }
+                    catch (IOException)
+                    {
+                        // A temp folder left behind is harmless.
+                    }
+            }
+        }
+
+        static List<string> settings;
+        static V9_CopyReceiver strategy;
+
+        /// <summary>A new instance with the settings, moved to Realtime, as ticking Enabled does.</summary>
+        static V9_CopyReceiver Enable()
+        {
+            var s = new V9_CopyReceiver();
+            s.EnterState(State.SetDefaults);
+            foreach (string setting in settings)
+                Apply(s, setting);
+            s.Account = Account.All[0];
+            foreach (State st in new[] { State.Configure, State.DataLoaded, State.Historical, State.Transition, State.Realtime })
+                s.EnterState(st);
+            return s;
         }
 
         static bool IsGenerated(string name, int accounts)
@@ -118,6 +156,12 @@ namespace V9Host
                     SimExchange.SetPrice(w[1], double.Parse(w[2], CultureInfo.InvariantCulture));
                     SimExchange.Drain();
                     Say("OK|price");
+                    return true;
+                case "restart":
+                    strategy.EnterState(State.Terminated);
+                    SimExchange.Drain();
+                    strategy = Enable();
+                    Say("OK|restart");
                     return true;
                 case "session-end":
                     SimExchange.SessionEnd();

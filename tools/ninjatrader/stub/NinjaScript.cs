@@ -13,6 +13,13 @@ namespace NinjaTrader.Core
     public static class Globals
     {
         public static DateTime MaxDate { get { return new DateTime(2099, 12, 1); } }
+
+        // help guide reference sample "Using StreamWriter to write to a text file"
+        // (path = NinjaTrader.Core.Globals.UserDataDir + "MyTestFile.txt"): the user's
+        // "Documents\NinjaTrader 8\" folder, ending with a separator (NinjaTrader's trace file
+        // logs it at start as UserDataDir='C:\Users\...\Documents\NinjaTrader 8\'). The host
+        // points it at a folder of its own (--user-data, else a fresh temp folder).
+        public static string UserDataDir { get; internal set; }
     }
 }
 

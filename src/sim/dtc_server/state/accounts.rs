@@ -1,6 +1,6 @@
 //! The simulated exchange's account queries: open orders, positions, balances, fills.
 
-use super::{order_update, SimOrder, SimState};
+use super::{order_update, SimOrder, SimState, OPENING_DEPOSIT};
 use crate::dtc::messages::*;
 use crate::dtc::types::consts::*;
 
@@ -140,5 +140,81 @@ pub(super) fn position_update(
         trade_account: account.into(),
         unsolicited,
         ..Default::default()
+    }
+}
+
+/// The exchanges a Sierra Chart CME-group feed lists (EXCHANGE_LIST_RESPONSE, 501).
+const EXCHANGES: [(&str, &str); 5] = [
+    ("CME", "Chicago Mercantile Exchange"),
+    ("CBOT", "Chicago Board of Trade"),
+    ("NYMEX", "New York Mercantile Exchange"),
+    ("COMEX", "Commodity Exchange"),
+    ("CFE", "CBOE Futures Exchange"),
+];
+
+/// The exchange list, `IsFinalMessage` on the last.
+pub(crate) fn exchange_list(request_id: i32) -> Vec<Message> {
+    let n = EXCHANGES.len();
+    let rows = EXCHANGES.iter().enumerate();
+    rows.map(|(k, (code, what))| {
+        ExchangeListResponse {
+            request_id,
+            exchange: (*code).into(),
+            is_final_message: (k + 1 == n) as u8,
+            description: (*what).into(),
+        }
+        .into()
+    })
+    .collect()
+}
+
+impl SimState {
+    /// Each account's balance history since `StartDateTime`: its opening deposit (at the first
+    /// request the simulator saw) and, when it moved since, the current balance. The simulated
+    /// exchange books no cash, so the second entry appears only if a balance changed.
+    pub fn balance_history(
+        &mut self,
+        r: &HistoricalAccountBalancesRequest,
+        now_s: f64,
+    ) -> Vec<Message> {
+        let opened = *self.opened_s.get_or_insert(now_s);
+        let acct = r.trade_account.as_str();
+        if !acct.is_empty() && !self.balances.contains_key(acct) {
+            return vec![HistoricalAccountBalancesReject {
+                request_id: r.request_id,
+                reject_text: "unknown trade account".into(),
+            }
+            .into()];
+        }
+        let since = r.start_date_time as f64;
+        let mut rows = Vec::new();
+        for (a, cash) in self.balances.iter().filter(|(a, _)| acct.is_empty() || *a == acct) {
+            let mut entries = vec![(opened, OPENING_DEPOSIT, "deposit")];
+            if *cash != OPENING_DEPOSIT {
+                entries.push((now_s, *cash, "balance"));
+            }
+            for (at, cash, what) in entries.into_iter().filter(|e| e.0 >= since) {
+                rows.push(HistoricalAccountBalanceResponse {
+                    request_id: r.request_id,
+                    date_time: at,
+                    cash_balance: cash,
+                    account_currency: "USD".into(),
+                    trade_account: a.as_str().into(),
+                    info_text: what.into(),
+                    transaction_id: format!("{a}-{}", rows.len() + 1).as_str().into(),
+                    ..Default::default()
+                });
+            }
+        }
+        match rows.last_mut() {
+            Some(last) => last.is_final_response = 1,
+            None => rows.push(HistoricalAccountBalanceResponse {
+                request_id: r.request_id,
+                is_final_response: 1,
+                no_account_balances: 1,
+                ..Default::default()
+            }),
+        }
+        rows.into_iter().map(Message::from).collect()
     }
 }

@@ -1,6 +1,7 @@
 //! The simulator's book: symbols with random-walk prices, accounts, orders, positions, fills.
 
 mod accounts;
+pub(crate) use accounts::exchange_list;
 mod orders;
 
 pub(crate) use orders::order_update;
@@ -8,6 +9,9 @@ pub(crate) use orders::order_update;
 use crate::dtc::messages::*;
 use crate::dtc::types::consts::*;
 use std::collections::BTreeMap;
+
+/// Cash each simulated account opens with.
+pub(crate) const OPENING_DEPOSIT: f64 = 100_000.0;
 
 /// A simulated instrument.
 #[derive(Clone, Debug)]
@@ -97,6 +101,8 @@ pub(crate) struct SimState {
     pub positions: BTreeMap<(String, String), (f64, f64)>,
     pub orders: Vec<SimOrder>,
     pub fills: Vec<HistoricalOrderFillResponse>,
+    /// Unix seconds of the first request (the accounts' opening deposit in their history).
+    pub opened_s: Option<f64>,
     next_order: u64,
     rng: u64,
 }
@@ -104,7 +110,7 @@ pub(crate) struct SimState {
 impl SimState {
     pub fn new(symbols: &[String], seed: u64) -> Self {
         let accounts = vec!["Sim1".to_string(), "Sim2".to_string()];
-        let balances = accounts.iter().map(|a| (a.clone(), 100_000.0)).collect();
+        let balances = accounts.iter().map(|a| (a.clone(), OPENING_DEPOSIT)).collect();
         SimState {
             symbols: symbols.iter().enumerate().map(|(i, s)| SimSymbol::new(s, i)).collect(),
             accounts,
@@ -112,6 +118,7 @@ impl SimState {
             positions: BTreeMap::new(),
             orders: Vec::new(),
             fills: Vec::new(),
+            opened_s: None,
             next_order: 1,
             rng: seed | 1,
         }
