@@ -22,6 +22,26 @@ fn steady_state_broadcast_allocates_nothing_with_the_journal_on() {
     broadcast_allocates_nothing(cfg);
 }
 
+/// Every risk gate configured, none refusing; the 20 receivers' accounts have loss limits, so
+/// every POSITION's P&L goes through the loss book.
+#[test]
+fn steady_state_broadcast_allocates_nothing_with_every_risk_gate_on() {
+    let accounts: Vec<String> = (0..20).map(|k| format!("'Account{k}'")).collect();
+    let gates = format!(
+        "[risk]\nmax_qty = 10\nmax_position = 1000000\nmax_signals_per_s = 1000000\n\
+         max_signals_per_s_per_publisher = 1000000\nallowed_symbols = ['MES', 'ES']\n\
+         daily_loss = 1000000.0\ntrailing_drawdown = 1000000.0\n\
+         [risk.symbols.ES]\nmax_qty = 5\ntz = 'America/Chicago'\nhours = ['00:00-24:00']\n\
+         [risk.accounts.Account3]\ndaily_loss = 500000.0\n\
+         [groups]\ndesk = [{}]\n",
+        accounts.join(", ")
+    );
+    let r = v9bridge::config::Config::from_toml(&gates).unwrap();
+    let mut cfg = test_config();
+    (cfg.risk, cfg.groups) = (r.risk, r.groups);
+    broadcast_allocates_nothing(cfg);
+}
+
 fn broadcast_allocates_nothing(mut cfg: v9bridge::config::Config) {
     use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
     use std::sync::Arc;
@@ -67,7 +87,9 @@ fn broadcast_allocates_nothing(mut cfg: v9bridge::config::Config) {
                 let pos = if got.starts_with("FLATTEN") { "FLAT|0|0.00" } else { "LONG|1|4520.50" };
                 for (k, r) in receivers.iter_mut().enumerate() {
                     r.send(&format!(
-                        "POSITION|Account{k}|{pos}|+1.00|2026-01-27T18:05:11Z|Symbol:MES"
+                        "POSITION|Account{k}|{pos}|{:+.2}|2026-01-27T18:05:11Z|Symbol:MES",
+                        // A P&L that moves, so the loss limits see every report.
+                        ((i % 7) as f64 - 3.0) * 12.5
                     ));
                     r.send(&format!(
                         "POSITION_SUMMARY|1|1|+1.00|4520.50|LONG:1,SHORT:0|ID:{}",

@@ -354,3 +354,39 @@ fn a_position_that_drifts_from_the_signals_sent_is_out_of_sync_with_both_values(
     r.send("POSITION|D1|LONG|2|4520.50|+0.00|Symbol:MES");
     wait_for("back in sync", || get(ops, "/api/v1/positions").1["out_of_sync"] == 0);
 }
+
+#[test]
+fn a_loss_breach_shows_in_the_risk_api_and_the_metrics_until_the_account_is_armed() {
+    let mut cfg = ops_config(Some(TOKEN));
+    let r = Config::from_toml("[risk.accounts.Apex1]\ndaily_loss = 100.0\n").unwrap();
+    cfg.risk = r.risk;
+    let (e, ops) = start_ops(cfg);
+    let mut rx = Raw::receiver(e.addr, "Copier-L");
+    rx.send("POSITION|Apex1|LONG|1|4500.00|+0.00|Symbol:ES");
+    rx.send("POSITION|Apex1|LONG|1|4500.00|-40.00|Symbol:ES");
+    let account = |v: &serde_json::Value| v["risk"]["accounts"][0].clone();
+    wait_for("Apex1's headroom", || account(&get(ops, "/api/v1/risk").1)["loss_left"] == 60.0);
+    rx.send("POSITION|Apex1|LONG|1|4500.00|-100.00|Symbol:ES");
+    wait_for("Apex1 excluded", || account(&get(ops, "/api/v1/risk").1)["excluded"] == true);
+    let (_, v) = get(ops, "/api/v1/risk");
+    assert_eq!(v["risk"]["excluded"], 1);
+    let a = account(&v);
+    assert_eq!(
+        (a["account"].as_str(), a["breached"].as_str()),
+        (Some("Apex1"), Some("DAILY_LOSS"))
+    );
+    assert_eq!((a["loss_left"].as_f64(), a["session_pnl"].as_f64()), (Some(0.0), Some(-100.0)));
+    let (_, metrics) = http(ops, "GET", "/metrics", "", b"");
+    assert!(metrics.contains("v9bridge_account_excluded{account=\"Apex1\"} 1\n"), "{metrics}");
+    assert!(metrics.contains("v9bridge_account_loss_left{account=\"Apex1\"} 0\n"), "{metrics}");
+    assert!(metrics.contains("v9bridge_account_drawdown_left{account=\"Apex1\"} NaN\n"));
+
+    let auth = format!("Authorization: Bearer {TOKEN}\r\n");
+    assert_eq!(http(ops, "POST", "/api/v1/arm", "", br#"{"account":"Apex1"}"#).0, 401);
+    let (status, text) = http(ops, "POST", "/api/v1/arm", &auth, br#"{"account":"Apex1"}"#);
+    assert_eq!(status, 200, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!((v["action"].as_str(), v["changed"].as_bool()), (Some("arm_account"), Some(true)));
+    assert_eq!(v["risk"]["accounts"][0]["excluded"], false);
+    drop(e);
+}

@@ -132,24 +132,28 @@ fn zero_baseline_counts_from_zero_and_the_reset_follows_dst() {
 
 /// Lines the pipeline fanned out.
 #[derive(Default)]
-struct Lines(Vec<String>);
+struct Lines(Vec<(Option<v9bridge::risk::Ticket>, String)>);
 
 impl v9bridge::pipeline::Output for Lines {
     fn fan_out(
         &mut self,
-        _: v9bridge::pipeline::Route,
+        route: v9bridge::pipeline::Route,
         line: &[u8],
         _: &v9bridge::pipeline::Sent,
     ) -> u32 {
-        self.0.push(String::from_utf8_lossy(line).into_owned());
+        let ticket = match route {
+            v9bridge::pipeline::Route::Routed(r) => Some(r.ticket),
+            v9bridge::pipeline::Route::AllReady => None,
+        };
+        self.0.push((ticket, String::from_utf8_lossy(line).into_owned()));
         1
     }
 }
 
 #[test]
 fn a_breach_submits_flatten_all_routed_to_its_account_as_the_engines_own_signal() {
-    use v9bridge::pipeline::Pipeline;
-    use v9bridge::risk::OptionBuf;
+    use v9bridge::pipeline::{Accepted, Pipeline};
+    use v9bridge::risk::{OptionBuf, Ticket};
     // Rate limits of one signal per second: the engine's own flatten is exempt.
     let text = LIMITS.replace("[risk]\n", "[risk]\nmax_signals_per_s = 1\n");
     let r = risk(&text, Instant::now());
@@ -171,10 +175,11 @@ fn a_breach_submits_flatten_all_routed_to_its_account_as_the_engines_own_signal(
     assert!(p.on_pnl(("Nobody", "ES", -1e6), now, t, &mut out).is_none());
     let o = p.on_pnl(("A1", "ES", -500.0), now, t, &mut out).expect("a breach");
     assert_eq!((o.breach.account, o.breach.rule), (0, LossRule::DailyLoss));
-    // The flatten goes through the pipeline (exempt from the rate limit) routed to A1 only.
-    assert_eq!(o.flatten.map(|a| a.id), Ok(1));
-    assert_eq!(out.0.len(), 1, "{:?}", out.0);
-    assert!(out.0[0].starts_with("FLATTEN|ALL|0|"), "{:?}", out.0);
+    // Accepted past the one-per-second rate limit (the engine's own), routed to A1 only.
+    assert_eq!(o.flatten, Ok(Accepted { id: 1, receivers: 1 }));
+    assert_eq!(out.0.len(), 1);
+    assert_eq!(out.0[0].0.map(|t| t.target), Some(Ticket::account(0).target));
+    assert!(out.0[0].1.starts_with("FLATTEN|ALL|0|"), "{:?}", out.0);
     assert!(p.risk().unwrap().headroom("A1").unwrap().excluded);
     assert!(p.on_pnl(("A1", "ES", -900.0), now, t, &mut out).is_none(), "breaches once");
     assert_eq!(p.arm_account("A1"), Some(true));

@@ -61,3 +61,71 @@ fn position_pnl_moves_the_headroom_and_a_breach_excludes_until_armed() {
     assert!(!headroom(&e, "A1").unwrap().excluded);
     e.stop();
 }
+
+/// A receiver declaring its accounts (`Accounts:` in CONNECT), so routed signals reach it.
+fn routed_receiver(e: &Running, name: &str, accounts: &[&str]) -> Raw {
+    let mut r = Raw::connect(e.addr);
+    let n = accounts.len();
+    r.send(&format!(
+        "CONNECT|{name}|Account_Count:{n}|Version:1.0|Accounts:{}",
+        accounts.join("+")
+    ));
+    let l = r.line();
+    assert!(l.starts_with("READY|1.0|"), "{l}");
+    r
+}
+
+fn silent(rx: &mut Raw) -> bool {
+    rx.try_line(std::time::Duration::from_millis(200)).is_none()
+}
+
+#[test]
+fn a_breach_flattens_only_that_account_and_its_next_opening_signals_skip_it_until_armed() {
+    let mut cfg = loss_config();
+    let r = Config::from_toml(&format!("{LOSS}[risk.accounts.B1]\ndaily_loss = 300.0\n")).unwrap();
+    (cfg.risk, cfg.groups) = (r.risk, r.groups);
+    let e = start(cfg);
+    let mut ra = routed_receiver(&e, "rxA", &["A1", "A2"]);
+    let mut rb = routed_receiver(&e, "rxB", &["B1"]);
+    let mut publ = Raw::publisher(e.addr, None);
+    publ.send("LONG|ES|1");
+    assert!(publ.line().starts_with("SIGNAL_ACK|1|2"));
+    assert_eq!(ra.line(), "LONG|ES|1|ID:1");
+    assert_eq!(rb.line(), "LONG|ES|1|ID:1");
+    // The simulated receivers report P&L: A1 loses past its 500 daily limit, the others do not.
+    position(&mut ra, "A1", "ES", 0.0);
+    position(&mut ra, "A2", "ES", 0.0);
+    position(&mut rb, "B1", "ES", 0.0);
+    position(&mut rb, "B1", "ES", -250.0);
+    position(&mut ra, "A2", "ES", -400.0);
+    position(&mut ra, "A1", "ES", -510.0);
+    // Only A1 is flattened: a routed FLATTEN to the receiver holding it, nothing to the other.
+    assert_eq!(ra.line(), "FLATTEN|ALL|0|Accounts:A1|ID:2");
+    assert!(silent(&mut rb), "rxB holds no breached account");
+    assert!(headroom(&e, "A1").unwrap().excluded);
+    assert!(!headroom(&e, "A2").unwrap().excluded && !headroom(&e, "B1").unwrap().excluded);
+
+    // Its next opening signals skip it; the others still trade; closes still reach it.
+    publ.send("SHORT|ES|2");
+    assert!(publ.line().starts_with("SIGNAL_ACK|3|"));
+    assert_eq!(ra.line(), "SHORT|ES|2|Accounts:A2|ID:3");
+    assert_eq!(rb.line(), "SHORT|ES|2|ID:3");
+    publ.send("LONG|ES|1|Accounts:A1");
+    assert_eq!(
+        publ.line(),
+        "ERROR|RISK_REJECTED|LOSS_LIMIT|Every target account is past its loss limit"
+    );
+    publ.send("FLATTEN|ES|0");
+    assert!(publ.line().starts_with("SIGNAL_ACK|4|"));
+    assert_eq!(ra.line(), "FLATTEN|ES|0|ID:4");
+    assert_eq!(rb.line(), "FLATTEN|ES|0|ID:4");
+
+    // Re-armed (the engine call behind POST /api/v1/arm): it trades again.
+    let f = |eps: &mut v9bridge::engine::Endpoints| eps.v9.as_mut()?.arm_account("A1");
+    assert_eq!(e.handle.call(move |eps, _| f(eps), WAIT).unwrap(), Some(true));
+    publ.send("LONG|ES|1");
+    assert!(publ.line().starts_with("SIGNAL_ACK|5|2"));
+    assert_eq!(ra.line(), "LONG|ES|1|ID:5");
+    assert_eq!(rb.line(), "LONG|ES|1|ID:5");
+    e.stop();
+}

@@ -11,6 +11,7 @@ use ops::{fill_seconds, ops_consumers};
 mod peers;
 mod raw;
 mod report;
+mod risk;
 
 use peers::{Peers, Source};
 use report::Row;
@@ -443,7 +444,7 @@ fn main() -> io::Result<()> {
         b.notes.push(format!("baseline {}", h.summary_line()));
     }
     b.extra.push(tcp.clone());
-    // V9B_BENCH_ONLY=pipe,broadcast,ops,journal,pipe_signal,throughput,ticks (default: all; baselines always run)
+    // V9B_BENCH_ONLY=pipe,broadcast,ops,journal,risk,pipe_signal,throughput,ticks (default: all; baselines always run)
     let only = std::env::var("V9B_BENCH_ONLY").unwrap_or_default();
     let run = |s: &str| only.is_empty() || only.split(',').any(|o| o == s);
     #[cfg(unix)]
@@ -469,6 +470,9 @@ fn main() -> io::Result<()> {
     }
     if run("journal") {
         b.journal()?;
+    }
+    if run("risk") {
+        b.risk()?;
     }
     #[cfg(unix)]
     if run("pipe_signal") {

@@ -44,6 +44,7 @@ pub fn fill(snap: &mut Snapshot, eps: &Endpoints, market: &MarketState, cx: &Fil
     fill_quotes(snap, eps, market, cx);
     fill_pipe(snap, eps);
     super::fill_dtc::fill_dtc(snap, eps);
+    super::risk::fill_risk(snap, eps);
     snap.latency_fresh = cx.latency;
     if cx.latency {
         fill_latency(snap, eps, cx.loop_turn);
@@ -89,6 +90,7 @@ pub fn fingerprint(eps: &Endpoints, market: &MarketState) -> u64 {
         stale += q.stale_warned as u64;
     }
     [updates, stale, market.len() as u64].into_iter().for_each(&mut mix);
+    mix(super::risk::fingerprint(eps));
     h
 }
 

@@ -22,6 +22,7 @@ mod link;
 mod market_msg;
 mod market_ws;
 mod prom;
+pub mod risk;
 mod routes;
 mod serve;
 mod server;

@@ -49,6 +49,38 @@ impl Text {
     }
 }
 
+/// The kill switch, refusals and every account's loss-limit headroom (no limit: NaN).
+fn risk_metrics(t: &mut Text, r: &super::risk::RiskRow) {
+    t.one("v9bridge_risk_kill_switch", "gauge", "1 while the kill switch is on.", f(r.killed));
+    t.one(
+        "v9bridge_risk_refused_total",
+        "counter",
+        "Signals refused by a risk rule.",
+        r.refused as f64,
+    );
+    type Get = fn(&super::risk::AccountRow) -> f64;
+    let families: [(&str, &str, Get); 4] = [
+        ("v9bridge_account_loss_left", "Dollars left before the daily loss limit.", |a| {
+            a.loss_left.unwrap_or(f64::NAN)
+        }),
+        ("v9bridge_account_drawdown_left", "Dollars left before the trailing drawdown.", |a| {
+            a.drawdown_left.unwrap_or(f64::NAN)
+        }),
+        ("v9bridge_account_session_pnl", "Session P&L, dollars.", |a| a.session_pnl),
+        ("v9bridge_account_excluded", "1 while excluded by a loss limit.", |a| f(a.excluded)),
+    ];
+    for (name, help, get) in families {
+        t.family(name, "gauge", help);
+        for a in &r.accounts {
+            t.sample(name, &[("account", &a.account)], get(a));
+        }
+    }
+}
+
+fn f(b: bool) -> f64 {
+    f64::from(u8::from(b))
+}
+
 impl Server {
     /// The whole `/metrics` page.
     pub(crate) fn metrics_text(&self) -> String {
@@ -182,6 +214,9 @@ impl Server {
                     t.sample(name, &[("connection", &d.short)], get(d));
                 }
             }
+        }
+        if let Some(r) = &s.risk {
+            risk_metrics(&mut t, r);
         }
         t.family("v9bridge_quote_age_seconds", "gauge", "Time since the last update, per symbol.");
         for q in &s.quotes {

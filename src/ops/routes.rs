@@ -98,6 +98,8 @@ pub(crate) enum ReplyBody {
         /// The row for `/api/v1/signals`.
         row: SignalRow,
     },
+    /// A kill or arm ran: what it did and the risk state after it.
+    Control(Box<super::risk::ControlAnswer>),
 }
 
 #[derive(Serialize)]
@@ -106,6 +108,8 @@ struct Health {
     loop_age_ms: Option<f64>,
     snapshot_age_ms: Option<f64>,
     seq: u64,
+    /// The kill switch is on (null: no risk layer).
+    kill_switch: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -186,6 +190,15 @@ impl Server {
             },
             "/api/v1/signals" if post => self.post_signal(key, req),
             "/api/v1/signals" => ok(get, &mut || self.signals()),
+            "/api/v1/risk" => ok(get, &mut || self.risk_get()),
+            "/api/v1/kill" => match post {
+                true => self.post_kill(key, req),
+                false => Outcome::error(405, "POST only"),
+            },
+            "/api/v1/arm" => match post {
+                true => self.post_arm(key, req),
+                false => Outcome::error(405, "POST only"),
+            },
             "/api/v1/flatten-all" => match post {
                 true => self.flatten_all(key, req),
                 false => Outcome::error(405, "POST only"),
@@ -211,6 +224,7 @@ impl Server {
             loop_age_ms: loop_age.map(|d| d.as_secs_f64() * 1e3),
             snapshot_age_ms: snap_age.map(|d| d.as_secs_f64() * 1e3),
             seq: self.view.snap.seq,
+            kill_switch: self.view.snap.risk.as_ref().map(|r| r.killed),
         }
     }
 
@@ -312,6 +326,7 @@ impl Server {
                 let body = serde_json::json!({ "id": id, "receivers": receivers });
                 self.apply(key, Outcome::ok(&body), close);
             }
+            ReplyBody::Control(answer) => self.apply(key, Outcome::ok(&answer), close),
         }
     }
 

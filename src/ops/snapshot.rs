@@ -48,6 +48,8 @@ pub struct Snapshot {
     pub dtc: Vec<DtcRow>,
     /// Every latency histogram.
     pub latency: Vec<HistRow>,
+    /// The risk layer: kill switch and loss-limit headroom per account (None: not configured).
+    pub risk: Option<super::risk::RiskRow>,
     /// The loop side of the ops link.
     pub link: LinkCounters,
     /// Signals written since the last snapshot sent (the ops thread lists them).

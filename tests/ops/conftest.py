@@ -83,6 +83,8 @@ symbols = ["ESZ6_FUT_CME", "NQZ6_FUT_CME"]
 heartbeat_s = 2
 [journal]
 dir = "{os.path.join(tmp, 'journal')}"
+[risk.accounts.PyLoss]
+daily_loss = 100.0
 [ops]
 listen = "127.0.0.1:{ops_port}"
 publish_ms = 50

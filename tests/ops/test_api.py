@@ -267,7 +267,7 @@ def test_without_a_configured_token_control_is_refused():
     try:
         base = f"http://127.0.0.1:{ops}"
         wait_until("health", lambda: requests.get(base + "/api/v1/health", timeout=5).status_code == 200)
-        for path in ("/api/v1/signals", "/api/v1/flatten-all"):
+        for path in ("/api/v1/signals", "/api/v1/flatten-all", "/api/v1/kill", "/api/v1/arm"):
             r = requests.post(base + path, headers={"Authorization": "Bearer anything-at-all"},
                               json={"action": "FLATTEN", "symbol": "ALL"}, timeout=5)
             assert r.status_code == 403 and "token" in r.json()["error"]
@@ -275,6 +275,58 @@ def test_without_a_configured_token_control_is_refused():
         p.terminate()
         p.wait(timeout=10)
 
+
+
+def test_risk_lists_the_kill_switch_and_every_accounts_headroom(bridge):
+    r = bridge.get("/api/v1/risk")
+    assert r.status_code == 200
+    risk = r.json()["risk"]
+    assert risk["killed"] is False and risk["killed_since_ns"] is None
+    acct = {a["account"]: a for a in risk["accounts"]}["PyLoss"]
+    assert acct["loss_left"] == 100.0 and acct["drawdown_left"] is None
+    assert acct["excluded"] is False and acct["breached"] is None
+    assert bridge.get("/api/v1/health").json()["kill_switch"] is False
+    fams = {f.name: f for f in text_string_to_metric_families(bridge.get("/metrics").text)}
+    loss = {s.labels["account"]: s.value for s in fams["v9bridge_account_loss_left"].samples}
+    assert loss == {"PyLoss": 100.0}
+    assert fams["v9bridge_risk_kill_switch"].samples[0].value == 0
+
+
+def test_kill_and_arm_need_the_token_and_answer_the_new_state(bridge):
+    for path in ("/api/v1/kill", "/api/v1/arm"):
+        assert bridge.post(path, token=None).status_code == 401
+        r = bridge.post(path, token="wrong-token-123")
+        assert r.status_code == 401 and TOKEN not in r.text
+    assert requests.get(bridge.url("/api/v1/kill"), timeout=10).status_code == 405
+    assert bridge.post("/api/v1/kill", data=b"{nope").status_code == 400
+    assert bridge.post("/api/v1/kill", json={"reason": "x" * 201}).status_code == 422
+    assert bridge.get("/api/v1/risk").json()["risk"]["killed"] is False, "refusals changed nothing"
+
+    r = bridge.post("/api/v1/kill", json={"reason": "python says stop"})
+    assert r.status_code == 200, r.text
+    k = r.json()
+    assert k["action"] == "kill" and k["changed"] is True and k["receivers"] == 1
+    assert k["flatten_id"] >= 1 and k["risk"]["killed"] is True
+    assert k["risk"]["killed_since_ns"] > 0
+    wait_until("the kill switch in the snapshot",
+               lambda: bridge.get("/api/v1/health").json()["kill_switch"] is True)
+    r = bridge.post("/api/v1/signals", json={"action": "LONG", "symbol": "MES", "qty": 1})
+    assert r.status_code == 403 and "KILL_SWITCH" in r.text
+    again = bridge.post("/api/v1/kill").json()
+    assert again["changed"] is False and again["flatten_id"] > k["flatten_id"], "flattens again"
+
+    assert bridge.post("/api/v1/arm", json={"account": "Nobody"}).status_code == 404
+    r = bridge.post("/api/v1/arm", json={"account": "PyLoss"})
+    assert r.status_code == 200 and r.json()["changed"] is False, "PyLoss was not excluded"
+    assert r.json()["risk"]["killed"] is True, "arming an account leaves the kill switch on"
+    r = bridge.post("/api/v1/arm")
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert a["action"] == "arm" and a["changed"] is True and a["risk"]["killed"] is False
+    r = bridge.post("/api/v1/signals", json={"action": "FLATTEN", "symbol": "MES"})
+    assert r.status_code == 200, "trading again"
+    wait_until("the kill switch off in the snapshot",
+               lambda: bridge.get("/api/v1/risk").json()["risk"]["killed"] is False)
 
 # ---- python-ws-dtc-client's market-data WebSocket ----
 
