@@ -261,7 +261,9 @@ def test_control_needs_the_bearer_token(bridge):
 def test_without_a_configured_token_control_is_refused():
     ops, v9 = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "V9BRIDGE_OPS_TOKEN"}
-    p = subprocess.Popen([BIN, "run", "--pin", "none", "--v9-listen", f"127.0.0.1:{v9}",
+    # No journal: the default ./journal would land in the source tree.
+    p = subprocess.Popen([BIN, "run", "--pin", "none", "--journal", "none",
+                          "--v9-listen", f"127.0.0.1:{v9}",
                           "--ops-listen", f"127.0.0.1:{ops}"], env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
