@@ -111,8 +111,13 @@ pub struct Book {
 impl Book {
     /// `n` accounts named `Account1..=n`.
     pub fn with_accounts(n: usize) -> Self {
+        Book::with_named_accounts("Account", n)
+    }
+
+    /// `n` accounts named `<prefix>1..=n`.
+    pub fn with_named_accounts(prefix: &str, n: usize) -> Self {
         Book {
-            accounts: (1..=n).map(|i| format!("Account{i}")).collect(),
+            accounts: (1..=n).map(|i| format!("{prefix}{i}")).collect(),
             holdings: vec![Vec::new(); n],
         }
     }
