@@ -1,7 +1,7 @@
 //! Catch-up after a receiver's CONNECT (pure): REPLAY, SYNC or NONE, then `CAUGHT_UP`.
 
 use super::replay::ReplayStore;
-use super::route::{self, Delta, Pick, Routing};
+use super::route::{self, Delta, Heads, Pick, Routing};
 use super::targets::{AccountTargets, Targets};
 use crate::risk::{ReceiverAccounts, Risk, RouteBuf};
 use crate::signal::Symbol;
@@ -110,6 +110,7 @@ fn replay(
     sent: &mut Vec<(u64, Delta)>,
 ) -> u64 {
     let mut count = 0;
+    let mut heads = Heads::default();
     for (id, line) in store.from(from) {
         let body = line.strip_suffix(b"\n").unwrap_or(line);
         let Ok(Message::Signal(m)) = codec::parse(body) else { continue };
@@ -126,7 +127,7 @@ fn replay(
         };
         let routing = Routing { risk: w.risk, sig: &sig, ticket: route::ticket(w.risk, &sig), id };
         let mut note = |d: Delta| sent.push((id, d));
-        if routing.pick(w.rx, w.buf, out, true, &mut note) != Pick::Skip {
+        if routing.pick(w.rx, (w.buf, &mut heads), out, true, &mut note) != Pick::Skip {
             count += 1;
         }
     }

@@ -15,7 +15,7 @@ mod tests;
 pub use catchup::{target_of, Book, CaughtUp, Mode, Request};
 pub use gate::{gate, PUBLISHER_SLOTS};
 pub use replay::ReplayStore;
-pub use route::{Delta, Pick, Route, Routing};
+pub use route::{Delta, Heads, Pick, Route, Routing};
 pub use targets::{AccountTargets, Targets, View, MAX_SYMBOLS};
 
 use crate::journal::{self, JournalConfig, JournalWriter, PositionSummary, Receiver, Record};
