@@ -196,6 +196,26 @@ pub fn target_of(book: Book<'_>, account: &str, symbol: &str) -> i64 {
     }
 }
 
+impl super::Pipeline {
+    /// Appends the catch-up for `req` (replay lines or SYNC lines, then `CAUGHT_UP`) to `out`,
+    /// within `room` bytes for a replay.
+    /// Each replayed signal is routed for the receiver whose accounts are `rx`; what it is
+    /// sent goes to `sent` (id, change of its expected positions).
+    pub fn catch_up(
+        &self,
+        req: Request,
+        (rx, buf): (&ReceiverAccounts, &mut RouteBuf),
+        (wall_ns, room): (i64, usize),
+        out: &mut Vec<u8>,
+        sent: &mut Vec<(u64, Delta)>,
+    ) -> CaughtUp {
+        let oldest = wall_ns.saturating_sub(self.max_age_ns);
+        let who = self.risk.as_ref().map(|risk| Who { risk, rx, buf });
+        let book = Book { targets: &self.targets, accounts: &self.accounts };
+        write(req, self.last_id, (&self.replay, book), who, (oldest, room), out, sent)
+    }
+}
+
 fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).rposition(|w| w == needle)
 }
