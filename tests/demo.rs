@@ -54,3 +54,22 @@ fn demo_chaos_passes_every_fault() {
     assert_eq!(text.lines().filter(|l| l.starts_with("PASS ")).count(), 2, "{text}");
     assert!(!text.contains("FAIL"), "{text}");
 }
+
+/// `v9bridge demo --groups`: receiver 1's group trades ES as MES x10, receiver 2's ES as is;
+/// the model check verifies every account's position per mapped symbol.
+#[test]
+fn demo_with_two_groups_one_mapped_verifies_every_account() {
+    let args = DemoArgs {
+        groups: true,
+        dtc: "none".into(),
+        pipe_rate: 0.0,
+        accounts: 3,
+        signals: 300,
+        rate: 2000.0,
+        pin: v9bridge::config::Pin::None,
+        ..Default::default()
+    };
+    let r = execute(&args, false).expect("demo runs");
+    assert!(r.ok, "problems: {:?}", r.problems);
+    assert_eq!(r.signals_sent, 303, "3 example + 300 burst");
+}

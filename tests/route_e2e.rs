@@ -131,3 +131,25 @@ fn inversion_and_closes_follow_the_mapping_and_are_never_sized() {
     assert_eq!(got[1], ["SHORT|ES|1|Accounts:C1|ID:1", "CLOSE_HALF|ES|0|ID:2"]);
     e.stop();
 }
+
+#[test]
+fn max_position_reads_each_account_in_its_mapped_symbol() {
+    let mut c = routed_config();
+    let r = Config::from_toml("[risk.symbols.MES]\nmax_position = 25\n").unwrap();
+    c.risk.symbols = r.risk.symbols;
+    let e = start(c);
+    let mut a = rx(&e, "rxA", "A1+A2");
+    let mut p = Raw::publisher(e.addr, None);
+    // A1 +10 MES, A2 +15: within 25.
+    assert!(send(&mut p, "LONG|ES|1|Group:micro").starts_with("SIGNAL_ACK|1|"));
+    // A2 would hold 30 MES: refused before an id, nothing traded.
+    assert_eq!(
+        send(&mut p, "LONG|ES|1|Group:micro"),
+        "ERROR|RISK_REJECTED|MAX_POSITION|Account: A2,Symbol: MES,After: 30,Max: 25"
+    );
+    // A1 alone may add: 20 MES.
+    assert!(send(&mut p, "LONG|ES|1|Accounts:A1").starts_with("SIGNAL_ACK|2|"));
+    let got = until_marker(&mut p, &mut [&mut a]);
+    assert_eq!(got[0], ["LONG|MES|10|Accounts:A1=10+A2=15|ID:1", "LONG|MES|10|Accounts:A1|ID:2"]);
+    e.stop();
+}

@@ -7,6 +7,7 @@
 mod dtc;
 mod journal;
 mod ops;
+mod routing;
 use ops::{fill_seconds, ops_consumers};
 mod peers;
 mod raw;
@@ -444,7 +445,7 @@ fn main() -> io::Result<()> {
         b.notes.push(format!("baseline {}", h.summary_line()));
     }
     b.extra.push(tcp.clone());
-    // V9B_BENCH_ONLY=pipe,broadcast,ops,journal,risk,pipe_signal,throughput,ticks (default: all; baselines always run)
+    // V9B_BENCH_ONLY=pipe,broadcast,ops,journal,risk,routing,pipe_signal,throughput,ticks (default: all; baselines always run)
     let only = std::env::var("V9B_BENCH_ONLY").unwrap_or_default();
     let run = |s: &str| only.is_empty() || only.split(',').any(|o| o == s);
     #[cfg(unix)]
@@ -473,6 +474,9 @@ fn main() -> io::Result<()> {
     }
     if run("risk") {
         b.risk()?;
+    }
+    if run("routing") {
+        b.routing()?;
     }
     #[cfg(unix)]
     if run("pipe_signal") {

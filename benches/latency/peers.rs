@@ -60,12 +60,25 @@ const SRC: Token = Token(usize::MAX - 1);
 impl Peers {
     /// Connects `n` V9 receivers (CONNECT/READY done) to `addr`; `handshake` false for the raw broadcaster.
     pub fn receivers(addr: SocketAddr, n: usize, handshake: bool) -> io::Result<Vec<TcpStream>> {
+        Peers::receivers_with(addr, n, handshake, &|_| String::new())
+    }
+
+    /// [`Peers::receivers`], receiver `i` adding `extra(i)` to its CONNECT (`|Accounts:...`).
+    pub fn receivers_with(
+        addr: SocketAddr,
+        n: usize,
+        handshake: bool,
+        extra: &dyn Fn(usize) -> String,
+    ) -> io::Result<Vec<TcpStream>> {
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let mut s = std::net::TcpStream::connect(addr)?;
             s.set_nodelay(true)?;
             if handshake {
-                s.write_all(format!("CONNECT|bench{i}|Account_Count:20|Version:1.0\n").as_bytes())?;
+                let x = extra(i);
+                s.write_all(
+                    format!("CONNECT|bench{i}|Account_Count:20|Version:1.0{x}\n").as_bytes(),
+                )?;
                 read_line(&mut s)?;
             }
             s.set_nonblocking(true)?;

@@ -18,11 +18,32 @@ use std::time::{Duration, Instant};
 /// burst rate, the demo-side histograms, signals sent by any path, and problems seen so far.
 pub(super) struct Driven {
     pub(super) expected: Book,
+    /// `--groups`: the model of receiver 1's mapped group (`expected` is receiver 2's).
+    pub(super) mapped: Option<Book>,
     pub(super) sent: Vec<(u64, Instant)>,
     pub(super) burst_rate: f64,
     pub(super) hists: Vec<LatencyHist>,
     pub(super) total_signals: u64,
     pub(super) problems: Vec<String>,
+}
+
+impl Driven {
+    /// Every model follows `sig` (the mapped group's as its mapping trades it).
+    fn apply(&mut self, sig: &Signal<'_>) {
+        self.expected.apply(sig, |_| 0.0);
+        if let Some(m) = self.mapped.as_mut() {
+            let (to, ratio) = (super::MICRO_TO, super::MICRO_RATIO);
+            m.apply(&crate::sim::model::mapped(sig, "ES", to, ratio), |_| 0.0);
+        }
+    }
+
+    /// The model of receiver `i` (in start order).
+    pub(super) fn model(&self, i: usize) -> &Book {
+        match (&self.mapped, i) {
+            (Some(m), 0) => m,
+            _ => &self.expected,
+        }
+    }
 }
 
 pub(super) fn drive(
@@ -39,7 +60,10 @@ pub(super) fn drive(
         })?;
     let mut publisher = Publisher::connect(addr, "v9bridge-demo", None, Duration::from_secs(5))?;
     let mut d = Driven {
-        expected: Book::with_accounts(args.accounts),
+        expected: Book::with_named_accounts(super::account_prefix(args, 1), args.accounts),
+        mapped: args
+            .groups
+            .then(|| Book::with_named_accounts(super::GROUP_PREFIXES[0], args.accounts)),
         sent: Vec::with_capacity(args.signals as usize + 3),
         burst_rate: 0.0,
         hists: Vec::new(),
@@ -66,7 +90,7 @@ pub(super) fn drive(
         let (id, n) = publisher.send(&sig)?;
         d.sent.push((id, t));
         d.total_signals += 1;
-        d.expected.apply(&sig, |_| 0.0);
+        d.apply(&sig);
         wait_summaries(handle, id * per_signal)?;
         if verbose {
             println!(
@@ -85,7 +109,7 @@ pub(super) fn drive(
         tx.send(br#"{"signal":"LONG","symbol":"NQ","qty":2,"tp":16100,"sl":15900}"#.iter().chain(b"\n").copied().collect())
             .map_err(|_| "pipe feed stopped".to_string())?;
         d.total_signals += 1;
-        d.expected.apply(&sig, |_| 0.0);
+        d.apply(&sig);
         let id = d.total_signals;
         wait_summaries(handle, id * per_signal).map_err(|e| format!("pipe signal: {e}"))?;
         if verbose {
@@ -114,7 +138,7 @@ pub(super) fn drive(
         ack.record_corrected_ns(t.elapsed().as_nanos() as u64, interval.as_nanos() as u64);
         d.sent.push((id, t));
         d.total_signals += 1;
-        d.expected.apply(&sig, |_| 0.0);
+        d.apply(&sig);
     }
     d.burst_rate = args.signals as f64 / t0.elapsed().as_secs_f64().max(1e-9);
     wait_summaries(handle, d.total_signals * per_signal)?;

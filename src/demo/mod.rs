@@ -63,6 +63,11 @@ pub struct DemoArgs {
     /// Write the model's expected positions here (JSON) once the burst is done.
     #[arg(long, value_name = "FILE")]
     pub expect_json: Option<std::path::PathBuf>,
+    /// Two account groups on two receivers: receiver 1's accounts (`Micro1..`) in group
+    /// `micro`, mapped ES -> MES x10; receiver 2's (`Full1..`) in `full`, trading ES as is.
+    /// The model check verifies every account's position per mapped symbol.
+    #[arg(long)]
+    pub groups: bool,
     /// Run the faults instead: kill -9 a receiver, then the engine, mid-burst,
     /// each restarted; PASS or FAIL per fault. Uses --signals, --rate and --accounts (the
     /// engine and receivers run as child processes of this binary).
@@ -86,6 +91,7 @@ impl Default for DemoArgs {
             ops_listen: None,
             hold_s: 0,
             expect_json: None,
+            groups: false,
             chaos: false,
         }
     }
@@ -155,6 +161,9 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
         // The external process is the one receiver; its accounts are verified like a simulated one's.
         (one.receivers, one.unterminated_receivers) = (1, 0);
     }
+    if args.groups {
+        one.receivers = 2; // one per group
+    }
     let args = &one;
     let (cfg, dtc_sim) = demo_config(args)?;
     let engine = Engine::new(&cfg)
@@ -213,6 +222,22 @@ pub fn execute(args: &DemoArgs, verbose: bool) -> Result<DemoResult, String> {
     Ok(r)
 }
 
+/// `--groups`: account name prefixes of receiver 1 (group `micro`) and receiver 2 (`full`).
+pub const GROUP_PREFIXES: [&str; 2] = ["Micro", "Full"];
+/// `--groups`: the `micro` group trades ES as this symbol ...
+pub const MICRO_TO: &str = "MES";
+/// ... at this ratio.
+pub const MICRO_RATIO: u32 = 10;
+
+/// The account name prefix of simulated receiver `i`.
+pub(crate) fn account_prefix(args: &DemoArgs, i: usize) -> &'static str {
+    match (args.groups, i) {
+        (true, 0) => GROUP_PREFIXES[0],
+        (true, _) => GROUP_PREFIXES[1],
+        _ => "Account",
+    }
+}
+
 /// The engine's configuration for the demo, and the simulated Sierra Chart it connects to.
 fn demo_config(args: &DemoArgs) -> Result<(Config, Option<DtcSim>), String> {
     let mut cfg = Config::default();
@@ -241,6 +266,20 @@ fn demo_config(args: &DemoArgs) -> Result<(Config, Option<DtcSim>), String> {
     } else {
         None
     };
+    if args.groups {
+        let names = |prefix: &str| {
+            let n: Vec<String> = (1..=args.accounts).map(|i| format!("'{prefix}{i}'")).collect();
+            n.join(", ")
+        };
+        let toml = format!(
+            "[groups]\nmicro = [{}]\nfull = [{}]\n[mapping.micro]\n\
+             symbols = {{ ES = {{ to = '{MICRO_TO}', ratio = {MICRO_RATIO} }} }}\n",
+            names(GROUP_PREFIXES[0]),
+            names(GROUP_PREFIXES[1])
+        );
+        let g = Config::from_toml(&toml)?;
+        (cfg.groups, cfg.mapping) = (g.groups, g.mapping);
+    }
     cfg.ops.listen = args.ops_listen.unwrap_or(crate::ops::OpsListen(None));
     cfg.ops.apply_env();
     cfg.validate()?;

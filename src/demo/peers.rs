@@ -52,6 +52,7 @@ impl Peers {
                 let a = ReceiverArgs {
                     connect: addr.to_string(),
                     accounts: args.accounts,
+                    account_prefix: super::account_prefix(args, i).into(),
                     name: format!("V9_CopyReceiver-{}", i + 1),
                     no_terminator: i < args.unterminated_receivers,
                     record_arrivals: true,

@@ -47,7 +47,7 @@ pub(super) fn verify(
     reports: &[ReceiverReport],
     outcome: EngineOutcome,
 ) -> DemoResult {
-    let (expected, sent) = (&d.expected, &d.sent);
+    let sent = &d.sent;
     let mut problems = d.problems.clone();
     if reports.len() != args.receivers {
         problems.push(format!(
@@ -72,7 +72,8 @@ pub(super) fn verify(
             _ => problems.push(format!("signal #{id} did not reach every receiver")),
         }
     }
-    for r in reports {
+    for (i, r) in reports.iter().enumerate() {
+        let expected = d.model(i);
         if !external && (r.id_gaps > 0 || r.signals != d.total_signals) {
             problems.push(format!(
                 "a receiver executed {} of {} signals ({} id gaps)",
@@ -111,6 +112,9 @@ pub(super) fn verify(
         ));
     }
     for (name, positions) in &outcome.positions {
+        // Receivers are named V9_CopyReceiver-<n>, n from 1 in start order.
+        let i = name.rsplit('-').next().and_then(|n| n.parse::<usize>().ok()).unwrap_or(1);
+        let expected = d.model(i.saturating_sub(1));
         let mut checked = 0;
         for (a, account) in expected.accounts.iter().enumerate() {
             for h in &expected.holdings[a] {

@@ -1,7 +1,7 @@
 //! Catch-up after a receiver's CONNECT (pure): REPLAY, SYNC or NONE, then `CAUGHT_UP`.
 
 use super::replay::ReplayStore;
-use super::route::{self, Delta, Pick, Routing};
+use super::route::{self, Delta, Heads, Pick, Routing};
 use super::targets::{AccountTargets, Targets};
 use crate::risk::{ReceiverAccounts, Risk, RouteBuf};
 use crate::signal::Symbol;
@@ -110,6 +110,7 @@ fn replay(
     sent: &mut Vec<(u64, Delta)>,
 ) -> u64 {
     let mut count = 0;
+    let mut heads = Heads::default();
     for (id, line) in store.from(from) {
         let body = line.strip_suffix(b"\n").unwrap_or(line);
         let Ok(Message::Signal(m)) = codec::parse(body) else { continue };
@@ -126,7 +127,7 @@ fn replay(
         };
         let routing = Routing { risk: w.risk, sig: &sig, ticket: route::ticket(w.risk, &sig), id };
         let mut note = |d: Delta| sent.push((id, d));
-        if routing.pick(w.rx, w.buf, out, true, &mut note) != Pick::Skip {
+        if routing.pick(w.rx, (w.buf, &mut heads), out, true, &mut note) != Pick::Skip {
             count += 1;
         }
     }
@@ -192,6 +193,26 @@ pub fn target_of(book: Book<'_>, account: &str, symbol: &str) -> i64 {
     match book.accounts.index(account) {
         Some(i) => book.accounts.get(i, symbol),
         None => book.targets.get(symbol),
+    }
+}
+
+impl super::Pipeline {
+    /// Appends the catch-up for `req` (replay lines or SYNC lines, then `CAUGHT_UP`) to `out`,
+    /// within `room` bytes for a replay.
+    /// Each replayed signal is routed for the receiver whose accounts are `rx`; what it is
+    /// sent goes to `sent` (id, change of its expected positions).
+    pub fn catch_up(
+        &self,
+        req: Request,
+        (rx, buf): (&ReceiverAccounts, &mut RouteBuf),
+        (wall_ns, room): (i64, usize),
+        out: &mut Vec<u8>,
+        sent: &mut Vec<(u64, Delta)>,
+    ) -> CaughtUp {
+        let oldest = wall_ns.saturating_sub(self.max_age_ns);
+        let who = self.risk.as_ref().map(|risk| Who { risk, rx, buf });
+        let book = Book { targets: &self.targets, accounts: &self.accounts };
+        write(req, self.last_id, (&self.replay, book), who, (oldest, room), out, sent)
     }
 }
 

@@ -17,12 +17,11 @@ pub use catchup::{target_of, Book, CaughtUp, Mode, Request};
 pub use gate::{gate, PUBLISHER_SLOTS};
 pub use loss::BreachOutcome;
 pub use replay::ReplayStore;
-pub use route::{Delta, Pick, Route, Routing};
+pub use route::{Delta, Heads, Pick, Route, Routing};
 pub use targets::{AccountTargets, Targets, View, MAX_SYMBOLS};
 
 use crate::journal::{self, JournalConfig, JournalWriter, PositionSummary, Receiver, Record};
 use crate::ratelog::RateLog;
-use crate::risk::{AccountSet, ReceiverAccounts, RouteBuf, Target, Ticket};
 use crate::signal::{Action, Origin, Signal, SignalError, Symbol};
 use crate::v9::codec::MAX_MESSAGE;
 use crate::v9::encode;
@@ -353,32 +352,6 @@ impl Pipeline {
         Ok(Accepted { id, receivers })
     }
 
-    /// The expected positions an accepted signal leads to: per symbol for the accounts the
-    /// configuration does not know (only unrouted signals reach them, unmapped), per
-    /// configured account as the route step shapes it.
-    fn apply_targets(&mut self, sig: &Signal<'_>, symbol: &Symbol, ticket: Option<&Ticket>) {
-        let all = ticket.is_none_or(|t| t.target == Target::All);
-        if all {
-            self.targets.apply(sig.action, symbol, sig.qty);
-        }
-        let (Some(risk), Some(t)) = (&self.risk, ticket) else { return };
-        let rules = risk.rules();
-        let skip =
-            if crate::risk::opens(sig.action) { risk.excluded() } else { AccountSet::default() };
-        let of = |i: usize| match t.target {
-            Target::All => true,
-            Target::Set(s) => s.contains(i),
-        };
-        for i in (0..rules.n_accounts()).filter(|&i| of(i) && !skip.contains(i)) {
-            let s = rules.shape_planned(i, sig.action, sig.symbol, sig.qty, &t.plan);
-            if s.qty == 0 && matches!(s.action, Action::Long | Action::Short) {
-                continue; // sized to 0 (allow_zero): that account gets nothing
-            }
-            let sym = Symbol::upper(rules.symbol_text(s.symbol, sig.symbol));
-            self.accounts.apply(i, s.action, &sym, s.qty);
-        }
-    }
-
     /// Journals the refusal (the signal as rendered, without an id) and counts it.
     fn refuse(
         &mut self,
@@ -436,24 +409,6 @@ impl Pipeline {
         if let Err(e) = self.journal.append(&rec, at.1) {
             self.journal_failed(&e, at.0);
         }
-    }
-
-    /// Appends the catch-up for `req` (replay lines or SYNC lines, then `CAUGHT_UP`) to `out`,
-    /// within `room` bytes for a replay.
-    /// Each replayed signal is routed for the receiver whose accounts are `rx`; what it is
-    /// sent goes to `sent` (id, change of its expected positions).
-    pub fn catch_up(
-        &self,
-        req: Request,
-        (rx, buf): (&ReceiverAccounts, &mut RouteBuf),
-        (wall_ns, room): (i64, usize),
-        out: &mut Vec<u8>,
-        sent: &mut Vec<(u64, Delta)>,
-    ) -> CaughtUp {
-        let oldest = wall_ns.saturating_sub(self.max_age_ns);
-        let who = self.risk.as_ref().map(|risk| catchup::Who { risk, rx, buf });
-        let book = catchup::Book { targets: &self.targets, accounts: &self.accounts };
-        catchup::write(req, self.last_id, (&self.replay, book), who, (oldest, room), out, sent)
     }
 
     /// Refills the replay window and the targets from journalled signals (at startup, after

@@ -54,13 +54,42 @@ pub enum Pick {
     Own,
 }
 
+/// The last part head written (`ACTION|SYM|QTY|TP..|SL..|extras`), reused across receivers:
+/// receivers of one mapped group differ only in their `Accounts:` (formatting prices is the
+/// expensive part of a line).
+#[derive(Debug)]
+pub struct Heads {
+    key: Option<(u64, Action, Symbol, u32)>,
+    bytes: Vec<u8>,
+}
+
+impl Default for Heads {
+    fn default() -> Self {
+        Heads { key: None, bytes: Vec::with_capacity(2 * crate::v9::codec::MAX_MESSAGE) }
+    }
+}
+
+impl Heads {
+    /// Appends the head of `sig` as `action symbol qty` to `out`, formatting it only when it
+    /// differs from the last one.
+    fn write(&mut self, out: &mut Vec<u8>, sig: &Signal<'_>, id: u64, part: (Action, &str, u32)) {
+        let key = Some((id, part.0, Symbol::upper(part.1), part.2));
+        if self.key != key {
+            self.bytes.clear();
+            write_head(&mut self.bytes, sig, part);
+            self.key = key;
+        }
+        out.extend_from_slice(&self.bytes);
+    }
+}
+
 impl Routing<'_> {
     /// Routes the signal for `rx`: its parts go into `out` (`Pick::Own`), each change of its
     /// expected positions to `delta`. `replay` marks the lines `Replay:1`.
     pub fn pick(
         &self,
         rx: &ReceiverAccounts,
-        buf: &mut RouteBuf,
+        (buf, heads): (&mut RouteBuf, &mut Heads),
         out: &mut Vec<u8>,
         replay: bool,
         delta: &mut dyn FnMut(Delta),
@@ -79,7 +108,8 @@ impl Routing<'_> {
             }
             Routed::Parts(parts) => {
                 for part in parts.iter() {
-                    write_line(out, sig, Some(&part), replay, self.id);
+                    heads.write(out, sig, self.id, (part.action, part.symbol, part.qty()));
+                    write_tail(out, Some(&part), replay, self.id);
                     let symbol = Symbol::upper(part.symbol);
                     for (i, qty) in part.indexed() {
                         let account = Some(i);
@@ -101,10 +131,16 @@ pub fn write_line(
     replay: bool,
     id: u64,
 ) {
-    let (action, symbol, qty) = match part {
+    let head = match part {
         Some(p) => (p.action, p.symbol, p.qty()),
         None => (sig.action, sig.symbol, sig.qty),
     };
+    write_head(out, sig, head);
+    write_tail(out, part, replay, id);
+}
+
+/// `ACTION|SYMBOL|QTY[|TP:p][|SL:p][|TIF:t][|extras]`, routing options left out.
+fn write_head(out: &mut Vec<u8>, sig: &Signal<'_>, (action, symbol, qty): (Action, &str, u32)) {
     out.extend_from_slice(action.as_str().as_bytes());
     out.push(b'|');
     out.extend(symbol.bytes().map(|b| b.to_ascii_uppercase()));
@@ -123,6 +159,10 @@ pub fn write_line(
         out.push(b'|');
         out.extend_from_slice(e.as_bytes());
     }
+}
+
+/// `[|Accounts:...][|Replay:1]|ID:n` and the LF.
+fn write_tail(out: &mut Vec<u8>, part: Option<&Part<'_>>, replay: bool, id: u64) {
     if let Some(p) = part {
         out.push(b'|');
         p.write_accounts(out);

@@ -1,6 +1,7 @@
 //! Expected positions (pure): the signed position per symbol that the accepted signals lead to.
 
-use crate::signal::{Action, Symbol};
+use crate::risk::{AccountSet, Target, Ticket};
+use crate::signal::{Action, Signal, Symbol};
 use std::collections::HashMap;
 
 /// Symbols tracked at most; a new symbol beyond this is not tracked (and counted).
@@ -118,6 +119,39 @@ impl crate::risk::ExpectedPositions for View<'_> {
         match self.accounts.index(account) {
             Some(i) => self.accounts.get(i, symbol),
             None => self.targets.get(symbol),
+        }
+    }
+}
+
+impl super::Pipeline {
+    /// The expected positions an accepted signal leads to: per symbol for the accounts the
+    /// configuration does not know (only unrouted signals reach them, unmapped), per
+    /// configured account as the route step shapes it.
+    pub(super) fn apply_targets(
+        &mut self,
+        sig: &Signal<'_>,
+        symbol: &Symbol,
+        ticket: Option<&Ticket>,
+    ) {
+        let all = ticket.is_none_or(|t| t.target == Target::All);
+        if all {
+            self.targets.apply(sig.action, symbol, sig.qty);
+        }
+        let (Some(risk), Some(t)) = (&self.risk, ticket) else { return };
+        let rules = risk.rules();
+        let skip =
+            if crate::risk::opens(sig.action) { risk.excluded() } else { AccountSet::default() };
+        let of = |i: usize| match t.target {
+            Target::All => true,
+            Target::Set(s) => s.contains(i),
+        };
+        for i in (0..rules.n_accounts()).filter(|&i| of(i) && !skip.contains(i)) {
+            let s = rules.shape_planned(i, sig.action, sig.symbol, sig.qty, &t.plan);
+            if s.qty == 0 && matches!(s.action, Action::Long | Action::Short) {
+                continue; // sized to 0 (allow_zero): that account gets nothing
+            }
+            let sym = Symbol::upper(rules.symbol_text(s.symbol, sig.symbol));
+            self.accounts.apply(i, s.action, &sym, s.qty);
         }
     }
 }

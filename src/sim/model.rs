@@ -99,6 +99,22 @@ impl Holding {
     }
 }
 
+/// `sig` as a group mapping `from` to `to` at `ratio` trades it (docs/RISK.md: opening
+/// quantities scaled, closes kept at 0 on the mapped symbol); other symbols unchanged.
+pub fn mapped<'a>(sig: &Signal<'a>, from: &str, to: &'a str, ratio: u32) -> Signal<'a> {
+    if !sig.symbol.eq_ignore_ascii_case(from) {
+        return *sig;
+    }
+    let mut s = *sig;
+    s.symbol = to;
+    let sized = matches!(s.action, Action::Long | Action::Short)
+        || (s.action == Action::Reverse && s.qty > 0);
+    if sized {
+        s.qty = s.qty.saturating_mul(ratio).min(MAX_QTY);
+    }
+    s
+}
+
 /// Every account's holdings.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Book {
@@ -111,8 +127,13 @@ pub struct Book {
 impl Book {
     /// `n` accounts named `Account1..=n`.
     pub fn with_accounts(n: usize) -> Self {
+        Book::with_named_accounts("Account", n)
+    }
+
+    /// `n` accounts named `<prefix>1..=n`.
+    pub fn with_named_accounts(prefix: &str, n: usize) -> Self {
         Book {
-            accounts: (1..=n).map(|i| format!("Account{i}")).collect(),
+            accounts: (1..=n).map(|i| format!("{prefix}{i}")).collect(),
             holdings: vec![Vec::new(); n],
         }
     }

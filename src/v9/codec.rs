@@ -471,6 +471,8 @@ fn parse_price(s: &str) -> Option<f64> {
     parse_signed(s).filter(|v| *v > 0.0)
 }
 
+#[path = "codec_catchup.rs"]
+pub mod catchup;
 #[cfg(test)]
 #[path = "codec_tests.rs"]
 mod tests;

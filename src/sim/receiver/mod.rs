@@ -26,6 +26,10 @@ pub struct ReceiverArgs {
     /// Simulated accounts (Account1..AccountN).
     #[arg(long, default_value_t = 20)]
     pub accounts: usize,
+    /// Account names are this prefix and a number (`Account1`..): distinct prefixes give
+    /// receivers distinct accounts (for `[groups]`).
+    #[arg(long, default_value = "Account")]
+    pub account_prefix: String,
     /// Strategy name sent in CONNECT and HEARTBEAT.
     #[arg(long, default_value = "V9_CopyReceiver")]
     pub name: String,
@@ -54,6 +58,7 @@ impl Default for ReceiverArgs {
         ReceiverArgs {
             connect: "127.0.0.1:5000".into(),
             accounts: 20,
+            account_prefix: "Account".into(),
             name: "V9_CopyReceiver".into(),
             heartbeat_s: 5.0,
             ack_timeout_s: 30.0,

@@ -56,7 +56,8 @@ impl State {
             .name
             .bytes()
             .fold(0x9E37_79B9_7F4A_7C15u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01B3));
-        let book = crate::sim::model::Book::with_accounts(args.accounts);
+        let book =
+            crate::sim::model::Book::with_named_accounts(&args.account_prefix, args.accounts);
         State {
             name: args.name.clone(),
             no_terminator: args.no_terminator,

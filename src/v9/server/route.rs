@@ -1,6 +1,6 @@
 //! Receivers' declared accounts, bound at CONNECT, and the per-receiver pick of a routed signal.
 
-use crate::pipeline::{Delta, Pick, Routing};
+use crate::pipeline::{Delta, Heads, Pick, Routing};
 use crate::risk::{ReceiverAccounts, RouteBuf};
 use crate::v9::conn::Picker;
 use crate::v9::escape::Esc;
@@ -19,6 +19,7 @@ struct Slot {
 pub struct Receivers {
     slots: Vec<Option<Slot>>,
     buf: RouteBuf,
+    heads: Heads,
     /// One receiver's parts, encoded (reused: no allocation once grown).
     scratch: Vec<u8>,
     /// Expected-position changes of the signal being fanned out: (key, change).
@@ -30,6 +31,7 @@ impl Default for Receivers {
         Receivers {
             slots: Vec::with_capacity(1024),
             buf: RouteBuf::default(),
+            heads: Heads::default(),
             scratch: Vec::with_capacity(64 * 1024),
             deltas: Vec::with_capacity(64 * 1024),
         }
@@ -95,7 +97,8 @@ impl Picker for RoutedPick<'_> {
         rx.scratch.clear();
         let deltas = &mut rx.deltas;
         let mut note = |d: Delta| deltas.push((key as u32, d));
-        let p = self.routing.pick(&slot.accounts, &mut rx.buf, &mut rx.scratch, false, &mut note);
+        let bufs = (&mut rx.buf, &mut rx.heads);
+        let p = self.routing.pick(&slot.accounts, bufs, &mut rx.scratch, false, &mut note);
         if p == Pick::Skip
             && !slot.accounts.declared()
             && self.routing.ticket.target != crate::risk::Target::All
