@@ -48,7 +48,11 @@ fn publishing_snapshots_reuses_every_row_and_string() {
             rs[0].send(&format!("POSITION|Account0|LONG|1|4520.50|+{}.00|Symbol:MES", i % 100));
             if i % 4 == 0 {
                 publisher.send("LONG|MES|1");
-                let id = i / 4;
+                // Answer the signal once it has arrived, as a receiver does: a summary read
+                // before its signal (a busy loop reads this socket first) answers nothing.
+                let Some(line) = rs[0].try_line(WAIT) else { break };
+                let id = line.rsplit_once("ID:").and_then(|(_, n)| n.parse::<u64>().ok());
+                let id = id.unwrap_or(i / 4);
                 rs[0].send(&format!("POSITION_SUMMARY|20|20|+20.00|4520.50|ID:{id}"));
             }
             std::thread::sleep(Duration::from_millis(2));

@@ -1,10 +1,10 @@
 //! The NinjaTrader strategy (under mono, stub API) against a scripted V9 server writing the
 //! exact lines of the contract: `Accounts:` routing with per-account sizes, one id for disjoint
-//! accounts executing on each, once per account, names it does not trade ignored, hostile
-//! `Accounts:` and SYNC lines refused without a trade, and SYNC with `Accounts:`. Then restarts
-//! of the strategy itself (disabled and enabled, and its process started again) resuming from
-//! its state file without running an id twice, and a corrupt state file starting fresh.
-//! Skipped (one line) without mono and mcs.
+//! accounts executing on each, once per account, names it does not trade ignored (logged
+//! once), hostile `Accounts:` and SYNC lines refused without a trade, and SYNC with
+//! `Accounts:`. Then restarts of the strategy itself (disabled and enabled, and its process
+//! started again) resuming from its state file without running an id twice, and a corrupt
+//! state file starting fresh. Skipped (one line) without mono and mcs.
 
 mod support;
 
@@ -121,11 +121,17 @@ fn routed_signals_run_only_on_their_accounts_once_each() -> Result<(), String> {
     has(&lines, "POSITION|Account1|LONG|1|")?;
     c.send(b"CLOSE_ONE|MES|0|Accounts:Account2|ID:5\n")?;
     has(&c.answer(5)?, "POSITION|Account2|LONG|10|")?;
+    // Only a name it does not trade: nothing runs; that name was logged once, not twice.
+    c.send(b"LONG|MES|1|Accounts:Ghost|ID:6\n")?;
+    has(&c.answer(6)?, "POSITION|Account2|LONG|10|")?;
+    let ghost = || rx.stderr_tail().matches("names Ghost,").count();
+    wait(LIMIT, || ghost() >= 1).map_err(|_| format!("Ghost not logged: {}", rx.stderr_tail()))?;
+    assert_eq!(ghost(), 1, "{}", rx.stderr_tail());
     drop(c);
 
     // Reconnect into a new epoch: SYNC with Accounts: sets only those accounts.
     let (mut c, connect) = next_connect(&listener)?;
-    assert_eq!(connect, format!("{BASE}|Last_ID:5|Epoch:5|{ACCOUNTS}"));
+    assert_eq!(connect, format!("{BASE}|Last_ID:6|Epoch:5|{ACCOUNTS}"));
     c.send(
         b"READY|1.0|Broadcast_Ready:Yes|Role:Receiver|Epoch:6|Last_ID:2\n\
           SYNC|MES|SHORT|2|Accounts:Account1+Account2=3|ID:2\n\

@@ -288,7 +288,7 @@ impl Bench {
                 std::thread::sleep(Duration::from_millis(100)); // a snapshot with MES in it
                 ops_consumers(a, stop.clone())?
             }
-            None => Vec::new(),
+            None => ops::Consumers::none(),
         };
         let src = Peers::publisher(addr, true)?;
         let mut peers = Peers::new(Source::Tcp(src), recv)?;
@@ -305,9 +305,7 @@ impl Bench {
             }
         }
         stop.store(true, Ordering::SeqCst);
-        for c in consumers {
-            let _ = c.join();
-        }
+        consumers.stop();
         let o = e.stop()?;
         Ok((hist(&o, "v9.publisher_read_to_broadcast_written"), r.to_last_read))
     }

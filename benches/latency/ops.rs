@@ -1,12 +1,11 @@
-//! Broadcast to 20 with the operator surface off and on (dashboard stream and a market-data
-//! WebSocket open), interleaved in one run.
+//! Broadcast to 20 with the operator surface off and on (the dashboard open in headless Chromium, a market-data WebSocket, a REST poller), interleaved in one run.
 
 use super::*;
 
 impl Bench {
-    /// Broadcast to 20 with the operator surface off, then on (the dashboard's event stream open
-    /// and a market-data WebSocket subscribed, 400 positions in the book), twice each,
-    /// interleaved, in one run: the on rows carry the off rows as their baseline.
+    /// Broadcast to 20 with the operator surface off, then on (see [`ops_consumers`]; 400
+    /// positions in the book), four rounds each, interleaved, in one run: the on rows carry the
+    /// off rows as their baseline.
     pub(super) fn broadcast_ops(&mut self) -> io::Result<()> {
         // Short runs, alternating off/on, so that load from elsewhere on the machine falls on
         // both alike; the per-round ratios are reported too.
@@ -31,6 +30,11 @@ impl Bench {
             }
             per_round.push(format!("{:.2}", p50[1] as f64 / p50[0].max(1) as f64));
         }
+        let page = match chromium() {
+            Some(b) => format!("the dashboard open in headless Chromium ({b})"),
+            None => "no Chromium: an event-stream reader in place of the dashboard".into(),
+        };
+        self.notes.push(format!("ops on: {page}, a MES WebSocket, REST polled every 250 ms"));
         self.notes.push(format!(
             "ops on / off per round (publisher read → written, p50): {}",
             per_round.join(", ")
@@ -53,7 +57,7 @@ impl Bench {
             baseline: None,
         });
         self.rows.push(Row {
-            hop: "… ops on: dashboard stream + WebSocket (raw = ops off)".into(),
+            hop: "… ops on: dashboard + WebSocket + REST poll (raw = ops off)".into(),
             engine: w_on,
             baseline: Some(w_off),
         });
@@ -63,7 +67,7 @@ impl Bench {
             baseline: None,
         });
         self.rows.push(Row {
-            hop: "… ops on: dashboard stream + WebSocket (raw = ops off)".into(),
+            hop: "… ops on: dashboard + WebSocket + REST poll (raw = ops off)".into(),
             engine: l_on,
             baseline: Some(l_off),
         });
@@ -71,49 +75,127 @@ impl Bench {
     }
 }
 
-/// The operator surface's consumers for the ops bench: a reader of the dashboard's event stream
-/// and a market-data WebSocket subscribed to MES, each on its own thread until `stop`.
+/// The operator surface's consumers for the ops bench, each until `stop`: the dashboard page
+/// in headless Chromium (`V9B_BENCH_CHROMIUM`, default /usr/bin/chromium; without it, a reader
+/// of the dashboard's event stream stands in), a market-data WebSocket subscribed to MES, and a
+/// REST poller (positions and latency every 250 ms, as a monitor would).
 pub(super) fn ops_consumers(
     ops: std::net::SocketAddr,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
-    let mut sse = std::net::TcpStream::connect(ops)?;
-    io::Write::write_all(&mut sse, b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\n\r\n")?;
-    sse.set_read_timeout(Some(Duration::from_millis(200)))?;
-    let s1 = stop.clone();
-    let a = std::thread::spawn(move || {
-        let mut buf = vec![0u8; 1 << 16];
-        while !s1.load(Ordering::SeqCst) {
-            if let Ok(0) = io::Read::read(&mut sse, &mut buf) {
-                return;
-            }
-        }
-    });
+) -> io::Result<Consumers> {
+    let mut threads = Vec::new();
+    let chromium = dashboard_in_chromium(ops);
+    if chromium.is_none() {
+        threads.push(sse_reader(ops, stop.clone())?);
+    }
     let s = std::net::TcpStream::connect(ops)?;
     let (mut ws, _) = tungstenite::client(format!("ws://{ops}/api/v1/marketdata"), s)
         .map_err(|e| io::Error::other(e.to_string()))?;
     ws.send(tungstenite::Message::text(r#"{"action":"subscribe","symbol":"MES"}"#))
         .map_err(|e| io::Error::other(e.to_string()))?;
     ws.get_ref().set_read_timeout(Some(Duration::from_millis(200)))?;
-    let b = std::thread::spawn(move || {
-        while !stop.load(Ordering::SeqCst) {
+    let s1 = stop.clone();
+    threads.push(std::thread::spawn(move || {
+        while !s1.load(Ordering::SeqCst) {
             match ws.read() {
                 Ok(_) => {}
                 Err(tungstenite::Error::Io(e)) if v9bridge::sys::is_transient(&e) => {}
                 Err(_) => return,
             }
         }
-    });
-    Ok(vec![a, b])
+    }));
+    threads.push(std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            for path in ["/api/v1/positions", "/api/v1/latency"] {
+                let _ = http_get(ops, path);
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }));
+    Ok(Consumers { threads, chromium })
+}
+
+/// The ops bench's consumers: joined and Chromium killed on [`Consumers::stop`].
+pub(super) struct Consumers {
+    threads: Vec<std::thread::JoinHandle<()>>,
+    chromium: Option<(std::process::Child, tempfile::TempDir)>,
+}
+
+impl Consumers {
+    /// No consumers (ops off).
+    pub(super) fn none() -> Consumers {
+        Consumers { threads: Vec::new(), chromium: None }
+    }
+
+    /// Joins the threads (their `stop` flag must be set) and ends Chromium.
+    pub(super) fn stop(self) {
+        for t in self.threads {
+            let _ = t.join();
+        }
+        if let Some((mut c, _dir)) = self.chromium {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The Chromium the bench opens the dashboard in, if installed.
+fn chromium() -> Option<String> {
+    let bin = std::env::var("V9B_BENCH_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    std::path::Path::new(&bin).exists().then_some(bin)
+}
+
+/// The dashboard page loaded in headless Chromium (None when Chromium is not installed).
+fn dashboard_in_chromium(
+    ops: std::net::SocketAddr,
+) -> Option<(std::process::Child, tempfile::TempDir)> {
+    let bin = chromium()?;
+    let dir = tempfile::tempdir().ok()?;
+    let child = std::process::Command::new(&bin)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+        .args(["--disable-background-networking", "--disable-component-update"])
+        .arg(format!("--user-data-dir={}", dir.path().display()))
+        // A DevTools port keeps headless Chromium running with the page open.
+        .arg("--remote-debugging-port=0")
+        .arg(format!("http://{ops}/"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    Some((child, dir))
+}
+
+fn sse_reader(
+    ops: std::net::SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> io::Result<std::thread::JoinHandle<()>> {
+    let mut sse = std::net::TcpStream::connect(ops)?;
+    io::Write::write_all(&mut sse, b"GET /api/v1/events HTTP/1.1\r\nHost: bench\r\n\r\n")?;
+    sse.set_read_timeout(Some(Duration::from_millis(200)))?;
+    Ok(std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        while !stop.load(Ordering::SeqCst) {
+            if let Ok(0) = io::Read::read(&mut sse, &mut buf) {
+                return;
+            }
+        }
+    }))
+}
+
+/// One `GET path` on a fresh connection; the whole answer.
+fn http_get(ops: std::net::SocketAddr, path: &str) -> Option<String> {
+    let mut s = std::net::TcpStream::connect(ops).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n");
+    io::Write::write_all(&mut s, req.as_bytes()).ok()?;
+    let mut text = String::new();
+    io::Read::read_to_string(&mut s, &mut text).ok()?;
+    Some(text)
 }
 
 /// `v9bridge_ops_fill_seconds` from the operator surface's /metrics.
 pub(super) fn fill_seconds(ops: std::net::SocketAddr) -> Option<(f64, f64)> {
-    let mut s = std::net::TcpStream::connect(ops).ok()?;
-    let req = b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
-    io::Write::write_all(&mut s, req).ok()?;
-    let mut text = String::new();
-    io::Read::read_to_string(&mut s, &mut text).ok()?;
+    let text = http_get(ops, "/metrics")?;
     let get = |name: &str| -> Option<f64> {
         let line = text.lines().find(|l| l.starts_with(name))?;
         line.split_whitespace().nth(1)?.parse().ok()

@@ -5,6 +5,7 @@ mod control;
 mod endpoints;
 mod journal;
 mod report;
+mod turn;
 
 pub use control::{CallCtx, CallError, EngineHandle};
 pub use endpoints::Endpoints;
@@ -13,7 +14,7 @@ pub use report::{AccountRisk, PipeReport, PipelineReport, Report, RiskReport, V9
 use crate::config::{Config, Pin};
 use crate::market::MarketState;
 use crate::metrics::{percentile_table, LatencyHist};
-use crate::timer::{TimerKind, TimerTable};
+use crate::timer::TimerTable;
 use control::Job;
 use crossbeam_channel::{Receiver, Sender};
 use endpoints::{Slot, Turn, WAKER};
@@ -22,9 +23,10 @@ use mio::{Events, Poll, Waker};
 use report::Reporter;
 use std::io;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use turn::{stale_period, EngineTimer};
 
 /// At shutdown, how long to keep flushing goodbyes to slow clients.
 const SHUTDOWN_FLUSH: Duration = Duration::from_secs(1);
@@ -232,107 +234,6 @@ impl Engine {
         Ok(())
     }
 
-    /// One loop turn: poll (up to the next deadline, or `max_wait`), dispatch, timers, calls.
-    /// Returns false once a stop was requested. Public so tests can drive the loop on their own
-    /// thread (e.g. to count allocations there).
-    pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<bool> {
-        let before = Instant::now();
-        let deadline = self.next_deadline();
-        let mut timeout = if self.busy_poll {
-            Duration::ZERO
-        } else {
-            deadline.saturating_duration_since(before)
-        };
-        if let Some(m) = max_wait {
-            timeout = timeout.min(m);
-        }
-        if let Err(e) = self.poll.poll(&mut self.events, Some(timeout)) {
-            return if e.kind() == io::ErrorKind::Interrupted { Ok(true) } else { Err(e) };
-        }
-        let t = Turn { now: Instant::now(), wall_ns: crate::clock::unix_nanos() };
-        let mut woken = false;
-        let registry = self.poll.registry();
-        for event in self.events.iter() {
-            match Slot::of(event.token()) {
-                Slot::Waker => woken = true,
-                slot => self.eps.dispatch(slot, event, t, registry, &mut self.market),
-            }
-        }
-        // Signals published by other endpoints this turn leave now, one write per receiver.
-        self.eps.flush(self.poll.registry());
-        let had_events = !self.events.is_empty();
-        self.run_timers(Turn { now: Instant::now(), ..t });
-        if woken {
-            if self.stop.load(Ordering::SeqCst) {
-                return Ok(false);
-            }
-            self.run_calls(t);
-        }
-        // The whole turn (dispatch, timers, calls), only for turns that had work.
-        if had_events {
-            self.loop_turn.record(t.now.elapsed());
-        }
-        Ok(true)
-    }
-
-    fn next_deadline(&self) -> Instant {
-        let own = self.timers.next_deadline();
-        // Without any deadline the loop still wakes hourly (a bounded poll, never forever).
-        let far = Instant::now() + Duration::from_secs(3600);
-        [self.eps.poll_timeout(), own].into_iter().flatten().min().unwrap_or(far)
-    }
-
-    fn run_timers(&mut self, t: Turn) {
-        self.eps.handle_timeouts(t, self.poll.registry(), &mut self.market);
-        self.eps.flush(self.poll.registry());
-        while let Some(timer) = self.timers.pop_due(t.now) {
-            match timer {
-                EngineTimer::Report => self.send_report(t.now),
-                EngineTimer::StaleCheck => {
-                    self.market.warn_newly_stale(t.now, self.stale_after);
-                    self.timers
-                        .set(EngineTimer::StaleCheck, t.now + stale_period(self.stale_after));
-                }
-                EngineTimer::Ops => {
-                    if let Some(o) = &mut self.ops {
-                        let (eps, m, lt) = (&self.eps, &self.market, &self.loop_turn);
-                        self.timers.set(EngineTimer::Ops, o.on_timer(eps, m, lt, t.now, t.wall_ns));
-                    }
-                }
-            }
-        }
-    }
-
-    fn send_report(&mut self, now: Instant) {
-        if let Some(every) = self.report_every {
-            self.timers.set(EngineTimer::Report, now + every);
-            // A copy of the state, not text: the reporter thread formats it.
-            let report = self.report(now);
-            if let Some(r) = &mut self.reporter {
-                r.send(report);
-            }
-        }
-    }
-
-    fn run_calls(&mut self, t: Turn) {
-        while let Ok(job) = self.job_rx.try_recv() {
-            let mut ctx = CallCtx {
-                now: Instant::now(),
-                wall_ns: t.wall_ns,
-                registry: self.poll.registry(),
-                market: &mut self.market,
-            };
-            match job {
-                Job::Call(call) => call(&mut self.eps, &mut ctx),
-                Job::ResetHistograms => {
-                    self.loop_turn.reset();
-                    self.eps.reset_histograms();
-                }
-            }
-            self.eps.flush(self.poll.registry());
-        }
-    }
-
     fn all_histograms(&self) -> Vec<LatencyHist> {
         let mut v = vec![self.loop_turn.clone()];
         v.extend(self.eps.histograms().into_iter().cloned());
@@ -380,30 +281,6 @@ pub fn receiver_positions(v9: &crate::v9::server::V9Server) -> Vec<(String, Vec<
             (r.name, list)
         })
         .collect()
-}
-
-/// The engine's own timers (the endpoints keep theirs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum EngineTimer {
-    /// The periodic report.
-    Report,
-    /// The stale-feed check over the whole market state (pipe and DTC alike).
-    StaleCheck,
-    /// Publish a snapshot to the operator surface.
-    Ops,
-}
-
-impl TimerKind for EngineTimer {
-    const ALL: &'static [EngineTimer] =
-        &[EngineTimer::Report, EngineTimer::StaleCheck, EngineTimer::Ops];
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// How often to look for stale symbols: often enough to warn within a quarter of the bound.
-fn stale_period(after: Duration) -> Duration {
-    (after / 4).clamp(Duration::from_millis(100), Duration::from_secs(5))
 }
 
 /// Prefixes an I/O error with its subject ("V9 listen address 127.0.0.1:5000: Address in use"),

@@ -3,7 +3,8 @@
 //! (`?connection=es`, default the first). Answered from the connection's state when it is
 //! synced; otherwise the request goes out on that connection (a refresh, or a fills request)
 //! and the answer comes from the first snapshot taken after the server answered, within
-//! `[ops] dtc_wait_ms`.
+//! `[ops] dtc_wait_ms`. The exchange list and balance history are one-off queries
+//! (`dtc_query.rs`).
 
 use super::routes::{Outcome, Pending, ReplyBody, Waiter};
 use super::server::Server;
@@ -24,8 +25,10 @@ pub(crate) const PATHS: [&str; 7] = [
 
 /// What a query asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     AccountBalance,
+    ExchangeList,
+    HistoricalBalances,
     CurrentPositions,
     HistoricalOrderFills,
     TradeAccounts,
@@ -39,6 +42,19 @@ pub(crate) struct Query {
     conn: usize,
     /// `TradeAccount=` filter.
     account: Option<String>,
+    /// The RequestID of a one-off query, once the loop sent it.
+    request_id: Option<i32>,
+}
+
+impl Query {
+    pub(crate) fn new(kind: Kind, conn: usize, account: Option<String>) -> Query {
+        Query { kind, conn, account, request_id: None }
+    }
+
+    /// The loop sent the query with this RequestID.
+    pub(crate) fn asked(&mut self, request_id: i32) {
+        self.request_id = Some(request_id);
+    }
 }
 
 impl Server {
@@ -67,8 +83,8 @@ impl Server {
             "historicalorderfills" => Kind::HistoricalOrderFills,
             "tradeaccounts" => Kind::TradeAccounts,
             "securitydefinition" => return security_definition(d, query),
-            "exchangelist" => return not_spoken(d, "EXCHANGE_LIST_REQUEST (500)"),
-            _ => return not_spoken(d, "HISTORICAL_ACCOUNT_BALANCES_REQUEST (603)"),
+            "exchangelist" => return self.dtc_query(key, conn, Kind::ExchangeList, query, close),
+            _ => return self.dtc_query(key, conn, Kind::HistoricalBalances, query, close),
         };
         if !d.logged_on {
             let err = if d.last_error.is_empty() {
@@ -81,7 +97,7 @@ impl Server {
                 &format!("{} is not logged on (phase {}{err})", d.name, d.phase),
             );
         }
-        let q = Query { kind, conn, account };
+        let q = Query::new(kind, conn, account);
         if kind != Kind::HistoricalOrderFills && d.synced {
             return render(d, &q);
         }
@@ -121,6 +137,15 @@ impl Server {
     /// The answer to `q` from the latest snapshot; None to keep waiting (unless `last`).
     pub(crate) fn dtc_answer(&self, q: &Query, last: bool) -> Option<Outcome> {
         let d = self.view.snap.dtc.get(q.conn)?;
+        if matches!(q.kind, Kind::ExchangeList | Kind::HistoricalBalances) {
+            let answered = q.request_id.and_then(|id| super::dtc_query::query_answer(d, id));
+            return answered.or_else(|| {
+                last.then(|| {
+                    let ms = self.cfg.dtc_wait_ms;
+                    Outcome::error(504, &format!("{}: no answer within {ms} ms", d.name))
+                })
+            });
+        }
         if d.synced {
             return Some(render(d, q));
         }
@@ -159,6 +184,8 @@ fn render(d: &DtcRow, q: &Query) -> Outcome {
             .filter(|f| keep(f.trade_account.as_str()))
             .map(|f| Message::from(*f))
             .collect(),
+        // Answered by dtc_query, never from the state.
+        Kind::ExchangeList | Kind::HistoricalBalances => Vec::new(),
         Kind::TradeAccounts => {
             let n = d.accounts.len() as i32;
             let accounts = d.accounts.iter().filter(|a| keep(a));
@@ -178,7 +205,7 @@ fn render(d: &DtcRow, q: &Query) -> Outcome {
     Outcome::json(200, json_list(msgs))
 }
 
-fn json_list(msgs: Vec<Message>) -> Vec<u8> {
+pub(crate) fn json_list(msgs: Vec<Message>) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + msgs.len() * 400);
     out.push(b'[');
     for (i, mut m) in msgs.into_iter().enumerate() {
@@ -224,8 +251,4 @@ fn security_definition(d: &DtcRow, query: &str) -> Outcome {
         "SymbolID": s.id,
     }]);
     Outcome::ok(&body)
-}
-
-fn not_spoken(d: &DtcRow, what: &str) -> Outcome {
-    Outcome::error(501, &format!("{}: the DTC client does not speak {what} yet", d.name))
 }

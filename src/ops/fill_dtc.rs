@@ -36,6 +36,13 @@ pub(super) fn fill_dtc(snap: &mut Snapshot, eps: &Endpoints) {
             set(&mut row.rejected, info.rejected.as_deref().unwrap_or(""));
         }
         fill_trading(r, c.trading_book());
+        // Copied only when a query finished (its rows are Vec: cloning allocates).
+        let (gen, done) = c.finished_queries();
+        if r.raw.queries_gen != gen {
+            r.raw.queries.clear();
+            r.raw.queries.extend(done.cloned());
+            r.raw.queries_gen = gen;
+        }
     }
 }
 

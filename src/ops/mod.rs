@@ -13,6 +13,7 @@ mod auth;
 pub mod client;
 mod control;
 mod dashboard;
+mod dtc_query;
 mod dtc_rest;
 mod events;
 pub mod fill;

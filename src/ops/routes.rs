@@ -80,6 +80,13 @@ pub(crate) enum Waiter {
 pub(crate) enum ReplyBody {
     /// The request went out on the loop at this instant.
     Ran(Instant),
+    /// A one-off DTC query went out on the loop at `at` with this RequestID.
+    Asked {
+        /// When.
+        at: Instant,
+        /// Its RequestID (the answer is looked up by it in later snapshots).
+        request_id: i32,
+    },
     /// The call could not do it.
     Failed(u16, String),
     /// A signal was published.
@@ -304,6 +311,13 @@ impl Server {
         match body {
             ReplyBody::Ran(at) => {
                 p.ran_at = Some(at);
+                self.try_resolve(key, now);
+            }
+            ReplyBody::Asked { at, request_id } => {
+                p.ran_at = Some(at);
+                if let Waiter::Dtc(q) = &mut p.what {
+                    q.asked(request_id);
+                }
                 self.try_resolve(key, now);
             }
             ReplyBody::Failed(status, why) => self.apply(key, Outcome::error(status, &why), close),

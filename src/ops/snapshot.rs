@@ -368,6 +368,10 @@ pub struct DtcRaw {
     pub orders: Vec<OrderUpdate>,
     /// HISTORICAL_ORDER_FILL_RESPONSE (304).
     pub fills: Vec<HistoricalOrderFillResponse>,
+    /// Finished one-off queries (exchange list, balance history), copied when one finishes.
+    pub queries: Vec<crate::dtc::QueryAnswer>,
+    /// The connection's query generation `queries` was copied at.
+    pub queries_gen: u64,
 }
 
 /// One latency histogram's percentiles.

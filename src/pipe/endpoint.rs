@@ -9,6 +9,7 @@ use crate::endpoint::{token, Ctx, Endpoint};
 use crate::market::Feed;
 use crate::metrics::LatencyHist;
 use crate::signal::{Origin, Signal, SignalError};
+use crate::timer::{TimerKind, TimerTable};
 use mio::{event::Event, Registry};
 use std::io;
 use std::time::{Duration, Instant};
@@ -90,13 +91,13 @@ pub struct PipeEndpoint {
     symbols_added: usize,
     /// Most bytes read per event / timer call.
     event_budget: usize,
-    /// Set when the budget ran out before WouldBlock: data may remain, and mio is
-    /// edge-triggered, so no event will come for it; the timer (due at once) reads on.
-    more_since: Option<Instant>,
+    /// `ReadMore` (the budget ran out before WouldBlock: data may remain, and mio is
+    /// edge-triggered, so no event will come for it; the timer, due at once, reads on) and
+    /// `PathCheck`.
+    timers: TimerTable<PipeTimer, 2>,
     /// Token base, for registering a recreated FIFO.
     base: usize,
     path_check_every: Duration,
-    next_path_check: Option<Instant>,
     /// The last refusal to use what the path holds, and when it was logged.
     refusal: Option<(String, Instant)>,
 }
@@ -119,10 +120,9 @@ impl PipeEndpoint {
             writer_to_applied: LatencyHist::new("pipe.writer_to_applied"),
             symbols_added: 0,
             event_budget: DEFAULT_EVENT_BUDGET,
-            more_since: None,
+            timers: TimerTable::default(),
             base: 0,
             path_check_every: DEFAULT_PATH_CHECK,
-            next_path_check: None,
             refusal: None,
         })
     }
@@ -149,11 +149,11 @@ impl PipeEndpoint {
     }
 
     fn drain(&mut self, ctx: &mut Ctx<'_>) {
-        self.more_since = None;
+        self.timers.stop(PipeTimer::ReadMore);
         let mut handled = 0usize;
         loop {
             if handled >= self.event_budget {
-                self.more_since = Some(ctx.now);
+                self.timers.set(PipeTimer::ReadMore, ctx.now);
                 return;
             }
             let room = self.event_budget - handled;
@@ -301,6 +301,22 @@ impl PipeEndpoint {
     }
 }
 
+/// The pipe endpoint's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PipeTimer {
+    /// The read budget ran out: read on (due at once).
+    ReadMore,
+    /// Check that the path still names the FIFO being read.
+    PathCheck,
+}
+
+impl TimerKind for PipeTimer {
+    const ALL: &'static [PipeTimer] = &[PipeTimer::ReadMore, PipeTimer::PathCheck];
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// Counts dropped input and logs it, at most once per second per reason.
 fn note_bad(
     path: &str,
@@ -338,7 +354,7 @@ impl Endpoint for PipeEndpoint {
     fn register(&mut self, registry: &Registry, base: usize, now: Instant) -> io::Result<()> {
         self.io.register(registry, token(base, 0))?;
         self.base = base;
-        self.next_path_check = Some(now + self.path_check_every);
+        self.timers.set(PipeTimer::PathCheck, now + self.path_check_every);
         log::info!("pipe {}: listening", self.path);
         Ok(())
     }
@@ -357,16 +373,20 @@ impl Endpoint for PipeEndpoint {
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        [self.more_since, self.next_path_check].into_iter().flatten().min()
+        self.timers.next_deadline()
     }
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
-        if self.more_since.is_some() {
+        // Both decided before either runs: a drain that spends its budget again re-arms
+        // ReadMore for the next turn, not for this call.
+        let read_more = self.timers.is_due(PipeTimer::ReadMore, ctx.now);
+        let check = self.timers.is_due(PipeTimer::PathCheck, ctx.now);
+        if read_more {
             self.drain(ctx);
         }
-        if self.next_path_check.is_some_and(|t| ctx.now >= t) {
+        if check {
             self.check_path(ctx);
-            self.next_path_check = Some(ctx.now + self.path_check_every);
+            self.timers.set(PipeTimer::PathCheck, ctx.now + self.path_check_every);
         }
         // Stale symbols are the engine's check over the whole market state ([market]).
     }

@@ -179,9 +179,51 @@ def test_securitydefinition_and_refusals(bridge):
     assert r.status_code == 404 and "NOPE" in r.json()["error"]
     r = bridge.get("/api/v1/tradeaccounts", params={"connection": "nope"})
     assert r.status_code == 404 and "nope" in r.json()["error"]
-    for path in ("/api/v1/exchangelist", "/api/v1/historicalaccountbalances"):
-        r = bridge.get(path)
-        assert r.status_code == 501 and "does not speak" in r.json()["error"]
+
+
+def test_exchangelist_is_asked_on_the_connection(bridge):
+    r = bridge.get("/api/v1/exchangelist", params={"connection": "es"})
+    assert r.status_code == 200, r.text
+    rows = r.json()
+    assert [x["Exchange"] for x in rows][:4] == ["CME", "CBOT", "NYMEX", "COMEX"]
+    assert all(x["Type"] == 501 and x["Description"] and x["RequestID"] > 0 for x in rows)
+    assert [x["IsFinalMessage"] for x in rows] == [0] * (len(rows) - 1) + [1]
+    # Each call is a new request on the connection: a new RequestID.
+    again = bridge.get("/api/v1/exchangelist").json()
+    assert again[0]["RequestID"] != rows[0]["RequestID"]
+    r = bridge.get("/api/v1/exchangelist", params={"connection": "nope"})
+    assert r.status_code == 404 and "nope" in r.json()["error"]
+
+
+def test_historicalaccountbalances_per_account_and_since(bridge):
+    r = bridge.get("/api/v1/historicalaccountbalances")
+    assert r.status_code == 200, r.text
+    rows = r.json()
+    accounts = {x["TradeAccount"] for x in rows}
+    assert {"Sim1", "Sim2"} <= accounts
+    for x in rows:
+        assert x["Type"] == 606 and x["CashBalance"] > 0 and x["AccountCurrency"] == "USD"
+        assert x["DateTime"] > 1_600_000_000 and x["TransactionId"]
+    assert rows[-1]["IsFinalResponse"] == 1
+    one = bridge.get("/api/v1/historicalaccountbalances", params={"TradeAccount": "Sim2"}).json()
+    assert one and {x["TradeAccount"] for x in one} == {"Sim2"}
+    # Nothing since far in the future: the server's "no data" answer is an empty list.
+    future = {"TradeAccount": "Sim1", "StartDateTime": str(4_000_000_000)}
+    r = bridge.get("/api/v1/historicalaccountbalances", params=future)
+    assert r.status_code == 200 and r.json() == []
+
+
+def test_historicalaccountbalances_refusals(bridge):
+    path = "/api/v1/historicalaccountbalances"
+    r = bridge.get(path, params={"TradeAccount": "Nobody"})
+    assert r.status_code == 502 and "unknown trade account" in r.json()["error"]
+    for bad in ("yesterday", "-5", "1.5e9x", ""):
+        r = bridge.get(path, params={"StartDateTime": bad})
+        assert r.status_code == 400 and "StartDateTime" in r.json()["error"], bad
+    r = bridge.get(path, params={"TradeAccount": "A" * 40})
+    assert r.status_code == 400 and "TradeAccount" in r.json()["error"]
+    r = bridge.get(path, params={"connection": "nope"})
+    assert r.status_code == 404 and "nope" in r.json()["error"]
 
 
 # ---- bad requests and auth ----

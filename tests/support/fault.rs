@@ -1,8 +1,8 @@
 //! Fault injection: the binary and its simulators as children, logs kept, kill -9, bounded waits.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::Path;
+use std::process::ExitStatus;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,68 +12,37 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_v9bridge");
 /// Upper bound for any single wait.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// A child process of the binary; its stderr (the log) is collected line by line.
+/// A child process of the binary (the library's child helper, with panics for tests); its
+/// output is collected line by line.
 pub struct Proc {
     pub name: String,
-    child: Child,
-    lines: Arc<Mutex<Vec<String>>>,
+    inner: v9bridge::demo::chaos::procs::Proc,
 }
 
 impl Proc {
     /// Runs `v9bridge ARGS` with `RUST_LOG=info`.
     pub fn spawn(name: &str, args: &[&str]) -> Proc {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let mut outputs: Vec<Box<dyn std::io::Read + Send>> = Vec::new();
-        if let Some(e) = child.stderr.take() {
-            outputs.push(Box::new(e));
-        }
-        if let Some(o) = child.stdout.take() {
-            outputs.push(Box::new(o));
-        }
-        for out in outputs {
-            let lines = lines.clone();
-            std::thread::spawn(move || {
-                for l in BufReader::new(out).lines().map_while(Result::ok) {
-                    lines.lock().unwrap().push(l);
-                }
-            });
-        }
-        Proc { name: name.into(), child, lines }
+        let inner = v9bridge::demo::chaos::procs::Proc::spawn(Path::new(BIN), name, args)
+            .unwrap_or_else(|e| panic!("{e}"));
+        Proc { name: name.into(), inner }
     }
 
     /// Every line logged (or printed) so far.
     pub fn lines(&self) -> Vec<String> {
-        self.lines.lock().unwrap().clone()
+        self.inner.lines()
     }
 
     /// Lines containing `needle`, so far.
     pub fn count(&self, needle: &str) -> usize {
-        self.lines.lock().unwrap().iter().filter(|l| l.contains(needle)).count()
+        self.inner.count(needle)
     }
 
     /// The first line containing `needle`, waiting up to `limit`.
     #[track_caller]
     pub fn wait_line(&self, needle: &str, limit: Duration) -> String {
-        let until = Instant::now() + limit;
-        loop {
-            if let Some(l) = self.lines.lock().unwrap().iter().find(|l| l.contains(needle)) {
-                return l.clone();
-            }
-            assert!(
-                Instant::now() < until,
-                "{}: no line with {needle:?} within {limit:?}; log:\n{}",
-                self.name,
-                self.lines().join("\n")
-            );
-            std::thread::sleep(Duration::from_millis(10));
+        match self.inner.wait_line_within(needle, limit) {
+            Ok(l) => l,
+            Err(e) => panic!("{e}; whole log:\n{}", self.lines().join("\n")),
         }
     }
 
@@ -93,47 +62,30 @@ impl Proc {
     }
 
     pub fn pid(&self) -> i32 {
-        self.child.id() as i32
+        self.inner.pid() as i32
     }
 
     /// True while the process runs.
     pub fn alive(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
+        self.inner.alive()
     }
 
     /// SIGKILL, then reaps it.
     pub fn kill9(&mut self) {
-        self.signal(libc::SIGKILL);
-        self.child.wait().unwrap();
+        self.inner.kill9();
     }
 
     /// Sends `sig` and waits (bounded) for the exit; SIGKILL after the bound.
     #[track_caller]
     pub fn stop(&mut self, sig: i32) -> ExitStatus {
-        self.signal(sig);
-        let until = Instant::now() + WAIT;
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                return s;
-            }
-            if Instant::now() >= until {
+        // SAFETY: kill(2) on our own child's pid (not yet reaped, so not reused).
+        unsafe { libc::kill(self.pid(), sig) };
+        match self.inner.wait_exit(WAIT) {
+            Some(s) => s,
+            None => {
                 self.kill9();
                 panic!("{}: did not exit within {WAIT:?} of signal {sig}", self.name);
             }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on our own child's pid (not yet reaped, so not reused).
-        unsafe { libc::kill(self.pid(), sig) };
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.alive() {
-            self.kill9();
         }
     }
 }

@@ -64,7 +64,15 @@ pub struct Running {
 impl Running {
     /// An engine on `listen` ("127.0.0.1:0" for a fresh port).
     pub fn start(listen: &str) -> Result<Running, String> {
-        let mut cfg = Config::default();
+        Running::start_config(listen, Config::default())
+    }
+
+    /// An engine on `listen` with the config `toml` (its `[groups]`, `[mapping]`, ...).
+    pub fn start_toml(listen: &str, toml: &str) -> Result<Running, String> {
+        Running::start_config(listen, Config::from_toml(toml).map_err(|e| format!("config: {e}"))?)
+    }
+
+    fn start_config(listen: &str, mut cfg: Config) -> Result<Running, String> {
         cfg.v9.listen = listen.parse().map_err(|e| format!("{listen}: {e}"))?;
         cfg.engine.pin = Pin::None;
         cfg.engine.report_interval_s = 0;

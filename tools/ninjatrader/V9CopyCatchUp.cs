@@ -56,15 +56,15 @@ namespace NinjaTrader.NinjaScript.Strategies
             return accounts;
         }
 
-        /// <summary>Writes the state file when the resume state changed (executor thread, or
-        /// Stop once that thread ended): after every signal, SYNC, CAUGHT_UP and READY.</summary>
+        /// <summary>Offers the state file's writer the resume state when it changed (executor
+        /// thread, or Stop once that thread ended): after every signal, SYNC, CAUGHT_UP and READY.</summary>
         void SaveState()
         {
             if (resume.Version == savedVersion)
                 return;
             long at;
             V9CopySaved s = resume.Snapshot(out at);
-            cfg.State.Save(s);
+            cfg.State.Offer(s);
             savedVersion = at;
         }
 

@@ -99,6 +99,7 @@ namespace NinjaTrader.NinjaScript.Strategies
             if (thread != null && !thread.Join(5000))
                 log("executor did not stop within 5 s");
             SaveState();
+            cfg.State.Close(TimeSpan.FromSeconds(5));
             lock (subscribed)
             {
                 foreach (Account a in subscribed)

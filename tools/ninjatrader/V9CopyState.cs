@@ -1,13 +1,16 @@
 // V9_CopyReceiver's state file: what must survive a restart of the strategy itself (disabled and
 // enabled again, NinjaTrader restarted), so that the first CONNECT resumes with Last_ID/Epoch and
 // no id runs twice on an account. Written atomically (a temp file, then a rename over the old
-// one); a missing, unreadable or malformed file means "start fresh", said once in the log.
-// Plain System.IO from .NET Framework 4.8; C# 5, like the rest.
+// one) by its own thread, which always writes the latest state offered (a write takes ~0.3 ms
+// and more on a busy disk: the executor must not wait for it). A missing, unreadable or
+// malformed file means "start fresh", said once in the log. Plain System.IO and
+// System.Threading from .NET Framework 4.8; C# 5, like the rest.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using System.Threading;
 
 namespace NinjaTrader.NinjaScript.Strategies
 {
@@ -33,7 +36,11 @@ namespace NinjaTrader.NinjaScript.Strategies
 
         readonly string path;
         readonly Action<string> log;
-        int failures;
+        readonly object gate = new object();
+        V9CopySaved next;   // the latest state offered, not written yet
+        Thread writer;      // started by the first Offer
+        bool closing;
+        int failures;       // writer thread only
 
         /// <summary>path null or empty = no state file (ids kept in memory only).</summary>
         public V9CopyStateFile(string path, Action<string> log)
@@ -141,13 +148,63 @@ namespace NinjaTrader.NinjaScript.Strategies
             return b.ToString();
         }
 
-        /// <summary>Writes s to a temp file next to the state file, then renames it over the old
-        /// one, so a crash leaves either the old or the new file, never half of one. A failure is
-        /// logged (at most 20 times, then one in 100) and the strategy carries on.</summary>
-        public void Save(V9CopySaved s)
+        /// <summary>Hands s to the writer thread (never blocks on the disk). States offered
+        /// faster than they can be written are conflated: only the latest is written.</summary>
+        public void Offer(V9CopySaved s)
         {
             if (path == null)
                 return;
+            lock (gate)
+            {
+                if (closing)
+                    return;
+                next = s;
+                if (writer == null)
+                {
+                    writer = new Thread(WriteLoop) { IsBackground = true, Name = "V9CopyReceiver state file" };
+                    writer.Start();
+                }
+                Monitor.PulseAll(gate);
+            }
+        }
+
+        /// <summary>At stop: writes what was offered last, waiting up to timeout for it.</summary>
+        public void Close(TimeSpan timeout)
+        {
+            Thread t;
+            lock (gate)
+            {
+                closing = true;
+                Monitor.PulseAll(gate);
+                t = writer;
+            }
+            if (t != null && !t.Join(timeout))
+                log("state file " + path + ": the last write did not finish within " + timeout.TotalSeconds + " s");
+        }
+
+        void WriteLoop()
+        {
+            while (true)
+            {
+                V9CopySaved s;
+                lock (gate)
+                {
+                    while (next == null && !closing)
+                        Monitor.Wait(gate);
+                    if (next == null)
+                        return; // closing, and everything offered is written
+                    s = next;
+                    next = null;
+                }
+                Save(s);
+            }
+        }
+
+        /// <summary>Writes s to a temp file next to the state file, then renames it over the old
+        /// one, so a crash leaves either the old or the new file, never half of one. A failure is
+        /// logged (at most 20 times, then one in 100) and the strategy carries on.</summary>
+        void Save(V9CopySaved s)
+        {
             try
             {
                 string dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));

@@ -9,7 +9,7 @@
 // Each fault has its own engine, journal and receivers, in a temporary directory.
 
 mod check;
-mod procs;
+pub mod procs;
 
 use crate::sim::model::Book;
 use crate::sim::receiver::XorShift;

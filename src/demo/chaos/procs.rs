@@ -1,28 +1,31 @@
-//! Child processes for the chaos demo: the engine and simulated receivers, killed with SIGKILL.
+//! Child processes: a `v9bridge` child with its output kept (also the tests' fault helper), and the chaos demo's engine and receivers, killed with SIGKILL.
 //
 // Faults are only real across a process boundary: kill -9 leaves no destructor, no flush, no
 // goodbye. Every wait here is bounded; a child left running is killed when dropped.
 
 use crate::sim::receiver::saved::Saved;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Upper bound for any single wait.
-pub(super) const WAIT: Duration = Duration::from_secs(30);
+pub const WAIT: Duration = Duration::from_secs(30);
 
-/// A running `v9bridge` child; its log (stderr) and stdout lines are collected.
-pub(super) struct Proc {
+/// A running child (`RUST_LOG=info`); its stderr (the log) and stdout lines are collected.
+#[derive(Debug)]
+pub struct Proc {
     name: String,
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
 }
 
 impl Proc {
-    pub(super) fn spawn(bin: &Path, name: &str, args: &[String]) -> Result<Proc, String> {
+    /// Starts `bin ARGS`; `name` labels its errors.
+    pub fn spawn<S: AsRef<OsStr>>(bin: &Path, name: &str, args: &[S]) -> Result<Proc, String> {
         let mut child = Command::new(bin)
             .args(args)
             .env("RUST_LOG", "info")
@@ -52,9 +55,24 @@ impl Proc {
         Ok(Proc { name: name.to_string(), child, lines })
     }
 
+    /// Its label.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every line logged (or printed) so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+
     /// The first line containing `needle`, waiting up to [`WAIT`].
-    pub(super) fn wait_line(&self, needle: &str) -> Result<String, String> {
-        let until = Instant::now() + WAIT;
+    pub fn wait_line(&self, needle: &str) -> Result<String, String> {
+        self.wait_line_within(needle, WAIT)
+    }
+
+    /// The first line containing `needle`, waiting up to `limit`.
+    pub fn wait_line_within(&self, needle: &str, limit: Duration) -> Result<String, String> {
+        let until = Instant::now() + limit;
         loop {
             let found =
                 self.lines.lock().ok().and_then(|v| v.iter().find(|l| l.contains(needle)).cloned());
@@ -63,7 +81,7 @@ impl Proc {
             }
             if Instant::now() >= until {
                 return Err(format!(
-                    "{}: no line with {needle:?} within {WAIT:?}{}",
+                    "{}: no line with {needle:?} within {limit:?}{}",
                     self.name,
                     self.tail()
                 ));
@@ -73,18 +91,41 @@ impl Proc {
     }
 
     /// Lines containing `needle` so far.
-    pub(super) fn count(&self, needle: &str) -> usize {
+    pub fn count(&self, needle: &str) -> usize {
         self.lines.lock().map_or(0, |v| v.iter().filter(|l| l.contains(needle)).count())
     }
 
     fn tail(&self) -> String {
-        let v = self.lines.lock().map(|v| v.clone()).unwrap_or_default();
+        let v = self.lines();
         let from = v.len().saturating_sub(15);
         format!("; its last lines:\n  {}", v[from..].join("\n  "))
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// True while it runs.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Its exit status, waiting up to `limit` (None if it still runs).
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let until = Instant::now() + limit;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(s)) => return Some(s),
+                Ok(None) if Instant::now() < until => {}
+                _ => return None,
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// SIGKILL (TerminateProcess on Windows), then reaps it.
-    pub(super) fn kill9(&mut self) {
+    pub fn kill9(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -92,7 +133,7 @@ impl Proc {
 
 impl Drop for Proc {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
+        if self.alive() {
             self.kill9();
         }
     }
