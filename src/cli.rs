@@ -137,6 +137,15 @@ pub struct KillArgs {
 /// `v9bridge arm` options.
 #[derive(clap::Args, Debug)]
 pub struct ArmArgs {
+    /// Re-arm only this account after a loss-limit breach (through the ops API, `--ops`).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// The ops API's address, for `--account`.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub ops: String,
+    /// The ops API's Bearer token, for `--account` (or env V9BRIDGE_OPS_TOKEN).
+    #[arg(long)]
+    pub ops_token: Option<String>,
     /// Engine's V9 address.
     #[arg(long, default_value = "127.0.0.1:5000")]
     pub server: String,
@@ -156,6 +165,21 @@ pub enum SimCommand {
     DtcServer(crate::sim::dtc_server::DtcServerArgs),
 }
 
+/// `v9bridge arm --account NAME`: `POST /api/v1/arm {"account": NAME}` on the ops API.
+fn arm_account(a: &ArmArgs) -> Result<(), String> {
+    let account = a.account.as_deref().unwrap_or_default();
+    let token = a.ops_token.clone().or_else(|| std::env::var("V9BRIDGE_OPS_TOKEN").ok());
+    let token = token.ok_or("--account needs the ops token (--ops-token or V9BRIDGE_OPS_TOKEN)")?;
+    let body = serde_json::json!({ "account": account }).to_string();
+    let answer = crate::ops::client::post(&a.ops, "/api/v1/arm", &token, body.as_bytes())?;
+    let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+    match v["changed"].as_bool() {
+        Some(true) => eprintln!("account {account} re-armed: it trades again"),
+        _ => eprintln!("account {account} was not excluded"),
+    }
+    Ok(())
+}
+
 /// Parses argv and runs; the binary's whole `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -164,6 +188,7 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run(a),
         Command::Signal(a) => signal(a),
         Command::Kill(a) => kill(a),
+        Command::Arm(a) if a.account.is_some() => arm_account(&a),
         Command::Arm(a) => control(&a.server, a.token, "ARM").map(|_| {
             eprintln!("kill switch off: opening signals accepted");
         }),

@@ -10,6 +10,7 @@
 //! so the ops thread never blocks either: one slow HTTP client cannot stall the others.
 
 mod auth;
+pub mod client;
 mod control;
 mod dashboard;
 mod dtc_query;
