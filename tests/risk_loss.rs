@@ -182,6 +182,6 @@ fn a_breach_submits_flatten_all_routed_to_its_account_as_the_engines_own_signal(
     assert!(out.0[0].1.starts_with("FLATTEN|ALL|0|"), "{:?}", out.0);
     assert!(p.risk().unwrap().headroom("A1").unwrap().excluded);
     assert!(p.on_pnl(("A1", "ES", -900.0), now, t, &mut out).is_none(), "breaches once");
-    assert_eq!(p.arm_account("A1"), Some(true));
-    assert_eq!(p.arm_account("Nope"), None);
+    assert_eq!(p.arm_account("A1", now, t), Some(true));
+    assert_eq!(p.arm_account("Nope", now, t), None);
 }

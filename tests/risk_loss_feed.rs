@@ -52,8 +52,10 @@ fn position_pnl_moves_the_headroom_and_a_breach_excludes_until_armed() {
 
     // Re-armed by the engine call the ops API and the CLI use.
     let arm = |name: &'static str| {
-        let f = move |eps: &mut v9bridge::engine::Endpoints| eps.v9.as_mut()?.arm_account(name);
-        e.handle.call(move |eps, _| f(eps), WAIT).unwrap()
+        let f = move |eps: &mut v9bridge::engine::Endpoints, now, wall_ns| {
+            eps.v9.as_mut()?.arm_account(name, now, wall_ns)
+        };
+        e.handle.call(move |eps, c| f(eps, c.now, c.wall_ns), WAIT).unwrap()
     };
     assert_eq!(arm("A1"), Some(true));
     assert_eq!(arm("A1"), Some(false), "already armed");
@@ -121,11 +123,46 @@ fn a_breach_flattens_only_that_account_and_its_next_opening_signals_skip_it_unti
     assert_eq!(rb.line(), "FLATTEN|ES|0|ID:4");
 
     // Re-armed (the engine call behind POST /api/v1/arm): it trades again.
-    let f = |eps: &mut v9bridge::engine::Endpoints| eps.v9.as_mut()?.arm_account("A1");
-    assert_eq!(e.handle.call(move |eps, _| f(eps), WAIT).unwrap(), Some(true));
+    let arm = |eps: &mut v9bridge::engine::Endpoints, c: &mut v9bridge::engine::CallCtx<'_>| {
+        eps.v9.as_mut()?.arm_account("A1", c.now, c.wall_ns)
+    };
+    assert_eq!(e.handle.call(arm, WAIT).unwrap(), Some(true));
     publ.send("LONG|ES|1");
     assert!(publ.line().starts_with("SIGNAL_ACK|5|2"));
     assert_eq!(ra.line(), "LONG|ES|1|ID:5");
     assert_eq!(rb.line(), "LONG|ES|1|ID:5");
+    e.stop();
+}
+
+#[test]
+fn a_breached_account_stays_excluded_across_a_restart_until_armed() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_journal = || {
+        let mut c = loss_config();
+        c.journal.dir = dir.path().to_str().unwrap().into();
+        c
+    };
+    let e = start(with_journal());
+    let mut rx = Raw::receiver(e.addr, "rx");
+    position(&mut rx, "A1", "ES", 0.0);
+    position(&mut rx, "A1", "ES", -600.0);
+    wait_for("A1 breached", || headroom(&e, "A1").is_some_and(|h| h.excluded));
+    drop(rx);
+    e.stop();
+
+    // The restarted engine reads the exclusion back (its P&L baseline starts afresh).
+    let e = start(with_journal());
+    let h = headroom(&e, "A1").unwrap();
+    assert_eq!((h.excluded, h.breached), (true, Some(LossRule::DailyLoss)));
+    assert!(!headroom(&e, "A2").unwrap().excluded);
+    let arm = |eps: &mut v9bridge::engine::Endpoints, c: &mut v9bridge::engine::CallCtx<'_>| {
+        eps.v9.as_mut()?.arm_account("A1", c.now, c.wall_ns)
+    };
+    assert_eq!(e.handle.call(arm, WAIT).unwrap(), Some(true));
+    e.stop();
+
+    // Re-arming is journalled too.
+    let e = start(with_journal());
+    assert!(!headroom(&e, "A1").unwrap().excluded);
     e.stop();
 }

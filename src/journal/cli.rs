@@ -172,6 +172,12 @@ pub fn human_line(e: &Entry<'_>, out: &mut String) {
         ),
         Record::KillSwitch { armed, by } => write!(out, " armed={armed} by={}", by.escape_debug()),
         Record::Epoch { n } => write!(out, " epoch={n}"),
+        Record::LossLimit { account, rule: "" } => {
+            write!(out, " account={} armed", account.escape_debug())
+        }
+        Record::LossLimit { account, rule } => {
+            write!(out, " account={} excluded={}", account.escape_debug(), rule.escape_debug())
+        }
         Record::Reconcile { receiver, account, symbol, expected, reported, flagged } => write!(
             out,
             " receiver={} account={} symbol={} expected={expected} reported={reported} {}",
@@ -227,6 +233,9 @@ pub fn json_line(e: &Entry<'_>) -> String {
         }),
         Record::KillSwitch { armed, by } => json!({ "armed": armed, "by": by }),
         Record::Epoch { n } => json!({ "epoch": n }),
+        Record::LossLimit { account, rule } => {
+            json!({ "account": account, "excluded": !rule.is_empty(), "rule": rule })
+        }
         Record::Reconcile { receiver, account, symbol, expected, reported, flagged } => json!({
             "receiver": receiver,
             "account": account,

@@ -60,6 +60,8 @@ pub struct Recovered {
     pub epoch: u64,
     /// The last kill-switch record.
     pub kill_switch: Option<KillSwitchState>,
+    /// Accounts a loss limit excluded and nobody re-armed: (account, rule name).
+    pub loss_excluded: Vec<(String, String)>,
     /// Good records per kind, over the segments read.
     pub counts: Counts,
     /// Segments in use after startup.
@@ -151,6 +153,7 @@ impl Journal {
         rec.epoch = rec.last_epoch + 1;
         rec.counts = st.counts;
         rec.kill_switch = st.kill_switch.clone();
+        rec.loss_excluded = st.loss_excluded.clone();
         let now = crate::clock::unix_nanos();
         // Continue the last segment, unless corruption was set aside: then a new one.
         let reuse = if rec.quarantined.is_empty() { kept.pop() } else { None };

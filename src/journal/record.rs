@@ -37,11 +37,13 @@ pub enum Kind {
     Epoch = 7,
     /// [`Record::Reconcile`] (added after the first format: older journals simply have none).
     Reconcile = 8,
+    /// [`Record::LossLimit`] (added later, likewise).
+    LossLimit = 9,
 }
 
 impl Kind {
     /// Every kind, in code order.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Signal,
         Kind::Refused,
         Kind::ReceiverConnected,
@@ -50,6 +52,7 @@ impl Kind {
         Kind::KillSwitch,
         Kind::Epoch,
         Kind::Reconcile,
+        Kind::LossLimit,
     ];
 
     /// The name shown by `v9bridge journal` (`SIGNAL`, `REFUSED`, …).
@@ -63,6 +66,7 @@ impl Kind {
             Kind::KillSwitch => "KILL_SWITCH",
             Kind::Epoch => "EPOCH",
             Kind::Reconcile => "RECONCILE",
+            Kind::LossLimit => "LOSS_LIMIT",
         }
     }
 
@@ -188,6 +192,14 @@ pub enum Record<'a> {
         /// Out of sync (true) or back in sync (false).
         flagged: bool,
     },
+    /// A loss limit excluded an account (`rule`, e.g. `DAILY_LOSS`), or it was re-armed (`rule`
+    /// empty): restored at start, so a breached account stays out across a restart.
+    LossLimit {
+        /// Account name.
+        account: &'a str,
+        /// The limit that excluded it; empty when re-armed.
+        rule: &'a str,
+    },
 }
 
 impl Record<'_> {
@@ -202,6 +214,7 @@ impl Record<'_> {
             Record::KillSwitch { .. } => Kind::KillSwitch,
             Record::Epoch { .. } => Kind::Epoch,
             Record::Reconcile { .. } => Kind::Reconcile,
+            Record::LossLimit { .. } => Kind::LossLimit,
         }
     }
 }
@@ -244,6 +257,10 @@ pub fn encode_frame(rec: &Record<'_>, wall_ns: i64, out: &mut [u8]) -> Result<us
             p.u64(expected as u64)?;
             p.u64(reported as u64)?;
             p.u8(u8::from(flagged))?;
+        }
+        Record::LossLimit { account, rule } => {
+            p.blob(account.as_bytes())?;
+            p.blob(rule.as_bytes())?;
         }
     }
     let len = p.pos - FRAME_HEAD;
@@ -318,6 +335,7 @@ pub fn decode_body(body: &[u8]) -> Result<(i64, Record<'_>), Damage> {
                 _ => return Err(Damage::BadBody("reconcile flag not 0 or 1")),
             },
         },
+        Kind::LossLimit => Record::LossLimit { account: g.str()?, rule: g.str()? },
     };
     if g.pos != body.len() {
         return Err(Damage::BadBody("bytes after the last field"));

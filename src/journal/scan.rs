@@ -56,10 +56,24 @@ pub struct State {
     pub last_epoch: u64,
     /// The last kill-switch record.
     pub kill_switch: Option<KillSwitchState>,
+    /// Accounts a loss limit excluded and nobody re-armed since: (account, rule).
+    pub loss_excluded: Vec<(String, String)>,
     /// Records per kind.
     pub counts: Counts,
     /// Journal-wide end of the previous segment (segments may not overlap).
     prev_end: u64,
+}
+
+impl State {
+    /// A LossLimit record: the account is excluded (`rule`) or re-armed (`rule` empty).
+    fn loss_limit(&mut self, account: &str, rule: &str) {
+        self.loss_excluded.retain(|(a, _)| a != account);
+        // Bounded by the configured accounts the engine journals (at most 256), but a
+        // journal is input too: keep the newest few hundred.
+        if !rule.is_empty() && self.loss_excluded.len() < 1024 {
+            self.loss_excluded.push((account.to_string(), rule.to_string()));
+        }
+    }
 }
 
 /// What is wrong with a segment, and where.
@@ -197,6 +211,7 @@ fn apply(st: &mut State, wall_ns: i64, rec: &Record<'_>) -> Result<Kind, Damage>
         Record::KillSwitch { armed, by } => {
             st.kill_switch = Some(KillSwitchState { armed, by: by.to_string(), wall_ns });
         }
+        Record::LossLimit { account, rule } => st.loss_limit(account, rule),
         _ => {}
     }
     Ok(rec.kind())
@@ -212,6 +227,7 @@ pub fn salvage(path: &Path, from: u64, st: &mut State) -> Result<u64, Error> {
         Record::KillSwitch { armed, by } => {
             st.kill_switch = Some(KillSwitchState { armed, by: by.to_string(), wall_ns });
         }
+        Record::LossLimit { account, rule } => st.loss_limit(account, rule),
         _ => {}
     })
 }

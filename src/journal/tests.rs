@@ -37,6 +37,8 @@ pub(crate) fn samples() -> Vec<Record<'static>> {
             reported: 1,
             flagged: true,
         },
+        Record::LossLimit { account: "Apex1", rule: "DAILY_LOSS" },
+        Record::LossLimit { account: "Apex1", rule: "" },
     ]
 }
 
@@ -96,7 +98,7 @@ fn truncated_or_padded_bodies_are_refused_not_misread() {
         assert_eq!(decode_body(&long), Err(Damage::BadBody("bytes after the last field")));
     }
     assert_eq!(decode_body(&[0; 9]), Err(Damage::BadBody("unknown record kind")));
-    assert_eq!(decode_body(&[9; 9]), Err(Damage::BadBody("unknown record kind")));
+    assert_eq!(decode_body(&[10; 9]), Err(Damage::BadBody("unknown record kind")));
 }
 
 #[test]

@@ -188,7 +188,7 @@ impl Server {
         self.control(key, req.close, move |eps, c| {
             let Some(v9) = eps.v9.as_mut() else { return Err(no_server()) };
             let (action, changed) = match &b.account {
-                Some(a) => match v9.arm_account(a) {
+                Some(a) => match v9.arm_account(a, c.now, c.wall_ns) {
                     Some(changed) => ("arm_account", changed),
                     None => return Err((404, format!("no configured account named {a:?}"))),
                 },

@@ -1,6 +1,7 @@
 //! Loss limits in the pipeline: POSITION P&L into the risk layer, a breach's routed FLATTEN.
 
 use super::{Accepted, Output, Pipeline, Refusal, Source};
+use crate::journal::Record;
 use crate::risk::{Breach, OptionBuf, Risk};
 use crate::signal::SignalError;
 use std::time::Instant;
@@ -37,6 +38,9 @@ impl Pipeline {
             breach.amount,
             breach.limit
         );
+        // Journalled before the flatten, so a restart keeps the account out even if the
+        // engine dies before the flatten's record.
+        self.journal_loss_limit(account, breach.rule.name(), now, wall_ns);
         let mut buf: OptionBuf = [0; crate::signal::MAX_OPTION_LEN];
         let risk = self.risk.as_ref()?;
         let Some(sig) = risk.breach_flatten(&breach, &mut buf) else {
@@ -61,11 +65,19 @@ impl Pipeline {
     }
 
     /// Re-arms an account a loss limit excluded: Some(was excluded), None when not configured.
-    pub fn arm_account(&mut self, account: &str) -> Option<bool> {
+    /// Journalled, so the account stays armed across a restart.
+    pub fn arm_account(&mut self, account: &str, now: Instant, wall_ns: i64) -> Option<bool> {
         let r = self.risk.as_mut()?.arm_account(account);
         if r == Some(true) {
             log::warn!("risk: account {account} re-armed: it trades again");
+            self.journal_loss_limit(account, "", now, wall_ns);
         }
         r
+    }
+
+    fn journal_loss_limit(&mut self, account: &str, rule: &str, now: Instant, wall_ns: i64) {
+        if let Err(e) = self.journal.append(&Record::LossLimit { account, rule }, wall_ns) {
+            self.journal_failed(&e, now);
+        }
     }
 }

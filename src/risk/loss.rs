@@ -42,6 +42,11 @@ impl LossRule {
             LossRule::TrailingDrawdown => "TRAILING_DRAWDOWN",
         }
     }
+
+    /// The rule named `name` (as [`Self::name`] writes it).
+    pub fn from_name(name: &str) -> Option<LossRule> {
+        [LossRule::DailyLoss, LossRule::TrailingDrawdown].into_iter().find(|r| r.name() == name)
+    }
 }
 
 /// A breach: flatten this account (a `FLATTEN|ALL|0` routed to it only) and leave it out of
@@ -201,6 +206,14 @@ impl LossBook {
         a.breached = Some(rule);
         self.excluded.insert(acct);
         Some(Breach { account: acct, rule, amount, limit })
+    }
+
+    /// Excludes `acct` as a journalled breach did before a restart (until re-armed).
+    pub fn restore_breach(&mut self, acct: usize, rule: LossRule) {
+        if let Some(a) = self.accts.get_mut(acct) {
+            a.breached = Some(rule);
+            self.excluded.insert(acct);
+        }
     }
 
     /// Lifts the exclusion of `acct`; a limit still exceeded breaches again on its next report.

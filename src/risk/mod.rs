@@ -348,6 +348,17 @@ impl Risk {
         if let Some(k) = &rec.kill_switch {
             self.kill.restore(k.armed, k.wall_ns);
         }
+        for (account, rule) in &rec.loss_excluded {
+            // An account no longer configured, or a rule this build does not know, is not
+            // restored: nothing routes to it by name any more.
+            let (Some(i), Some(rule)) = (self.rules.account(account), LossRule::from_name(rule))
+            else {
+                log::warn!("risk: journal excludes {account:?} ({rule}): not configured now");
+                continue;
+            };
+            self.loss.restore_breach(i, rule);
+            log::warn!("risk: account {account} stays excluded ({}): arm it to trade", rule.name());
+        }
     }
 
     /// The kill switch.

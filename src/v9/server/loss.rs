@@ -6,6 +6,7 @@ use crate::v9::conn::Conns;
 use crate::v9::hub::Hub;
 use crate::v9::peer::Peer;
 use crate::v9::reply::Time;
+use std::time::Instant;
 
 /// Hands the P&L `peer` reported since the last call to the pipeline's risk layer; a breach's
 /// FLATTEN is queued like any signal. No allocation (the book queues entry indices).
@@ -33,7 +34,7 @@ pub(super) fn feed(pl: &mut Pipeline, hub: &mut Hub, conns: &mut Conns, peer: &m
 impl V9Server {
     /// Re-arms an account a loss limit excluded: Some(was excluded), None when the engine has
     /// no risk layer or does not know the account.
-    pub fn arm_account(&mut self, account: &str) -> Option<bool> {
-        self.pipeline.arm_account(account)
+    pub fn arm_account(&mut self, account: &str, now: Instant, wall_ns: i64) -> Option<bool> {
+        self.pipeline.arm_account(account, now, wall_ns)
     }
 }
