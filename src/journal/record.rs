@@ -7,8 +7,11 @@
 
 use super::crc::crc32c;
 use super::error::{Damage, Error};
+use fields::{Get, Put};
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
+
+mod fields;
 
 /// Largest body (kind, time and fields) a frame may carry.
 pub const MAX_BODY: usize = 65_536;
@@ -341,150 +344,4 @@ pub fn decode_body(body: &[u8]) -> Result<(i64, Record<'_>), Damage> {
         return Err(Damage::BadBody("bytes after the last field"));
     }
     Ok((wall_ns, rec))
-}
-
-const SRC_PUBLISHER: u8 = 1;
-const SRC_PIPE: u8 = 2;
-const SRC_CLI: u8 = 3;
-const SRC_OPS: u8 = 4;
-const SRC_DTC: u8 = 5;
-
-/// Bounded writer over a slice.
-struct Put<'b> {
-    buf: &'b mut [u8],
-    pos: usize,
-}
-
-impl Put<'_> {
-    fn bytes(&mut self, b: &[u8]) -> Result<(), Error> {
-        let end = self.pos + b.len();
-        let dst = self.buf.get_mut(self.pos..end).ok_or(Error::TooLarge("record body"))?;
-        dst.copy_from_slice(b);
-        self.pos = end;
-        Ok(())
-    }
-
-    fn u8(&mut self, v: u8) -> Result<(), Error> {
-        self.bytes(&[v])
-    }
-
-    fn u64(&mut self, v: u64) -> Result<(), Error> {
-        self.bytes(&v.to_le_bytes())
-    }
-
-    fn blob(&mut self, b: &[u8]) -> Result<(), Error> {
-        let n = u16::try_from(b.len()).map_err(|_| Error::TooLarge("field over 65535 bytes"))?;
-        self.bytes(&n.to_le_bytes())?;
-        self.bytes(b)
-    }
-
-    fn source(&mut self, s: Source<'_>) -> Result<(), Error> {
-        match s {
-            Source::Publisher(n) => {
-                self.u8(SRC_PUBLISHER)?;
-                self.blob(n.as_bytes())
-            }
-            Source::Pipe => self.u8(SRC_PIPE),
-            Source::Cli => self.u8(SRC_CLI),
-            Source::Ops => self.u8(SRC_OPS),
-            Source::Dtc(n) => {
-                self.u8(SRC_DTC)?;
-                self.blob(n.as_bytes())
-            }
-        }
-    }
-
-    fn receiver(&mut self, r: &Receiver<'_>) -> Result<(), Error> {
-        self.blob(r.name.as_bytes())?;
-        match r.peer {
-            None => self.u8(0)?,
-            Some(SocketAddr::V4(a)) => {
-                self.u8(4)?;
-                self.bytes(&a.ip().octets())?;
-                self.bytes(&a.port().to_le_bytes())?;
-            }
-            Some(SocketAddr::V6(a)) => {
-                self.u8(6)?;
-                self.bytes(&a.ip().octets())?;
-                self.bytes(&a.port().to_le_bytes())?;
-            }
-        }
-        self.bytes(&r.accounts.to_le_bytes())
-    }
-}
-
-/// Bounded reader over a slice.
-struct Get<'b> {
-    buf: &'b [u8],
-    pos: usize,
-}
-
-impl<'b> Get<'b> {
-    fn take(&mut self, n: usize) -> Result<&'b [u8], Damage> {
-        let s = self
-            .buf
-            .get(self.pos..self.pos + n)
-            .ok_or(Damage::BadBody("field runs past the end"))?;
-        self.pos += n;
-        Ok(s)
-    }
-
-    fn arr<const N: usize>(&mut self) -> Result<[u8; N], Damage> {
-        let mut a = [0u8; N];
-        a.copy_from_slice(self.take(N)?);
-        Ok(a)
-    }
-
-    fn u8(&mut self) -> Result<u8, Damage> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u16(&mut self) -> Result<u16, Damage> {
-        Ok(u16::from_le_bytes(self.arr()?))
-    }
-
-    fn u32(&mut self) -> Result<u32, Damage> {
-        Ok(u32::from_le_bytes(self.arr()?))
-    }
-
-    fn u64(&mut self) -> Result<u64, Damage> {
-        Ok(u64::from_le_bytes(self.arr()?))
-    }
-
-    fn blob(&mut self) -> Result<&'b [u8], Damage> {
-        let n = self.u16()?;
-        self.take(usize::from(n))
-    }
-
-    fn str(&mut self) -> Result<&'b str, Damage> {
-        std::str::from_utf8(self.blob()?).map_err(|_| Damage::BadBody("text not UTF-8"))
-    }
-
-    fn source(&mut self) -> Result<Source<'b>, Damage> {
-        Ok(match self.u8()? {
-            SRC_PUBLISHER => Source::Publisher(self.str()?),
-            SRC_PIPE => Source::Pipe,
-            SRC_CLI => Source::Cli,
-            SRC_OPS => Source::Ops,
-            SRC_DTC => Source::Dtc(self.str()?),
-            _ => return Err(Damage::BadBody("unknown source")),
-        })
-    }
-
-    fn receiver(&mut self) -> Result<Receiver<'b>, Damage> {
-        let name = self.str()?;
-        let peer = match self.u8()? {
-            0 => None,
-            4 => {
-                let ip = Ipv4Addr::from(self.arr::<4>()?);
-                Some(SocketAddr::new(IpAddr::V4(ip), self.u16()?))
-            }
-            6 => {
-                let ip = Ipv6Addr::from(self.arr::<16>()?);
-                Some(SocketAddr::new(IpAddr::V6(ip), self.u16()?))
-            }
-            _ => return Err(Damage::BadBody("unknown peer address family")),
-        };
-        Ok(Receiver { name, peer, accounts: self.u32()? })
-    }
 }

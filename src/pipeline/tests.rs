@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::journal::{Error, Kind};
+use crate::signal::Action;
 use std::sync::{Arc, Mutex};
 
 /// (kind, signal id, source, reason, bytes) per record appended.
