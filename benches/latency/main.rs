@@ -4,6 +4,7 @@
 //! Knobs: `V9B_BENCH_QUICK=1` (short runs, for CI smoke), `V9B_BENCH_OUT=DIR` (default
 //! `target/latency`: .hgrm files, latency.svg, results.md).
 
+mod ab;
 mod dtc;
 mod journal;
 mod ops;
