@@ -1,8 +1,8 @@
 //! Broadcasting at steady state allocates nothing on the engine thread (counting allocator).
 
 mod support;
-use std::time::{Duration, Instant};
-use support::alloc::{allocs, Counting};
+use std::time::Duration;
+use support::alloc::{measured_phase, Counting};
 use support::engine::*;
 use v9bridge::engine::Engine;
 
@@ -108,21 +108,7 @@ fn broadcast_allocates_nothing(mut cfg: v9bridge::config::Config) {
         }
         last_ack
     });
-    let limit = Instant::now() + Duration::from_secs(120);
-    while phase.load(SeqCst) != 1 && Instant::now() < limit {
-        engine.turn(Some(Duration::from_millis(10))).unwrap();
-    }
-    let before = allocs();
-    phase.store(2, SeqCst);
-    while phase.load(SeqCst) != 3 && Instant::now() < limit {
-        engine.turn(Some(Duration::from_millis(10))).unwrap();
-    }
-    let during = allocs() - before;
-    phase.store(4, SeqCst);
-    while !peers.is_finished() && Instant::now() < limit {
-        engine.turn(Some(Duration::from_millis(10))).unwrap();
-    }
-    let last_ack = peers.join().unwrap();
+    let (during, last_ack) = measured_phase(&mut engine, &phase, peers);
     // The measured phase really ran: 500 more signals to 21 receivers, with positions and acks.
     assert_eq!(last_ack, "SIGNAL_ACK|1000|21");
     assert_eq!(during, 0, "engine thread allocated {during} times at steady state");

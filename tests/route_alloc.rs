@@ -4,8 +4,8 @@
 mod support;
 use std::sync::atomic::{AtomicU8, Ordering::SeqCst};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use support::alloc::{allocs, Counting};
+use std::time::Duration;
+use support::alloc::{measured_phase, Counting};
 use support::engine::*;
 use v9bridge::config::Config;
 use v9bridge::engine::Engine;
@@ -96,21 +96,7 @@ fn steady_state_routing_with_parts_allocates_nothing() {
         }
         last.0
     });
-    let limit = Instant::now() + Duration::from_secs(120);
-    while phase.load(SeqCst) != 1 && Instant::now() < limit {
-        engine.turn(Some(Duration::from_millis(10))).unwrap();
-    }
-    let before = allocs();
-    phase.store(2, SeqCst);
-    while phase.load(SeqCst) != 3 && Instant::now() < limit {
-        engine.turn(Some(Duration::from_millis(10))).unwrap();
-    }
-    let during = allocs() - before;
-    phase.store(4, SeqCst);
-    while !peers.is_finished() && Instant::now() < limit {
-        engine.turn(Some(Duration::from_millis(10))).unwrap();
-    }
-    let last_ack = peers.join().unwrap();
+    let (during, last_ack) = measured_phase(&mut engine, &phase, peers);
     // The measured phase ran: the last signal (FLATTEN|ALL|0) reached all 20 receivers.
     assert_eq!(last_ack, "SIGNAL_ACK|2400|20");
     assert_eq!(during, 0, "engine thread allocated {during} times while routing");

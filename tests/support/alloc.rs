@@ -62,3 +62,30 @@ pub fn stop() -> u64 {
 pub fn allocs() -> u64 {
     TOTAL.with(Cell::get)
 }
+
+/// Drives `engine` through a peers thread's phases on `phase`: turns until the peers set 1
+/// (warmed up), sets 2 and counts the engine thread's allocations until they set 3 (the
+/// measured burst is over), sets 4 and turns until `peers` finishes. Returns the count and
+/// what the peers thread returned. Every wait is bounded (120 s in all).
+pub fn measured_phase<T>(
+    engine: &mut v9bridge::engine::Engine,
+    phase: &std::sync::atomic::AtomicU8,
+    peers: std::thread::JoinHandle<T>,
+) -> (u64, T) {
+    use std::sync::atomic::Ordering::SeqCst;
+    use std::time::{Duration, Instant};
+    let limit = Instant::now() + Duration::from_secs(120);
+    let mut turn_until = |done: &dyn Fn() -> bool| {
+        while !done() && Instant::now() < limit {
+            engine.turn(Some(Duration::from_millis(10))).unwrap();
+        }
+    };
+    turn_until(&|| phase.load(SeqCst) == 1);
+    let before = allocs();
+    phase.store(2, SeqCst);
+    turn_until(&|| phase.load(SeqCst) == 3);
+    let during = allocs() - before;
+    phase.store(4, SeqCst);
+    turn_until(&|| peers.is_finished());
+    (during, peers.join().unwrap())
+}
