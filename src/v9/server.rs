@@ -21,7 +21,7 @@ mod outlet;
 pub(crate) mod route;
 use crate::clock;
 use crate::config::V9Config;
-use crate::endpoint::token;
+use crate::endpoint::{token, ReadBudget, ReadOn};
 use crate::journal::Receiver;
 use crate::pipeline::{Pipeline, Source};
 use crate::signal::Action;
@@ -52,6 +52,8 @@ pub struct V9Server {
     catch_up: Vec<u8>,
     /// The next reconciliation sweep.
     reconcile_at: Instant,
+    /// Each new connection's read budget per loop turn.
+    read_budget: ReadBudget,
 }
 
 impl V9Server {
@@ -78,6 +80,7 @@ impl V9Server {
             pipeline,
             catch_up: Vec::with_capacity(64 * 1024),
             reconcile_at: Instant::now(),
+            read_budget: ReadBudget::new(super::peer::READ_BUDGET),
         })
     }
 
@@ -102,7 +105,8 @@ impl V9Server {
                 continue;
             }
             self.conns.insert(Conn::new(stream, tok));
-            let peer = Peer::new(addr, t);
+            let mut peer = Peer::new(addr, t);
+            *peer.budget_mut() = self.read_budget;
             let s = self.hub.settings();
             self.timers.arm(key, peer.deadline(s.timeout, s.grace));
             self.peers.insert(peer);
@@ -112,8 +116,10 @@ impl V9Server {
         self.timers.arm_listener(self.listener.retry_at());
     }
 
-    /// Reads until `WouldBlock`, handling every message as it is framed.
-    fn on_readable(&mut self, key: usize, t: Time, registry: &Registry) {
+    /// Reads until `WouldBlock` or until the connection's budget for this turn is spent (then
+    /// it reads on next turn), handling every message as it is framed.
+    fn on_readable(&mut self, key: usize, t: Time, registry: &Registry, reads: &mut ReadOn) {
+        let tok = token(self.base, key + 1);
         loop {
             let (Some(peer), Some(conn)) = (self.peers.get_mut(key), self.conns.get_mut(key))
             else {
@@ -130,7 +136,12 @@ impl V9Server {
                 }
                 continue;
             }
-            match conn.read(peer.spare()) {
+            // Spent: no Pause cue (the socket is not drained) and no event will come for the
+            // rest; the engine reads on next turn.
+            let Some(room) = peer.budget_mut().next_read(reads, tok) else { break };
+            let spare = peer.spare();
+            let len = spare.len().min(room);
+            match conn.read(&mut spare[..len]) {
                 Ok(0) => {
                     // EOF: the last message may have no terminator; handle it, then close.
                     self.drain(key, Cue::Eof, t, t.now, registry);
@@ -138,6 +149,7 @@ impl V9Server {
                     break;
                 }
                 Ok(n) => {
+                    peer.budget_mut().spend(n);
                     peer.filled(n);
                     // Start of the latency hops: when the bytes left the kernel, not the turn.
                     self.drain(key, Cue::Data, t, clock::stamp(), registry);
