@@ -12,7 +12,7 @@ use mio::Registry;
 use slab::Slab;
 
 mod socket;
-pub use socket::Conn;
+pub(super) use socket::Conn;
 
 /// Says what the receiver under a key gets of a routed signal ([`Conns::fan_out_with`]).
 pub trait Picker {

@@ -9,6 +9,8 @@ pub mod book;
 pub mod broadcast;
 mod buf;
 pub mod config;
+// Its fan-out is being reworked beside this module's other users; narrowed after that lands.
+#[allow(unreachable_pub)]
 mod conn;
 pub mod expect;
 pub mod guard;

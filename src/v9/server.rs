@@ -17,6 +17,8 @@ mod close;
 mod endpoint;
 mod loss;
 mod outlet;
+// Being reworked beside this file (routing); its items are narrowed after that lands.
+#[allow(unreachable_pub)]
 pub(crate) mod route;
 mod written;
 use crate::clock;

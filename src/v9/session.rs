@@ -14,7 +14,7 @@ use std::time::Instant;
 mod connect;
 
 /// Longest strategy name accepted in CONNECT.
-pub const MAX_NAME_LEN: usize = 64;
+pub(super) const MAX_NAME_LEN: usize = 64;
 
 /// The protocol state of one peer, apart from its input framing.
 #[derive(Debug)]

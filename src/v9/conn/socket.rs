@@ -8,7 +8,7 @@ use std::io::{self, Read};
 
 /// One connection's socket and queued output.
 #[derive(Debug)]
-pub struct Conn {
+pub(crate) struct Conn {
     pub(super) stream: TcpStream,
     pub(super) token: Token,
     pub(super) out: OutQueue,
@@ -31,7 +31,7 @@ pub struct Conn {
 
 impl Conn {
     /// A registered connection.
-    pub fn new(stream: TcpStream, token: Token) -> Conn {
+    pub(crate) fn new(stream: TcpStream, token: Token) -> Conn {
         Conn {
             stream,
             token,
@@ -47,7 +47,7 @@ impl Conn {
     }
 
     /// One `read` (retried on EINTR): Ok(0) = EOF.
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             match self.stream.read(buf) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -57,13 +57,13 @@ impl Conn {
     }
 
     /// Follows the peer's state: whether it gets broadcasts, and how its messages are framed.
-    pub fn set_mode(&mut self, receives: bool, unterminated: bool) {
+    pub(crate) fn set_mode(&mut self, receives: bool, unterminated: bool) {
         self.receives = receives;
         self.unterminated = unterminated;
     }
 
     /// True once our side is shut down after the final message.
-    pub fn half_closed(&self) -> bool {
+    pub(crate) fn half_closed(&self) -> bool {
         self.half_closed
     }
 
@@ -113,7 +113,7 @@ impl Conn {
     }
 
     /// Removes the socket from the poll before it is dropped.
-    pub fn deregister(&mut self, registry: &Registry) {
+    pub(crate) fn deregister(&mut self, registry: &Registry) {
         let _ = registry.deregister(&mut self.stream);
     }
 }

@@ -1,6 +1,7 @@
 //! A peer's CONNECT: version and name checks, publisher authentication, roles, the catch-up ask.
 
 use super::{Session, MAX_NAME_LEN};
+use crate::config::constant_time_eq;
 use crate::v9::codec::{Connect, ErrorCode};
 use crate::v9::reply::{CloseReason, Details, Outgoing, Policy, Reply, Role, State, Time};
 use std::time::Instant;
@@ -88,12 +89,4 @@ impl Session {
         });
         Some(self.fail(now, code, "Publisher not allowed", details, CloseReason::Unauthorized))
     }
-}
-
-/// Compares secrets without an early exit (no timing hint about how much of a token matched).
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
