@@ -260,13 +260,14 @@ impl V9Server {
             let written = clock::stamp();
             while let Some(r) = self.hub.next_written(written) {
                 info!(
-                    "v9: signal #{} from {:?}: {} {} {} written to {} receiver(s)",
+                    "v9: signal #{} from {:?}: {} {} {} written to {} receiver(s){}",
                     r.id,
                     r.origin,
                     r.action,
                     r.symbol.as_str(),
                     r.qty,
-                    r.receivers
+                    r.receivers,
+                    Skipped(r.skipped)
                 );
                 if r.routed {
                     apply_routed(r.id, self.hub.deltas(&r), self.hub.receivers(), &mut self.peers);
@@ -399,6 +400,18 @@ fn apply_routed(
                 Some(name) => e.apply_account(name, d.action, &d.symbol, d.qty),
                 None => e.apply_every(d.action, &d.symbol, d.qty),
             }
+        }
+    }
+}
+
+/// `, N skipped (no target account)` after a routed signal's receivers, when any were.
+struct Skipped(u32);
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            n => write!(f, ", {n} skipped (no target account)"),
         }
     }
 }
