@@ -84,11 +84,6 @@ impl Heads {
         }
         &self.bytes
     }
-
-    /// Account entries left out so far (none within the bounds on names and signals).
-    pub fn left_out(&self) -> u64 {
-        self.left_out
-    }
 }
 
 impl Routing<'_> {

@@ -267,7 +267,7 @@ impl V9Server {
                     r.symbol.as_str(),
                     r.qty,
                     r.receivers,
-                    Skipped(r.skipped)
+                    route::Skipped(r.skipped)
                 );
                 if r.routed {
                     apply_routed(r.id, self.hub.deltas(&r), self.hub.receivers(), &mut self.peers);
@@ -400,18 +400,6 @@ fn apply_routed(
                 Some(name) => e.apply_account(name, d.action, &d.symbol, d.qty),
                 None => e.apply_every(d.action, &d.symbol, d.qty),
             }
-        }
-    }
-}
-
-/// `, N skipped (no target account)` after a routed signal's receivers, when any were.
-struct Skipped(u32);
-
-impl std::fmt::Display for Skipped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            0 => Ok(()),
-            n => write!(f, ", {n} skipped (no target account)"),
         }
     }
 }

@@ -137,3 +137,16 @@ impl Picker for RoutedPick<'_> {
         (p, &rx.scratch)
     }
 }
+
+/// `, N skipped (no target account)` after a routed signal's receivers in the flush's log line,
+/// when any were.
+pub struct Skipped(pub u32);
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            n => write!(f, ", {n} skipped (no target account)"),
+        }
+    }
+}
