@@ -260,13 +260,14 @@ impl V9Server {
             let written = clock::stamp();
             while let Some(r) = self.hub.next_written(written) {
                 info!(
-                    "v9: signal #{} from {:?}: {} {} {} written to {} receiver(s)",
+                    "v9: signal #{} from {:?}: {} {} {} written to {} receiver(s){}",
                     r.id,
                     r.origin,
                     r.action,
                     r.symbol.as_str(),
                     r.qty,
-                    r.receivers
+                    r.receivers,
+                    route::Skipped(r.skipped)
                 );
                 if r.routed {
                     apply_routed(r.id, self.hub.deltas(&r), self.hub.receivers(), &mut self.peers);
