@@ -234,6 +234,18 @@ impl Secret {
     }
 }
 
+/// Compares secrets (tokens) in a time that depends on the lengths only, not on where the
+/// bytes differ, so a guess learns nothing from how fast it was refused.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = (a.len() ^ b.len()) as u64;
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= (x ^ y) as u64;
+    }
+    std::hint::black_box(diff) == 0
+}
+
 impl From<String> for Secret {
     fn from(s: String) -> Self {
         Secret(s)

@@ -7,6 +7,9 @@ use mio::{event::Event, Registry, Token};
 use std::io;
 use std::time::Instant;
 
+mod budget;
+pub use budget::{ReadBudget, ReadOn};
+
 /// Tokens per endpoint: endpoint `i` owns tokens `i * TOKEN_SPACE .. (i + 1) * TOKEN_SPACE`.
 pub const TOKEN_SPACE: usize = 1 << 24;
 
@@ -37,6 +40,8 @@ pub struct Ctx<'a> {
     pub market: &'a mut MarketState,
     /// Where validated signals go (broadcast to V9 receivers).
     pub signals: &'a mut dyn SignalSink,
+    /// This turn's number and the sources to read again next turn (see [`ReadBudget`]).
+    pub reads: &'a mut ReadOn,
 }
 
 impl std::fmt::Debug for Ctx<'_> {
@@ -46,15 +51,18 @@ impl std::fmt::Debug for Ctx<'_> {
             .field("now", &self.now)
             .field("wall_ns", &self.wall_ns)
             .field("symbols", &self.market.len())
+            .field("turn", &self.reads.turn())
             .finish_non_exhaustive()
     }
 }
 
 /// One I/O shell on the engine loop: owns its sockets/fds and buffers, drives a pure codec.
 ///
-/// Rules: never block; drain reads until `WouldBlock`; register WRITABLE only while output is
-/// queued; no allocation or info-level logging per message; bad input is logged (peer + reason)
-/// and dropped, never a panic.
+/// Rules: never block; read until `WouldBlock` or until the source's [`ReadBudget`] for this
+/// turn is spent (it then queues itself in [`Ctx::reads`] and is called again next turn through
+/// [`Endpoint::read_on`]); register WRITABLE only while output is queued; no allocation or
+/// info-level logging per message; bad input is logged (peer + reason) and dropped, never a
+/// panic.
 pub trait Endpoint {
     /// Short name for logs and reports (`v9`, `pipe`, `dtc.es`).
     fn name(&self) -> &str;
@@ -65,6 +73,10 @@ pub trait Endpoint {
 
     /// A readiness event for one of its tokens; `sub` is the token minus `base`.
     fn handle_event(&mut self, sub: usize, event: &Event, ctx: &mut Ctx<'_>);
+
+    /// Reads on for source `sub`, whose read budget ran out last turn: mio is edge-triggered,
+    /// so no event comes for the bytes it left in the kernel.
+    fn read_on(&mut self, _sub: usize, _ctx: &mut Ctx<'_>) {}
 
     /// Earliest instant at which [`Endpoint::handle_timeout`] must run, if any.
     fn next_deadline(&self) -> Option<Instant>;

@@ -1,6 +1,8 @@
 //! v9bridge: Sierra Chart (DTC + ACSIL pipe) to NinjaTrader copy receivers over the V9 protocol,
 //! on one pinned, synchronous mio event loop.
 #![deny(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+// An item only the crate can reach says so (`pub(crate)`/`pub(super)`), so `pub` marks the API.
+#![warn(unreachable_pub)]
 
 #[cfg(feature = "tools")]
 pub mod cli;

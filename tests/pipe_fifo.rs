@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::pipe::{tick, Harness};
-use v9bridge::endpoint::{Ctx, Endpoint};
+use v9bridge::endpoint::Endpoint;
 use v9bridge::pipe::{BadInput, PipeConfig, PipeEndpoint};
 use v9bridge::sim::pipe_feed::{self, FeedFormat, PipeFeedArgs};
 
@@ -212,33 +212,32 @@ fn refuses_a_fifo_open_to_others_or_behind_a_symlink() {
 }
 
 #[test]
-fn a_budget_limited_event_leaves_the_rest_to_the_timer() {
+fn a_spent_read_budget_leaves_the_rest_to_the_next_turns() {
     let mut h = Harness::new();
-    h.ep.set_event_budget(100);
+    h.ep.set_read_budget(100);
     let mut w = OpenOptions::new().write(true).open(&h.path).unwrap();
     let stream: String = (1..=50).map(|i| tick("ES", i)).collect();
     w.write_all(stream.as_bytes()).unwrap();
     h.run_until(Duration::from_secs(10), |h| h.ep.stats().bytes > 0);
     assert!(h.updates("ES") < 50);
-    assert_eq!(h.ep.stats().bytes, 100, "one event reads at most the budget");
-    // No new event comes for data already in the pipe (edge-triggered): the deadline is due.
+    assert_eq!(h.ep.stats().bytes, 100, "one turn reads at most the budget");
+    assert!(!h.reads.is_empty(), "the endpoint waits to read on");
+    // No new event comes for data already in the pipe (edge-triggered): each following turn
+    // reads on, one budget per turn, until the pipe is empty.
     let events_before = h.wakeups;
-    let mut calls = 0;
-    while h.ep.next_deadline().is_some_and(|d| d <= Instant::now()) {
-        let mut ctx = Ctx {
-            now: Instant::now(),
-            wall_ns: 0,
-            registry: h.poll.registry(),
-            market: &mut h.market,
-            signals: &mut h.sink,
-        };
-        h.ep.handle_timeout(&mut ctx);
-        calls += 1;
-        assert!(calls < 1000);
+    let mut turns = 0;
+    while !h.reads.is_empty() {
+        let before = h.ep.stats().bytes;
+        h.turn(Duration::from_secs(10));
+        assert!(h.ep.stats().bytes - before <= 100, "at most the budget per turn");
+        turns += 1;
+        assert!(turns < 1000);
     }
     assert_eq!(h.updates("ES"), 50);
     assert_eq!(h.ep.stats().bytes, stream.len() as u64);
-    assert_eq!(h.wakeups, events_before);
-    assert!(h.ep.next_deadline().is_none_or(|d| d > Instant::now()), "nothing left to read");
+    assert_eq!(h.wakeups, events_before, "read on without any event");
+    // 100 bytes per turn after the first; a last full budget takes one more turn to see
+    // WouldBlock.
+    assert_eq!(turns as usize, (stream.len() - 100) / 100 + 1, "one budget per turn");
     assert_eq!(h.market.get("ES").unwrap().seq_gaps, 0);
 }

@@ -7,15 +7,15 @@ use super::orders::{ClientOrderId, OrderError, OrderRequest};
 use super::snapshot::{DtcSnapshot, DtcStats};
 use super::transport::{Progress, Transport};
 use super::{DtcConfig, StartError};
-use crate::endpoint::{token, Ctx, Endpoint};
+use crate::endpoint::{token, Ctx, Endpoint, ReadBudget};
 use crate::metrics::LatencyHist;
 use mio::{event::Event, Registry, Token};
 use std::collections::VecDeque;
 use std::io;
 use std::time::Instant;
 
-/// Bytes read and handled per readiness event or timeout before yielding to the other endpoints.
-const READ_BUDGET: usize = 1 << 20;
+/// Bytes read and handled per loop turn before yielding to the other endpoints.
+pub const DEFAULT_READ_BUDGET: usize = 1 << 20;
 
 /// Order events kept for callers (oldest dropped first).
 const ORDER_EVENTS_KEPT: usize = 1024;
@@ -38,10 +38,8 @@ pub struct DtcEndpoint {
     ready: bool,
     rbuf: RecvBuf,
     token: Token,
-    read_budget: usize,
-    /// The budget ran out with data possibly still buffered in the socket: mio is
-    /// edge-triggered, so no new event will come for it; the timeout path reads on.
-    read_more_at: Option<Instant>,
+    /// Most bytes read per loop turn; a spent budget reads on next turn (the engine's concept).
+    budget: ReadBudget,
     /// Output left after a write outside an event (no registry to ask for WRITABLE): the
     /// timeout path registers the interest.
     flush_at: Option<Instant>,
@@ -67,8 +65,7 @@ impl DtcEndpoint {
             ready: false,
             rbuf: RecvBuf::new(64 * 1024, 1 << 20),
             token: token(0, 0),
-            read_budget: READ_BUDGET,
-            read_more_at: None,
+            budget: ReadBudget::new(DEFAULT_READ_BUDGET),
             flush_at: None,
             hist_read: LatencyHist::new(format!("{}.read_to_handled", conn.label())),
             hist_order: LatencyHist::new(format!("{}.order_to_first_update", conn.label())),
@@ -119,9 +116,9 @@ impl DtcEndpoint {
         r
     }
 
-    #[cfg(test)]
-    pub(crate) fn set_read_budget(&mut self, bytes: usize) {
-        self.read_budget = bytes;
+    /// Sets the most bytes read per loop turn (at least 1; tests use tiny ones).
+    pub fn set_read_budget(&mut self, bytes: usize) {
+        self.budget = ReadBudget::new(bytes);
     }
 
     /// Writes what the connection queued, then acts on its events.
@@ -150,7 +147,7 @@ impl DtcEndpoint {
                     if let Some(t) = self.transport.take() {
                         t.close(registry);
                     }
-                    (self.ready, self.read_more_at, self.flush_at) = (false, None, None);
+                    (self.ready, self.flush_at) = (false, None);
                     self.rbuf.clear();
                 }
                 DtcEvent::LoggedOn => {}
@@ -187,17 +184,12 @@ impl DtcEndpoint {
         }
     }
 
-    /// Reads and handles what is available, at most `read_budget` bytes per call, so one busy
-    /// server cannot starve the loop.
+    /// Reads and handles what is available, at most its budget per loop turn, so one busy
+    /// server cannot starve the loop (a spent budget reads on next turn).
     fn on_readable(&mut self, ctx: &mut Ctx<'_>) {
-        self.read_more_at = None;
-        let mut handled = 0usize;
         while let Some(t) = self.transport.as_mut() {
-            if handled >= self.read_budget {
-                self.read_more_at = Some(ctx.now);
-                break;
-            }
-            let got = t.read(&mut self.rbuf);
+            let Some(room) = self.budget.next_read(ctx.reads, self.token) else { break };
+            let got = t.read(&mut self.rbuf, room);
             let t_read = latency_stamp();
             let hist = &mut self.hist_read;
             self.conn.handle_frames(&mut self.rbuf, ctx.now, ctx.market, || {
@@ -205,7 +197,7 @@ impl DtcEndpoint {
             });
             match got {
                 Ok(0) => break,
-                Ok(n) => handled += n,
+                Ok(n) => self.budget.spend(n),
                 Err(e) => {
                     self.conn.handle_closed(ctx.now, CloseReason::transport(TransportOp::Read, &e));
                     break;
@@ -275,20 +267,22 @@ impl Endpoint for DtcEndpoint {
         }
     }
 
-    fn next_deadline(&self) -> Option<Instant> {
-        if self.transport.is_some() {
-            if let Some(t) = self.read_more_at.or(self.flush_at) {
-                return Some(t);
-            }
+    fn read_on(&mut self, sub: usize, ctx: &mut Ctx<'_>) {
+        // Only a transport that was reading can have spent its budget.
+        if sub == 0 && self.ready && self.transport.is_some() {
+            self.on_readable(ctx);
         }
-        self.conn.poll_timeout()
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        match self.flush_at.filter(|_| self.transport.is_some()) {
+            Some(t) => Some(t),
+            None => self.conn.poll_timeout(),
+        }
     }
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         self.flush_at = None;
-        if self.read_more_at.take().is_some() && self.transport.is_some() {
-            self.on_readable(ctx);
-        }
         self.conn.handle_timeout(ctx.now, ctx.wall_ns);
         self.pump(Some(ctx.registry), ctx.now);
     }

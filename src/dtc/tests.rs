@@ -93,7 +93,7 @@ fn debug_output_masks_the_logon_password() {
 }
 
 #[test]
-fn read_budget_yields_and_the_timeout_path_reads_the_rest() {
+fn read_budget_yields_and_the_next_turns_read_the_rest() {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();

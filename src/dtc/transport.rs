@@ -152,25 +152,28 @@ impl Transport {
         }
     }
 
-    /// Reads once into `rbuf`: bytes appended (0 = nothing ready; a WebSocket message without
-    /// text counts 1 so the caller keeps reading). EOF and close frames are errors.
-    pub fn read(&mut self, rbuf: &mut RecvBuf) -> io::Result<usize> {
+    /// Reads once into `rbuf`, at most `max` bytes over TCP (a WebSocket read takes one whole
+    /// message): bytes appended (0 = nothing ready; a WebSocket message without text counts 1
+    /// so the caller keeps reading). EOF and close frames are errors.
+    pub fn read(&mut self, rbuf: &mut RecvBuf, max: usize) -> io::Result<usize> {
         if !self.is_ws() {
-            return self.read_tcp(rbuf);
+            return self.read_tcp(rbuf, max);
         }
         let before = rbuf.data().len();
         let more = self.read_ws(rbuf)?;
         Ok(if more { rbuf.data().len().saturating_sub(before).max(1) } else { 0 })
     }
 
-    /// TCP: reads once into `rbuf`. Returns bytes read (0 = would block); EOF is an error.
-    pub fn read_tcp(&mut self, rbuf: &mut RecvBuf) -> io::Result<usize> {
+    /// TCP: reads once into `rbuf`, at most `max` bytes. Returns bytes read (0 = would block);
+    /// EOF is an error.
+    pub fn read_tcp(&mut self, rbuf: &mut RecvBuf, max: usize) -> io::Result<usize> {
         let Inner::Tcp(s) = &mut self.inner else { return Ok(0) };
         let sp = rbuf.spare();
         if sp.is_empty() {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "receive buffer full"));
         }
-        match s.read(sp) {
+        let len = sp.len().min(max.max(1));
+        match s.read(&mut sp[..len]) {
             Ok(0) => {
                 Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed the connection"))
             }

@@ -2,7 +2,7 @@
 
 use super::control::CallCtx;
 use crate::dtc::DtcEndpoint;
-use crate::endpoint::{split_token, Ctx, Endpoint, TOKEN_SPACE};
+use crate::endpoint::{split_token, Ctx, Endpoint, ReadOn, TOKEN_SPACE};
 use crate::market::MarketState;
 use crate::metrics::LatencyHist;
 use crate::pipe::PipeEndpoint;
@@ -70,11 +70,45 @@ impl std::fmt::Debug for Endpoints {
     }
 }
 
-/// The loop-turn values every endpoint call shares.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Turn {
+/// The loop-turn values every endpoint call shares: the turn's times, the registry, the market
+/// state and the read-on set; each endpoint call reborrows them.
+#[derive(Debug)]
+pub(crate) struct Turn<'a> {
     pub(crate) now: Instant,
     pub(crate) wall_ns: i64,
+    pub(crate) registry: &'a Registry,
+    pub(crate) market: &'a mut MarketState,
+    pub(crate) reads: &'a mut ReadOn,
+}
+
+impl Turn<'_> {
+    /// The context of one endpoint call (reborrowing the turn's state).
+    fn ctx<'s>(&'s mut self, signals: &'s mut dyn SignalSink) -> Ctx<'s> {
+        Ctx {
+            now: self.now,
+            wall_ns: self.wall_ns,
+            registry: self.registry,
+            market: self.market,
+            signals,
+            reads: self.reads,
+        }
+    }
+}
+
+/// What an endpoint is driven by: a readiness event, or a read-on (its budget ran out).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Drive<'e> {
+    /// A readiness event for one of its tokens.
+    Event(&'e Event),
+    /// Its source's budget ran out last turn: read on.
+    ReadOn,
+}
+
+fn drive<E: Endpoint>(ep: &mut E, sub: usize, how: Drive<'_>, ctx: &mut Ctx<'_>) {
+    match how {
+        Drive::Event(event) => ep.handle_event(sub, event, ctx),
+        Drive::ReadOn => ep.read_on(sub, ctx),
+    }
 }
 
 impl Endpoints {
@@ -121,33 +155,27 @@ impl Endpoints {
         Ok(())
     }
 
-    /// Hands one readiness event to its endpoint.
-    pub(crate) fn dispatch(
-        &mut self,
-        slot: Slot,
-        event: &Event,
-        t: Turn,
-        registry: &Registry,
-        market: &mut MarketState,
-    ) {
+    /// Hands one readiness event, or a read-on of a source whose budget ran out last turn, to
+    /// its endpoint.
+    pub(crate) fn dispatch(&mut self, slot: Slot, how: Drive<'_>, t: &mut Turn<'_>) {
         // The V9 server's own publishers go straight to its broadcast; it never uses the sink.
         let mut unused = CountingSink::default();
         match slot {
             Slot::V9(sub) => {
                 if let Some(v9) = &mut self.v9 {
-                    v9.handle_event(sub, event, &mut ctx(t, registry, market, &mut unused));
+                    drive(v9, sub, how, &mut t.ctx(&mut unused));
                 }
             }
             Slot::Pipe(sub) => {
                 if let Some(p) = &mut self.pipe {
-                    let sink = sink(&mut self.v9, &mut unused, t);
-                    p.handle_event(sub, event, &mut ctx(t, registry, market, sink));
+                    let sink = sink(&mut self.v9, &mut unused, t.now, t.wall_ns);
+                    drive(p, sub, how, &mut t.ctx(sink));
                 }
             }
             Slot::Dtc(i, sub) => {
                 if let Some(d) = self.dtc.get_mut(i) {
-                    let sink = sink(&mut self.v9, &mut unused, t);
-                    d.handle_event(sub, event, &mut ctx(t, registry, market, sink));
+                    let sink = sink(&mut self.v9, &mut unused, t.now, t.wall_ns);
+                    drive(d, sub, how, &mut t.ctx(sink));
                 }
             }
             Slot::Waker | Slot::Unknown => {}
@@ -163,17 +191,18 @@ impl Endpoints {
     }
 
     /// Runs every endpoint's due timers.
-    pub(crate) fn handle_timeouts(&mut self, t: Turn, registry: &Registry, m: &mut MarketState) {
-        let due = |d: Option<Instant>| d.is_some_and(|d| d <= t.now);
+    pub(crate) fn handle_timeouts(&mut self, t: &mut Turn<'_>) {
+        let (now, wall_ns) = (t.now, t.wall_ns);
+        let due = |d: Option<Instant>| d.is_some_and(|d| d <= now);
         let mut unused = CountingSink::default();
         if let Some(v9) = self.v9.as_mut().filter(|v| due(v.next_deadline())) {
-            v9.handle_timeout(&mut ctx(t, registry, m, &mut unused));
+            v9.handle_timeout(&mut t.ctx(&mut unused));
         }
         if let Some(p) = self.pipe.as_mut().filter(|p| due(p.next_deadline())) {
-            p.handle_timeout(&mut ctx(t, registry, m, sink(&mut self.v9, &mut unused, t)));
+            p.handle_timeout(&mut t.ctx(sink(&mut self.v9, &mut unused, now, wall_ns)));
         }
         for d in self.dtc.iter_mut().filter(|d| due(d.next_deadline())) {
-            d.handle_timeout(&mut ctx(t, registry, m, sink(&mut self.v9, &mut unused, t)));
+            d.handle_timeout(&mut t.ctx(sink(&mut self.v9, &mut unused, now, wall_ns)));
         }
     }
 
@@ -227,24 +256,16 @@ impl Endpoints {
 fn sink<'a>(
     v9: &'a mut Option<V9Server>,
     none: &'a mut CountingSink,
-    t: Turn,
+    now: Instant,
+    wall_ns: i64,
 ) -> &'a mut dyn SignalSink {
     match v9 {
         Some(v) => {
-            v.set_turn(t.now, t.wall_ns);
+            v.set_turn(now, wall_ns);
             v
         }
         None => none,
     }
-}
-
-fn ctx<'a>(
-    t: Turn,
-    registry: &'a Registry,
-    market: &'a mut MarketState,
-    signals: &'a mut dyn SignalSink,
-) -> Ctx<'a> {
-    Ctx { now: t.now, wall_ns: t.wall_ns, registry, market, signals }
 }
 
 #[cfg(test)]

@@ -12,14 +12,15 @@ pub use endpoints::Endpoints;
 pub use report::{AccountRisk, PipeReport, PipelineReport, Report, RiskReport, V9Report};
 
 use crate::config::{Config, Pin};
+use crate::endpoint::ReadOn;
 use crate::market::MarketState;
 use crate::metrics::{percentile_table, LatencyHist};
 use crate::timer::TimerTable;
 use control::Job;
 use crossbeam_channel::{Receiver, Sender};
-use endpoints::{Slot, Turn, WAKER};
+use endpoints::{Drive, Slot, Turn, WAKER};
 use log::{info, warn};
-use mio::{Events, Poll, Waker};
+use mio::{Events, Poll, Token, Waker};
 use report::Reporter;
 use std::io;
 use std::path::PathBuf;
@@ -58,6 +59,10 @@ pub struct Engine {
     job_tx: Sender<Job>,
     job_rx: Receiver<Job>,
     loop_turn: LatencyHist,
+    /// Sources whose read budget ran out, read on next turn ([`crate::endpoint::ReadBudget`]).
+    reads: ReadOn,
+    /// Last turn's such sources, being read on this turn (swapped with `reads`' set).
+    read_due: Vec<Token>,
     report_every: Option<Duration>,
     stale_after: Duration,
     timers: TimerTable<EngineTimer, 3>,
@@ -120,6 +125,8 @@ impl Engine {
             dtc.push(ep);
         }
         let mut eps = Endpoints { v9, pipe, dtc };
+        // Every source may wait at once: V9 clients and listener, the pipe, each DTC connection.
+        let sources = if with_v9 { cfg.v9.max_clients + 1 } else { 0 } + 1 + eps.dtc.len();
         eps.register(poll.registry(), now)?;
         let (job_tx, job_rx) = crossbeam_channel::bounded(MAX_QUEUED_CALLS);
         let report_every = (cfg.engine.report_interval_s > 0)
@@ -140,6 +147,8 @@ impl Engine {
             job_tx,
             job_rx,
             loop_turn: LatencyHist::new("engine.loop_turn"),
+            reads: ReadOn::with_capacity(sources),
+            read_due: Vec::with_capacity(sources),
             report_every,
             stale_after,
             timers,
@@ -252,11 +261,22 @@ impl Engine {
             if self.poll.poll(&mut self.events, Some(Duration::from_millis(20))).is_err() {
                 break;
             }
-            let t = Turn { now: Instant::now(), wall_ns: crate::clock::unix_nanos() };
-            let registry = self.poll.registry();
+            self.reads.begin_turn(&mut self.read_due);
+            let mut t = Turn {
+                now: Instant::now(),
+                wall_ns: crate::clock::unix_nanos(),
+                registry: self.poll.registry(),
+                market: &mut self.market,
+                reads: &mut self.reads,
+            };
             for event in self.events.iter() {
                 if let slot @ Slot::V9(_) = Slot::of(event.token()) {
-                    self.eps.dispatch(slot, event, t, registry, &mut self.market);
+                    self.eps.dispatch(slot, Drive::Event(event), &mut t);
+                }
+            }
+            for &token in &self.read_due {
+                if let slot @ Slot::V9(_) = Slot::of(token) {
+                    self.eps.dispatch(slot, Drive::ReadOn, &mut t);
                 }
             }
         }

@@ -1,7 +1,7 @@
-//! One loop turn: poll up to the next deadline, dispatch by token, flush, timers, control calls; and the engine's own timers.
+//! One loop turn: poll up to the next deadline, dispatch by token, read on, flush, timers, control calls; and the engine's own timers.
 
 use super::control::{CallCtx, Job};
-use super::endpoints::{Slot, Turn};
+use super::endpoints::{Drive, Slot, Turn};
 use super::Engine;
 use crate::timer::TimerKind;
 use std::io;
@@ -15,7 +15,9 @@ impl Engine {
     pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<bool> {
         let before = Instant::now();
         let deadline = self.next_deadline();
-        let mut timeout = if self.busy_poll {
+        // A source whose read budget ran out has bytes waiting that no event will announce:
+        // poll without waiting while any does.
+        let mut timeout = if self.busy_poll || !self.reads.is_empty() {
             Duration::ZERO
         } else {
             deadline.saturating_duration_since(before)
@@ -26,28 +28,41 @@ impl Engine {
         if let Err(e) = self.poll.poll(&mut self.events, Some(timeout)) {
             return if e.kind() == io::ErrorKind::Interrupted { Ok(true) } else { Err(e) };
         }
-        let t = Turn { now: Instant::now(), wall_ns: crate::clock::unix_nanos() };
+        // A new turn, a new read budget for every source; the ones spent last turn read on.
+        self.reads.begin_turn(&mut self.read_due);
+        let (now, wall_ns) = (Instant::now(), crate::clock::unix_nanos());
         let mut woken = false;
-        let registry = self.poll.registry();
+        let mut t = Turn {
+            now,
+            wall_ns,
+            registry: self.poll.registry(),
+            market: &mut self.market,
+            reads: &mut self.reads,
+        };
         for event in self.events.iter() {
             match Slot::of(event.token()) {
                 Slot::Waker => woken = true,
-                slot => self.eps.dispatch(slot, event, t, registry, &mut self.market),
+                slot => self.eps.dispatch(slot, Drive::Event(event), &mut t),
             }
+        }
+        // After the events: a source they already read this turn finds its budget spent (or
+        // WouldBlock) and costs nothing more.
+        for &token in &self.read_due {
+            self.eps.dispatch(Slot::of(token), Drive::ReadOn, &mut t);
         }
         // Signals published by other endpoints this turn leave now, one write per receiver.
         self.eps.flush(self.poll.registry());
-        let had_events = !self.events.is_empty();
-        self.run_timers(Turn { now: Instant::now(), ..t });
+        let had_work = !self.events.is_empty() || !self.read_due.is_empty();
+        self.run_timers(Instant::now(), wall_ns);
         if woken {
             if self.stop.load(Ordering::SeqCst) {
                 return Ok(false);
             }
-            self.run_calls(t);
+            self.run_calls(wall_ns);
         }
-        // The whole turn (dispatch, timers, calls), only for turns that had work.
-        if had_events {
-            self.loop_turn.record(t.now.elapsed());
+        // The whole turn (dispatch, read-on, timers, calls), only for turns that had work.
+        if had_work {
+            self.loop_turn.record(now.elapsed());
         }
         Ok(true)
     }
@@ -59,21 +74,27 @@ impl Engine {
         [self.eps.poll_timeout(), own].into_iter().flatten().min().unwrap_or(far)
     }
 
-    fn run_timers(&mut self, t: Turn) {
-        self.eps.handle_timeouts(t, self.poll.registry(), &mut self.market);
+    fn run_timers(&mut self, now: Instant, wall_ns: i64) {
+        let mut t = Turn {
+            now,
+            wall_ns,
+            registry: self.poll.registry(),
+            market: &mut self.market,
+            reads: &mut self.reads,
+        };
+        self.eps.handle_timeouts(&mut t);
         self.eps.flush(self.poll.registry());
-        while let Some(timer) = self.timers.pop_due(t.now) {
+        while let Some(timer) = self.timers.pop_due(now) {
             match timer {
-                EngineTimer::Report => self.send_report(t.now),
+                EngineTimer::Report => self.send_report(now),
                 EngineTimer::StaleCheck => {
-                    self.market.warn_newly_stale(t.now, self.stale_after);
-                    self.timers
-                        .set(EngineTimer::StaleCheck, t.now + stale_period(self.stale_after));
+                    self.market.warn_newly_stale(now, self.stale_after);
+                    self.timers.set(EngineTimer::StaleCheck, now + stale_period(self.stale_after));
                 }
                 EngineTimer::Ops => {
                     if let Some(o) = &mut self.ops {
                         let (eps, m, lt) = (&self.eps, &self.market, &self.loop_turn);
-                        self.timers.set(EngineTimer::Ops, o.on_timer(eps, m, lt, t.now, t.wall_ns));
+                        self.timers.set(EngineTimer::Ops, o.on_timer(eps, m, lt, now, wall_ns));
                     }
                 }
             }
@@ -91,11 +112,11 @@ impl Engine {
         }
     }
 
-    fn run_calls(&mut self, t: Turn) {
+    fn run_calls(&mut self, wall_ns: i64) {
         while let Ok(job) = self.job_rx.try_recv() {
             let mut ctx = CallCtx {
                 now: Instant::now(),
-                wall_ns: t.wall_ns,
+                wall_ns,
                 registry: self.poll.registry(),
                 market: &mut self.market,
             };

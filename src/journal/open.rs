@@ -94,96 +94,9 @@ impl Journal {
             return Ok((JournalWriter::disabled(), Recovered::default()));
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-        let mut rec = Recovered::default();
-        let mut st = State::default();
-        let (mut header_epoch, mut header_id) = (0, 0);
-        let mut kept: Vec<SegmentScan> = Vec::new();
-        let mut end = 0u64;
-        let list = segment::list(dir)?;
-        for (i, (base, path)) in list.iter().enumerate() {
-            let mut scan = scan_segment(*base, path, i + 1 == list.len(), &mut st)?;
-            if let Some(h) = scan.header {
-                header_epoch = header_epoch.max(h.epoch);
-                header_id = header_id.max(h.first_id.saturating_sub(1));
-            }
-            match scan.problem {
-                None => {
-                    end = end.max(base + scan.len);
-                    kept.push(scan);
-                }
-                Some(Problem::Torn { offset, bytes }) => {
-                    cut(path, offset)?;
-                    log::warn!(
-                        "journal: torn last record cut: {} at offset {offset} ({bytes} bytes)",
-                        path.display()
-                    );
-                    rec.torn = Some(TornTail { segment: path.clone(), offset, bytes });
-                    if offset >= HEADER_LEN as u64 {
-                        scan.len = offset;
-                        end = end.max(base + offset);
-                        kept.push(scan);
-                    }
-                }
-                Some(Problem::Corrupt { offset, damage }) => {
-                    if !cfg.fresh_segment {
-                        return Err(Error::Corrupt { segment: path.clone(), offset, damage });
-                    }
-                    let salvaged = salvage(path, offset, &mut st)?;
-                    let moved_to = quarantine(path)?;
-                    log::warn!(
-                        "journal: {} is corrupt at offset {offset} ({damage}); moved to {} \
-                         ({salvaged} records after the damage counted for ids only)",
-                        path.display(),
-                        moved_to.display()
-                    );
-                    end = end.max(base + scan.len);
-                    let segment = path.clone();
-                    rec.quarantined.push(Quarantined {
-                        segment,
-                        moved_to,
-                        offset,
-                        damage,
-                        salvaged,
-                    });
-                }
-            }
-        }
-        rec.last_id = st.last_id.max(header_id);
-        rec.last_epoch = st.last_epoch.max(header_epoch);
-        rec.epoch = rec.last_epoch + 1;
-        rec.counts = st.counts;
-        rec.kill_switch = st.kill_switch.clone();
-        rec.loss_excluded = st.loss_excluded.clone();
+        let (mut rec, mut kept, end) = recover(dir, cfg)?;
         let now = crate::clock::unix_nanos();
-        // Continue the last segment, unless corruption was set aside: then a new one.
-        let reuse = if rec.quarantined.is_empty() { kept.pop() } else { None };
-        let (file, path, base, pos) = match reuse {
-            Some(s) => {
-                let file = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(&s.path)
-                    .map_err(|e| Error::io("open", &s.path, e))?;
-                (file, s.path, s.base, s.len)
-            }
-            None => {
-                let header = Header {
-                    base: end,
-                    epoch: rec.epoch,
-                    first_id: rec.last_id + 1,
-                    created_ns: now,
-                };
-                let (file, path) = segment::create(dir, &header)?;
-                if !rec.quarantined.is_empty() {
-                    log::warn!(
-                        "journal: fresh segment {} after the last good record",
-                        path.display()
-                    );
-                    rec.fresh_segment = Some(path.clone());
-                }
-                (file, path, end, HEADER_LEN as u64)
-            }
-        };
+        let (file, path, base, pos) = active_segment(dir, &mut rec, &mut kept, end, now)?;
         rec.segments = kept.len() + 1;
         let shared = Arc::new(Shared::default());
         shared.written_end.store(base + pos, Ordering::Release);
@@ -227,6 +140,100 @@ impl Journal {
         writer.append(&Record::Epoch { n: rec.epoch }, now)?;
         Ok((writer, rec))
     }
+}
+
+/// The segment to write to: the last one, continued, unless corruption was set aside (then a
+/// new one after the last good record, at `end`). Returns it with its base and write position.
+fn active_segment(
+    dir: &Path,
+    rec: &mut Recovered,
+    kept: &mut Vec<SegmentScan>,
+    end: u64,
+    now: i64,
+) -> Result<(std::fs::File, PathBuf, u64, u64), Error> {
+    // Continue the last segment, unless corruption was set aside: then a new one.
+    let reuse = if rec.quarantined.is_empty() { kept.pop() } else { None };
+    Ok(match reuse {
+        Some(s) => {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&s.path)
+                .map_err(|e| Error::io("open", &s.path, e))?;
+            (file, s.path, s.base, s.len)
+        }
+        None => {
+            let header =
+                Header { base: end, epoch: rec.epoch, first_id: rec.last_id + 1, created_ns: now };
+            let (file, path) = segment::create(dir, &header)?;
+            if !rec.quarantined.is_empty() {
+                log::warn!("journal: fresh segment {} after the last good record", path.display());
+                rec.fresh_segment = Some(path.clone());
+            }
+            (file, path, end, HEADER_LEN as u64)
+        }
+    })
+}
+
+/// Reads every segment in order: cuts a torn tail, refuses corruption (or, with
+/// `fresh_segment`, salvages the ids after it and quarantines the segment). Returns what was
+/// found, the segments kept (oldest first) and the end offset of the last good record.
+fn recover(dir: &Path, cfg: &JournalConfig) -> Result<(Recovered, Vec<SegmentScan>, u64), Error> {
+    let mut rec = Recovered::default();
+    let mut st = State::default();
+    let (mut header_epoch, mut header_id) = (0, 0);
+    let mut kept: Vec<SegmentScan> = Vec::new();
+    let mut end = 0u64;
+    let list = segment::list(dir)?;
+    for (i, (base, path)) in list.iter().enumerate() {
+        let mut scan = scan_segment(*base, path, i + 1 == list.len(), &mut st)?;
+        if let Some(h) = scan.header {
+            header_epoch = header_epoch.max(h.epoch);
+            header_id = header_id.max(h.first_id.saturating_sub(1));
+        }
+        match scan.problem {
+            None => {
+                end = end.max(base + scan.len);
+                kept.push(scan);
+            }
+            Some(Problem::Torn { offset, bytes }) => {
+                cut(path, offset)?;
+                log::warn!(
+                    "journal: torn last record cut: {} at offset {offset} ({bytes} bytes)",
+                    path.display()
+                );
+                rec.torn = Some(TornTail { segment: path.clone(), offset, bytes });
+                if offset >= HEADER_LEN as u64 {
+                    scan.len = offset;
+                    end = end.max(base + offset);
+                    kept.push(scan);
+                }
+            }
+            Some(Problem::Corrupt { offset, damage }) => {
+                if !cfg.fresh_segment {
+                    return Err(Error::Corrupt { segment: path.clone(), offset, damage });
+                }
+                let salvaged = salvage(path, offset, &mut st)?;
+                let moved_to = quarantine(path)?;
+                log::warn!(
+                    "journal: {} is corrupt at offset {offset} ({damage}); moved to {} \
+                     ({salvaged} records after the damage counted for ids only)",
+                    path.display(),
+                    moved_to.display()
+                );
+                end = end.max(base + scan.len);
+                let segment = path.clone();
+                rec.quarantined.push(Quarantined { segment, moved_to, offset, damage, salvaged });
+            }
+        }
+    }
+    rec.last_id = st.last_id.max(header_id);
+    rec.last_epoch = st.last_epoch.max(header_epoch);
+    rec.epoch = rec.last_epoch + 1;
+    rec.counts = st.counts;
+    rec.kill_switch = st.kill_switch.clone();
+    rec.loss_excluded = st.loss_excluded.clone();
+    Ok((rec, kept, end))
 }
 
 /// Cuts a torn tail: truncates at `offset`, or removes the file when not even its header

@@ -220,7 +220,7 @@ fn apply(st: &mut State, wall_ns: i64, rec: &Record<'_>) -> Result<Kind, Damage>
 /// After corruption at `from` in `path`: finds the checksummed records that still follow (by
 /// trying every byte offset) and raises `st`'s last id and epoch (and kill switch) to theirs, so
 /// that a fresh segment never reuses an id the damaged region may hold. Returns how many.
-pub fn salvage(path: &Path, from: u64, st: &mut State) -> Result<u64, Error> {
+pub(super) fn salvage(path: &Path, from: u64, st: &mut State) -> Result<u64, Error> {
     frames_after(path, from, |wall_ns, rec| match *rec {
         Record::Signal { id, .. } => st.last_id = st.last_id.max(id),
         Record::Epoch { n } => st.last_epoch = st.last_epoch.max(n),

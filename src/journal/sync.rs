@@ -96,7 +96,7 @@ impl Syncer {
     /// `every_ms` ticks on its own clock: the writer never wakes it, so an append costs the
     /// loop no futex wake and no cross-core interrupt (they were most of the journal's cost on
     /// the loop). `always` and `never` wait for the writer's messages.
-    pub fn run(mut self, rx: Receiver<Msg>) {
+    pub(super) fn run(mut self, rx: Receiver<Msg>) {
         self.keep_off_the_loop_core();
         let mut rotated = VecDeque::new();
         self.retain();

@@ -61,7 +61,7 @@ pub(crate) struct View {
 
 impl View {
     /// Takes a new snapshot; returns the previous one (for reuse by the loop).
-    pub fn replace(&mut self, mut snap: Box<Snapshot>, now: Instant) -> Box<Snapshot> {
+    pub(super) fn replace(&mut self, mut snap: Box<Snapshot>, now: Instant) -> Box<Snapshot> {
         if !snap.latency_fresh {
             // Keep the last computed rows; the stale ones go back to the loop with the old one.
             std::mem::swap(&mut snap.latency, &mut self.snap.latency);
@@ -81,7 +81,7 @@ impl View {
     }
 
     /// Lists the signals and acknowledgements `snap` carries.
-    pub fn take_events(&mut self, snap: &Snapshot) {
+    pub(super) fn take_events(&mut self, snap: &Snapshot) {
         for s in &snap.signals {
             self.apply(OpsEvent::Signal(*s));
         }
@@ -91,7 +91,7 @@ impl View {
     }
 
     /// Applies a signal or acknowledgement event.
-    pub fn apply(&mut self, ev: OpsEvent) {
+    pub(super) fn apply(&mut self, ev: OpsEvent) {
         match ev {
             OpsEvent::Signal(s) => self.push_signal(SignalRow {
                 id: s.id,
@@ -121,7 +121,7 @@ impl View {
     }
 
     /// Lists a signal (newest last; the oldest is forgotten past [`SIGNALS_KEPT`]).
-    pub fn push_signal(&mut self, row: SignalRow) {
+    pub(super) fn push_signal(&mut self, row: SignalRow) {
         if let Some(seen) = self.signals.iter_mut().find(|r| r.id == row.id) {
             // Seen already (published by the ops thread, then reported by the engine, which
             // alone knows what the route step skipped).

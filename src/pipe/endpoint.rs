@@ -5,7 +5,7 @@ use super::frame::{Frame, Framer};
 use super::message::Message;
 use super::reason::BadInput;
 use super::PipeConfig;
-use crate::endpoint::{token, Ctx, Endpoint};
+use crate::endpoint::{token, Ctx, Endpoint, ReadBudget};
 use crate::market::Feed;
 use crate::metrics::LatencyHist;
 use crate::signal::{Origin, Signal, SignalError};
@@ -23,9 +23,9 @@ use super::windows::PipeIo;
 /// symbols must not grow memory without bound.
 pub const MAX_SYMBOLS: usize = 1024;
 
-/// Bytes handled per event or timer call by default: a writer flooding the pipe must not keep
-/// the single event loop from its other endpoints.
-pub const DEFAULT_EVENT_BUDGET: usize = 1 << 20;
+/// Bytes read per loop turn by default: a writer flooding the pipe must not keep the single
+/// event loop from its other endpoints.
+pub const DEFAULT_READ_BUDGET: usize = 1 << 20;
 
 /// Log lines about one cause of trouble are at most this frequent.
 const LOG_EVERY: Duration = Duration::from_secs(1);
@@ -89,12 +89,10 @@ pub struct PipeEndpoint {
     writer_to_applied: LatencyHist,
     /// Symbols this endpoint added to the market state.
     symbols_added: usize,
-    /// Most bytes read per event / timer call.
-    event_budget: usize,
-    /// `ReadMore` (the budget ran out before WouldBlock: data may remain, and mio is
-    /// edge-triggered, so no event will come for it; the timer, due at once, reads on) and
+    /// Most bytes read per loop turn; a spent budget reads on next turn (the engine's concept).
+    budget: ReadBudget,
     /// `PathCheck`.
-    timers: TimerTable<PipeTimer, 2>,
+    timers: TimerTable<PipeTimer, 1>,
     /// Token base, for registering a recreated FIFO.
     base: usize,
     path_check_every: Duration,
@@ -119,7 +117,7 @@ impl PipeEndpoint {
             read_to_applied: LatencyHist::new("pipe.read_to_applied"),
             writer_to_applied: LatencyHist::new("pipe.writer_to_applied"),
             symbols_added: 0,
-            event_budget: DEFAULT_EVENT_BUDGET,
+            budget: ReadBudget::new(DEFAULT_READ_BUDGET),
             timers: TimerTable::default(),
             base: 0,
             path_check_every: DEFAULT_PATH_CHECK,
@@ -133,9 +131,9 @@ impl PipeEndpoint {
         self.path_check_every = every.max(Duration::from_millis(1));
     }
 
-    /// Sets the most bytes read per event or timer call (at least 1; tests use tiny ones).
-    pub fn set_event_budget(&mut self, bytes: usize) {
-        self.event_budget = bytes.max(1);
+    /// Sets the most bytes read per loop turn (at least 1; tests use tiny ones).
+    pub fn set_read_budget(&mut self, bytes: usize) {
+        self.budget = ReadBudget::new(bytes);
     }
 
     /// The pipe or FIFO path it reads.
@@ -149,14 +147,11 @@ impl PipeEndpoint {
     }
 
     fn drain(&mut self, ctx: &mut Ctx<'_>) {
-        self.timers.stop(PipeTimer::ReadMore);
-        let mut handled = 0usize;
         loop {
-            if handled >= self.event_budget {
-                self.timers.set(PipeTimer::ReadMore, ctx.now);
+            // Spent: the engine reads on next turn (no event would come for what is left).
+            let Some(room) = self.budget.next_read(ctx.reads, token(self.base, 0)) else {
                 return;
-            }
-            let room = self.event_budget - handled;
+            };
             let spare = self.framer.spare();
             let len = spare.len().min(room);
             match self.io.read(&mut spare[..len]) {
@@ -175,7 +170,7 @@ impl PipeEndpoint {
                     let read_wall_ns = crate::clock::unix_nanos();
                     self.framer.commit(n);
                     self.stats.bytes += n as u64;
-                    handled += n;
+                    self.budget.spend(n);
                     self.on_bytes(read_at, read_wall_ns, ctx);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -304,14 +299,12 @@ impl PipeEndpoint {
 /// The pipe endpoint's timers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PipeTimer {
-    /// The read budget ran out: read on (due at once).
-    ReadMore,
     /// Check that the path still names the FIFO being read.
     PathCheck,
 }
 
 impl TimerKind for PipeTimer {
-    const ALL: &'static [PipeTimer] = &[PipeTimer::ReadMore, PipeTimer::PathCheck];
+    const ALL: &'static [PipeTimer] = &[PipeTimer::PathCheck];
     fn index(self) -> usize {
         self as usize
     }
@@ -372,19 +365,16 @@ impl Endpoint for PipeEndpoint {
         self.drain(ctx);
     }
 
+    fn read_on(&mut self, _sub: usize, ctx: &mut Ctx<'_>) {
+        self.drain(ctx);
+    }
+
     fn next_deadline(&self) -> Option<Instant> {
         self.timers.next_deadline()
     }
 
     fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
-        // Both decided before either runs: a drain that spends its budget again re-arms
-        // ReadMore for the next turn, not for this call.
-        let read_more = self.timers.is_due(PipeTimer::ReadMore, ctx.now);
-        let check = self.timers.is_due(PipeTimer::PathCheck, ctx.now);
-        if read_more {
-            self.drain(ctx);
-        }
-        if check {
+        if self.timers.is_due(PipeTimer::PathCheck, ctx.now) {
             self.check_path(ctx);
             self.timers.set(PipeTimer::PathCheck, ctx.now + self.path_check_every);
         }

@@ -1,10 +1,10 @@
 //! Unit tests of the FIFO endpoint on real FIFOs: the path removed or taken over while running.
 
 use super::{PipeConfig, PipeEndpoint};
-use crate::endpoint::{Ctx, Endpoint};
+use crate::endpoint::{Ctx, Endpoint, ReadOn};
 use crate::market::MarketState;
 use crate::signal::CountingSink;
-use mio::{Events, Poll};
+use mio::{Events, Poll, Token};
 use std::ffi::CString;
 use std::fs::OpenOptions;
 use std::io::{self, Write};
@@ -22,6 +22,8 @@ struct Loop {
     ep: PipeEndpoint,
     market: MarketState,
     sink: CountingSink,
+    reads: ReadOn,
+    due: Vec<Token>,
     path: String,
     _dir: tempfile::TempDir,
 }
@@ -36,15 +38,21 @@ impl Loop {
         let poll = Poll::new().unwrap();
         ep.register(poll.registry(), 0, Instant::now()).unwrap();
         let (market, sink) = (MarketState::new(), CountingSink::default());
-        Loop { poll, events: Events::with_capacity(8), ep, market, sink, path, _dir: dir }
+        let (reads, due) = (ReadOn::default(), Vec::new());
+        let events = Events::with_capacity(8);
+        Loop { poll, events, ep, market, sink, reads, due, path, _dir: dir }
     }
 
-    /// One loop turn: events, then due timers, as the engine runs them.
+    /// One loop turn: events, read-on, then due timers, as the engine runs them.
     fn turn(&mut self) {
         let now = Instant::now();
         let timeout = self.ep.next_deadline().map(|d| d.saturating_duration_since(now));
-        let timeout = timeout.unwrap_or(Duration::from_millis(20)).min(Duration::from_millis(20));
+        let mut timeout = timeout.unwrap_or(WAIT).min(Duration::from_millis(20));
+        if !self.reads.is_empty() {
+            timeout = Duration::ZERO;
+        }
         self.poll.poll(&mut self.events, Some(timeout)).unwrap();
+        self.reads.begin_turn(&mut self.due);
         let now = Instant::now();
         let mut ctx = Ctx {
             now,
@@ -52,9 +60,13 @@ impl Loop {
             registry: self.poll.registry(),
             market: &mut self.market,
             signals: &mut self.sink,
+            reads: &mut self.reads,
         };
         for ev in self.events.iter() {
             self.ep.handle_event(0, ev, &mut ctx);
+        }
+        if !self.due.is_empty() {
+            self.ep.read_on(0, &mut ctx);
         }
         if self.ep.next_deadline().is_some_and(|d| now >= d) {
             self.ep.handle_timeout(&mut ctx);

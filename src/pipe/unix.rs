@@ -21,7 +21,7 @@ pub(super) struct PipeIo {
 
 impl PipeIo {
     /// Creates the FIFO if absent (an existing non-FIFO path is an error) and opens both ends.
-    pub fn open(path: &str) -> io::Result<PipeIo> {
+    pub(super) fn open(path: &str) -> io::Result<PipeIo> {
         ensure_fifo(Path::new(path))?;
         // O_NOFOLLOW: a symlink planted at the path must not redirect us to someone's FIFO.
         let flags = libc::O_NONBLOCK | libc::O_NOFOLLOW;
@@ -40,19 +40,19 @@ impl PipeIo {
     }
 
     /// Registers the read end for READABLE.
-    pub fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+    pub(super) fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
         registry.register(&mut self.rx, token, Interest::READABLE)
     }
 
     /// Deregisters the read end (before this FIFO is replaced by a new one).
-    pub fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+    pub(super) fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
         registry.deregister(&mut self.rx)
     }
 
     /// `None` while `path` still names the FIFO we read; otherwise what happened to it. A FIFO
     /// removed while open stays readable, but no new writer can reach it, and a FIFO planted
     /// at the path would get the study's feed.
-    pub fn moved(&self, path: &str) -> Option<String> {
+    pub(super) fn moved(&self, path: &str) -> Option<String> {
         // lstat: a symlink at the path is itself the change.
         match std::fs::symlink_metadata(path) {
             Ok(m) if (m.dev(), m.ino()) == self.id => None,
@@ -68,22 +68,22 @@ impl PipeIo {
     }
 
     /// True when a writer connected since the last call; a FIFO cannot tell, so never.
-    pub fn poll_connect(&mut self) -> io::Result<bool> {
+    pub(super) fn poll_connect(&mut self) -> io::Result<bool> {
         Ok(false)
     }
 
     /// Writer connects seen, when the platform can tell (a FIFO cannot).
-    pub fn connects(&self) -> Option<u64> {
+    pub(super) fn connects(&self) -> Option<u64> {
         None
     }
 
     /// Non-blocking read; `Ok(0)` cannot happen while our write end is open.
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub(super) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.rx.read(buf)
     }
 
     /// After `Ok(0)`: nothing to re-arm on a FIFO.
-    pub fn writer_left(&mut self) -> io::Result<()> {
+    pub(super) fn writer_left(&mut self) -> io::Result<()> {
         Ok(())
     }
 }

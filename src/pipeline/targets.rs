@@ -58,7 +58,7 @@ impl Targets {
 }
 
 /// Symbols tracked per configured account at most (beyond: not tracked).
-pub const MAX_ACCOUNT_SYMBOLS: usize = 64;
+pub(super) const MAX_ACCOUNT_SYMBOLS: usize = 64;
 
 /// Signed position per (configured account, symbol as that account trades it), from every
 /// accepted signal as the route step shapes it for that account (mapped, sized, inverted).

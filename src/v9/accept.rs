@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 /// After an accept failed for lack of file descriptors, try again this soon: the listener is
 /// edge-triggered, so without a timer the waiting connections would wait for the next connect.
-pub const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+pub(super) const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 /// Out of fds for this long: waiting connections are refused one per retry (through the
 /// reserve fd) rather than left hanging; a shorter spike refuses nobody.
-pub const REFUSE_AFTER: Duration = Duration::from_secs(1);
+pub(super) const REFUSE_AFTER: Duration = Duration::from_secs(1);
 /// At most one line per this interval for refusals and accept failures (with a count).
 const LOG_EVERY: Duration = Duration::from_secs(10);
 
@@ -25,7 +25,7 @@ const NULL_DEVICE: &str = "NUL";
 
 /// The listening socket plus what keeps it accepting under pressure.
 #[derive(Debug)]
-pub struct Listener {
+pub(super) struct Listener {
     inner: TcpListener,
     addr: SocketAddr,
     /// One fd held back: when the process is out of fds, closing it lets us accept the oldest
@@ -42,7 +42,7 @@ pub struct Listener {
 
 impl Listener {
     /// Binds `addr` (port 0 allowed).
-    pub fn bind(addr: SocketAddr) -> io::Result<Listener> {
+    pub(super) fn bind(addr: SocketAddr) -> io::Result<Listener> {
         let inner = TcpListener::bind(addr)
             .map_err(|e| io::Error::new(e.kind(), format!("v9.listen {addr}: {e}")))?;
         let addr = inner.local_addr()?;
@@ -60,33 +60,33 @@ impl Listener {
     }
 
     /// Registers the listener for READABLE under `token`.
-    pub fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+    pub(super) fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
         registry.register(&mut self.inner, token, Interest::READABLE)
     }
 
     /// The bound address.
-    pub fn local_addr(&self) -> SocketAddr {
+    pub(super) fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// When accepting must be retried (after running out of fds).
-    pub fn retry_at(&self) -> Option<Instant> {
+    pub(super) fn retry_at(&self) -> Option<Instant> {
         self.retry_at
     }
 
     /// Connections refused (server full or out of fds).
-    pub fn refused(&self) -> u64 {
+    pub(super) fn refused(&self) -> u64 {
         self.refused
     }
 
     /// Accept calls that failed.
-    pub fn failures(&self) -> u64 {
+    pub(super) fn failures(&self) -> u64 {
         self.failures
     }
 
     /// The next waiting connection; `None` once there is none, or when accepting failed (a
     /// retry is then armed, see [`Listener::retry_at`]).
-    pub fn accept(&mut self, now: Instant) -> Option<(TcpStream, SocketAddr)> {
+    pub(super) fn accept(&mut self, now: Instant) -> Option<(TcpStream, SocketAddr)> {
         self.retry_at = None;
         loop {
             match self.inner.accept() {
@@ -133,7 +133,7 @@ impl Listener {
     }
 
     /// Refuses a connection over `max_clients` with an error (one WARN per interval).
-    pub fn refuse(
+    pub(super) fn refuse(
         &mut self,
         mut stream: TcpStream,
         peer: SocketAddr,

@@ -3,11 +3,11 @@
 use std::io::{self, Write};
 
 /// Input buffer: room for a maximal message plus what a read may bring after it.
-pub const INBUF: usize = 16 * 1024;
+pub(super) const INBUF: usize = 16 * 1024;
 
 /// Received bytes not yet framed: `buf[start..len]`. Allocated once per connection.
 #[derive(Debug)]
-pub struct InBuf {
+pub(super) struct InBuf {
     buf: Box<[u8]>,
     start: usize,
     len: usize,
@@ -21,30 +21,30 @@ impl Default for InBuf {
 
 impl InBuf {
     /// The received, not yet framed bytes.
-    pub fn pending(&self) -> &[u8] {
+    pub(super) fn pending(&self) -> &[u8] {
         &self.buf[self.start..self.len]
     }
 
     /// Drops the first `n` pending bytes (no copy; see [`InBuf::compact`]).
-    pub fn advance(&mut self, n: usize) {
+    pub(super) fn advance(&mut self, n: usize) {
         self.start = (self.start + n).min(self.len);
     }
 
     /// Consumes `consumed` pending bytes and returns the first `len` of them (the frame). The
     /// bytes stay in place until the next compaction, so the frame may be borrowed meanwhile.
-    pub fn take(&mut self, len: usize, consumed: usize) -> &[u8] {
+    pub(super) fn take(&mut self, len: usize, consumed: usize) -> &[u8] {
         let start = self.start;
         self.advance(consumed);
         &self.buf[start..(start + len).min(self.start)]
     }
 
     /// Drops every pending byte (input after a fatal error is not read).
-    pub fn discard(&mut self) {
+    pub(super) fn discard(&mut self) {
         self.start = self.len;
     }
 
     /// Moves the pending bytes to the front: once per read, not once per frame.
-    pub fn compact(&mut self) {
+    pub(super) fn compact(&mut self) {
         if self.start > 0 {
             self.buf.copy_within(self.start..self.len, 0);
             self.len -= self.start;
@@ -53,24 +53,24 @@ impl InBuf {
     }
 
     /// Free room after the received bytes (compact first to make it as large as possible).
-    pub fn spare(&mut self) -> &mut [u8] {
+    pub(super) fn spare(&mut self) -> &mut [u8] {
         &mut self.buf[self.len..]
     }
 
     /// Marks `n` bytes of [`InBuf::spare`] as received.
-    pub fn filled(&mut self, n: usize) {
+    pub(super) fn filled(&mut self, n: usize) {
         self.len = (self.len + n).min(self.buf.len());
     }
 }
 
 /// Why a message was not queued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Full;
+pub(super) struct Full;
 
 /// Queued output: LF-terminated messages in `buf[pos..]`. The LFs are the recorded message ends:
 /// a peer that sends no terminators gets each message in its own `write`, without the LF.
 #[derive(Debug)]
-pub struct OutQueue {
+pub(super) struct OutQueue {
     buf: Vec<u8>,
     pos: usize,
     /// The bytes written so far end inside a message (the peer holds a partial message).
@@ -85,23 +85,23 @@ impl Default for OutQueue {
 
 impl OutQueue {
     /// Bytes queued and not yet written.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.buf.len() - self.pos
     }
 
     /// True when nothing is waiting.
-    pub fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// True when everything written so far ends on a message boundary: closing now leaves the
     /// peer with whole messages only.
-    pub fn at_boundary(&self) -> bool {
+    pub(super) fn at_boundary(&self) -> bool {
         !self.mid
     }
 
     /// Appends one LF-terminated message unless the queue would then exceed `limit`.
-    pub fn push(&mut self, msg: &[u8], limit: usize) -> Result<(), Full> {
+    pub(super) fn push(&mut self, msg: &[u8], limit: usize) -> Result<(), Full> {
         if self.len() + msg.len() > limit {
             return Err(Full);
         }
@@ -112,7 +112,7 @@ impl OutQueue {
 
     /// Encodes one message straight into the queue (no intermediate copy); undone when the
     /// queue would then exceed `limit`.
-    pub fn push_with(
+    pub(super) fn push_with(
         &mut self,
         limit: usize,
         encode: impl FnOnce(&mut Vec<u8>),
@@ -128,7 +128,7 @@ impl OutQueue {
     }
 
     /// Appends messages without a bound check (the caller checked: bytes it holds for us).
-    pub fn append(&mut self, msgs: &[u8]) {
+    pub(super) fn append(&mut self, msgs: &[u8]) {
         self.reuse();
         self.buf.extend_from_slice(msgs);
     }
@@ -136,7 +136,7 @@ impl OutQueue {
     /// Writes `shared` (whole messages the caller holds for several queues, e.g. this turn's
     /// broadcasts) straight from there, queueing only what the kernel did not take: a caught-up
     /// receiver costs a `write`, no copy. `Ok(true)` when all of it left.
-    pub fn write_from(&mut self, w: &mut impl Write, shared: &[u8]) -> io::Result<bool> {
+    pub(super) fn write_from(&mut self, w: &mut impl Write, shared: &[u8]) -> io::Result<bool> {
         if !self.is_empty() {
             // Not expected (shared bytes are only held for empty queues); order is kept anyway.
             self.append(shared);
@@ -172,7 +172,7 @@ impl OutQueue {
     /// Replaces the queued messages with a final one (the error that explains a disconnect):
     /// they are lost for this peer anyway, and the error then needs only the room of the message
     /// being written. The rest of a partly written message stays first (boundary kept).
-    pub fn replace_with_final(&mut self, msg: &[u8]) {
+    pub(super) fn replace_with_final(&mut self, msg: &[u8]) {
         let keep = if self.mid {
             match self.buf[self.pos..].iter().position(|&b| b == b'\n') {
                 Some(i) => self.pos + i + 1,
@@ -187,7 +187,7 @@ impl OutQueue {
 
     /// Writes until empty (`Ok(true)`) or `WouldBlock` (`Ok(false)`). With `one_per_write`
     /// each message goes in its own `write` call and its LF is not sent.
-    pub fn write_to(&mut self, w: &mut impl Write, one_per_write: bool) -> io::Result<bool> {
+    pub(super) fn write_to(&mut self, w: &mut impl Write, one_per_write: bool) -> io::Result<bool> {
         while self.pos < self.buf.len() {
             let rest = &self.buf[self.pos..];
             let end = if one_per_write {

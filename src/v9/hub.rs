@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 /// Server-level counts (per-peer ones live in each peer's [`Counters`] until it leaves).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Totals {
+pub(super) struct Totals {
     /// Connections accepted.
     pub accepted: u64,
     /// Signals broadcast.
@@ -39,7 +39,7 @@ pub struct Totals {
 
 /// Settings taken from the configuration once.
 #[derive(Debug)]
-pub struct Settings {
+pub(super) struct Settings {
     /// Idle timeout.
     pub timeout: Duration,
     /// Unterminated grace period.
@@ -53,7 +53,7 @@ pub struct Settings {
 
 /// The server's shared state apart from its sockets and peers.
 #[derive(Debug)]
-pub struct Hub {
+pub(super) struct Hub {
     settings: Settings,
     bcast: Broadcast,
     retired: Retired,
@@ -69,7 +69,7 @@ pub struct Hub {
 
 impl Hub {
     /// From the configuration.
-    pub fn new(cfg: &V9Config) -> Hub {
+    pub(super) fn new(cfg: &V9Config) -> Hub {
         Hub {
             settings: Settings {
                 timeout: Duration::from_secs_f64(cfg.client_timeout_s),
@@ -92,22 +92,22 @@ impl Hub {
     }
 
     /// The settings.
-    pub fn settings(&self) -> &Settings {
+    pub(super) fn settings(&self) -> &Settings {
         &self.settings
     }
 
     /// Counts so far.
-    pub fn totals(&self) -> &Totals {
+    pub(super) fn totals(&self) -> &Totals {
         &self.totals
     }
 
     /// Books kept for reconnection.
-    pub fn retired(&self) -> &Retired {
+    pub(super) fn retired(&self) -> &Retired {
         &self.retired
     }
 
     /// What peers decide with, now (`last_signal`, `epoch`: the pipeline's).
-    pub fn policy(&self, last_signal: u64, epoch: u64) -> Policy<'_> {
+    pub(super) fn policy(&self, last_signal: u64, epoch: u64) -> Policy<'_> {
         Policy {
             token: self.settings.token.as_ref().map(crate::config::Secret::expose),
             auth: &self.auth,
@@ -119,24 +119,24 @@ impl Hub {
     }
 
     /// The last signals written and summaries back.
-    pub fn recent(&self) -> &Recent {
+    pub(super) fn recent(&self) -> &Recent {
         &self.recent
     }
 
     /// The histograms.
-    pub fn histograms(&self) -> [&LatencyHist; 3] {
+    pub(super) fn histograms(&self) -> [&LatencyHist; 3] {
         [&self.h_read, &self.h_pipe, &self.h_summary]
     }
 
     /// Clears the histograms.
-    pub fn reset_histograms(&mut self) {
+    pub(super) fn reset_histograms(&mut self) {
         self.h_read.reset();
         self.h_pipe.reset();
         self.h_summary.reset();
     }
 
     /// Counts a signal accepted (or refused) by the pipeline.
-    pub fn counted(&mut self, accepted: bool) {
+    pub(super) fn counted(&mut self, accepted: bool) {
         if accepted {
             self.totals.signals += 1;
         } else {
@@ -145,32 +145,32 @@ impl Hub {
     }
 
     /// The pipeline's output into `conns`: fan-out plus the record the flush logs and times.
-    pub fn output<'a>(&'a mut self, conns: &'a mut Conns) -> V9Out<'a> {
+    pub(super) fn output<'a>(&'a mut self, conns: &'a mut Conns) -> V9Out<'a> {
         V9Out { conns, bcast: &mut self.bcast, rx: &mut self.rx }
     }
 
     /// Receivers' bound accounts.
-    pub fn receivers(&self) -> &Receivers {
+    pub(super) fn receivers(&self) -> &Receivers {
         &self.rx
     }
 
     /// Receivers' bound accounts, to bind or route.
-    pub fn receivers_mut(&mut self) -> &mut Receivers {
+    pub(super) fn receivers_mut(&mut self) -> &mut Receivers {
         &mut self.rx
     }
 
     /// What each receiver was sent of routed signal `r` (see [`Broadcast::deltas`]).
-    pub fn deltas(&self, r: &Record) -> &[(u32, Delta)] {
+    pub(super) fn deltas(&self, r: &Record) -> &[(u32, Delta)] {
         self.bcast.deltas(r)
     }
 
     /// True when signals wait for the flush.
-    pub fn pending(&self) -> bool {
+    pub(super) fn pending(&self) -> bool {
         self.bcast.pending()
     }
 
     /// The next signal written by the flush that just ran; its latency is recorded at `at`.
-    pub fn next_written(&mut self, at: Instant) -> Option<Record> {
+    pub(super) fn next_written(&mut self, at: Instant) -> Option<Record> {
         let r = self.bcast.next_written(at)?;
         let hist = if r.origin == Origin::Pipe { &mut self.h_pipe } else { &mut self.h_read };
         hist.record(at.saturating_duration_since(r.read_at));
@@ -180,7 +180,13 @@ impl Hub {
 
     /// Carries out `reply` for the peer under `key` (`Connected` goes to [`Hub::connected`],
     /// `Publish` to the pipeline).
-    pub fn apply(&mut self, conns: &mut Conns, key: usize, reply: Reply<'_>, read_at: Instant) {
+    pub(super) fn apply(
+        &mut self,
+        conns: &mut Conns,
+        key: usize,
+        reply: Reply<'_>,
+        read_at: Instant,
+    ) {
         match reply {
             Reply::Nothing
             | Reply::Connected(..)
@@ -201,7 +207,13 @@ impl Hub {
     }
 
     /// Handshake done: a reconnecting receiver gets its book back; READY is queued.
-    pub fn connected(&mut self, conns: &mut Conns, key: usize, peer: &mut Peer, ready: (u64, u64)) {
+    pub(super) fn connected(
+        &mut self,
+        conns: &mut Conns,
+        key: usize,
+        peer: &mut Peer,
+        ready: (u64, u64),
+    ) {
         let role = peer.role();
         if role == Role::Receiver {
             if let Some(book) = self.retired.take(peer.name()) {
@@ -229,7 +241,7 @@ impl Hub {
     }
 
     /// A departed peer: its counters join the totals, a receiver's book is filed.
-    pub fn departed(&mut self, peer: Peer) {
+    pub(super) fn departed(&mut self, peer: Peer) {
         let c = peer.counters();
         let d = &mut self.totals.departed;
         d.messages += c.messages;
@@ -250,18 +262,18 @@ impl Hub {
     }
 
     /// Counts an accepted connection.
-    pub fn accepted(&mut self) {
+    pub(super) fn accepted(&mut self) {
         self.totals.accepted += 1;
     }
 
     /// Counts a receiver dropped as a slow consumer.
-    pub fn overflowed(&mut self) {
+    pub(super) fn overflowed(&mut self) {
         self.totals.overflows += 1;
     }
 
     /// Records a refused publisher (throttle + rate-limited log); a throttled attempt is not a
     /// failure (its token was not checked) and does not lengthen the delay.
-    pub fn auth_refused(&mut self, peer: &Peer, reason: CloseReason, now: Instant) {
+    pub(super) fn auth_refused(&mut self, peer: &Peer, reason: CloseReason, now: Instant) {
         self.totals.auth_failures += 1;
         let (failures, delay) = if reason == CloseReason::Unauthorized {
             self.auth.failed(peer.addr().ip(), now)
@@ -278,7 +290,12 @@ impl Hub {
     }
 
     /// Starts the FLATTEN check of signal `r` for every READY receiver and arms its deadline.
-    pub fn expect_flat(&self, r: &Record, peers: &mut slab::Slab<Peer>, timers: &mut Deadlines) {
+    pub(super) fn expect_flat(
+        &self,
+        r: &Record,
+        peers: &mut slab::Slab<Peer>,
+        timers: &mut Deadlines,
+    ) {
         let deadline = r.read_at + self.settings.flatten_check;
         let (timeout, grace) = (self.settings.timeout, self.settings.grace);
         for (key, p) in peers.iter_mut().filter(|(_, p)| p.receives()) {
@@ -289,7 +306,7 @@ impl Hub {
 }
 
 /// The V9 connections as the pipeline's output.
-pub struct V9Out<'a> {
+pub(super) struct V9Out<'a> {
     conns: &'a mut Conns,
     bcast: &'a mut Broadcast,
     rx: &'a mut Receivers,

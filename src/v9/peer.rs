@@ -13,11 +13,17 @@ use super::frame::{next_frame, split_unterminated, Frame};
 use super::reply::{CloseReason, Details, Outgoing, Reply, Role};
 use super::reply::{Counters, Policy, State, Time};
 use super::session::Session;
+use crate::endpoint::ReadBudget;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// How long a closing connection may take to flush its last error and see the peer's EOF.
 pub const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// Bytes read from one connection per loop turn by default: one full input buffer, some
+/// hundreds of signals. A publisher flooding its socket then holds the loop for one buffer's
+/// worth of messages per turn, and the rest of its bytes are read next turn.
+pub const READ_BUDGET: usize = super::buf::INBUF;
 
 /// How the peer delimits its messages (decided by its first message).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +85,8 @@ pub struct Peer {
     inbuf: InBuf,
     framing: Framing,
     s: Session,
+    /// What the shell may read for it per loop turn.
+    budget: ReadBudget,
 }
 
 impl Peer {
@@ -88,7 +96,13 @@ impl Peer {
             inbuf: InBuf::default(),
             framing: Framing::Unknown { partial_since: None },
             s: Session::new(addr, t),
+            budget: ReadBudget::new(READ_BUDGET),
         }
+    }
+
+    /// Its read budget per loop turn (the shell spends it; see [`ReadBudget`]).
+    pub fn budget_mut(&mut self) -> &mut ReadBudget {
+        &mut self.budget
     }
 
     /// Remote address.

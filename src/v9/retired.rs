@@ -4,13 +4,13 @@ use super::book::ReceiverBook;
 use std::collections::VecDeque;
 
 /// Books kept at most.
-pub const MAX_RETIRED: usize = 1024;
+pub(super) const MAX_RETIRED: usize = 1024;
 /// Heap bytes the kept books may hold together; the oldest go first past it.
-pub const MAX_RETIRED_BYTES: usize = 32 << 20;
+pub(super) const MAX_RETIRED_BYTES: usize = 32 << 20;
 
 /// Retired books in the order they were filed (oldest first).
 #[derive(Debug, Default)]
-pub struct Retired {
+pub(super) struct Retired {
     books: VecDeque<(Box<str>, ReceiverBook, usize)>,
     bytes: usize,
 }
@@ -18,7 +18,7 @@ pub struct Retired {
 impl Retired {
     /// Files `book` under `name` (replacing an older one of that name); evicts the oldest books
     /// while over [`MAX_RETIRED`] or [`MAX_RETIRED_BYTES`]. Returns how many were evicted.
-    pub fn put(&mut self, name: Box<str>, book: ReceiverBook) -> usize {
+    pub(super) fn put(&mut self, name: Box<str>, book: ReceiverBook) -> usize {
         drop(self.take(&name));
         let size = book.heap_bytes() + name.len();
         self.bytes += size;
@@ -33,7 +33,7 @@ impl Retired {
     }
 
     /// Takes back the book filed under `name`.
-    pub fn take(&mut self, name: &str) -> Option<ReceiverBook> {
+    pub(super) fn take(&mut self, name: &str) -> Option<ReceiverBook> {
         let i = self.books.iter().position(|(n, _, _)| &**n == name)?;
         let (_, book, size) = self.books.remove(i)?;
         self.bytes -= size;
@@ -41,12 +41,12 @@ impl Retired {
     }
 
     /// Books kept.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.books.len()
     }
 
     /// Heap bytes the kept books hold (as counted when filed).
-    pub fn bytes(&self) -> usize {
+    pub(super) fn bytes(&self) -> usize {
         self.bytes
     }
 }

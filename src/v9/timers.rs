@@ -10,7 +10,7 @@ use std::time::Instant;
 
 /// The deadline table of a server's connections.
 #[derive(Debug, Default)]
-pub struct Deadlines {
+pub(super) struct Deadlines {
     at: Vec<Option<Instant>>,
     next: Option<Instant>,
     /// The listener's accept retry (after running out of fds).
@@ -19,7 +19,7 @@ pub struct Deadlines {
 
 impl Deadlines {
     /// Makes `key` due no later than `when` (an earlier arming wins).
-    pub fn arm(&mut self, key: usize, when: Option<Instant>) {
+    pub(super) fn arm(&mut self, key: usize, when: Option<Instant>) {
         let Some(when) = when else { return };
         if key >= self.at.len() {
             self.at.resize(key + 1, None); // grows with the slab on accept, not per message
@@ -34,24 +34,24 @@ impl Deadlines {
     }
 
     /// Forgets `key` (its connection is gone; the key may be reused).
-    pub fn clear(&mut self, key: usize) {
+    pub(super) fn clear(&mut self, key: usize) {
         if let Some(slot) = self.at.get_mut(key) {
             *slot = None;
         }
     }
 
     /// Earliest armed instant.
-    pub fn next(&self) -> Option<Instant> {
+    pub(super) fn next(&self) -> Option<Instant> {
         [self.next, self.listener].into_iter().flatten().min()
     }
 
     /// Arms (or with `None` disarms) the listener's retry.
-    pub fn arm_listener(&mut self, when: Option<Instant>) {
+    pub(super) fn arm_listener(&mut self, when: Option<Instant>) {
         self.listener = when;
     }
 
     /// True (and disarmed) when the listener's retry is due.
-    pub fn listener_due(&mut self, now: Instant) -> bool {
+    pub(super) fn listener_due(&mut self, now: Instant) -> bool {
         let due = self.listener.is_some_and(|t| t <= now);
         if due {
             self.listener = None;
@@ -60,7 +60,7 @@ impl Deadlines {
     }
 
     /// Moves every key due at `now` into `due` (disarmed: re-arm each after handling it).
-    pub fn take_due(&mut self, now: Instant, due: &mut Vec<usize>) {
+    pub(super) fn take_due(&mut self, now: Instant, due: &mut Vec<usize>) {
         due.clear();
         if self.next.is_none_or(|t| t > now) {
             return;

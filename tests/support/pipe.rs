@@ -1,8 +1,8 @@
 //! Shared by the pipe integration tests: a PipeEndpoint driven by a small mio loop.
 
-use mio::{Events, Poll};
+use mio::{Events, Poll, Token};
 use std::time::{Duration, Instant};
-use v9bridge::endpoint::{Ctx, Endpoint};
+use v9bridge::endpoint::{Ctx, Endpoint, ReadOn};
 use v9bridge::market::MarketState;
 use v9bridge::pipe::{PipeConfig, PipeEndpoint};
 use v9bridge::signal::{Origin, Signal, SignalError, SignalSink};
@@ -33,6 +33,11 @@ pub struct Harness {
     pub sink: Recorder,
     /// Events delivered to the endpoint so far.
     pub wakeups: u64,
+    /// Read-ons delivered (its budget ran out the turn before).
+    pub read_ons: u64,
+    /// The turn number and whether the endpoint waits to read on.
+    pub reads: ReadOn,
+    due: Vec<Token>,
     /// Keeps a FIFO's directory alive (Unix).
     pub _dir: Option<tempfile::TempDir>,
     pub path: String,
@@ -65,25 +70,35 @@ impl Harness {
             market: MarketState::new(),
             sink: Recorder::default(),
             wakeups: 0,
+            read_ons: 0,
+            reads: ReadOn::default(),
+            due: Vec::new(),
             _dir: dir,
             path,
         }
     }
 
-    /// One loop turn: poll up to `timeout`, hand every event to the endpoint.
+    /// One loop turn: poll up to `timeout` (not at all while the endpoint waits to read on),
+    /// hand every event to the endpoint, then the read-on its spent budget asked for.
     pub fn turn(&mut self, timeout: Duration) {
+        let timeout = if self.reads.is_empty() { timeout } else { Duration::ZERO };
         self.poll.poll(&mut self.events, Some(timeout)).unwrap();
-        let now = Instant::now();
+        self.reads.begin_turn(&mut self.due);
+        let mut ctx = Ctx {
+            now: Instant::now(),
+            wall_ns: 0,
+            registry: self.poll.registry(),
+            market: &mut self.market,
+            signals: &mut self.sink,
+            reads: &mut self.reads,
+        };
         for ev in self.events.iter() {
             self.wakeups += 1;
-            let mut ctx = Ctx {
-                now,
-                wall_ns: 0,
-                registry: self.poll.registry(),
-                market: &mut self.market,
-                signals: &mut self.sink,
-            };
             self.ep.handle_event(0, ev, &mut ctx);
+        }
+        if !self.due.is_empty() {
+            self.read_ons += 1;
+            self.ep.read_on(0, &mut ctx);
         }
     }
 

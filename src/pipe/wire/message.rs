@@ -81,7 +81,7 @@ pub(crate) enum Num {
 
 impl Num {
     /// As a price or size (any number).
-    pub fn to_f64(self) -> f64 {
+    pub(crate) fn to_f64(self) -> f64 {
         match self {
             Num::U(u) => u as f64,
             Num::I(i) => i as f64,
@@ -116,7 +116,7 @@ pub(crate) enum Val<'a> {
 impl<'a> Fields<'a> {
     /// Stores one key's value; unknown keys are ignored (writers may add fields), null means
     /// absent, and a known key with the wrong type is refused.
-    pub fn set(&mut self, key: &str, v: Val<'a>) -> Result<(), BadInput> {
+    pub(crate) fn set(&mut self, key: &str, v: Val<'a>) -> Result<(), BadInput> {
         let string = || match v {
             Val::Str(s) => Ok(s),
             _ => Err(BadInput::WrongType),
@@ -157,7 +157,7 @@ impl<'a> Fields<'a> {
 
     /// Checks the fields together and builds the message. `sc_offset_ns` is subtracted from
     /// SCDateTime stamps (Sierra Chart writes them in its configured time zone, not UTC).
-    pub fn finish(&self, sc_offset_ns: i64) -> Result<Message<'a>, BadInput> {
+    pub(crate) fn finish(&self, sc_offset_ns: i64) -> Result<Message<'a>, BadInput> {
         let symbol = self.symbol.ok_or(BadInput::MissingField)?;
         // Same rule as signals: ticks name the market state's keys and reach logs and reports.
         if !valid_symbol(symbol) {

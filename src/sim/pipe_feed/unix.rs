@@ -6,12 +6,12 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::time::Duration;
 
-pub struct Writer(File);
+pub(super) struct Writer(File);
 
 impl Writer {
     /// Opens the FIFO for writing, retrying every 20 ms while it has no reader
     /// (ENXIO) or does not exist yet. `Ok(None)` when `give_up` says stop.
-    pub fn open(path: &str, give_up: &dyn Fn() -> bool) -> io::Result<Option<Writer>> {
+    pub(super) fn open(path: &str, give_up: &dyn Fn() -> bool) -> io::Result<Option<Writer>> {
         loop {
             match OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(path) {
                 Ok(f) => return Ok(Some(Writer(f))),
@@ -29,7 +29,11 @@ impl Writer {
 
     /// Writes all of `msg`, waiting (poll, 10 ms slices) while the pipe is full.
     /// `Ok(false)` when `give_up` says stop first.
-    pub fn write_msg(&mut self, mut msg: &[u8], give_up: &dyn Fn() -> bool) -> io::Result<bool> {
+    pub(super) fn write_msg(
+        &mut self,
+        mut msg: &[u8],
+        give_up: &dyn Fn() -> bool,
+    ) -> io::Result<bool> {
         while !msg.is_empty() {
             match self.0.write(msg) {
                 Ok(n) => msg = &msg[n..],

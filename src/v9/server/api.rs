@@ -25,6 +25,12 @@ impl V9Server {
         self.wall_ns = wall_ns;
     }
 
+    /// Sets the most bytes read from each connection accepted from now on per loop turn (at
+    /// least 1; tests use tiny ones). The default is [`crate::v9::peer::READ_BUDGET`].
+    pub fn set_read_budget(&mut self, bytes: usize) {
+        self.read_budget = crate::endpoint::ReadBudget::new(bytes);
+    }
+
     /// Submits a signal from any source to the pipeline, this server being its output.
     pub fn submit(
         &mut self,

@@ -31,18 +31,23 @@ impl Endpoint for V9Server {
         }
         let key = sub - 1;
         if event.is_readable() || event.is_read_closed() || event.is_error() {
-            self.on_readable(key, t, ctx.registry);
+            self.on_readable(key, t, ctx.registry, ctx.reads);
         }
         if event.is_writable() {
             self.conns.flush_one(key, ctx.registry);
         }
-        // A publisher's signals leave at the end of its read batch, not after the other
-        // events of this turn (the engine's own flush then finds nothing to do).
-        if self.hub.pending() || event.is_writable() {
-            self.flush_dirty(ctx.registry);
-        } else {
-            self.close_pending(ctx.registry);
+        self.after_read(event.is_writable(), ctx.registry);
+    }
+
+    fn read_on(&mut self, sub: usize, ctx: &mut Ctx<'_>) {
+        // The listener keeps its own retry timer; only connections spend read budgets.
+        if sub == 0 {
+            return;
         }
+        self.set_turn(ctx.now, ctx.wall_ns);
+        let t = Time { now: ctx.now, wall_ns: ctx.wall_ns };
+        self.on_readable(sub - 1, t, ctx.registry, ctx.reads);
+        self.after_read(false, ctx.registry);
     }
 
     fn next_deadline(&self) -> Option<Instant> {
@@ -77,5 +82,17 @@ impl Endpoint for V9Server {
             self.conns.finish(key, msg, false);
         }
         // The engine flushes (it holds the registry) and then waits for `flushing() == 0`.
+    }
+}
+
+impl V9Server {
+    /// A publisher's signals leave at the end of its read batch, not after the other events of
+    /// this turn (the engine's own flush then finds nothing to do).
+    fn after_read(&mut self, wrote: bool, registry: &Registry) {
+        if self.hub.pending() || wrote {
+            self.flush_dirty(registry);
+        } else {
+            self.close_pending(registry);
+        }
     }
 }

@@ -1,11 +1,11 @@
 //! A small mio loop that drives `DtcEndpoint`s outside the engine, for tests that step a
 //! connection by hand (the engine itself is tested elsewhere).
 
-use mio::{Events, Poll};
+use mio::{Events, Poll, Token};
 use std::io;
 use std::time::{Duration, Instant};
 use v9bridge::dtc::DtcEndpoint;
-use v9bridge::endpoint::{split_token, Ctx, Endpoint};
+use v9bridge::endpoint::{split_token, Ctx, Endpoint, ReadOn};
 use v9bridge::market::MarketState;
 use v9bridge::signal::CountingSink;
 
@@ -18,6 +18,9 @@ pub struct MiniLoop {
     pub market: MarketState,
     /// Signal sink (unused by DTC endpoints, required by `Ctx`).
     pub sink: CountingSink,
+    /// Sources whose read budget ran out, read on next turn (as the engine does).
+    reads: ReadOn,
+    due: Vec<Token>,
 }
 
 impl MiniLoop {
@@ -28,6 +31,8 @@ impl MiniLoop {
             events: Events::with_capacity(256),
             market: MarketState::new(),
             sink: CountingSink::default(),
+            reads: ReadOn::default(),
+            due: Vec::new(),
         })
     }
 
@@ -53,6 +58,9 @@ impl MiniLoop {
                 return false;
             }
             let mut wait = (end - now).min(Duration::from_millis(20));
+            if !self.reads.is_empty() {
+                wait = Duration::ZERO;
+            }
             for c in eps.iter() {
                 if let Some(d) = c.next_deadline() {
                     wait = wait.min(d.saturating_duration_since(now));
@@ -63,6 +71,7 @@ impl MiniLoop {
                     log::warn!("dtc mini loop: poll failed: {e}");
                 }
             }
+            self.reads.begin_turn(&mut self.due);
             // Read once per turn, as the engine does.
             let (now, wall_ns) = (Instant::now(), v9bridge::clock::unix_nanos());
             let mut ctx = Ctx {
@@ -71,11 +80,18 @@ impl MiniLoop {
                 registry: self.poll.registry(),
                 market: &mut self.market,
                 signals: &mut self.sink,
+                reads: &mut self.reads,
             };
             for ev in self.events.iter() {
                 let (i, sub) = split_token(ev.token());
                 if let Some(c) = eps.get_mut(i) {
                     c.handle_event(sub, ev, &mut ctx);
+                }
+            }
+            for &token in &self.due {
+                let (i, sub) = split_token(token);
+                if let Some(c) = eps.get_mut(i) {
+                    c.read_on(sub, &mut ctx);
                 }
             }
             for c in eps.iter_mut() {
@@ -94,6 +110,7 @@ impl MiniLoop {
             registry: self.poll.registry(),
             market: &mut self.market,
             signals: &mut self.sink,
+            reads: &mut self.reads,
         };
         ep.command(cmd, &mut ctx)
     }

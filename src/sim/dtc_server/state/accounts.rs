@@ -5,7 +5,7 @@ use crate::dtc::messages::*;
 use crate::dtc::types::consts::*;
 
 impl SimState {
-    pub fn open_orders(&self, r: &OpenOrdersRequest, now_s: f64) -> Vec<Message> {
+    pub(crate) fn open_orders(&self, r: &OpenOrdersRequest, now_s: f64) -> Vec<Message> {
         let acct = r.trade_account.as_str();
         let list: Vec<&SimOrder> = self
             .orders
@@ -38,7 +38,7 @@ impl SimState {
             .collect()
     }
 
-    pub fn positions(&self, r: &CurrentPositionsRequest) -> Vec<Message> {
+    pub(crate) fn positions(&self, r: &CurrentPositionsRequest) -> Vec<Message> {
         let acct = r.trade_account.as_str();
         let list: Vec<_> =
             self.positions.iter().filter(|((a, _), _)| acct.is_empty() || a == acct).collect();
@@ -56,7 +56,7 @@ impl SimState {
             .collect()
     }
 
-    pub fn balances(&self, r: &AccountBalanceRequest) -> Vec<Message> {
+    pub(crate) fn balances(&self, r: &AccountBalanceRequest) -> Vec<Message> {
         let acct = r.trade_account.as_str();
         let list: Vec<_> =
             self.balances.iter().filter(|(a, _)| acct.is_empty() || *a == acct).collect();
@@ -86,7 +86,7 @@ impl SimState {
             .collect()
     }
 
-    pub fn fills(&self, r: &HistoricalOrderFillsRequest) -> Vec<Message> {
+    pub(crate) fn fills(&self, r: &HistoricalOrderFillsRequest) -> Vec<Message> {
         let acct = r.trade_account.as_str();
         let sid = r.server_order_id.as_str();
         let list: Vec<_> = self
@@ -172,7 +172,7 @@ impl SimState {
     /// Each account's balance history since `StartDateTime`: its opening deposit (at the first
     /// request the simulator saw) and, when it moved since, the current balance. The simulated
     /// exchange books no cash, so the second entry appears only if a balance changed.
-    pub fn balance_history(
+    pub(crate) fn balance_history(
         &mut self,
         r: &HistoricalAccountBalancesRequest,
         now_s: f64,

@@ -53,18 +53,18 @@ impl SimSymbol {
     }
 
     /// Best bid/ask around the last trade (one tick spread).
-    pub fn bid_ask(&self) -> (f64, f64) {
+    pub(super) fn bid_ask(&self) -> (f64, f64) {
         // On the price grid, like a real book: bid at the last trade, ask one tick above.
         (self.last, self.last + self.tick)
     }
 
     /// Real price to wire price.
-    pub fn wire(&self, p: f64) -> f64 {
+    pub(super) fn wire(&self, p: f64) -> f64 {
         self.scale.wire(p)
     }
 
     /// Wire price to real price.
-    pub fn real(&self, p: f64) -> f64 {
+    pub(super) fn real(&self, p: f64) -> f64 {
         self.scale.display(p)
     }
 }
@@ -108,7 +108,7 @@ pub(crate) struct SimState {
 }
 
 impl SimState {
-    pub fn new(symbols: &[String], seed: u64) -> Self {
+    pub(super) fn new(symbols: &[String], seed: u64) -> Self {
         let accounts = vec!["Sim1".to_string(), "Sim2".to_string()];
         let balances = accounts.iter().map(|a| (a.clone(), OPENING_DEPOSIT)).collect();
         SimState {
@@ -124,20 +124,20 @@ impl SimState {
         }
     }
 
-    pub fn rand(&mut self) -> u64 {
+    pub(super) fn rand(&mut self) -> u64 {
         self.rng ^= self.rng << 13;
         self.rng ^= self.rng >> 7;
         self.rng ^= self.rng << 17;
         self.rng
     }
 
-    pub fn symbol_index(&self, name: &str) -> Option<usize> {
+    pub(super) fn symbol_index(&self, name: &str) -> Option<usize> {
         self.symbols.iter().position(|s| s.name == name)
     }
 
     /// `--order-prices-scaled`: order prices arrive in wire units (real / multiplier); the
     /// book works in real prices, so incoming orders are converted here.
-    pub fn order_from_wire(&self, m: &mut Message) {
+    pub(super) fn order_from_wire(&self, m: &mut Message) {
         let sym = match m {
             Message::SubmitNewSingleOrder(o) => o.symbol.as_str().to_string(),
             Message::SubmitNewOcoOrder(o) => o.symbol.as_str().to_string(),
@@ -173,7 +173,7 @@ impl SimState {
     }
 
     /// `--order-prices-scaled`: order, position and fill prices leave in wire units.
-    pub fn trading_to_wire(&self, m: &mut Message) {
+    pub(super) fn trading_to_wire(&self, m: &mut Message) {
         let sym = match m {
             Message::OrderUpdate(u) => u.symbol.as_str().to_string(),
             Message::PositionUpdate(p) => p.symbol.as_str().to_string(),
@@ -197,7 +197,7 @@ impl SimState {
     }
 
     /// One random-walk step; returns the traded volume.
-    pub fn step(&mut self, i: usize) -> f64 {
+    pub(super) fn step(&mut self, i: usize) -> f64 {
         let r = self.rand();
         let vol = 1.0 + (r >> 8) as f64 % 5.0;
         let s = &mut self.symbols[i];
@@ -212,7 +212,11 @@ impl SimState {
         vol
     }
 
-    pub fn security_definition(&self, i: usize, request_id: i32) -> SecurityDefinitionResponse {
+    pub(super) fn security_definition(
+        &self,
+        i: usize,
+        request_id: i32,
+    ) -> SecurityDefinitionResponse {
         let s = &self.symbols[i];
         SecurityDefinitionResponse {
             request_id,
@@ -231,7 +235,7 @@ impl SimState {
         }
     }
 
-    pub fn snapshot(&self, i: usize, symbol_id: u32) -> MarketDataSnapshot {
+    pub(super) fn snapshot(&self, i: usize, symbol_id: u32) -> MarketDataSnapshot {
         let s = &self.symbols[i];
         let (bid, ask) = s.bid_ask();
         MarketDataSnapshot {

@@ -24,7 +24,7 @@ impl SimState {
     }
 
     /// Accepts an OCO pair (a bracket when it names a parent); rejects both on bad input.
-    pub fn submit_oco(&mut self, o: &SubmitNewOcoOrder, now_s: f64) -> Vec<Message> {
+    pub(crate) fn submit_oco(&mut self, o: &SubmitNewOcoOrder, now_s: f64) -> Vec<Message> {
         let account = if o.trade_account.is_empty() {
             self.accounts[0].clone()
         } else {
@@ -120,7 +120,7 @@ impl SimState {
     }
 
     /// Accepts or rejects a new order; market orders fill at once. Returns the updates to send.
-    pub fn submit(&mut self, o: &SubmitNewSingleOrder, now_s: f64) -> Vec<Message> {
+    pub(crate) fn submit(&mut self, o: &SubmitNewSingleOrder, now_s: f64) -> Vec<Message> {
         let mut out = Vec::new();
         let account = if o.trade_account.is_empty() {
             self.accounts[0].clone()
@@ -230,7 +230,7 @@ impl SimState {
     }
 
     /// Fills resting orders whose trigger the market crossed.
-    pub fn match_resting(&mut self, now_s: f64) -> Vec<Message> {
+    pub(crate) fn match_resting(&mut self, now_s: f64) -> Vec<Message> {
         let mut out = Vec::new();
         for idx in 0..self.orders.len() {
             let o = &self.orders[idx];
@@ -259,7 +259,7 @@ impl SimState {
         })
     }
 
-    pub fn cancel(&mut self, c: &CancelOrder, now_s: f64) -> Message {
+    pub(crate) fn cancel(&mut self, c: &CancelOrder, now_s: f64) -> Message {
         match self.find(c.server_order_id.as_str(), c.client_order_id.as_str()) {
             Some(i)
                 if matches!(
@@ -292,7 +292,7 @@ impl SimState {
         }
     }
 
-    pub fn replace(&mut self, c: &CancelReplaceOrder, now_s: f64) -> Message {
+    pub(crate) fn replace(&mut self, c: &CancelReplaceOrder, now_s: f64) -> Message {
         match self.find(c.server_order_id.as_str(), c.client_order_id.as_str()) {
             Some(i) if self.orders[i].status == ORDER_STATUS_OPEN => {
                 let o = &mut self.orders[i];

@@ -3,7 +3,6 @@
 use crate::clock::parse_iso8601;
 use crate::signal::{Action, Signal, SignalError};
 
-#[path = "codec_errors.rs"]
 mod errors;
 pub use errors::{ErrorCode, ErrorMsg, ParseError};
 
@@ -367,8 +366,6 @@ fn parse_price(s: &str) -> Option<f64> {
     parse_signed(s).filter(|v| *v > 0.0)
 }
 
-#[path = "codec_catchup.rs"]
 pub mod catchup;
 #[cfg(test)]
-#[path = "codec_tests.rs"]
 mod tests;

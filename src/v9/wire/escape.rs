@@ -6,7 +6,7 @@ use std::fmt;
 /// (and `\` as `\\`), so a name cannot forge log lines (U+2028, U+0085, CR…) or hide text
 /// (bidi overrides, zero-width characters).
 #[derive(Clone, Copy, Debug)]
-pub struct Esc<'a>(pub &'a str);
+pub(crate) struct Esc<'a>(pub &'a str);
 
 impl fmt::Display for Esc<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
