@@ -4,7 +4,8 @@
 # then runs it against the engine: the integration test (20 stub accounts, example session,
 # random bursts, engine restart), the catch-up test against a scripted server (resume keys,
 # replay dedupe, SYNC, CAUGHT_UP, Accounts: routing, hostile lines, restarts of the strategy
-# with its state file), the engine's groups and mapping end to end, and the demo's
+# with its state file), the engine's groups and mapping end to end, signals split over
+# several lines (40 long-named accounts, live, replayed, SYNC), and the demo's
 # verification through --receiver-cmd.
 # Run from anywhere on Debian 12 as root; installs what it needs.
 set -euo pipefail
@@ -18,6 +19,6 @@ if ! command -v mcs >/dev/null 2>&1 || ! command -v mono >/dev/null 2>&1; then
 fi
 mono --version | head -1
 scripts/build-ninjatrader.sh target/ninjatrader
-V9BRIDGE_NT_HOST="$PWD/target/ninjatrader/V9Host.exe" cargo test --test ninjatrader_receiver --test receiver_ninjatrader --test receiver_ninjatrader_routing --test receiver_ninjatrader_e2e -- --nocapture
+V9BRIDGE_NT_HOST="$PWD/target/ninjatrader/V9Host.exe" cargo test --test ninjatrader_receiver --test receiver_ninjatrader --test receiver_ninjatrader_routing --test receiver_ninjatrader_e2e --test receiver_ninjatrader_split -- --nocapture
 cargo run --release -q -- demo --signals 2000 --rate 1000 --pin none \
   --receiver-cmd "mono target/ninjatrader/V9Host.exe --connect {addr} --accounts 20"

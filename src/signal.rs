@@ -19,8 +19,19 @@ pub fn valid_symbol(sym: &str) -> bool {
 pub const MAX_QTY: u32 = 1000;
 /// Unknown `KEY:VALUE` options preserved and re-broadcast verbatim, at most this many.
 pub const MAX_EXTRA_OPTIONS: usize = 8;
-/// Longest TIF or extra option (printable ASCII, no `|`).
+/// Longest TIF or extra option (printable ASCII, no `|`); account lists (`Accounts:`,
+/// `Group:`) are bounded by the line instead (see [`is_account_list`]).
 pub const MAX_OPTION_LEN: usize = 64;
+
+/// `Accounts:` or `Group:` (key in any case): lists of names, never passed through verbatim
+/// (the engine routes them; receivers get `Accounts:` as the router writes it, one line holding
+/// as many accounts as fit), so only the line limit bounds them, not [`MAX_OPTION_LEN`].
+pub fn is_account_list(opt: &str) -> bool {
+    let key = |k: &str| {
+        opt.len() >= k.len() && opt.as_bytes()[..k.len()].eq_ignore_ascii_case(k.as_bytes())
+    };
+    key("ACCOUNTS:") || key("GROUP:")
+}
 
 /// What a signal asks every receiver account to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -213,7 +224,7 @@ impl<'a> Signal<'a> {
         // smuggle extra options or whole extra signals to every receiver.
         for text in self.tif.into_iter().chain(self.extras().iter().copied()) {
             if text.is_empty()
-                || text.len() > MAX_OPTION_LEN
+                || (text.len() > MAX_OPTION_LEN && !is_account_list(text))
                 || !text.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'|')
             {
                 return Err(SignalError::BadOption);

@@ -149,9 +149,14 @@ fn a_flooding_pipe_writer_gets_one_budget_per_turn_and_a_receiver_still_gets_thr
     assert_eq!(pipe(&mut engine).ticks, N, "every tick applied");
 }
 
-/// A DTC server on loopback: answers the encoding request and the logon, writes `burst`, and
-/// hands its socket over (the test writes more itself) until the client leaves.
-fn dtc_server(burst: Vec<u8>, sock: mpsc::Sender<TcpStream>) -> (SocketAddr, JoinHandle<()>) {
+/// A DTC server on loopback: answers the encoding request and the logon, hands its socket over
+/// (the test writes more itself), waits for `go` when given, writes `burst`, and stays until
+/// the client leaves.
+fn dtc_server(
+    burst: Vec<u8>,
+    sock: mpsc::Sender<TcpStream>,
+    go: Option<mpsc::Receiver<()>>,
+) -> (SocketAddr, JoinHandle<()>) {
     use v9bridge::dtc::{binary, EncodingResponse, LogonResponse};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -173,6 +178,9 @@ fn dtc_server(burst: Vec<u8>, sock: mpsc::Sender<TcpStream>) -> (SocketAddr, Joi
         binary::encode(&LogonResponse { result: 1, ..Default::default() }.into(), &mut out);
         s.write_all(&out).unwrap();
         let _ = sock.send(s.try_clone().unwrap());
+        if let Some(go) = go {
+            let _ = go.recv_timeout(WAIT);
+        }
         s.write_all(&burst).unwrap();
         // Until the client closes (or the bound): the test may still be reading.
         let _ = s.read(&mut [0u8; 1]);
@@ -201,8 +209,11 @@ fn a_flooding_dtc_server_gets_one_budget_per_turn_and_another_connection_still_g
     let per_turn = (BUDGET / (burst.len() / N as usize) + 1) as u64;
     let (flood_tx, _flood_sock) = mpsc::channel();
     let (quiet_tx, quiet_sock) = mpsc::channel();
-    let (flood_addr, flood) = dtc_server(burst, flood_tx);
-    let (quiet_addr, quiet) = dtc_server(Vec::new(), quiet_tx);
+    // The flood starts once the quiet connection is logged on (its socket handed over), so
+    // the quiet trade is always sent mid-flood, whatever the scheduling.
+    let (go_tx, go_rx) = mpsc::channel();
+    let (flood_addr, flood) = dtc_server(burst, flood_tx, Some(go_rx));
+    let (quiet_addr, quiet) = dtc_server(Vec::new(), quiet_tx, None);
     let conf = |addr: SocketAddr, symbol: &str| DtcConfig {
         addr: addr.to_string(),
         symbols: vec![symbol.into()],
@@ -216,15 +227,22 @@ fn a_flooding_dtc_server_gets_one_budget_per_turn_and_another_connection_still_g
     lp.register(&mut flooder, 0).unwrap();
     lp.register(&mut other, 1).unwrap();
     let updates = |m: &v9bridge::market::MarketState, s: &str| m.get(s).map_or(0, |q| q.updates);
-    let mut quiet_sock = Some(quiet_sock);
+    let mut quiet: (Option<TcpStream>, Option<JoinHandle<()>>) = (None, Some(quiet));
     let (mut last, mut since_y, mut x_when_y) = (0, None, None);
     let ok = lp.run_until(&mut [&mut flooder, &mut other], WAIT, |_, m| {
         let x = updates(m, "X");
         assert!(x - last <= per_turn, "{} trades in one turn (budget {per_turn})", x - last);
         last = x;
-        // Mid-flood, the quiet server sends one trade: it must not wait for the flood's end.
-        if x > 0 && x < N && since_y.is_none() {
-            if let Some(mut s) = quiet_sock.take().and_then(|r| r.recv_timeout(WAIT).ok()) {
+        if quiet.0.is_none() {
+            if let Ok(s) = quiet_sock.try_recv() {
+                quiet.0 = Some(s);
+                let _ = go_tx.send(());
+            }
+        }
+        // Mid-flood (at most `per_turn` of N trades read by now), the quiet server sends one
+        // trade: it must not wait for the flood's end.
+        if x > 0 && since_y.is_none() {
+            if let Some(s) = &mut quiet.0 {
                 s.write_all(&trades(1, 1)).unwrap();
                 since_y = Some(0);
             }
@@ -241,5 +259,6 @@ fn a_flooding_dtc_server_gets_one_budget_per_turn_and_another_connection_still_g
     let (x, turns) = x_when_y.unwrap();
     assert!(x < N && turns <= FEW_TURNS, "Y read {turns} turns after it was sent, {x} of {N} X");
     drop((flooder, other, lp));
-    let _ = (quiet.join(), flood.join());
+    drop(quiet.0);
+    let _ = (quiet.1.map(JoinHandle::join), flood.join());
 }

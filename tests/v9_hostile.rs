@@ -165,7 +165,7 @@ impl Child {
         );
         let mut child = Command::new("sh")
             .args(["-c", &cmd])
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", "info,v9bridge::v9::server=debug") // the per-signal line is debug
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();

@@ -2,14 +2,16 @@
 //! peers on another, fixed-rate loads, every hop beside a raw baseline from the same run.
 //!
 //! Knobs: `V9B_BENCH_QUICK=1` (short runs, for CI smoke), `V9B_BENCH_OUT=DIR` (default
-//! `target/latency`: .hgrm files, latency.svg, results.md).
+//! `target/latency`: .hgrm files, latency.svg, results.md), `V9B_BENCH_ENGINE_CORE=N` (the
+//! engine's core; default the last), `V9B_BENCH_CHROMIUM_PRIORITY=idle` (the ops rows' browser
+//! under `SCHED_IDLE`).
 
 mod ab;
 mod dtc;
 mod journal;
 mod ops;
 mod routing;
-use ops::{fill_seconds, ops_consumers};
+use ops::{ops_consumers, ops_metrics};
 mod peers;
 mod raw;
 mod report;
@@ -298,9 +300,10 @@ impl Bench {
         e.reset();
         let r = peers.run("load", msg, rate, count, 0)?;
         if let Some(a) = ops_addr {
-            if let Some((last, max)) = fill_seconds(a) {
+            if let Some((last, max, streams)) = ops_metrics(a) {
                 eprintln!(
-                    "ops: snapshot fill on the loop: last {:.1} µs, max {:.1} µs",
+                    "ops: snapshot fill on the loop: last {:.1} µs, max {:.1} µs; {streams} \
+                     streams open (2 = the dashboard's event stream and the WebSocket)",
                     last * 1e6,
                     max * 1e6
                 );
@@ -409,14 +412,29 @@ impl Bench {
     }
 }
 
+/// The engine's core and the peers' core: the last and the first by default, or
+/// `V9B_BENCH_ENGINE_CORE=N` (the peers then take the first other core). On a VM whose disk
+/// interrupt is bound to one core, this shows what the journal's fsync costs on and off it.
+fn split_cores(
+    cores: &[core_affinity::CoreId],
+) -> (Option<core_affinity::CoreId>, Option<core_affinity::CoreId>) {
+    if cores.len() < 2 {
+        return (None, None);
+    }
+    let wanted = std::env::var("V9B_BENCH_ENGINE_CORE").ok().and_then(|v| v.parse::<usize>().ok());
+    let engine = wanted.and_then(|n| cores.iter().find(|c| c.id == n)).or(cores.last()).copied();
+    let peers = cores.iter().find(|c| Some(c.id) != engine.map(|e| e.id)).copied();
+    (engine, peers)
+}
+
 fn main() -> io::Result<()> {
     if std::env::args().any(|a| a == "--list") {
         return Ok(()); // cargo bench -- --list
     }
     let quick = std::env::var("V9B_BENCH_QUICK").is_ok_and(|v| v == "1");
     let cores = core_affinity::get_core_ids().unwrap_or_default();
-    let engine_core = if cores.len() > 1 { cores.last().copied() } else { None };
-    raw::pin(if cores.len() > 1 { cores.first().copied() } else { None });
+    let (engine_core, peers_core) = split_cores(&cores);
+    raw::pin(peers_core);
     let out = std::path::PathBuf::from(
         std::env::var("V9B_BENCH_OUT").unwrap_or_else(|_| "target/latency".into()),
     );
@@ -436,7 +454,7 @@ fn main() -> io::Result<()> {
     eprintln!(
         "latency bench: engine on core {:?}, peers on core {:?}, quick={quick}",
         engine_core.map(|c| c.id),
-        cores.first().map(|c| c.id)
+        peers_core.map(|c| c.id)
     );
     if let Some(k) = rss_kib() {
         b.notes.push(format!("process RSS at start: {} MiB", k / 1024));

@@ -157,6 +157,7 @@ impl Server {
                         qty: sig.qty,
                         time_ns: c.wall_ns,
                         receivers,
+                        receivers_skipped: 0,
                         summaries: 0,
                         acks: Vec::new(),
                     };

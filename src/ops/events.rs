@@ -57,6 +57,8 @@ pub struct SignalEvent {
     pub qty: u32,
     /// Receivers it was written to.
     pub receivers: u32,
+    /// READY receivers the route step skipped (none of its target accounts).
+    pub receivers_skipped: u32,
     /// When it was written, Unix ns.
     pub wall_ns: i64,
     /// When it was written, engine clock.
@@ -80,6 +82,7 @@ impl SignalEvent {
             symbol: ShortText::new(sig.symbol),
             qty: sig.qty,
             receivers,
+            receivers_skipped: 0,
             wall_ns,
             at,
         }
@@ -96,6 +99,7 @@ impl SignalEvent {
             symbol: ShortText::new(r.symbol.as_str()),
             qty: r.qty,
             receivers: r.receivers,
+            receivers_skipped: r.skipped,
             wall_ns,
             at,
         }

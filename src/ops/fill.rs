@@ -131,6 +131,7 @@ fn fill_v9(snap: &mut Snapshot, eps: &Endpoints, cx: &FillCtx<'_>) {
     row.refused = s.refused;
     row.signals = s.signals;
     row.rejected_signals = s.rejected_signals;
+    row.route_skipped_receivers = s.route_skipped_receivers;
     row.bad_messages = s.bad_messages;
     row.overflows = s.overflows;
     row.timeouts = s.timeouts;

@@ -99,6 +99,11 @@ impl Server {
             let c = [
                 ("v9bridge_v9_signals_total", "Signals broadcast.", v.signals),
                 ("v9bridge_v9_rejected_signals_total", "Signals refused.", v.rejected_signals),
+                (
+                    "v9bridge_route_skipped_receivers_total",
+                    "READY receivers a routed signal skipped (no target account).",
+                    v.route_skipped_receivers,
+                ),
                 ("v9bridge_v9_bad_messages_total", "Bad V9 messages received.", v.bad_messages),
                 ("v9bridge_v9_accepted_total", "V9 connections accepted.", v.accepted),
                 ("v9bridge_v9_refused_total", "V9 connections refused (full).", v.refused),

@@ -78,6 +78,8 @@ pub struct V9Row {
     pub signals: u64,
     /// Signals refused (validation, not a publisher).
     pub rejected_signals: u64,
+    /// READY receivers routed signals skipped (none of the target accounts), summed.
+    pub route_skipped_receivers: u64,
     /// Bad messages received.
     pub bad_messages: u64,
     /// Receivers dropped for a full output queue.

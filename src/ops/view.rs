@@ -29,6 +29,8 @@ pub(crate) struct SignalRow {
     pub time_ns: i64,
     /// Receivers written to.
     pub receivers: u32,
+    /// READY receivers the route step skipped: they hold none of its target accounts.
+    pub receivers_skipped: u32,
     /// POSITION_SUMMARY answers seen.
     pub summaries: u32,
     /// Per receiver: signal written → its summary read, µs.
@@ -99,6 +101,7 @@ impl View {
                 qty: s.qty,
                 time_ns: s.wall_ns,
                 receivers: s.receivers,
+                receivers_skipped: s.receivers_skipped,
                 summaries: 0,
                 acks: Vec::new(),
             }),
@@ -119,8 +122,11 @@ impl View {
 
     /// Lists a signal (newest last; the oldest is forgotten past [`SIGNALS_KEPT`]).
     pub(super) fn push_signal(&mut self, row: SignalRow) {
-        if self.signals.iter().any(|r| r.id == row.id) {
-            return; // seen already (published by the ops thread and reported by the engine)
+        if let Some(seen) = self.signals.iter_mut().find(|r| r.id == row.id) {
+            // Seen already (published by the ops thread, then reported by the engine, which
+            // alone knows what the route step skipped).
+            seen.receivers_skipped = seen.receivers_skipped.max(row.receivers_skipped);
+            return;
         }
         if self.signals.len() == SIGNALS_KEPT {
             self.signals.pop_front();

@@ -2,6 +2,7 @@
 
 use super::replay::ReplayStore;
 use super::route::{self, Delta, Heads, Pick, Routing};
+use super::split::{self, Tail};
 use super::targets::{AccountTargets, Targets};
 use crate::risk::{ReceiverAccounts, Risk, RouteBuf};
 use crate::signal::Symbol;
@@ -155,8 +156,7 @@ fn sync(book: Book<'_>, rx: Option<&ReceiverAccounts>, last: u64, out: &mut Vec<
         let values: Vec<i64> = (0..names.len()).map(target).collect();
         if values.iter().all(|v| *v == values.first().copied().unwrap_or(*common)) {
             let v = values.first().copied().unwrap_or(*common);
-            write_sync(out, sym, v, None, last);
-            lines += 1;
+            lines += write_sync(out, sym, v, None, last);
             continue;
         }
         let mut done: Vec<i64> = Vec::new();
@@ -167,24 +167,43 @@ fn sync(book: Book<'_>, rx: Option<&ReceiverAccounts>, last: u64, out: &mut Vec<
             done.push(v);
             let list: Vec<&str> =
                 (0..names.len()).filter(|&k| values[k] == v).map(|k| &*names[k]).collect();
-            write_sync(out, sym, v, Some(&list), last);
-            lines += 1;
+            lines += write_sync(out, sym, v, Some(&list), last);
         }
     }
     CaughtUp { mode: Mode::Sync, count: lines }
 }
 
-fn write_sync(out: &mut Vec<u8>, sym: &Symbol, p: i64, accounts: Option<&[&str]>, last: u64) {
+/// One SYNC target; with `accounts`, as many lines as the 1024-byte limit needs (disjoint runs
+/// of them, the same id). Returns the lines written.
+fn write_sync(
+    out: &mut Vec<u8>,
+    sym: &Symbol,
+    p: i64,
+    accounts: Option<&[&str]>,
+    last: u64,
+) -> u64 {
     let side = match p.signum() {
         1 => "LONG",
         -1 => "SHORT",
         _ => "FLAT",
     };
-    let _ = write!(out, "SYNC|{}|{side}|{}", sym.as_str(), p.unsigned_abs());
-    if let Some(list) = accounts {
-        let _ = write!(out, "|Accounts:{}", list.join("+"));
+    let mut head = Vec::with_capacity(64);
+    let _ = write!(head, "SYNC|{}|{side}|{}", sym.as_str(), p.unsigned_abs());
+    let Some(list) = accounts else {
+        out.extend_from_slice(&head);
+        let _ = writeln!(out, "|ID:{last}");
+        return 1;
+    };
+    let entries = list.iter().map(|a| (*a, None));
+    let s = split::write_lines(out, &head, entries, Tail { replay: false, id: last });
+    if s.left_out > 0 {
+        log::warn!(
+            "catch-up: SYNC {}: {} account(s) left out (name too long)",
+            sym.as_str(),
+            s.left_out
+        );
     }
-    let _ = writeln!(out, "|ID:{last}");
+    u64::from(s.lines)
 }
 
 /// The targets a SYNC gives the receiver's `account` (an account the configuration knows:

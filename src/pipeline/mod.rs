@@ -9,6 +9,7 @@ mod gate;
 mod loss;
 mod replay;
 pub mod route;
+pub mod split;
 mod targets;
 #[cfg(test)]
 mod tests;
@@ -193,11 +194,21 @@ impl Pipeline {
             Err(r) => return Err(self.refuse(sig, source, r, read_at, wall_ns)),
         };
         let id = self.last_id + 1;
+        let routed = match (&self.risk, &ticket) {
+            (Some(risk), Some(ticket)) => !route::uniform(risk, sig, ticket),
+            _ => false,
+        };
         // The journal and the replay window keep the signal as sent (its routing option
         // included): a replay routes it again from these bytes.
         self.line.clear();
         encode::signal(&mut self.line, sig, Some(id));
-        if self.line.len() > MAX_MESSAGE + 1 {
+        // Every line it becomes must fit, replayed too (`Replay:1`), and a routed one with at
+        // least one account per line.
+        let mut longest = self.line.len() - 1 + split::REPLAY.len();
+        if routed {
+            longest = longest.max(route::longest_line(&mut self.scratch, sig, id));
+        }
+        if longest > MAX_MESSAGE {
             let r = Refusal::Invalid(SignalError::TooLong);
             return Err(self.refuse(sig, source, r, read_at, wall_ns));
         }
@@ -215,13 +226,13 @@ impl Pipeline {
         let sent = Sent { id, origin, read_at, action, symbol, qty };
         let bytes = if route::has_routing_option(sig) {
             self.bare.clear();
-            route::write_line(&mut self.bare, sig, None, false, id);
+            route::write_line(&mut self.bare, sig, false, id);
             &self.bare
         } else {
             &self.line
         };
         let route = match (&self.risk, ticket) {
-            (Some(risk), Some(ticket)) if !route::uniform(risk, sig, &ticket) => {
+            (Some(risk), Some(ticket)) if routed => {
                 Route::Routed(Routing { risk, sig, ticket, id })
             }
             _ => Route::AllReady,

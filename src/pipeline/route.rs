@@ -4,7 +4,8 @@
 // account unchanged: `Route::AllReady`. Only a routed, mapped, sized or inverted signal (or one
 // while an account is excluded) is routed per receiver, into one reused scratch buffer.
 
-use crate::risk::{self, Part, ReceiverAccounts, Risk, RouteBuf, Routed, Ticket};
+use super::split::{self, fits, Tail};
+use crate::risk::{self, ReceiverAccounts, Risk, RouteBuf, Routed, Ticket};
 use crate::signal::{Action, Signal, Symbol};
 use std::io::Write;
 
@@ -61,31 +62,35 @@ pub enum Pick {
 pub struct Heads {
     key: Option<(u64, Action, Symbol, u32)>,
     bytes: Vec<u8>,
+    /// Account entries left out of lines because one alone would pass the line limit.
+    left_out: u64,
 }
 
 impl Default for Heads {
     fn default() -> Self {
-        Heads { key: None, bytes: Vec::with_capacity(2 * crate::v9::codec::MAX_MESSAGE) }
+        let bytes = Vec::with_capacity(2 * crate::v9::codec::MAX_MESSAGE);
+        Heads { key: None, bytes, left_out: 0 }
     }
 }
 
 impl Heads {
-    /// Appends the head of `sig` as `action symbol qty` to `out`, formatting it only when it
-    /// differs from the last one.
-    fn write(&mut self, out: &mut Vec<u8>, sig: &Signal<'_>, id: u64, part: (Action, &str, u32)) {
+    /// The head of `sig` as `action symbol qty`, formatted only when it differs from the last.
+    fn head(&mut self, sig: &Signal<'_>, id: u64, part: (Action, &str, u32)) -> &[u8] {
         let key = Some((id, part.0, Symbol::upper(part.1), part.2));
         if self.key != key {
             self.bytes.clear();
             write_head(&mut self.bytes, sig, part);
             self.key = key;
         }
-        out.extend_from_slice(&self.bytes);
+        &self.bytes
     }
 }
 
 impl Routing<'_> {
     /// Routes the signal for `rx`: its parts go into `out` (`Pick::Own`), each change of its
-    /// expected positions to `delta`. `replay` marks the lines `Replay:1`.
+    /// expected positions to `delta`. `replay` marks the lines `Replay:1`. A part whose line
+    /// would pass the 1024-byte limit goes out as several lines with the same id over disjoint
+    /// runs of its accounts ([`split`]).
     pub fn pick(
         &self,
         rx: &ReceiverAccounts,
@@ -101,19 +106,37 @@ impl Routing<'_> {
                 let symbol = Symbol::upper(sig.symbol);
                 delta(Delta { account: None, action: sig.action, symbol, qty: sig.qty });
                 if replay {
-                    write_line(out, sig, None, true, self.id);
+                    write_line(out, sig, true, self.id);
                     return Pick::Own;
                 }
                 Pick::Whole
             }
             Routed::Parts(parts) => {
+                let tail = Tail { replay, id: self.id };
                 for part in parts.iter() {
-                    heads.write(out, sig, self.id, (part.action, part.symbol, part.qty()));
-                    write_tail(out, Some(&part), replay, self.id);
+                    let head = heads.head(sig, self.id, (part.action, part.symbol, part.qty()));
+                    let uniform = part.uniform();
+                    let entries = part.accounts().map(|(n, q)| (n, (!uniform).then_some(q)));
+                    let len = head.len();
+                    let s = split::write_lines(out, head, entries, tail);
                     let symbol = Symbol::upper(part.symbol);
-                    for (i, qty) in part.indexed() {
-                        let account = Some(i);
-                        delta(Delta { account, action: part.action, symbol, qty });
+                    let sent =
+                        part.accounts().map(|(n, q)| fits(len, tail, (n, (!uniform).then_some(q))));
+                    for ((i, qty), sent) in part.indexed().zip(sent) {
+                        if sent {
+                            delta(Delta { account: Some(i), action: part.action, symbol, qty });
+                        }
+                    }
+                    if s.left_out > 0 {
+                        heads.left_out += u64::from(s.left_out);
+                        if heads.left_out.is_power_of_two() {
+                            log::warn!(
+                                "route: signal #{}: {} account(s) left out: an entry alone passes the 1024-byte line ({} so far)",
+                                self.id,
+                                s.left_out,
+                                heads.left_out
+                            );
+                        }
                     }
                 }
                 Pick::Own
@@ -122,21 +145,27 @@ impl Routing<'_> {
     }
 }
 
-/// Writes `sig` without its routing options: as `part` says (action, symbol, quantity and
-/// `Accounts:`) when given, `Replay:1` before `ID:` when `replay`.
-pub fn write_line(
-    out: &mut Vec<u8>,
-    sig: &Signal<'_>,
-    part: Option<&Part<'_>>,
-    replay: bool,
-    id: u64,
-) {
-    let head = match part {
-        Some(p) => (p.action, p.symbol, p.qty()),
-        None => (sig.action, sig.symbol, sig.qty),
-    };
-    write_head(out, sig, head);
-    write_tail(out, part, replay, id);
+/// Writes `sig` without its routing options, `Replay:1` before `ID:` when `replay`.
+pub fn write_line(out: &mut Vec<u8>, sig: &Signal<'_>, replay: bool, id: u64) {
+    write_head(out, sig, (sig.action, sig.symbol, sig.qty));
+    if replay {
+        out.extend_from_slice(split::REPLAY);
+    }
+    let _ = writeln!(out, "|ID:{id}");
+}
+
+/// The longest line the route step can write for `sig` as `id` (a replay included): its head
+/// with the longest action, symbol and quantity a mapping or inversion can give it, one
+/// account entry at its bound ([`split::MAX_ENTRY`]), `Replay:1` and the id. `scratch` is
+/// reused. A signal for which this passes the line limit is refused before it gets its id, so
+/// every routed line holds at least one account.
+pub fn longest_line(scratch: &mut Vec<u8>, sig: &Signal<'_>, id: u64) -> usize {
+    scratch.clear();
+    write_head(scratch, sig, (sig.action, sig.symbol, sig.qty));
+    let as_sent = sig.action.as_str().len() + sig.symbol.len() + split::digits(sig.qty.into());
+    let longest = "CLOSE_HALF".len() + crate::signal::MAX_SYMBOL_LEN + "1000".len();
+    let head = scratch.len() - as_sent + longest;
+    head + "|Accounts:".len() + split::MAX_ENTRY + Tail { replay: true, id }.len()
 }
 
 /// `ACTION|SYMBOL|QTY[|TP:p][|SL:p][|TIF:t][|extras]`, routing options left out.
@@ -159,18 +188,6 @@ fn write_head(out: &mut Vec<u8>, sig: &Signal<'_>, (action, symbol, qty): (Actio
         out.push(b'|');
         out.extend_from_slice(e.as_bytes());
     }
-}
-
-/// `[|Accounts:...][|Replay:1]|ID:n` and the LF.
-fn write_tail(out: &mut Vec<u8>, part: Option<&Part<'_>>, replay: bool, id: u64) {
-    if let Some(p) = part {
-        out.push(b'|');
-        p.write_accounts(out);
-    }
-    if replay {
-        out.extend_from_slice(b"|Replay:1");
-    }
-    let _ = writeln!(out, "|ID:{id}");
 }
 
 /// Does `sig` carry `Group:` or `Accounts:`?

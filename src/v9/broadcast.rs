@@ -54,6 +54,8 @@ pub struct Record {
     pub qty: u32,
     /// Receivers it was queued for.
     pub receivers: u32,
+    /// READY receivers the route step skipped: they hold none of its target accounts.
+    pub skipped: u32,
     /// Routed per receiver: its changes to expected positions are in [`Broadcast::deltas`]
     /// (otherwise every receiver got it whole).
     pub routed: bool,
@@ -85,18 +87,36 @@ impl Broadcast {
     /// Notes a signal the pipeline just fanned out to `receivers` receivers.
     pub fn queued(&mut self, s: &Sent, receivers: u32) {
         let Sent { id, origin, read_at, action, symbol, qty } = *s;
-        let (routed, deltas) = (false, (0, 0));
-        let r = Record { id, origin, read_at, action, symbol, qty, receivers, routed, deltas };
+        let (routed, deltas, skipped) = (false, (0, 0), 0);
+        let r =
+            Record { id, origin, read_at, action, symbol, qty, receivers, skipped, routed, deltas };
         self.queued.push(r);
     }
 
-    /// Notes a routed signal and what each receiver was sent of it (`deltas`, by key).
-    pub fn queued_routed(&mut self, s: &Sent, receivers: u32, deltas: &[(u32, Delta)]) {
+    /// Notes a routed signal, the receivers it was queued for and skipped, and what each
+    /// receiver was sent of it (`deltas`, by key).
+    pub fn queued_routed(
+        &mut self,
+        s: &Sent,
+        (receivers, skipped): (u32, u32),
+        deltas: &[(u32, Delta)],
+    ) {
         let Sent { id, origin, read_at, action, symbol, qty } = *s;
         let d = (self.deltas.len() as u32, deltas.len() as u32);
         self.deltas.extend_from_slice(deltas);
         let routed = true;
-        let r = Record { id, origin, read_at, action, symbol, qty, receivers, routed, deltas: d };
+        let r = Record {
+            id,
+            origin,
+            read_at,
+            action,
+            symbol,
+            qty,
+            receivers,
+            skipped,
+            routed,
+            deltas: d,
+        };
         self.queued.push(r);
     }
 

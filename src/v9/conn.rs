@@ -323,4 +323,27 @@ mod tests {
         let end = cb.read_to_end(&mut rest);
         assert!(end.is_err() && rest.is_empty(), "{end:?} {rest:?}");
     }
+
+    /// Gives every receiver the same own bytes (a signal split over several lines).
+    struct Lines(&'static [u8]);
+
+    impl Picker for Lines {
+        fn pick(&mut self, _key: usize) -> (Pick, &[u8]) {
+            (Pick::Own, self.0)
+        }
+    }
+
+    #[test]
+    fn a_split_signal_is_queued_whole_or_not_at_all() {
+        let poll = mio::Poll::new().unwrap();
+        let mut conns = Conns::new(30, "1.0");
+        let (a, mut ca) = pair(&poll, &mut conns);
+        // Two lines of one id: 18 bytes fit the bound of 30.
+        assert_eq!(conns.fan_out_with(b"", &mut Lines(b"L|A|ID:1\nL|B|ID:1\n")), 1);
+        // 12 bytes left: the next signal's first line alone (9) would fit, both lines do not.
+        assert_eq!(conns.fan_out_with(b"", &mut Lines(b"L|C|ID:2\nL|D|ID:2\n")), 0);
+        assert_eq!((conns.queued(a), conns.next_close()), (18, Some((a, CloseReason::Overflow))));
+        conns.flush_dirty(poll.registry());
+        assert_eq!(read_exactly(&mut ca, 18), "L|A|ID:1\nL|B|ID:1\n", "none of #2 queued");
+    }
 }

@@ -322,7 +322,8 @@ impl Output for V9Out<'_> {
             }
             Route::Routed(routing) => {
                 let receivers = self.conns.fan_out_with(line, &mut self.rx.picker(routing));
-                self.bcast.queued_routed(sent, receivers, self.rx.deltas());
+                let skipped = self.rx.take_skipped();
+                self.bcast.queued_routed(sent, (receivers, skipped), self.rx.deltas());
                 self.rx.clear_deltas();
                 receivers
             }

@@ -27,6 +27,8 @@ pub struct V9Stats {
     pub signals: u64,
     /// Signals refused (validation, length, not a publisher).
     pub rejected_signals: u64,
+    /// READY receivers routed signals skipped (none of the target accounts), summed.
+    pub route_skipped_receivers: u64,
     /// Bad messages received.
     pub bad_messages: u64,
     /// Receivers disconnected for a full output queue.
@@ -234,6 +236,7 @@ pub(super) fn stats(hub: &Hub, listener: &Listener, peers: &Slab<Peer>) -> V9Sta
         accept_failures: listener.failures(),
         signals: t.signals,
         rejected_signals: t.rejected,
+        route_skipped_receivers: hub.receivers().skipped_total(),
         overflows: t.overflows,
         auth_failures: t.auth_failures,
         retired_books: hub.retired().len(),

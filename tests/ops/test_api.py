@@ -279,6 +279,74 @@ def test_without_a_configured_token_control_is_refused():
 
 
 
+def test_a_routed_signal_lists_the_receivers_it_skipped():
+    """Its own engine (a group of one account) and two simulated receivers: a Group: signal
+    reaches the one holding the account, the other is skipped, and both counts are listed."""
+    ops, v9 = free_port(), free_port()
+    tmp = tempfile.mkdtemp(prefix="v9bridge-ops-routed-")
+    cfg = os.path.join(tmp, "v9bridge.toml")
+    with open(cfg, "w") as f:
+        f.write(f"""
+[engine]
+pin = "none"
+report_interval_s = 0
+[v9]
+listen = "127.0.0.1:{v9}"
+[journal]
+dir = "none"
+[groups]
+pyg = ["PyIn1"]
+[ops]
+listen = "127.0.0.1:{ops}"
+publish_ms = 50
+""")
+    env = dict(os.environ, V9BRIDGE_OPS_TOKEN=TOKEN, RUST_LOG="warn")
+    procs = [subprocess.Popen([BIN, "run", "--config", cfg], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        base = f"http://127.0.0.1:{ops}"
+        get = lambda path: requests.get(base + path, timeout=5)
+        wait_until("health", lambda: get("/api/v1/health").status_code == 200)
+        for name in ("PyIn", "PyOut"):
+            procs.append(subprocess.Popen(
+                [BIN, "sim", "receiver", "--connect", f"127.0.0.1:{v9}", "--accounts", "1",
+                 "--account-prefix", name, "--name", name, "--heartbeat-s", "1"],
+                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_until("both receivers ready", lambda: {"PyIn", "PyOut"} <= {
+            r["name"] for r in get("/api/v1/receivers").json()["receivers"] if r["state"] == "ready"})
+        with socket.create_connection(("127.0.0.1", v9), timeout=10) as pub:
+            lines = pub.makefile("rb")
+            pub.sendall(b"CONNECT|py|Account_Count:0|Version:1.0|Role:Publisher\n")
+            assert lines.readline().startswith(b"READY|")
+            pub.sendall(b"LONG|ES|1|Group:pyg\n")
+            ack = lines.readline().decode().strip().split("|")
+        assert ack[0] == "SIGNAL_ACK" and ack[2] == "1", ack
+        sid = int(ack[1])
+
+        def listed():
+            rows = get("/api/v1/signals").json()["signals"]
+            return next((r for r in rows if r["id"] == sid), None)
+        row = wait_until("the routed signal listed", listed)
+        assert (row["receivers"], row["receivers_skipped"]) == (1, 1), row
+        fams = {f.name: f for f in text_string_to_metric_families(get("/metrics").text)}
+        skipped = fams["v9bridge_route_skipped_receivers"]
+        assert skipped.type == "counter" and skipped.samples[0].value == 1
+        # Unrouted, posted through the ops API: both receivers, none skipped.
+        r = requests.post(base + "/api/v1/signals", headers={"Authorization": f"Bearer {TOKEN}"},
+                          json={"action": "FLATTEN", "symbol": "ES"}, timeout=10)
+        assert r.status_code == 200 and r.json()["receivers"] == 2, r.text
+        flat = r.json()["id"]
+        row = wait_until("the unrouted signal listed",
+                         lambda: next((x for x in get("/api/v1/signals").json()["signals"]
+                                       if x["id"] == flat), None))
+        assert (row["receivers"], row["receivers_skipped"]) == (2, 0), row
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=10)
+
+
 def test_risk_lists_the_kill_switch_and_every_accounts_headroom(bridge):
     r = bridge.get("/api/v1/risk")
     assert r.status_code == 200

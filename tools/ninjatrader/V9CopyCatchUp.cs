@@ -93,7 +93,7 @@ namespace NinjaTrader.NinjaScript.Strategies
                 names.Add(a.Name);
             string line;
             if (!V9CopyProtocol.Connect(name, names, resume.ConnectKeys(), out line))
-                log("account names too long for one CONNECT (1024 bytes): Accounts: not declared, so signals routed to accounts will not reach this receiver");
+                log("account names too long for one CONNECT (1024 bytes), or one over 64 bytes or holding '=': Accounts: not declared, so signals routed to accounts will not reach this receiver");
             return line;
         }
 

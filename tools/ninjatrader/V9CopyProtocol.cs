@@ -50,6 +50,8 @@ namespace NinjaTrader.NinjaScript.Strategies
     {
         /// <summary>Spec limit for one message, line ending excluded.</summary>
         public const int MaxMessage = 1024;
+        /// <summary>Longest account name the server accepts in CONNECT's Accounts:.</summary>
+        public const int MaxAccountName = 64;
         /// <summary>Fat-finger guard, the same bound the engine applies to signals.</summary>
         public const int MaxQuantity = 1000;
 
@@ -213,7 +215,9 @@ namespace NinjaTrader.NinjaScript.Strategies
         }
 
         /// <summary>CONNECT|NAME|Account_Count:N|Version:1.0[resume keys][|Accounts:a+b]. The
-        /// account list is left out (returned false) when it would pass the message limit.</summary>
+        /// account list is left out (returned false) when it would pass the message limit, or
+        /// when a name could not be routed: over MaxAccountName bytes or holding '=' (the
+        /// server refuses such a CONNECT, since one account must fit every routed line).</summary>
         public static bool Connect(string name, IList<string> accounts, string resumeKeys, out string line)
         {
             line = "CONNECT|" + Clean(name) + "|Account_Count:" + accounts.Count.ToString(Inv) + "|Version:1.0" + resumeKeys;
@@ -221,7 +225,12 @@ namespace NinjaTrader.NinjaScript.Strategies
                 return true;
             var b = new StringBuilder(line).Append("|Accounts:");
             for (int i = 0; i < accounts.Count; i++)
-                b.Append(i > 0 ? "+" : "").Append(Clean(accounts[i]).Replace('+', '_'));
+            {
+                string a = Clean(accounts[i]).Replace('+', '_');
+                if (Encoding.UTF8.GetByteCount(a) > MaxAccountName || a.IndexOf('=') >= 0)
+                    return false;
+                b.Append(i > 0 ? "+" : "").Append(a);
+            }
             if (Encoding.UTF8.GetByteCount(b.ToString()) > MaxMessage)
                 return false;
             line = b.ToString();

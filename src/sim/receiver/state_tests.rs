@@ -123,3 +123,53 @@ fn base_server_restart_and_future_last_id() {
     feed(&mut st, "READY|1.0|Broadcast_Ready:Yes|Epoch:2|Last_ID:0\nLONG|MES|1|ID:1");
     assert_eq!(st.report.book.qty(0, "MES"), 4);
 }
+
+#[test]
+fn a_split_signal_cut_by_a_reconnect_runs_each_account_once() {
+    // 12 accounts with long names: one Accounts: list is far over 64 bytes.
+    let args = ReceiverArgs {
+        accounts: 12,
+        account_prefix: "APEX-123456-PA-".into(),
+        name: "R".into(),
+        ..Default::default()
+    };
+    let mut st = State::new(&args);
+    let names: Vec<String> = (1..=12).map(|i| format!("APEX-123456-PA-{i}")).collect();
+    let list = |r: std::ops::Range<usize>| {
+        names[r].iter().map(|n| format!("{n}=2")).collect::<Vec<_>>().join("+")
+    };
+    let (first, second) = (list(0..7), list(7..12));
+    assert!(first.len() > 64);
+    connect(&mut st);
+    feed(&mut st, "READY|1.0|Broadcast_Ready:Yes|Role:Receiver|Epoch:1|Last_ID:0");
+    // Signal 1 as two lines; only the first arrives before the connection drops.
+    feed(&mut st, &format!("LONG|MES|2|Accounts:{first}|ID:1"));
+    assert!(connect(&mut st).contains("|Last_ID:1|Epoch:1|"));
+    feed(&mut st, "READY|1.0|Broadcast_Ready:Yes|Role:Receiver|Epoch:1|Last_ID:1");
+    // The replay from id 1 (inclusive) brings both lines: the first's accounts skip it.
+    feed(
+        &mut st,
+        &format!(
+            "LONG|MES|2|Accounts:{first}|Replay:1|ID:1\nLONG|MES|2|Accounts:{second}|Replay:1|ID:1\n\
+             CAUGHT_UP|REPLAY|1|ID:1"
+        ),
+    );
+    let b = &st.report.book;
+    assert!((0..12).all(|a| b.qty(a, "MES") == 2), "{:?}", b.holdings);
+    assert_eq!((st.report.duplicates, st.report.duplicate_signals), (7, 1));
+    // SYNC split the same way (one id, one symbol, disjoint accounts): each set once.
+    connect(&mut st);
+    let accounts = |r: std::ops::Range<usize>| names[r].join("+");
+    feed(
+        &mut st,
+        &format!(
+            "READY|1.0|Broadcast_Ready:Yes|Role:Receiver|Epoch:2|Last_ID:1\n\
+             SYNC|MES|SHORT|3|Accounts:{}|ID:1\nSYNC|MES|SHORT|3|Accounts:{}|ID:1\n\
+             CAUGHT_UP|SYNC|2|ID:1",
+            accounts(0..6),
+            accounts(6..12)
+        ),
+    );
+    let b = &st.report.book;
+    assert!((0..12).all(|a| b.qty(a, "MES") == -3), "{:?}", b.holdings);
+}

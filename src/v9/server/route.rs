@@ -24,6 +24,10 @@ pub struct Receivers {
     scratch: Vec<u8>,
     /// Expected-position changes of the signal being fanned out: (key, change).
     deltas: Vec<(u32, Delta)>,
+    /// READY receivers the signal being fanned out skipped (none of its target accounts).
+    skipped: u32,
+    /// Every routed signal's skipped receivers, summed.
+    skipped_total: u64,
 }
 
 impl Default for Receivers {
@@ -34,6 +38,8 @@ impl Default for Receivers {
             heads: Heads::default(),
             scratch: Vec::with_capacity(64 * 1024),
             deltas: Vec::with_capacity(64 * 1024),
+            skipped: 0,
+            skipped_total: 0,
         }
     }
 }
@@ -75,6 +81,18 @@ impl Receivers {
         self.deltas.clear();
     }
 
+    /// The READY receivers the last routed signal skipped (they hold none of its target
+    /// accounts); counted into [`Self::skipped_total`] and reset.
+    pub fn take_skipped(&mut self) -> u32 {
+        self.skipped_total += u64::from(self.skipped);
+        std::mem::take(&mut self.skipped)
+    }
+
+    /// READY receivers skipped by routed signals since the start, summed over signals.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped_total
+    }
+
     /// The accounts of the receiver under `key` and the routing scratch (for its catch-up).
     pub fn for_catch_up(&mut self, key: usize) -> (&ReceiverAccounts, &mut RouteBuf) {
         static EMPTY: std::sync::OnceLock<ReceiverAccounts> = std::sync::OnceLock::new();
@@ -93,12 +111,16 @@ pub struct RoutedPick<'a> {
 impl Picker for RoutedPick<'_> {
     fn pick(&mut self, key: usize) -> (Pick, &[u8]) {
         let rx = &mut *self.rx;
-        let Some(Some(slot)) = rx.slots.get_mut(key) else { return (Pick::Skip, &[]) };
+        let Some(Some(slot)) = rx.slots.get_mut(key) else {
+            rx.skipped += 1;
+            return (Pick::Skip, &[]);
+        };
         rx.scratch.clear();
         let deltas = &mut rx.deltas;
         let mut note = |d: Delta| deltas.push((key as u32, d));
         let bufs = (&mut rx.buf, &mut rx.heads);
         let p = self.routing.pick(&slot.accounts, bufs, &mut rx.scratch, false, &mut note);
+        rx.skipped += u32::from(p == Pick::Skip);
         if p == Pick::Skip
             && !slot.accounts.declared()
             && self.routing.ticket.target != crate::risk::Target::All
@@ -113,5 +135,18 @@ impl Picker for RoutedPick<'_> {
             }
         }
         (p, &rx.scratch)
+    }
+}
+
+/// `, N skipped (no target account)` after a routed signal's receivers in the flush's log line,
+/// when any were.
+pub struct Skipped(pub u32);
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            n => write!(f, ", {n} skipped (no target account)"),
+        }
     }
 }

@@ -1,10 +1,10 @@
-//! After the one write per turn: latencies, a log line per signal, expected positions, FLATTEN checks.
+//! After the one write per turn: latencies, a debug line per signal, expected positions, FLATTEN checks.
 
 use super::{route, V9Server};
 use crate::clock;
 use crate::signal::Action;
 use crate::v9::peer::Peer;
-use log::info;
+use log::debug;
 use mio::Registry;
 use slab::Slab;
 
@@ -16,14 +16,17 @@ impl V9Server {
         if self.hub.pending() {
             let written = clock::stamp();
             while let Some(r) = self.hub.next_written(written) {
-                info!(
-                    "v9: signal #{} from {:?}: {} {} {} written to {} receiver(s)",
+                // debug, not info: a line per signal would put formatting and a write to
+                // stderr on the loop (the journal and the ops API keep every signal instead).
+                debug!(
+                    "v9: signal #{} from {:?}: {} {} {} written to {} receiver(s){}",
                     r.id,
                     r.origin,
                     r.action,
                     r.symbol.as_str(),
                     r.qty,
-                    r.receivers
+                    r.receivers,
+                    route::Skipped(r.skipped)
                 );
                 if r.routed {
                     apply_routed(r.id, self.hub.deltas(&r), self.hub.receivers(), &mut self.peers);

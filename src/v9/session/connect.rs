@@ -2,6 +2,7 @@
 
 use super::{Session, MAX_NAME_LEN};
 use crate::config::constant_time_eq;
+use crate::v9::book::MAX_ACCOUNT_LEN;
 use crate::v9::codec::{Connect, ErrorCode};
 use crate::v9::reply::{CloseReason, Details, Outgoing, Policy, Reply, Role, State, Time};
 use std::time::Instant;
@@ -30,6 +31,13 @@ impl Session {
             );
         }
         let publisher = m.meta("Role").is_some_and(|r| r.eq_ignore_ascii_case("Publisher"));
+        if !publisher && m.meta("Accounts").is_some_and(|l| !declarable(l)) {
+            // A routed line must hold one account: names longer than the book keeps (or
+            // holding `=`, the quantity separator) could not be sent. Refused here, not per signal.
+            self.counters.bad += 1;
+            let (code, reason) = (ErrorCode::ProtocolError, CloseReason::ProtocolError);
+            return self.fail(t.now, code, "Invalid field", Details::Field("ACCOUNTS"), reason);
+        }
         if publisher {
             if let Some(r) = self.refuse_publisher(m, t.now, p) {
                 return r;
@@ -89,4 +97,11 @@ impl Session {
         });
         Some(self.fail(now, code, "Publisher not allowed", details, CloseReason::Unauthorized))
     }
+}
+
+/// May `Accounts:a+b+c` be declared in CONNECT? Every name at most [`MAX_ACCOUNT_LEN`] bytes
+/// and without `=` (the quantity separator), so any one of them fits a routed line
+/// (`crate::pipeline::split`).
+fn declarable(list: &str) -> bool {
+    list.split('+').all(|a| a.len() <= MAX_ACCOUNT_LEN && !a.contains('='))
 }

@@ -10,9 +10,10 @@
 // Each command is answered on stdout once the simulated exchange has worked everything it
 // caused, so a test can go step by step. Strategy output (Print/Log) goes to stderr.
 //
-// usage: mono V9Host.exe [--accounts N] [--reject NAME]... [--connect HOST:PORT] [--user-data DIR]
+// usage: mono V9Host.exe [--accounts N] [--account-prefix P] [--reject NAME]... [--connect HOST:PORT] [--user-data DIR]
 //                        [--set PROPERTY=VALUE]...
 //   --accounts N   Account1..AccountN (default 20)
+//   --account-prefix P  name them P1..PN instead (long names, as prop firms give them)
 //   --user-data D  NinjaTrader's user data folder (Globals.UserDataDir, where the state file goes
 //                  by default); without it a fresh temp folder, removed at exit
 //   --reject NAME  that account rejects every order (added when it is not one of Account1..N)
@@ -45,6 +46,7 @@ namespace V9Host
         static int Run(string[] args)
         {
             int accounts = 20;
+            string prefix = "Account";
             var reject = new List<string>();
             settings = new List<string>();
             string userData = null;
@@ -55,6 +57,8 @@ namespace V9Host
                     throw new ArgumentException(args[i] + " needs a value");
                 if (args[i] == "--accounts")
                     accounts = int.Parse(v, CultureInfo.InvariantCulture);
+                else if (args[i] == "--account-prefix")
+                    prefix = v;
                 else if (args[i] == "--reject")
                     reject.Add(v);
                 else if (args[i] == "--set")
@@ -72,9 +76,9 @@ namespace V9Host
                 i++;
             }
             for (int i = 1; i <= accounts; i++)
-                Account.AddForHost("Account" + i, reject.Contains("Account" + i));
+                Account.AddForHost(prefix + i, reject.Contains(prefix + i));
             foreach (string name in reject)
-                if (!name.StartsWith("Account", StringComparison.Ordinal) || !IsGenerated(name, accounts))
+                if (!name.StartsWith(prefix, StringComparison.Ordinal) || !IsGenerated(name, prefix, accounts))
                     Account.AddForHost(name, true);
 
             bool tempData = userData == null;
@@ -126,10 +130,10 @@ namespace V9Host
             return s;
         }
 
-        static bool IsGenerated(string name, int accounts)
+        static bool IsGenerated(string name, string prefix, int accounts)
         {
             int n;
-            return int.TryParse(name.Substring("Account".Length), NumberStyles.None, CultureInfo.InvariantCulture, out n) && n >= 1 && n <= accounts;
+            return int.TryParse(name.Substring(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out n) && n >= 1 && n <= accounts;
         }
 
         /// <summary>Sets one [NinjaScriptProperty] setting, the way the strategy dialog would.</summary>
