@@ -86,6 +86,29 @@ impl Server {
     pub(crate) fn metrics_text(&self) -> String {
         let s = &self.view.snap;
         let mut t = Text(String::with_capacity(8192));
+        self.loop_metrics(&mut t);
+        if let Some(v) = &s.v9 {
+            v9_metrics(&mut t, v);
+        }
+        receiver_metrics(&mut t, s);
+        if let Some(p) = &s.pipe {
+            pipe_metrics(&mut t, p);
+        }
+        if !s.dtc.is_empty() {
+            dtc_metrics(&mut t, &s.dtc);
+        }
+        if let Some(r) = &s.risk {
+            risk_metrics(&mut t, r);
+        }
+        quote_metrics(&mut t, &s.quotes);
+        latency_metrics(&mut t, &s.latency);
+        link_metrics(&mut t, &s.link);
+        self.ops_metrics(&mut t);
+        t.0
+    }
+
+    /// Whether the engine loop still turns.
+    fn loop_metrics(&self, t: &mut Text) {
         let healthy = self.loop_age().is_some_and(|a| a.as_secs_f64() < 1.0);
         t.one(
             "v9bridge_loop_healthy",
@@ -95,190 +118,10 @@ impl Server {
         );
         let age = self.loop_age().map_or(f64::NAN, |a| a.as_secs_f64());
         t.one("v9bridge_loop_age_seconds", "gauge", "Time since the loop last published.", age);
-        if let Some(v) = &s.v9 {
-            let c = [
-                ("v9bridge_v9_signals_total", "Signals broadcast.", v.signals),
-                ("v9bridge_v9_rejected_signals_total", "Signals refused.", v.rejected_signals),
-                (
-                    "v9bridge_route_skipped_receivers_total",
-                    "READY receivers a routed signal skipped (no target account).",
-                    v.route_skipped_receivers,
-                ),
-                ("v9bridge_v9_bad_messages_total", "Bad V9 messages received.", v.bad_messages),
-                ("v9bridge_v9_accepted_total", "V9 connections accepted.", v.accepted),
-                ("v9bridge_v9_refused_total", "V9 connections refused (full).", v.refused),
-                (
-                    "v9bridge_v9_overflows_total",
-                    "Receivers dropped: output queue full.",
-                    v.overflows,
-                ),
-                ("v9bridge_v9_timeouts_total", "V9 clients closed for silence.", v.timeouts),
-                (
-                    "v9bridge_v9_summaries_total",
-                    "POSITION_SUMMARY answers with ID.",
-                    v.summaries_with_id,
-                ),
-            ];
-            for (name, help, value) in c {
-                t.one(name, "counter", help, value as f64);
-            }
-            t.one(
-                "v9bridge_v9_queued_bytes",
-                "gauge",
-                "Output queued over all V9 clients.",
-                v.queued_bytes as f64,
-            );
-        }
-        let receivers = s.receivers.iter().filter(|r| r.role == "receiver");
-        let accounts: u64 = receivers.clone().map(|r| r.accounts as u64).sum();
-        t.one("v9bridge_receivers", "gauge", "Connected copy receivers.", receivers.count() as f64);
-        let publishers = s.receivers.iter().filter(|r| r.role == "publisher").count();
-        t.one("v9bridge_publishers", "gauge", "Connected publishers.", publishers as f64);
-        t.one("v9bridge_accounts", "gauge", "Accounts declared by the receivers.", accounts as f64);
-        let total = s.positions.len() as u64 + s.positions_left_out;
-        t.one("v9bridge_positions", "gauge", "Position rows reported by receivers.", total as f64);
-        let open = s.positions.iter().filter(|p| p.signed_qty != 0).count();
-        t.one("v9bridge_positions_open", "gauge", "Listed positions not flat.", open as f64);
-        let oos = s.positions.iter().filter(|p| p.out_of_sync).count();
-        t.one(
-            "v9bridge_positions_out_of_sync",
-            "gauge",
-            "Positions not flat after a FLATTEN check.",
-            oos as f64,
-        );
-        t.family(
-            "v9bridge_receiver_pending_summaries",
-            "gauge",
-            "Signals awaiting a POSITION_SUMMARY, per receiver.",
-        );
-        for r in s.receivers.iter().filter(|r| r.role == "receiver") {
-            t.sample(
-                "v9bridge_receiver_pending_summaries",
-                &[("receiver", &r.name)],
-                r.pending_summaries as f64,
-            );
-        }
-        if let Some(p) = &s.pipe {
-            t.family("v9bridge_pipe_bad_input_total", "counter", "Pipe input dropped, by reason.");
-            for (reason, n) in &p.bad {
-                t.sample("v9bridge_pipe_bad_input_total", &[("reason", reason)], *n as f64);
-            }
-            t.one("v9bridge_pipe_ticks_total", "counter", "Pipe ticks applied.", p.ticks as f64);
-            t.one(
-                "v9bridge_pipe_messages_total",
-                "counter",
-                "Pipe messages decoded.",
-                p.messages as f64,
-            );
-            t.one("v9bridge_pipe_bytes_total", "counter", "Pipe bytes read.", p.bytes as f64);
-            t.one(
-                "v9bridge_pipe_signals_total",
-                "counter",
-                "Pipe signals handed on.",
-                p.signals as f64,
-            );
-            t.one(
-                "v9bridge_pipe_signals_refused_total",
-                "counter",
-                "Pipe signals refused.",
-                p.signals_refused as f64,
-            );
-        }
-        if !s.dtc.is_empty() {
-            type Get = fn(&super::snapshot::DtcRow) -> f64;
-            let families: [(&str, &str, &str, Get); 7] = [
-                ("v9bridge_dtc_logged_on", "gauge", "1 while logged on.", |d| {
-                    d.logged_on as u8 as f64
-                }),
-                ("v9bridge_dtc_messages_total", "counter", "DTC messages decoded.", |d| {
-                    d.messages as f64
-                }),
-                (
-                    "v9bridge_dtc_market_data_total",
-                    "counter",
-                    "DTC market-data messages applied.",
-                    |d| d.market_data as f64,
-                ),
-                (
-                    "v9bridge_dtc_bad_input_total",
-                    "counter",
-                    "Undecodable DTC messages skipped.",
-                    |d| d.bad as f64,
-                ),
-                ("v9bridge_dtc_resets_total", "counter", "DTC streams reset.", |d| d.resets as f64),
-                ("v9bridge_dtc_reconnects_total", "counter", "DTC reconnects.", |d| {
-                    d.reconnects as f64
-                }),
-                ("v9bridge_dtc_open_orders", "gauge", "Working DTC orders.", |d| {
-                    d.open_orders as f64
-                }),
-            ];
-            for (name, kind, help, get) in families {
-                t.family(name, kind, help);
-                for d in &s.dtc {
-                    t.sample(name, &[("connection", &d.short)], get(d));
-                }
-            }
-        }
-        if let Some(r) = &s.risk {
-            risk_metrics(&mut t, r);
-        }
-        t.family("v9bridge_quote_age_seconds", "gauge", "Time since the last update, per symbol.");
-        for q in &s.quotes {
-            t.sample(
-                "v9bridge_quote_age_seconds",
-                &[("symbol", &q.symbol), ("feed", q.feed)],
-                q.age_ms as f64 / 1e3,
-            );
-        }
-        t.family("v9bridge_latency_seconds", "summary", "Latency per hop (HdrHistogram).");
-        for h in &s.latency {
-            for (q, v) in QUANTILES.iter().zip(h.percentiles_ns) {
-                let q = q.to_string();
-                t.sample(
-                    "v9bridge_latency_seconds",
-                    &[("hop", &h.name), ("quantile", &q)],
-                    v as f64 / 1e9,
-                );
-            }
-            let sum = h.mean_ns * h.count as f64 / 1e9;
-            t.sample("v9bridge_latency_seconds_sum", &[("hop", &h.name)], sum);
-            t.sample("v9bridge_latency_seconds_count", &[("hop", &h.name)], h.count as f64);
-        }
-        let l = &s.link;
-        t.one(
-            "v9bridge_ops_snapshots_total",
-            "counter",
-            "Snapshots the loop published.",
-            l.snapshots as f64,
-        );
-        t.one(
-            "v9bridge_ops_snapshots_skipped_total",
-            "counter",
-            "Publishes skipped (ops thread behind).",
-            l.skipped as f64,
-        );
-        t.one(
-            "v9bridge_ops_events_dropped_total",
-            "counter",
-            "Signal events dropped (queue full).",
-            l.events_dropped as f64,
-        );
-        t.one(
-            "v9bridge_ops_fill_seconds",
-            "gauge",
-            "Loop time of the last snapshot fill.",
-            l.fill_ns as f64 / 1e9,
-        );
-        let max = l.fill_max_ns as f64 / 1e9;
-        t.one("v9bridge_ops_fill_max_seconds", "gauge", "Loop time of the longest fill.", max);
-        let quiet = l.unchanged as f64;
-        t.one(
-            "v9bridge_ops_unchanged_total",
-            "counter",
-            "Publishes skipped: nothing changed.",
-            quiet,
-        );
+    }
+
+    /// The ops thread's own connections and requests.
+    fn ops_metrics(&self, t: &mut Text) {
         let st = &self.stats;
         t.one(
             "v9bridge_ops_connections",
@@ -316,6 +159,170 @@ impl Server {
             "Pushes replaced by newer state.",
             st.conflated as f64,
         );
-        t.0
     }
+}
+
+/// The V9 server's counters and output queue.
+fn v9_metrics(t: &mut Text, v: &super::snapshot::V9Row) {
+    let c = [
+        ("v9bridge_v9_signals_total", "Signals broadcast.", v.signals),
+        ("v9bridge_v9_rejected_signals_total", "Signals refused.", v.rejected_signals),
+        (
+            "v9bridge_route_skipped_receivers_total",
+            "READY receivers a routed signal skipped (no target account).",
+            v.route_skipped_receivers,
+        ),
+        ("v9bridge_v9_bad_messages_total", "Bad V9 messages received.", v.bad_messages),
+        ("v9bridge_v9_accepted_total", "V9 connections accepted.", v.accepted),
+        ("v9bridge_v9_refused_total", "V9 connections refused (full).", v.refused),
+        ("v9bridge_v9_overflows_total", "Receivers dropped: output queue full.", v.overflows),
+        ("v9bridge_v9_timeouts_total", "V9 clients closed for silence.", v.timeouts),
+        ("v9bridge_v9_summaries_total", "POSITION_SUMMARY answers with ID.", v.summaries_with_id),
+    ];
+    for (name, help, value) in c {
+        t.one(name, "counter", help, value as f64);
+    }
+    t.one(
+        "v9bridge_v9_queued_bytes",
+        "gauge",
+        "Output queued over all V9 clients.",
+        v.queued_bytes as f64,
+    );
+}
+
+/// Connected peers, their accounts and positions, and answers still owed per receiver.
+fn receiver_metrics(t: &mut Text, s: &super::snapshot::Snapshot) {
+    let receivers = s.receivers.iter().filter(|r| r.role == "receiver");
+    let accounts: u64 = receivers.clone().map(|r| r.accounts as u64).sum();
+    t.one("v9bridge_receivers", "gauge", "Connected copy receivers.", receivers.count() as f64);
+    let publishers = s.receivers.iter().filter(|r| r.role == "publisher").count();
+    t.one("v9bridge_publishers", "gauge", "Connected publishers.", publishers as f64);
+    t.one("v9bridge_accounts", "gauge", "Accounts declared by the receivers.", accounts as f64);
+    let total = s.positions.len() as u64 + s.positions_left_out;
+    t.one("v9bridge_positions", "gauge", "Position rows reported by receivers.", total as f64);
+    let open = s.positions.iter().filter(|p| p.signed_qty != 0).count();
+    t.one("v9bridge_positions_open", "gauge", "Listed positions not flat.", open as f64);
+    let oos = s.positions.iter().filter(|p| p.out_of_sync).count();
+    t.one(
+        "v9bridge_positions_out_of_sync",
+        "gauge",
+        "Positions not flat after a FLATTEN check.",
+        oos as f64,
+    );
+    t.family(
+        "v9bridge_receiver_pending_summaries",
+        "gauge",
+        "Signals awaiting a POSITION_SUMMARY, per receiver.",
+    );
+    for r in s.receivers.iter().filter(|r| r.role == "receiver") {
+        t.sample(
+            "v9bridge_receiver_pending_summaries",
+            &[("receiver", &r.name)],
+            r.pending_summaries as f64,
+        );
+    }
+}
+
+/// The ACSIL pipe's input, by outcome.
+fn pipe_metrics(t: &mut Text, p: &super::snapshot::PipeRow) {
+    t.family("v9bridge_pipe_bad_input_total", "counter", "Pipe input dropped, by reason.");
+    for (reason, n) in &p.bad {
+        t.sample("v9bridge_pipe_bad_input_total", &[("reason", reason)], *n as f64);
+    }
+    t.one("v9bridge_pipe_ticks_total", "counter", "Pipe ticks applied.", p.ticks as f64);
+    t.one("v9bridge_pipe_messages_total", "counter", "Pipe messages decoded.", p.messages as f64);
+    t.one("v9bridge_pipe_bytes_total", "counter", "Pipe bytes read.", p.bytes as f64);
+    t.one("v9bridge_pipe_signals_total", "counter", "Pipe signals handed on.", p.signals as f64);
+    t.one(
+        "v9bridge_pipe_signals_refused_total",
+        "counter",
+        "Pipe signals refused.",
+        p.signals_refused as f64,
+    );
+}
+
+/// Every DTC connection, one sample per family each.
+fn dtc_metrics(t: &mut Text, dtc: &[super::snapshot::DtcRow]) {
+    type Get = fn(&super::snapshot::DtcRow) -> f64;
+    let families: [(&str, &str, &str, Get); 7] = [
+        ("v9bridge_dtc_logged_on", "gauge", "1 while logged on.", |d| d.logged_on as u8 as f64),
+        ("v9bridge_dtc_messages_total", "counter", "DTC messages decoded.", |d| d.messages as f64),
+        ("v9bridge_dtc_market_data_total", "counter", "DTC market-data messages applied.", |d| {
+            d.market_data as f64
+        }),
+        ("v9bridge_dtc_bad_input_total", "counter", "Undecodable DTC messages skipped.", |d| {
+            d.bad as f64
+        }),
+        ("v9bridge_dtc_resets_total", "counter", "DTC streams reset.", |d| d.resets as f64),
+        ("v9bridge_dtc_reconnects_total", "counter", "DTC reconnects.", |d| d.reconnects as f64),
+        ("v9bridge_dtc_open_orders", "gauge", "Working DTC orders.", |d| d.open_orders as f64),
+    ];
+    for (name, kind, help, get) in families {
+        t.family(name, kind, help);
+        for d in dtc {
+            t.sample(name, &[("connection", &d.short)], get(d));
+        }
+    }
+}
+
+/// How long since every quote last moved.
+fn quote_metrics(t: &mut Text, quotes: &[super::snapshot::QuoteRow]) {
+    t.family("v9bridge_quote_age_seconds", "gauge", "Time since the last update, per symbol.");
+    for q in quotes {
+        t.sample(
+            "v9bridge_quote_age_seconds",
+            &[("symbol", &q.symbol), ("feed", q.feed)],
+            q.age_ms as f64 / 1e3,
+        );
+    }
+}
+
+/// Every latency histogram as a summary: its quantiles, `_sum` and `_count`.
+fn latency_metrics(t: &mut Text, latency: &[super::snapshot::HistRow]) {
+    t.family("v9bridge_latency_seconds", "summary", "Latency per hop (HdrHistogram).");
+    for h in latency {
+        for (q, v) in QUANTILES.iter().zip(h.percentiles_ns) {
+            let q = q.to_string();
+            t.sample(
+                "v9bridge_latency_seconds",
+                &[("hop", &h.name), ("quantile", &q)],
+                v as f64 / 1e9,
+            );
+        }
+        let sum = h.mean_ns * h.count as f64 / 1e9;
+        t.sample("v9bridge_latency_seconds_sum", &[("hop", &h.name)], sum);
+        t.sample("v9bridge_latency_seconds_count", &[("hop", &h.name)], h.count as f64);
+    }
+}
+
+/// How the loop's snapshot publishing is doing.
+fn link_metrics(t: &mut Text, l: &super::snapshot::LinkCounters) {
+    t.one(
+        "v9bridge_ops_snapshots_total",
+        "counter",
+        "Snapshots the loop published.",
+        l.snapshots as f64,
+    );
+    t.one(
+        "v9bridge_ops_snapshots_skipped_total",
+        "counter",
+        "Publishes skipped (ops thread behind).",
+        l.skipped as f64,
+    );
+    t.one(
+        "v9bridge_ops_events_dropped_total",
+        "counter",
+        "Signal events dropped (queue full).",
+        l.events_dropped as f64,
+    );
+    t.one(
+        "v9bridge_ops_fill_seconds",
+        "gauge",
+        "Loop time of the last snapshot fill.",
+        l.fill_ns as f64 / 1e9,
+    );
+    let max = l.fill_max_ns as f64 / 1e9;
+    t.one("v9bridge_ops_fill_max_seconds", "gauge", "Loop time of the longest fill.", max);
+    let quiet = l.unchanged as f64;
+    t.one("v9bridge_ops_unchanged_total", "counter", "Publishes skipped: nothing changed.", quiet);
 }
