@@ -110,3 +110,40 @@ pub(super) fn snapshot_104<'a>(q: Option<&QuoteRow>, symbol: &'a str, id: u32) -
         Type: 104,
     }
 }
+
+/// MARKET_DATA_UPDATE_BID_ASK for `q`, under the symbol the client subscribed with.
+pub(super) fn bid_ask_108(q: &QuoteRow, symbol: &str, id: u32, dt: f64) -> String {
+    let m = BidAsk108 {
+        Type: 108,
+        Symbol: symbol,
+        SymbolID: id,
+        BidPrice: z(q.bid),
+        BidQuantity: z(q.bid_size),
+        AskPrice: z(q.ask),
+        AskQuantity: z(q.ask_size),
+        DateTime: dt,
+    };
+    serde_json::to_string(&m).unwrap_or_default()
+}
+
+/// MARKET_DATA_UPDATE_TRADE for `q`: at the ask (2) or the bid (1) when the last price is
+/// there, else undetermined (0).
+pub(super) fn trade_107(q: &QuoteRow, symbol: &str, id: u32, dt: f64) -> String {
+    let side = if q.last >= q.ask {
+        2
+    } else if q.last <= q.bid {
+        1
+    } else {
+        0
+    };
+    let m = Trade107 {
+        Type: 107,
+        Symbol: symbol,
+        SymbolID: id,
+        AtBidOrAsk: side,
+        Price: z(q.last),
+        Volume: z(q.volume),
+        DateTime: dt,
+    };
+    serde_json::to_string(&m).unwrap_or_default()
+}

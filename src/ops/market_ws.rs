@@ -9,7 +9,7 @@
 //! and the output bound. A client that falls behind gets no more updates until it drains; then
 //! one fresh 104 per symbol that changed meanwhile (conflated); one that stays behind is dropped.
 
-use super::market_msg::{secs, snapshot_104, z, Answer, BidAsk108, Trade107};
+use super::market_msg::{bid_ask_108, secs, snapshot_104, trade_107, Answer};
 use super::server::{Mode, Server};
 use super::snapshot::{QuoteRow, Snapshot};
 use serde::Serialize;
@@ -158,6 +158,28 @@ impl MarketFeed {
         let next = FIRST_PIPE_ID + self.ids.len() as u32;
         *self.ids.entry(q.symbol.clone()).or_insert(next)
     }
+
+    /// (quote index, bid/ask changed, trade to send) per quote updated since the last call;
+    /// an update that moved neither still sends its trade.
+    fn changed(&mut self, snap: &Snapshot) -> Vec<(usize, bool, bool)> {
+        let mut changed: Vec<(usize, bool, bool)> = Vec::new();
+        for (i, q) in snap.quotes.iter().enumerate() {
+            let bid_ask = [q.bid, q.ask, q.bid_size, q.ask_size];
+            let trade = [q.last, q.volume];
+            let last = self.prev.entry(q.symbol.clone()).or_default();
+            if last.updates == q.updates {
+                continue;
+            }
+            let same = |a: &[f64], b: &[f64]| {
+                a.iter().zip(b).all(|(x, y)| x == y || x.is_nan() && y.is_nan())
+            };
+            let ba = !same(&bid_ask, &last.bid_ask);
+            let tr = !same(&trade, &last.trade) || !ba;
+            *last = Last { updates: q.updates, bid_ask, trade };
+            changed.push((i, ba, tr));
+        }
+        changed
+    }
 }
 
 /// The market-state key a subscription names: a symbol with a quote, or a DTC symbol (by its
@@ -250,22 +272,7 @@ impl Server {
     }
 
     fn updates_from(&mut self, snap: &Snapshot) {
-        let mut changed: Vec<(usize, bool, bool)> = Vec::new();
-        for (i, q) in snap.quotes.iter().enumerate() {
-            let bid_ask = [q.bid, q.ask, q.bid_size, q.ask_size];
-            let trade = [q.last, q.volume];
-            let last = self.market.prev.entry(q.symbol.clone()).or_default();
-            if last.updates == q.updates {
-                continue;
-            }
-            let same = |a: &[f64], b: &[f64]| {
-                a.iter().zip(b).all(|(x, y)| x == y || x.is_nan() && y.is_nan())
-            };
-            let ba = !same(&bid_ask, &last.bid_ask);
-            let tr = !same(&trade, &last.trade) || !ba;
-            *last = Last { updates: q.updates, bid_ask, trade };
-            changed.push((i, ba, tr));
-        }
+        let changed = self.market.changed(snap);
         if changed.is_empty() {
             return;
         }
@@ -293,36 +300,10 @@ impl Server {
                     let id = self.market.id(q);
                     let dt = if q.ts_ns > 0 { secs(q.ts_ns) } else { 0.0 };
                     if ba {
-                        let m = BidAsk108 {
-                            Type: 108,
-                            Symbol: &s.requested,
-                            SymbolID: id,
-                            BidPrice: z(q.bid),
-                            BidQuantity: z(q.bid_size),
-                            AskPrice: z(q.ask),
-                            AskQuantity: z(q.ask_size),
-                            DateTime: dt,
-                        };
-                        msgs.push(serde_json::to_string(&m).unwrap_or_default());
+                        msgs.push(bid_ask_108(q, &s.requested, id, dt));
                     }
                     if tr {
-                        let side = if q.last >= q.ask {
-                            2
-                        } else if q.last <= q.bid {
-                            1
-                        } else {
-                            0
-                        };
-                        let m = Trade107 {
-                            Type: 107,
-                            Symbol: &s.requested,
-                            SymbolID: id,
-                            AtBidOrAsk: side,
-                            Price: z(q.last),
-                            Volume: z(q.volume),
-                            DateTime: dt,
-                        };
-                        msgs.push(serde_json::to_string(&m).unwrap_or_default());
+                        msgs.push(trade_107(q, &s.requested, id, dt));
                     }
                 }
             }
