@@ -127,105 +127,147 @@ enum End {
     Boundary(usize),
 }
 
+/// What the hot loop reads but never changes, passed by value to its helpers.
+#[derive(Clone, Copy)]
+struct Window<'a> {
+    /// The bytes up to the scan limit (the tail or the size cap).
+    buf: &'a [u8],
+    head: usize,
+    /// `buf` ends where the bytes read so far end, not at the size cap.
+    at_tail: bool,
+    rescan_until: usize,
+}
+
+/// The byte after a backslash is taken as is, except the framing bytes.
+#[inline(always)]
+fn escaped(w: Window<'_>, i: &mut usize, esc: &mut bool, cand: &mut usize) -> Option<End> {
+    let b = w.buf[*i];
+    *i += 1;
+    if b == b'\n' || b == 0 {
+        return Some(End::CutInString);
+    }
+    // `\{` is no JSON escape: the writer was cut right after a backslash.
+    if b == b'{' && *i > w.rescan_until {
+        *cand = *i - 1;
+    }
+    *esc = false;
+    None
+}
+
+/// A structural byte `b` inside a string (`i` is one past it).
+#[inline(always)]
+fn in_string(
+    w: Window<'_>,
+    b: u8,
+    i: &mut usize,
+    in_str: &mut bool,
+    esc: &mut bool,
+    cand: &mut usize,
+) -> Option<End> {
+    match b {
+        b'\\' => *esc = true,
+        b'"' => match after_string(w.buf, *i, w.at_tail) {
+            AfterString::Fits => *in_str = false,
+            AfterString::Unknown => {
+                *i -= 1; // decide when the next byte is here
+                return Some(End::Open);
+            }
+            AfterString::Cut => return Some(End::CutInString),
+        },
+        b'{' => {
+            // Maybe a boundary seen with flipped parity; only used if this object
+            // fails, so a legitimate `}{` in a string costs nothing.
+            if *i > w.rescan_until && starts_object_at(w.buf, w.head, *i - 1, false) {
+                *cand = *i - 1;
+            }
+        }
+        _ => return Some(End::CutInString),
+    }
+    None
+}
+
+/// A structural byte `b` outside strings (`i` is one past it).
+#[inline(always)]
+fn outside(
+    w: Window<'_>,
+    b: u8,
+    i: usize,
+    opens: &mut [u16; OPENS],
+    depth: &mut u32,
+    in_str: &mut bool,
+    st: &mut Scan,
+) -> Option<End> {
+    match b {
+        b'"' => *in_str = true,
+        b'{' => {
+            if starts_object_at(w.buf, w.head, i - 1, st.in_object()) {
+                return Some(End::Boundary(i - 1));
+            }
+            if (*depth as usize) < OPENS {
+                opens[*depth as usize] = (i - 1 - w.head) as u16;
+            }
+            *depth += 1;
+            st.push(false);
+        }
+        b'}' => {
+            *depth -= 1;
+            st.pop();
+            if *depth == 0 {
+                return Some(End::Closed);
+            }
+            st.closed = match opens.get(*depth as usize) {
+                Some(&start) => (start, (i - w.head) as u16),
+                None => (0, 0),
+            };
+        }
+        b'[' => st.push(true),
+        b']' => st.pop(),
+        // Messages never hold a raw LF or NUL (it is the framing, and JSON forbids it in
+        // strings): the writer lost the end of this one. Resynchronising here costs one
+        // message; gluing the next one on would cost everything up to the size cap.
+        _ => return Some(End::Cut),
+    }
+    None
+}
+
 impl Framer {
     pub(super) fn scan_object(&mut self) -> Option<Frame<'_>> {
         let limit = self.tail.min(self.head + MAX_MESSAGE);
         // The hot loop works on locals: through `&mut self` the compiler would store every
         // field back on each byte.
-        let buf = &self.buf[..limit];
-        let head = self.head;
+        let w = Window {
+            buf: &self.buf[..limit],
+            head: self.head,
+            at_tail: limit == self.tail,
+            rescan_until: self.rescan_until,
+        };
         let (mut i, mut st, mut cand) = (self.scan, self.st, self.cand);
         let Scan { mut depth, mut in_str, mut esc, .. } = st;
         let mut end = End::Open;
         while i < limit {
-            if esc {
-                // The byte after a backslash is taken as is, except the framing bytes.
-                let b = buf[i];
-                i += 1;
-                if b == b'\n' || b == 0 {
-                    end = End::CutInString;
+            let stop = if esc {
+                escaped(w, &mut i, &mut esc, &mut cand)
+            } else {
+                // Skip bytes that cannot change the state with one table lookup each; only the
+                // few structural bytes take the branchy path.
+                let mask = if in_str { IN_STRING } else { OUTSIDE };
+                while i < limit && CLASS[w.buf[i] as usize] & mask == 0 {
+                    i += 1;
+                }
+                if i == limit {
                     break;
                 }
-                // `\{` is no JSON escape: the writer was cut right after a backslash.
-                if b == b'{' && i > self.rescan_until {
-                    cand = i - 1;
-                }
-                esc = false;
-                continue;
-            }
-            // Skip bytes that cannot change the state with one table lookup each; only the
-            // few structural bytes take the branchy path below.
-            let mask = if in_str { IN_STRING } else { OUTSIDE };
-            while i < limit && CLASS[buf[i] as usize] & mask == 0 {
+                let b = w.buf[i];
                 i += 1;
-            }
-            if i == limit {
+                if in_str {
+                    in_string(w, b, &mut i, &mut in_str, &mut esc, &mut cand)
+                } else {
+                    outside(w, b, i, &mut self.opens, &mut depth, &mut in_str, &mut st)
+                }
+            };
+            if let Some(e) = stop {
+                end = e;
                 break;
-            }
-            let b = buf[i];
-            i += 1;
-            if in_str {
-                match b {
-                    b'\\' => esc = true,
-                    b'"' => match after_string(buf, i, limit == self.tail) {
-                        AfterString::Fits => in_str = false,
-                        AfterString::Unknown => {
-                            i -= 1; // decide when the next byte is here
-                            break;
-                        }
-                        AfterString::Cut => {
-                            end = End::CutInString;
-                            break;
-                        }
-                    },
-                    b'{' => {
-                        // Maybe a boundary seen with flipped parity; only used if this object
-                        // fails, so a legitimate `}{` in a string costs nothing.
-                        if i > self.rescan_until && starts_object_at(buf, head, i - 1, false) {
-                            cand = i - 1;
-                        }
-                    }
-                    _ => {
-                        end = End::CutInString;
-                        break;
-                    }
-                }
-                continue;
-            }
-            match b {
-                b'"' => in_str = true,
-                b'{' => {
-                    if starts_object_at(buf, head, i - 1, st.in_object()) {
-                        end = End::Boundary(i - 1);
-                        break;
-                    }
-                    if (depth as usize) < OPENS {
-                        self.opens[depth as usize] = (i - 1 - head) as u16;
-                    }
-                    depth += 1;
-                    st.push(false);
-                }
-                b'}' => {
-                    depth -= 1;
-                    st.pop();
-                    if depth == 0 {
-                        end = End::Closed;
-                        break;
-                    }
-                    st.closed = match self.opens.get(depth as usize) {
-                        Some(&start) => (start, (i - head) as u16),
-                        None => (0, 0),
-                    };
-                }
-                b'[' => st.push(true),
-                b']' => st.pop(),
-                // Messages never hold a raw LF or NUL (it is the framing, and JSON forbids it in
-                // strings): the writer lost the end of this one. Resynchronising here costs one
-                // message; gluing the next one on would cost everything up to the size cap.
-                _ => {
-                    end = End::Cut;
-                    break;
-                }
             }
         }
         (st.depth, st.in_str, st.esc) = (depth, in_str, esc);
