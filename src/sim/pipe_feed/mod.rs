@@ -98,25 +98,9 @@ const MAX_DURATION_S: f64 = 366.0 * 86_400.0;
 
 /// Runs the feed on this thread until `count`, `duration_s` or `stop`.
 pub fn run(args: &PipeFeedArgs, stop: &AtomicBool) -> Result<FeedStats, String> {
-    if args.symbols.is_empty() || args.symbols.iter().any(|s| s.is_empty() || s.len() > 32) {
-        return Err("--symbols: give 1 to 32-character symbols, comma-separated".into());
-    }
-    // Bounds keep the Duration/Instant arithmetic below from panicking on absurd values.
-    if !(args.rate == 0.0 || (MIN_RATE..=MAX_RATE).contains(&args.rate)) {
-        return Err(format!("--rate must be 0 (flat out) or in [{MIN_RATE}, {MAX_RATE}]"));
-    }
+    check_args(args)?;
     let start = Instant::now();
-    let deadline = match args.duration_s {
-        None => None,
-        Some(s) => {
-            let d = (0.0..=MAX_DURATION_S)
-                .contains(&s)
-                .then(|| Duration::try_from_secs_f64(s).ok())
-                .flatten()
-                .and_then(|d| start.checked_add(d));
-            Some(d.ok_or_else(|| format!("--duration-s must be in [0, {MAX_DURATION_S}]"))?)
-        }
-    };
+    let deadline = deadline(args, start)?;
     let done = |stop: &AtomicBool| {
         stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d)
     };
@@ -137,39 +121,9 @@ pub fn run(args: &PipeFeedArgs, stop: &AtomicBool) -> Result<FeedStats, String> 
                 std::thread::sleep(due - now);
             }
         }
-        msg.clear();
-        let injected = args.inject.as_ref().and_then(|rx| rx.try_recv().ok());
-        let is_signal = injected.is_some()
-            || (args.signals
-                && stats.ticks > 0
-                && stats.ticks % SIGNAL_EVERY == 0
-                && gen.pending_signal);
-        if let Some(m) = injected {
-            msg.extend_from_slice(&m);
-        } else if is_signal {
-            gen.signal(&mut msg);
-        } else {
-            gen.tick(&mut msg);
-        }
-        loop {
-            let w = match writer.as_mut() {
-                Some(w) => w,
-                None => match sys::Writer::open(&args.pipe, &|| done(stop)) {
-                    Ok(Some(w)) => {
-                        stats.connects += 1;
-                        writer.insert(w)
-                    }
-                    Ok(None) => return Ok(stats),
-                    Err(e) => return Err(format!("{}: {e}", args.pipe)),
-                },
-            };
-            match w.write_msg(&msg, &|| done(stop)) {
-                Ok(true) => break,
-                Ok(false) => return Ok(stats),
-                // The reader went away: wait for the next one, as the study does.
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => writer = None,
-                Err(e) => return Err(format!("{}: write: {e}", args.pipe)),
-            }
+        let is_signal = next_message(args, &mut gen, &stats, &mut msg);
+        if !write_msg(&mut writer, &args.pipe, &msg, &mut stats, &|| done(stop))? {
+            return Ok(stats);
         }
         stats.bytes += msg.len() as u64;
         if is_signal {
@@ -181,6 +135,86 @@ pub fn run(args: &PipeFeedArgs, stop: &AtomicBool) -> Result<FeedStats, String> 
         }
     }
     Ok(stats)
+}
+
+/// The argument checks clap cannot express.
+fn check_args(args: &PipeFeedArgs) -> Result<(), String> {
+    if args.symbols.is_empty() || args.symbols.iter().any(|s| s.is_empty() || s.len() > 32) {
+        return Err("--symbols: give 1 to 32-character symbols, comma-separated".into());
+    }
+    // Bounds keep the Duration/Instant arithmetic in `run` from panicking on absurd values.
+    if !(args.rate == 0.0 || (MIN_RATE..=MAX_RATE).contains(&args.rate)) {
+        return Err(format!("--rate must be 0 (flat out) or in [{MIN_RATE}, {MAX_RATE}]"));
+    }
+    Ok(())
+}
+
+/// When `--duration-s` ends the run, counted from `start`.
+fn deadline(args: &PipeFeedArgs, start: Instant) -> Result<Option<Instant>, String> {
+    match args.duration_s {
+        None => Ok(None),
+        Some(s) => {
+            let d = (0.0..=MAX_DURATION_S)
+                .contains(&s)
+                .then(|| Duration::try_from_secs_f64(s).ok())
+                .flatten()
+                .and_then(|d| start.checked_add(d));
+            Ok(Some(d.ok_or_else(|| format!("--duration-s must be in [0, {MAX_DURATION_S}]"))?))
+        }
+    }
+}
+
+/// Puts the next message in `msg`: an injected one, a due signal, or a tick; true for a signal.
+fn next_message(
+    args: &PipeFeedArgs,
+    gen: &mut Generator,
+    stats: &FeedStats,
+    msg: &mut Vec<u8>,
+) -> bool {
+    msg.clear();
+    let injected = args.inject.as_ref().and_then(|rx| rx.try_recv().ok());
+    let is_signal = injected.is_some()
+        || (args.signals
+            && stats.ticks > 0
+            && stats.ticks % SIGNAL_EVERY == 0
+            && gen.pending_signal);
+    if let Some(m) = injected {
+        msg.extend_from_slice(&m);
+    } else if is_signal {
+        gen.signal(msg);
+    } else {
+        gen.tick(msg);
+    }
+    is_signal
+}
+
+/// Writes `msg`, (re)opening the pipe as needed; false when told to give up first.
+fn write_msg(
+    writer: &mut Option<sys::Writer>,
+    pipe: &str,
+    msg: &[u8],
+    stats: &mut FeedStats,
+    give_up: &dyn Fn() -> bool,
+) -> Result<bool, String> {
+    loop {
+        let w = match writer.as_mut() {
+            Some(w) => w,
+            None => match sys::Writer::open(pipe, give_up) {
+                Ok(Some(w)) => {
+                    stats.connects += 1;
+                    writer.insert(w)
+                }
+                Ok(None) => return Ok(false),
+                Err(e) => return Err(format!("{pipe}: {e}")),
+            },
+        };
+        match w.write_msg(msg, give_up) {
+            Ok(written) => return Ok(written),
+            // The reader went away: wait for the next one, as the study does.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => *writer = None,
+            Err(e) => return Err(format!("{pipe}: write: {e}")),
+        }
+    }
 }
 
 /// Runs [`run`] on its own thread (for the demo).

@@ -107,98 +107,14 @@ impl Conn {
         let mut out = Vec::new();
         match &mut self.io {
             Io::Tcp { rbuf, rx, .. } => {
-                let mut chunk = match rx.recv_timeout(wait) {
-                    Ok(c) => c,
-                    Err(RecvTimeoutError::Timeout) => return Ok(out),
-                    Err(RecvTimeoutError::Disconnected) => {
-                        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "peer closed"))
-                    }
-                };
-                loop {
-                    if !rbuf.extend(&chunk?) {
-                        return Err(io::Error::other("receive buffer full"));
-                    }
-                    match rx.try_recv() {
-                        Ok(c) => chunk = c,
-                        Err(_) => break,
-                    }
+                if !receive(rx, rbuf, wait)? {
+                    return Ok(out);
                 }
                 self.last_rx = Instant::now();
-                loop {
-                    let data = rbuf.data();
-                    if data.is_empty() {
-                        break;
-                    }
-                    if !self.decided {
-                        // First message: `{` is a bare JSON logon (no negotiation), else binary.
-                        if data[0] == b'{' {
-                            let compact = data.windows(4).any(|w| w == b"\"F\":");
-                            let enc = match Encoding::parse(&self.args.encoding) {
-                                Some(e) if e.is_json() => e,
-                                _ if compact => Encoding::JsonCompact,
-                                _ => Encoding::Json,
-                            };
-                            self.codec.encoding = enc;
-                            self.decided = true;
-                        } else {
-                            self.codec.encoding = Encoding::Binary;
-                        }
-                    }
-                    // The ENCODING_REQUEST is always binary, whatever the current encoding.
-                    let codec = if data[0] != b'{' && data.len() >= 4 && data[2..4] == [6, 0] {
-                        Codec::new(Encoding::Binary, false)
-                    } else {
-                        self.codec
-                    };
-                    let (len, used) = match codec.next_frame(data) {
-                        Ok(Some(f)) => f,
-                        Ok(None) => break,
-                        Err(e) => {
-                            return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
-                        }
-                    };
-                    if len > 0 {
-                        match codec.decode(&data[..len]) {
-                            Ok(m) => out.push(m),
-                            Err(e) => log::warn!("dtc-sim {}: bad message skipped: {e}", self.peer),
-                        }
-                    }
-                    rbuf.consume(used);
-                }
+                let (codec, decided) = (&mut self.codec, &mut self.decided);
+                decode_frames(rbuf, codec, decided, &self.args.encoding, &self.peer, &mut out)?;
             }
-            Io::Ws(ws) => loop {
-                match ws.read() {
-                    Ok(tungstenite::Message::Text(t)) => {
-                        self.last_rx = Instant::now();
-                        for part in t.as_bytes().split(|&b| b == 0).filter(|p| !p.is_empty()) {
-                            match self.codec.decode(part) {
-                                Ok(m) => out.push(m),
-                                Err(e) => {
-                                    log::warn!("dtc-sim {}: bad message skipped: {e}", self.peer)
-                                }
-                            }
-                        }
-                    }
-                    Ok(tungstenite::Message::Binary(b)) => {
-                        self.last_rx = Instant::now();
-                        match binary::decode(&b) {
-                            Ok(m) => out.push(m),
-                            Err(e) => {
-                                log::warn!("dtc-sim {}: bad binary message skipped: {e}", self.peer)
-                            }
-                        }
-                    }
-                    Ok(tungstenite::Message::Close(_)) => {
-                        return Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "WebSocket closed",
-                        ))
-                    }
-                    Ok(_) => self.last_rx = Instant::now(),
-                    Err(tungstenite::Error::Io(e)) if would_block(&e) => break,
-                    Err(e) => return Err(io::Error::other(e.to_string())),
-                }
-            },
+            Io::Ws(ws) => read_ws(ws, self.codec, &self.peer, &mut self.last_rx, &mut out)?,
         }
         Ok(out)
     }
@@ -277,5 +193,120 @@ impl Conn {
             self.tick()?;
         }
         Ok(())
+    }
+}
+
+/// Moves every chunk the reader thread has into `rbuf`, waiting up to `wait` for the first;
+/// false when none came.
+fn receive(rx: &Receiver<Chunk>, rbuf: &mut RecvBuf, wait: Duration) -> io::Result<bool> {
+    let mut chunk = match rx.recv_timeout(wait) {
+        Ok(c) => c,
+        Err(RecvTimeoutError::Timeout) => return Ok(false),
+        Err(RecvTimeoutError::Disconnected) => {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "peer closed"))
+        }
+    };
+    loop {
+        if !rbuf.extend(&chunk?) {
+            return Err(io::Error::other("receive buffer full"));
+        }
+        match rx.try_recv() {
+            Ok(c) => chunk = c,
+            Err(_) => break,
+        }
+    }
+    Ok(true)
+}
+
+/// Decodes every whole frame in `rbuf`, detecting the encoding from the first one.
+fn decode_frames(
+    rbuf: &mut RecvBuf,
+    codec: &mut Codec,
+    decided: &mut bool,
+    wanted: &str,
+    peer: &str,
+    out: &mut Vec<Message>,
+) -> io::Result<()> {
+    loop {
+        let data = rbuf.data();
+        if data.is_empty() {
+            break;
+        }
+        if !*decided {
+            // First message: `{` is a bare JSON logon (no negotiation), else binary.
+            if data[0] == b'{' {
+                codec.encoding = json_encoding(data, wanted);
+                *decided = true;
+            } else {
+                codec.encoding = Encoding::Binary;
+            }
+        }
+        // The ENCODING_REQUEST is always binary, whatever the current encoding.
+        let codec = if data[0] != b'{' && data.len() >= 4 && data[2..4] == [6, 0] {
+            Codec::new(Encoding::Binary, false)
+        } else {
+            *codec
+        };
+        let (len, used) = match codec.next_frame(data) {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e.to_string())),
+        };
+        if len > 0 {
+            match codec.decode(&data[..len]) {
+                Ok(m) => out.push(m),
+                Err(e) => log::warn!("dtc-sim {peer}: bad message skipped: {e}"),
+            }
+        }
+        rbuf.consume(used);
+    }
+    Ok(())
+}
+
+/// The JSON encoding of a bare JSON logon: `--encoding` if it names one, else compact when the
+/// message uses compact keys.
+fn json_encoding(data: &[u8], wanted: &str) -> Encoding {
+    let compact = data.windows(4).any(|w| w == b"\"F\":");
+    match Encoding::parse(wanted) {
+        Some(e) if e.is_json() => e,
+        _ if compact => Encoding::JsonCompact,
+        _ => Encoding::Json,
+    }
+}
+
+/// Reads WebSocket messages until the socket would block; text frames may hold several
+/// NUL-separated JSON messages.
+fn read_ws(
+    ws: &mut WebSocket<TcpStream>,
+    codec: Codec,
+    peer: &str,
+    last_rx: &mut Instant,
+    out: &mut Vec<Message>,
+) -> io::Result<()> {
+    loop {
+        match ws.read() {
+            Ok(tungstenite::Message::Text(t)) => {
+                *last_rx = Instant::now();
+                for part in t.as_bytes().split(|&b| b == 0).filter(|p| !p.is_empty()) {
+                    match codec.decode(part) {
+                        Ok(m) => out.push(m),
+                        Err(e) => log::warn!("dtc-sim {peer}: bad message skipped: {e}"),
+                    }
+                }
+            }
+            Ok(tungstenite::Message::Binary(b)) => {
+                *last_rx = Instant::now();
+                match binary::decode(&b) {
+                    Ok(m) => out.push(m),
+                    Err(e) => log::warn!("dtc-sim {peer}: bad binary message skipped: {e}"),
+                }
+            }
+            Ok(tungstenite::Message::Close(_)) => {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "WebSocket closed"))
+            }
+            Ok(_) => *last_rx = Instant::now(),
+            Err(tungstenite::Error::Io(e)) if would_block(&e) => return Ok(()),
+            Err(e) => return Err(io::Error::other(e.to_string())),
+        }
     }
 }

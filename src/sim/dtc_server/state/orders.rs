@@ -40,6 +40,29 @@ impl SimState {
             Some(ORDER_STATUS_FILLED) | None => ORDER_STATUS_OPEN,
             Some(_) => ORDER_STATUS_PENDING_CHILD,
         };
+        let orders = self.oco_orders(o, &account, &parent, status);
+        let reject = self.oco_reject(o, &account, &parent, parent_state, &orders);
+        let mut out = Vec::new();
+        for mut x in orders {
+            if let Some(why) = reject {
+                x.status = ORDER_STATUS_REJECTED;
+                out.push(order_update(&x, OUR_NEW_ORDER_REJECTED, why, now_s).into());
+            } else {
+                out.push(order_update(&x, OUR_NEW_ORDER_ACCEPTED, "", now_s).into());
+                self.orders.push(x);
+            }
+        }
+        out
+    }
+
+    /// Both legs of an OCO pair as orders, each naming the other as its sibling.
+    fn oco_orders(
+        &mut self,
+        o: &SubmitNewOcoOrder,
+        account: &str,
+        parent: &str,
+        status: i32,
+    ) -> Vec<SimOrder> {
         let legs = [
             (
                 o.client_order_id_1,
@@ -65,7 +88,7 @@ impl SimState {
             .map(|(l, id)| SimOrder {
                 server_id: id.clone(),
                 client_id: l.0.as_str().to_string(),
-                account: account.clone(),
+                account: account.to_string(),
                 symbol: o.symbol.as_str().to_string(),
                 order_type: l.1,
                 buy_sell: l.2,
@@ -76,13 +99,25 @@ impl SimState {
                 avg: 0.0,
                 status,
                 tif: o.time_in_force,
-                parent: parent.clone(),
+                parent: parent.to_string(),
                 sibling: String::new(),
             })
             .collect();
         orders[0].sibling = ids[1].clone();
         orders[1].sibling = ids[0].clone();
-        let reject = if !self.accounts.contains(&account) {
+        orders
+    }
+
+    /// Why an OCO pair is refused as a whole, if it is.
+    fn oco_reject(
+        &self,
+        o: &SubmitNewOcoOrder,
+        account: &str,
+        parent: &str,
+        parent_state: Option<i32>,
+        orders: &[SimOrder],
+    ) -> Option<&'static str> {
+        if !self.accounts.iter().any(|a| a == account) {
             Some("unknown trade account")
         } else if self.symbol_index(o.symbol.as_str()).is_none() {
             Some("unknown symbol")
@@ -99,18 +134,7 @@ impl SimState {
             Some("OCO legs must be limit/stop orders with a positive quantity")
         } else {
             None
-        };
-        let mut out = Vec::new();
-        for mut x in orders {
-            if let Some(why) = reject {
-                x.status = ORDER_STATUS_REJECTED;
-                out.push(order_update(&x, OUR_NEW_ORDER_REJECTED, why, now_s).into());
-            } else {
-                out.push(order_update(&x, OUR_NEW_ORDER_ACCEPTED, "", now_s).into());
-                self.orders.push(x);
-            }
         }
-        out
     }
 
     fn new_server_id(&mut self) -> String {
