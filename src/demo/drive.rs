@@ -70,15 +70,25 @@ pub(super) fn drive(
         total_signals: 0,
         problems: Vec::new(),
     };
-    let mut ack = LatencyHist::new("demo.publisher_send_to_ack");
     let per_signal = args.receivers as u64;
-    let receivers_line = |handle: &EngineHandle| -> Result<String, String> {
-        let rows = handle
-            .call(|e, _| e.v9.as_ref().map(|v| v.receivers()).unwrap_or_default(), WAIT)
-            .map_err(|e| e.to_string())?;
-        Ok(rows.iter().map(receiver_line).collect())
-    };
+    example_session(&mut d, &mut publisher, handle, per_signal, verbose)?;
+    if let Some(tx) = inject {
+        pipe_signal(&mut d, tx, handle, per_signal, verbose)?;
+    }
+    let ack = burst(args, &mut d, &mut publisher, verbose)?;
+    wait_summaries(handle, d.total_signals * per_signal)?;
+    d.hists.push(ack);
+    Ok(d)
+}
 
+/// The spec's example session, each signal waited for until every receiver has answered it.
+fn example_session(
+    d: &mut Driven,
+    publisher: &mut Publisher,
+    handle: &EngineHandle,
+    per_signal: u64,
+    verbose: bool,
+) -> Result<(), String> {
     if verbose {
         println!("== example session (spec) ==");
     }
@@ -102,22 +112,39 @@ pub(super) fn drive(
             }
         }
     }
+    Ok(())
+}
 
-    if let Some(tx) = inject {
-        // A signal from the ACSIL study through the pipe: same validation and broadcast path.
-        let sig = Signal::new(Action::Long, "NQ", 2);
-        tx.send(br#"{"signal":"LONG","symbol":"NQ","qty":2,"tp":16100,"sl":15900}"#.iter().chain(b"\n").copied().collect())
-            .map_err(|_| "pipe feed stopped".to_string())?;
-        d.total_signals += 1;
-        d.apply(&sig);
-        let id = d.total_signals;
-        wait_summaries(handle, id * per_signal).map_err(|e| format!("pipe signal: {e}"))?;
-        if verbose {
-            println!("Pipe (ACSIL)   {{\"signal\":\"LONG\",\"symbol\":\"NQ\",\"qty\":2,...}} → LONG|NQ|2|TP:16100|SL:15900|ID:{id} to every receiver");
-            println!("Client→Server  POSITIONs + POSITION_SUMMARY →{}", receivers_line(handle)?);
-        }
+/// A signal from the ACSIL study through the pipe: same validation and broadcast path.
+fn pipe_signal(
+    d: &mut Driven,
+    tx: &crossbeam_channel::Sender<Vec<u8>>,
+    handle: &EngineHandle,
+    per_signal: u64,
+    verbose: bool,
+) -> Result<(), String> {
+    let sig = Signal::new(Action::Long, "NQ", 2);
+    tx.send(br#"{"signal":"LONG","symbol":"NQ","qty":2,"tp":16100,"sl":15900}"#.iter().chain(b"\n").copied().collect())
+        .map_err(|_| "pipe feed stopped".to_string())?;
+    d.total_signals += 1;
+    d.apply(&sig);
+    let id = d.total_signals;
+    wait_summaries(handle, id * per_signal).map_err(|e| format!("pipe signal: {e}"))?;
+    if verbose {
+        println!("Pipe (ACSIL)   {{\"signal\":\"LONG\",\"symbol\":\"NQ\",\"qty\":2,...}} → LONG|NQ|2|TP:16100|SL:15900|ID:{id} to every receiver");
+        println!("Client→Server  POSITIONs + POSITION_SUMMARY →{}", receivers_line(handle)?);
     }
+    Ok(())
+}
 
+/// The paced random burst; returns the send-to-ack histogram (corrected for the pacing).
+fn burst(
+    args: &DemoArgs,
+    d: &mut Driven,
+    publisher: &mut Publisher,
+    verbose: bool,
+) -> Result<LatencyHist, String> {
+    let mut ack = LatencyHist::new("demo.publisher_send_to_ack");
     let interval = Duration::from_secs_f64(1.0 / args.rate.max(1.0));
     let symbols = ["MES", "ES", "NQ"];
     let mut rng = XorShift(0x5EED_1234_ABCD_0001);
@@ -141,13 +168,17 @@ pub(super) fn drive(
         d.apply(&sig);
     }
     d.burst_rate = args.signals as f64 / t0.elapsed().as_secs_f64().max(1e-9);
-    wait_summaries(handle, d.total_signals * per_signal)?;
-    d.hists.push(ack);
-    Ok(d)
+    Ok(ack)
 }
 
-/// DTC through the engine loop: market data from the simulated Sierra Chart must be in the market
-/// state, and a market order must come back filled with a position.
+/// Every receiver's line, as the engine's book sees it.
+fn receivers_line(handle: &EngineHandle) -> Result<String, String> {
+    let rows = handle
+        .call(|e, _| e.v9.as_ref().map(|v| v.receivers()).unwrap_or_default(), WAIT)
+        .map_err(|e| e.to_string())?;
+    Ok(rows.iter().map(receiver_line).collect())
+}
+
 /// One receiver as the engine's book sees it, every number labelled.
 fn receiver_line(r: &ReceiverRow) -> String {
     let (holding, contracts, long, short) = r.totals;
@@ -164,6 +195,8 @@ fn receiver_line(r: &ReceiverRow) -> String {
     )
 }
 
+/// DTC through the engine loop: market data from the simulated Sierra Chart must be in the market
+/// state, and a market order must come back filled with a position.
 pub(super) fn dtc_round_trip(handle: &EngineHandle) -> Result<String, String> {
     let dtc_quote = || {
         handle
