@@ -199,6 +199,14 @@ fn trade_and_bid_ask_bytes_match_offsets() {
 
 #[test]
 fn order_messages_bytes_match_offsets() {
+    single_order_bytes();
+    oco_order_bytes();
+    trade_account_response_bytes();
+    order_update_bytes();
+}
+
+/// SUBMIT_NEW_SINGLE_ORDER: every set field at its offset, the rest zero, total 304.
+fn single_order_bytes() {
     let o = SubmitNewSingleOrder {
         symbol: "ESZ6".into(),
         trade_account: "Sim1".into(),
@@ -230,8 +238,10 @@ fn order_messages_bytes_match_offsets() {
     le(&mut b, 264, b"4500.25");
     le(&mut b, 296, &(-1.0f64).to_le_bytes());
     assert_eq!(out, b);
+}
 
-    // SUBMIT_NEW_OCO_ORDER: a few fields at their computed offsets, total 448.
+/// SUBMIT_NEW_OCO_ORDER: a few fields at their computed offsets, total 448.
+fn oco_order_bytes() {
     let oco = SubmitNewOcoOrder {
         price1_1: 1.5,
         quantity_2: 2.0,
@@ -250,8 +260,10 @@ fn order_messages_bytes_match_offsets() {
     assert_eq!(out[265], b'P');
     assert_eq!(&out[360..368], &3.0f64.to_le_bytes());
     assert_eq!(out[425], b'9');
+}
 
-    // TRADE_ACCOUNT_RESPONSE: RequestID after the account, at 44; TradingIsDisabled appended.
+/// TRADE_ACCOUNT_RESPONSE: RequestID after the account, at 44; TradingIsDisabled appended.
+fn trade_account_response_bytes() {
     let mut out = Vec::new();
     let r = TradeAccountResponse {
         total_number_messages: 2,
@@ -265,8 +277,10 @@ fn order_messages_bytes_match_offsets() {
     assert_eq!(&out[44..48], &5i32.to_le_bytes());
     assert_eq!(&out[48..52], &1i32.to_le_bytes());
     assert_eq!(&out[12..16], b"Sim1");
+}
 
-    // ORDER_UPDATE: a few fields at their offsets.
+/// ORDER_UPDATE: a few fields at their offsets.
+fn order_update_bytes() {
     let u = OrderUpdate {
         server_order_id: "S9".into(),
         order_status: 7,
