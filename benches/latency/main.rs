@@ -16,6 +16,7 @@ mod peers;
 mod raw;
 mod report;
 mod risk;
+mod suite;
 
 use peers::{Peers, Source};
 use report::Row;
@@ -464,76 +465,9 @@ fn main() -> io::Result<()> {
         b.notes.push(format!("baseline {}", h.summary_line()));
     }
     b.extra.push(tcp.clone());
-    // V9B_BENCH_ONLY=pipe,broadcast,ops,journal,risk,routing,pipe_signal,throughput,ticks (default: all; baselines always run)
-    let only = std::env::var("V9B_BENCH_ONLY").unwrap_or_default();
-    let run = |s: &str| only.is_empty() || only.split(',').any(|o| o == s);
-    #[cfg(unix)]
-    if run("pipe") {
-        b.pipe_ticks(fifo.clone())?;
-    }
-    if run("rebase") {
-        let (f2, t2) = b.baselines()?;
-        for h in f2.iter().chain(std::iter::once(&t2)) {
-            b.notes.push(format!("baseline again {}", h.summary_line()));
-        }
-    }
-    if run("broadcast") {
-        for (n, rate, count) in
-            [(1, 2000.0, 20_000), (20, 2000.0, 20_000), (100, 1000.0, 5_000), (1000, 200.0, 1_000)]
-        {
-            let count = b.n(count);
-            b.broadcast(n, rate, count)?;
-        }
-    }
-    if run("ops") {
-        b.broadcast_ops()?;
-    }
-    if run("journal") {
-        b.journal()?;
-    }
-    if run("risk") {
-        b.risk()?;
-    }
-    if run("routing") {
-        b.routing()?;
-    }
-    #[cfg(unix)]
-    if run("pipe_signal") {
-        b.pipe_signal()?;
-    }
-    if run("dtc") {
-        b.dtc(&tcp)?;
-    }
-    if run("throughput") {
-        b.signal_throughput()?;
-    }
-    #[cfg(unix)]
-    if run("ticks") {
-        b.tick_throughput()?;
-    }
+    b.run_selected(fifo.as_ref(), &tcp)?;
     if let Some(k) = rss_kib() {
         b.notes.push(format!("process RSS at the end: {} MiB", k / 1024));
     }
-
-    let table = report::table(&b.rows);
-    let mut text = format!("{table}\n");
-    for n in &b.notes {
-        text.push_str(&format!("- {n}\n"));
-    }
-    println!("\n{text}");
-    let mut all: Vec<&LatencyHist> = b.rows.iter().map(|r| &r.engine).collect();
-    all.extend(b.rows.iter().filter_map(|r| r.baseline.as_ref()));
-    all.extend(b.extra.iter());
-    report::hgrm(&out, &all);
-    let plot: Vec<&LatencyHist> = b
-        .rows
-        .iter()
-        .filter(|r| r.hop.contains("20") || r.hop.starts_with("pipe write"))
-        .map(|r| &r.engine)
-        .chain(fifo.iter())
-        .collect();
-    report::svg(&out.join("latency.svg"), &plot)?;
-    std::fs::write(out.join("results.md"), &text)?;
-    eprintln!("wrote {}/results.md, latency.svg and .hgrm files", out.display());
-    Ok(())
+    suite::write_report(&b, &out, fifo.as_ref())
 }
