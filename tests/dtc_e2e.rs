@@ -39,26 +39,36 @@ fn full_cycle_with(
     );
     assert_eq!(c.connection().encoding(), expect);
 
-    // Market data for both symbols reaches MarketState, ES scaled by DisplayPriceMultiplier 0.01.
-    let ok = l.run_until(&mut [&mut c], WAIT, |_, m| {
+    market_data(&mut l, &mut c);
+    market_order_fills(&mut l, &mut c);
+    limit_order_replaced_then_cancelled(&mut l, &mut c);
+    accounts_and_fills(&mut l, &mut c);
+    v9bridge::endpoint::Endpoint::shutdown(&mut c, std::time::Instant::now());
+}
+
+/// Market data for both symbols reaches MarketState, ES scaled by DisplayPriceMultiplier 0.01.
+fn market_data(l: &mut MiniLoop, c: &mut DtcEndpoint) {
+    let ok = l.run_until(&mut [c], WAIT, |_, m| {
         let es = m.get("ESZ6_FUT_CME");
         let xau = m.get("XAUUSD");
         es.is_some_and(|q| q.updates > 20 && q.bid.is_finite() && q.last.is_finite())
             && xau.is_some_and(|q| q.updates > 20 && q.ask.is_finite())
     });
     assert!(ok, "market data");
-    assert_eq!(multiplier(&c, "ESZ6_FUT_CME"), Some(0.01));
+    assert_eq!(multiplier(c, "ESZ6_FUT_CME"), Some(0.01));
     let es = l.market.get("ESZ6_FUT_CME").unwrap();
     assert!(es.last > 3000.0 && es.last < 6000.0, "ES in display units: {}", es.last);
     assert!(es.bid < es.ask, "{} {}", es.bid, es.ask);
     assert_eq!((es.last * 4.0).fract(), 0.0, "ES on its 0.25 grid exactly: {}", es.last);
-    let top = depth_top(&c, "XAUUSD").unwrap();
+    let top = depth_top(c, "XAUUSD").unwrap();
     assert!(top.0.is_some() && top.1.is_some(), "depth book filled");
+}
 
-    // A market order is filled: ORDER_UPDATE + POSITION_UPDATE.
-    let r = l.command(&mut c, "order buy ES 2 market").unwrap().unwrap();
+/// A market order is filled: ORDER_UPDATE + POSITION_UPDATE.
+fn market_order_fills(l: &mut MiniLoop, c: &mut DtcEndpoint) {
+    let r = l.command(c, "order buy ES 2 market").unwrap().unwrap();
     assert!(r.contains("ClientOrderID"), "{r}");
-    let ok = l.run_until(&mut [&mut c], WAIT, |cs, _| {
+    let ok = l.run_until(&mut [c], WAIT, |cs, _| {
         cs[0].connection().trading_book().orders_text().contains("status filled")
             && cs[0].connection().trading_book().positions_text().contains("ESZ6_FUT_CME: qty 2")
     });
@@ -68,10 +78,12 @@ fn full_cycle_with(
         c.connection().trading_book().orders_text(),
         c.connection().trading_book().positions_text()
     );
+}
 
-    // A resting limit order, replaced then cancelled.
-    l.command(&mut c, "order sell XAU 1 limit 99999").unwrap().unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+/// A resting limit order, replaced then cancelled.
+fn limit_order_replaced_then_cancelled(l: &mut MiniLoop, c: &mut DtcEndpoint) {
+    l.command(c, "order sell XAU 1 limit 99999").unwrap().unwrap();
+    assert!(l.run_until(&mut [c], WAIT, |cs, _| cs[0]
         .connection()
         .trading_book()
         .orders_text()
@@ -83,32 +95,33 @@ fn full_cycle_with(
         .and_then(|l| l.split_whitespace().nth(1))
         .unwrap()
         .to_string();
-    l.command(&mut c, &format!("replace {id} 99998")).unwrap().unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+    l.command(c, &format!("replace {id} 99998")).unwrap().unwrap();
+    assert!(l.run_until(&mut [c], WAIT, |cs, _| cs[0]
         .connection()
         .trading_book()
         .orders_text()
         .contains("px 99998")));
-    l.command(&mut c, &format!("cancel {id}")).unwrap().unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+    l.command(c, &format!("cancel {id}")).unwrap().unwrap();
+    assert!(l.run_until(&mut [c], WAIT, |cs, _| cs[0]
         .connection()
         .trading_book()
         .orders_text()
         .contains("status canceled")));
+}
 
-    // Accounts/balances, fills.
-    let acc = l.command(&mut c, "accounts").unwrap().unwrap();
+/// Accounts/balances, fills.
+fn accounts_and_fills(l: &mut MiniLoop, c: &mut DtcEndpoint) {
+    let acc = l.command(c, "accounts").unwrap().unwrap();
     assert!(acc.contains("Sim1: cash 100000"), "{acc}");
-    l.command(&mut c, "fills").unwrap().unwrap();
-    assert!(l.run_until(&mut [&mut c], WAIT, |cs, _| cs[0]
+    l.command(c, "fills").unwrap().unwrap();
+    assert!(l.run_until(&mut [c], WAIT, |cs, _| cs[0]
         .connection()
         .trading_book()
         .fills_text()
         .contains("ESZ6_FUT_CME qty 2")));
     assert_eq!(c.stats().bad, 0);
-    let hs = v9bridge::endpoint::Endpoint::histograms(&c);
+    let hs = v9bridge::endpoint::Endpoint::histograms(c);
     assert!(!hs[0].is_empty() && hs[1].len() >= 2, "histograms recorded");
-    v9bridge::endpoint::Endpoint::shutdown(&mut c, std::time::Instant::now());
 }
 
 #[test]

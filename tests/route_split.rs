@@ -19,6 +19,11 @@ use v9bridge::sim::model::Book;
 use v9bridge::sim::receiver::{self, ReceiverArgs, ReceiverReport};
 use v9bridge::v9::codec::Direction;
 
+// The phases of the 60-account scenario, beside it to keep this file short.
+#[path = "route_split/sixty.rs"]
+mod sixty;
+use sixty::*;
+
 const WIDE: &str = "APEX-98765-P"; // 60 accounts: APEX-98765-P1 .. P60, traded as MES x10
 const LONG: &str = "APEX-123456-PA-"; // 40 accounts: APEX-123456-PA-1 .. 40, traded as ES
 
@@ -196,99 +201,35 @@ fn publish(p: &mut Raw, line: &str) -> (u64, u32) {
 #[test]
 fn sixty_long_named_accounts_get_every_signal_once_in_lines_within_1024_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let (wide, long) = (names(WIDE, 60), names(LONG, 40));
+    let mut g = Groups { wide: names(WIDE, 60), long: names(LONG, 40), model: Model::default() };
     let w_state = dir.path().join("w.json");
     let e = start(config(&dir.path().join("journal")));
     let sim_w = Sim::start(e.addr, "rxW", WIDE, 60, &w_state);
     let sim_l = Sim::start(e.addr, "rxL", LONG, 40, &dir.path().join("l.json"));
     let sim_o = Sim::start(e.addr, "rxO", "Other", 1, &dir.path().join("o.json"));
-    let (mut spy_w, ready) = spy(&e, "spyW", &wide, "");
-    let (mut spy_l, _) = spy(&e, "spyL", &long, "");
+    let (mut spy_w, ready) = spy(&e, "spyW", &g.wide, "");
+    let (mut spy_l, _) = spy(&e, "spyL", &g.long, "");
     let epoch = ready.split('|').find_map(|f| f.strip_prefix("Epoch:")).unwrap().to_string();
     wait_for("the sims READY", || ["rxW", "rxL", "rxO"].iter().all(|n| e.book(n).is_some()));
     let mut p = Raw::publisher(e.addr, None);
-
-    // Long options make the head long too: both groups' lines pass 1024 bytes unsplit.
-    let opts = format!("Note:{}|Tag:{}|Memo:{}", "n".repeat(59), "t".repeat(60), "m".repeat(59));
-    let (w, l) = ((WIDE, 60), (LONG, 40));
-    let (w_size, l_size) = ((10, 2), (1, 3));
-    let mut model = Model::default();
-    let s1 = format!("LONG|ES|1|TP:4700.25|SL:4650.5|TIF:GTC|{opts}|Group:wide+long");
-    assert_eq!(publish(&mut p, &s1), (1, 4), "rxO holds no target account: skipped");
-    assert!(parts(&mut spy_w, 1, &wide, false) >= 2, "split");
-    assert!(parts(&mut spy_l, 1, &long, false) >= 2, "split");
-    model.apply(w, Action::Long, 1, w_size);
-    model.apply(l, Action::Long, 1, l_size);
-    assert_eq!(publish(&mut p, "SHORT|ES|2|Group:wide"), (2, 2));
-    assert!(parts(&mut spy_w, 2, &wide, false) >= 2, "60 x ~18 bytes with =q");
-    model.apply(w, Action::Short, 2, w_size);
-    assert_eq!(publish(&mut p, &format!("LONG|ES|3|{opts}|Group:long")), (3, 2));
-    parts(&mut spy_l, 3, &long, false);
-    model.apply(l, Action::Long, 3, l_size);
-    assert_eq!(publish(&mut p, "CLOSE_HALF|ES|0|Group:wide+long"), (4, 4));
-    parts(&mut spy_w, 4, &wide, false);
-    parts(&mut spy_l, 4, &long, false);
-    model.apply(w, Action::CloseHalf, 0, w_size);
-    model.apply(l, Action::CloseHalf, 0, l_size);
-    converge(&e, "rxW", &model.of(WIDE));
-    converge(&e, "rxL", &model.of(LONG));
-    // Skipped: rxO for #1 and #4, rxL + spyL + rxO for #2 and #3.
-    assert_eq!(e.stats().route_skipped_receivers, 8);
-
-    // rxW away for #5 and #6, then back from its state file (Last_ID:4, same epoch): routed
-    // replay of #4 (every account already ran it), #5 and #6.
-    let r = sim_w.stop();
-    assert_eq!((r.duplicates, held(&r)), (0, model.of(WIDE)));
-    assert_eq!(publish(&mut p, "LONG|ES|1|Group:wide"), (5, 1));
-    assert_eq!(publish(&mut p, "CLOSE_HALF|ES|0|Group:wide"), (6, 1));
-    for id in [5, 6] {
-        parts(&mut spy_w, id, &wide, false);
-    }
-    model.apply(w, Action::Long, 1, w_size);
-    model.apply(w, Action::CloseHalf, 0, w_size);
-    let sim_w = Sim::start(e.addr, "rxW", WIDE, 60, &w_state);
-    converge(&e, "rxW", &model.of(WIDE));
-    // The spy again from Last_ID:0: every wide signal replayed, split, within the limit.
-    drop(spy_w);
-    let (mut spy_w, _) = spy(&e, "spyW", &wide, &format!("|Last_ID:0|Epoch:{epoch}"));
-    for id in [1, 2, 4, 5, 6] {
-        parts(&mut spy_w, id, &wide, true);
-    }
-    assert_eq!(spy_w.line(), "CAUGHT_UP|REPLAY|5|ID:6");
+    live_signals(&mut g, &e, &mut p, &mut spy_w, &mut spy_l);
+    let (sim_w, spy_w) = replay_after_reconnect(&mut g, &e, &mut p, sim_w, spy_w, &w_state, &epoch);
 
     // rxW away for #7, the engine restarted (a new epoch, targets from the journal), rxW back
     // with its old epoch: SYNC per account target (P1 -20 MES, the others -10).
     let r = sim_w.stop();
-    assert_eq!(held(&r), model.of(WIDE));
+    assert_eq!(held(&r), g.model.of(WIDE));
     assert_eq!(publish(&mut p, "SHORT|ES|1|Group:wide"), (7, 1));
-    model.apply(w, Action::Short, 1, w_size);
+    g.model.apply(W, Action::Short, 1, W_SIZE);
     drop((p, spy_w, spy_l));
     let (r_l, r_o) = (sim_l.stop(), sim_o.stop());
     e.stop();
-    let e = start(config(&dir.path().join("journal")));
-    let sim_w = Sim::start(e.addr, "rxW", WIDE, 60, &w_state);
-    converge(&e, "rxW", &model.of(WIDE));
-    let (mut spy_w, _) = spy(&e, "spyW", &wide, &format!("|Last_ID:7|Epoch:{epoch}"));
-    let mut synced = BTreeSet::new();
-    loop {
-        let l = spy_w.line();
-        assert!(l.len() <= 1024, "{l}");
-        if l.starts_with("CAUGHT_UP|SYNC|") {
-            break;
-        }
-        if let Some(list) = l.split('|').find_map(|f| f.strip_prefix("Accounts:")) {
-            assert!(l.starts_with("SYNC|MES|SHORT|") && l.ends_with("|ID:7"), "{l}");
-            list.split('+').for_each(|a| assert!(synced.insert(a.to_string()), "{a} twice"));
-        }
-    }
-    assert_eq!(synced, wide.iter().cloned().collect::<BTreeSet<_>>());
-    let r_w = sim_w.stop();
-    e.stop();
+    let r_w = sync_after_restart(&g, &dir.path().join("journal"), &w_state, &epoch);
 
     // Each account ran each of its ids exactly once, across lines, replays and lives; SYNC did
     // the rest. The sims' books are the model.
-    assert_eq!(held(&r_w), model.of(WIDE));
-    assert_eq!(held(&r_l), model.of(LONG));
+    assert_eq!(held(&r_w), g.model.of(WIDE));
+    assert_eq!(held(&r_l), g.model.of(LONG));
     assert!(held(&r_o).is_empty(), "rxO got nothing");
     let w_runs = BTreeMap::from([(1, 60), (2, 60), (4, 60), (5, 60), (6, 60)]);
     assert_eq!(executions(&r_w), w_runs);
