@@ -145,7 +145,9 @@ fn chromium() -> Option<String> {
     std::path::Path::new(&bin).exists().then_some(bin)
 }
 
-/// The dashboard page loaded in headless Chromium (None when Chromium is not installed).
+/// The dashboard page loaded in headless Chromium (None when Chromium is not installed). It
+/// inherits this thread's mask, the peers' core: everything but the engine shares that core,
+/// as on a machine whose pinned engine core is kept for the engine.
 fn dashboard_in_chromium(
     ops: std::net::SocketAddr,
 ) -> Option<(std::process::Child, tempfile::TempDir)> {
