@@ -28,7 +28,7 @@ pub(super) struct PipeIo {
 impl PipeIo {
     /// Creates the pipe server instance. Fails if another process already serves that name
     /// (FILE_FLAG_FIRST_PIPE_INSTANCE), rather than silently sharing the study with it.
-    pub fn open(path: &str) -> io::Result<PipeIo> {
+    pub(super) fn open(path: &str) -> io::Result<PipeIo> {
         let name: Vec<u16> = path.encode_utf16().chain(Some(0)).collect();
         // SAFETY: `name` is NUL-terminated and outlives the call; a null security descriptor
         // means the default one.
@@ -53,18 +53,18 @@ impl PipeIo {
     }
 
     /// Registers (READABLE for data, WRITABLE for connect completion) and starts listening.
-    pub fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
+    pub(super) fn register(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
         registry.register(&mut self.pipe, token, Interest::READABLE | Interest::WRITABLE)?;
         self.listen()
     }
 
     /// Deregisters the pipe instance.
-    pub fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
+    pub(super) fn deregister(&mut self, registry: &Registry) -> io::Result<()> {
         registry.deregister(&mut self.pipe)
     }
 
     /// A pipe name cannot be removed or taken over while we serve it (first instance): never.
-    pub fn moved(&self, _path: &str) -> Option<String> {
+    pub(super) fn moved(&self, _path: &str) -> Option<String> {
         None
     }
 
@@ -85,7 +85,7 @@ impl PipeIo {
     }
 
     /// True when a client connected since the last call (a pending connect finished).
-    pub fn poll_connect(&mut self) -> io::Result<bool> {
+    pub(super) fn poll_connect(&mut self) -> io::Result<bool> {
         if !self.listening {
             return Ok(false);
         }
@@ -107,12 +107,12 @@ impl PipeIo {
     }
 
     /// Writer connects seen.
-    pub fn connects(&self) -> Option<u64> {
+    pub(super) fn connects(&self) -> Option<u64> {
         Some(self.connects)
     }
 
     /// Non-blocking read; `Ok(0)` when the client disconnected.
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub(super) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.pipe.read(buf) {
             // The study closed its handle: the same as EOF.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
@@ -121,7 +121,7 @@ impl PipeIo {
     }
 
     /// After `Ok(0)`: drop the old client and wait for the next one.
-    pub fn writer_left(&mut self) -> io::Result<()> {
+    pub(super) fn writer_left(&mut self) -> io::Result<()> {
         self.relisten()
     }
 

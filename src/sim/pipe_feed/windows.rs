@@ -4,14 +4,14 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::time::Duration;
 
-pub struct Writer(File);
+pub(super) struct Writer(File);
 
 /// ERROR_PIPE_BUSY: the one server instance is taken (by a previous client, going away).
 const PIPE_BUSY: i32 = 231;
 
 impl Writer {
     /// Connects to the pipe, retrying every 20 ms while the server is absent or busy.
-    pub fn open(path: &str, give_up: &dyn Fn() -> bool) -> io::Result<Option<Writer>> {
+    pub(super) fn open(path: &str, give_up: &dyn Fn() -> bool) -> io::Result<Option<Writer>> {
         loop {
             match OpenOptions::new().write(true).open(path) {
                 Ok(f) => return Ok(Some(Writer(f))),
@@ -28,7 +28,11 @@ impl Writer {
     }
 
     /// Writes all of `msg` (blocking: the engine reads continuously).
-    pub fn write_msg(&mut self, msg: &[u8], _give_up: &dyn Fn() -> bool) -> io::Result<bool> {
+    pub(super) fn write_msg(
+        &mut self,
+        msg: &[u8],
+        _give_up: &dyn Fn() -> bool,
+    ) -> io::Result<bool> {
         match self.0.write_all(msg) {
             Ok(()) => Ok(true),
             // ERROR_NO_DATA (232): the server closed its end.
