@@ -1,13 +1,18 @@
 //! The throughput rows and the pipe-signal hop: highest signal rate under 1 ms p99, ticks/s through the FIFO.
 
 use super::peers::{Peers, Source};
-use super::report::Row;
-use super::{hist, Bench};
-use std::io;
 #[cfg(unix)]
-use std::io::Write as _;
-use std::time::{Duration, Instant};
-use v9bridge::engine::{CallCtx, Endpoints};
+use super::report::Row;
+use super::Bench;
+use std::io;
+// The pipe rows run only where the bench has a FIFO.
+#[cfg(unix)]
+use {
+    super::hist,
+    std::io::Write as _,
+    std::time::{Duration, Instant},
+    v9bridge::engine::{CallCtx, Endpoints},
+};
 
 impl Bench {
     /// Pipe signal (intended write time) → last of 20 receivers has read the broadcast.
