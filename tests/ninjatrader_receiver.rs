@@ -8,7 +8,6 @@
 mod support;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::time::Duration;
 use support::nt::{host, start_host, FakeServer, Running};
 use v9bridge::demo::external::{Dump, ExternalReceiver};
@@ -22,14 +21,6 @@ const ACCOUNTS: usize = 20;
 const REJECTING: &str = "Account21";
 const NAME: &str = "V9_CopyReceiver";
 const LONG_WAIT: Duration = Duration::from_secs(120);
-
-fn host_or_skip() -> Result<Option<PathBuf>, String> {
-    let h = host()?;
-    if h.is_none() {
-        eprintln!("skipped: mono and mcs not installed (scripts/ci-ninjatrader.sh installs them)");
-    }
-    Ok(h)
-}
 
 /// The expected book plus the publisher that sends to the current engine.
 struct Session {
@@ -192,7 +183,7 @@ fn check_engine(o: &EngineOutcome, model: &Book) -> Result<(), String> {
 
 #[test]
 fn csharp_receiver_copies_every_signal_across_an_engine_restart() -> Result<(), String> {
-    let Some(host) = host_or_skip()? else { return Ok(()) };
+    let Some(host) = host()? else { return Ok(()) };
     let engine = Running::start("127.0.0.1:0")?;
     let addr = engine.addr().to_string();
     let accounts = ACCOUNTS.to_string();
@@ -315,7 +306,7 @@ fn has(lines: &[String], want: &str) -> Result<(), String> {
 
 #[test]
 fn csharp_receiver_survives_bad_input_and_reports_errors() -> Result<(), String> {
-    let Some(host) = host_or_skip()? else { return Ok(()) };
+    let Some(host) = host()? else { return Ok(()) };
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();
     let rx: ExternalReceiver = start_host(

@@ -28,10 +28,7 @@ fn next_connect(listener: &TcpListener) -> Result<(FakeServer, String), String> 
 
 #[test]
 fn csharp_receiver_resumes_dedupes_syncs_and_routes() -> Result<(), String> {
-    let Some(host) = host()? else {
-        eprintln!("skipped: mono and mcs not installed (scripts/ci-ninjatrader.sh installs them)");
-        return Ok(());
-    };
+    let Some(host) = host()? else { return Ok(()) };
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?.to_string();
     let rx =

@@ -80,10 +80,7 @@ const HOSTILE: &[&str] = &[
 
 #[test]
 fn routed_signals_run_only_on_their_accounts_once_each() -> Result<(), String> {
-    let Some(host) = host()? else {
-        eprintln!("skipped: mono and mcs not installed (scripts/ci-ninjatrader.sh installs them)");
-        return Ok(());
-    };
+    let Some(host) = host()? else { return Ok(()) };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let (listener, addr) = listen()?;
     let rx = start(&host, &addr, dir.path())?;
@@ -160,10 +157,7 @@ fn routed_signals_run_only_on_their_accounts_once_each() -> Result<(), String> {
 
 #[test]
 fn restarted_strategy_resumes_from_its_state_file() -> Result<(), String> {
-    let Some(host) = host()? else {
-        eprintln!("skipped: mono and mcs not installed (scripts/ci-ninjatrader.sh installs them)");
-        return Ok(());
-    };
+    let Some(host) = host()? else { return Ok(()) };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let state = dir.path().join("v9bridge").join("V9_CopyReceiver.state");
     let (listener, addr) = listen()?;

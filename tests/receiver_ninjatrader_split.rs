@@ -62,10 +62,7 @@ fn settle(rx: &mut ExternalReceiver, want: &[(String, &str, i64)]) -> Result<Dum
 
 #[test]
 fn split_lines_with_one_id_run_once_per_account_against_a_scripted_server() -> Result<(), String> {
-    let Some(host) = host()? else {
-        eprintln!("skipped: mono and mcs not installed (scripts/ci-ninjatrader.sh installs them)");
-        return Ok(());
-    };
+    let Some(host) = host()? else { return Ok(()) };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = l.local_addr().map_err(|e| e.to_string())?.to_string();
@@ -119,10 +116,7 @@ fn split_lines_with_one_id_run_once_per_account_against_a_scripted_server() -> R
 
 #[test]
 fn a_name_too_long_to_route_is_not_declared() -> Result<(), String> {
-    let Some(host) = host()? else {
-        eprintln!("skipped: mono and mcs not installed (scripts/ci-ninjatrader.sh installs them)");
-        return Ok(());
-    };
+    let Some(host) = host()? else { return Ok(()) };
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = l.local_addr().map_err(|e| e.to_string())?.to_string();
@@ -211,10 +205,7 @@ fn send(p: &mut Publisher, action: Action, qty: u32, opts: &[&str]) -> Result<(u
 
 #[test]
 fn forty_long_named_accounts_through_the_engine_live_replayed_and_synced() -> Result<(), String> {
-    let Some(host) = host()? else {
-        eprintln!("skipped: mono and mcs not installed (scripts/ci-ninjatrader.sh installs them)");
-        return Ok(());
-    };
+    let Some(host) = host()? else { return Ok(()) };
     let quoted: Vec<String> = names(N).iter().map(|a| format!("'{a}'")).collect();
     let toml = format!(
         "[groups]\nwide = [{}]\n[mapping.wide]\nmultipliers = {{ {PREFIX}1 = 2.0 }}\n\

@@ -20,7 +20,11 @@ const WAIT: Duration = Duration::from_secs(5);
 /// else built here when mono and mcs are installed. `Ok(None)` = skip, with the reason printed.
 pub fn host() -> Result<Option<PathBuf>, String> {
     static BUILT: OnceLock<Result<Option<PathBuf>, String>> = OnceLock::new();
-    BUILT.get_or_init(build).clone()
+    let host = BUILT.get_or_init(build).clone();
+    if let Ok(None) = host {
+        eprintln!("skipped: mono and mcs not installed (scripts/ci-ninjatrader.sh installs them)");
+    }
+    host
 }
 
 fn build() -> Result<Option<PathBuf>, String> {
