@@ -4,7 +4,8 @@
 //! Knobs: `V9B_BENCH_QUICK=1` (short runs, for CI smoke), `V9B_BENCH_OUT=DIR` (default
 //! `target/latency`: .hgrm files, latency.svg, results.md), `V9B_BENCH_ENGINE_CORE=N` (the
 //! engine's core; default the last), `V9B_BENCH_CHROMIUM_PRIORITY=idle` (the ops rows' browser
-//! under `SCHED_IDLE`).
+//! under `SCHED_IDLE`), `V9B_BENCH_FANOUT=1,20` / `V9B_BENCH_RATE` / `V9B_BENCH_COUNT` (which
+//! broadcast rows, at what rate, how many signals: e.g. a slow run under callgrind).
 
 mod ab;
 mod dtc;

@@ -34,7 +34,11 @@ impl Bench {
                 (100, 1000.0, 5_000),
                 (1000, 200.0, 1_000),
             ] {
-                let count = self.n(count);
+                if !knob_lists("V9B_BENCH_FANOUT", n) {
+                    continue;
+                }
+                let rate = knob("V9B_BENCH_RATE").unwrap_or(rate);
+                let count = knob("V9B_BENCH_COUNT").unwrap_or(self.n(count));
                 self.broadcast(n, rate, count)?;
             }
         }
@@ -91,4 +95,16 @@ pub(super) fn write_report(b: &Bench, out: &Path, fifo: Option<&LatencyHist>) ->
     std::fs::write(out.join("results.md"), &text)?;
     eprintln!("wrote {}/results.md, latency.svg and .hgrm files", out.display());
     Ok(())
+}
+
+/// A number from the environment (`V9B_BENCH_RATE=100`, `V9B_BENCH_COUNT=2000`: e.g. a slow run
+/// under callgrind, whose instruction counts per signal do not depend on the machine's noise).
+fn knob<T: std::str::FromStr>(name: &str) -> Option<T> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
+/// True when `name` is unset or lists `n` (`V9B_BENCH_FANOUT=1,20`: only those fan-outs).
+fn knob_lists(name: &str, n: usize) -> bool {
+    let v = std::env::var(name).unwrap_or_default();
+    v.is_empty() || v.split(',').any(|f| f.trim() == n.to_string())
 }

@@ -1,6 +1,7 @@
 //! V9 message writers (pure): append one LF-terminated message to a reusable buffer.
 
 use super::codec::{Direction, ErrorCode};
+use super::num::{push_f64, push_int};
 use crate::clock::iso8601_utc;
 use crate::signal::Signal;
 use std::fmt;
@@ -11,24 +12,32 @@ use std::io::Write;
 /// `ACTION|SYMBOL|QTY[|TP:p][|SL:p][|TIF:t][|extras...][|ID:n]\n`. Symbols are
 /// case-insensitive and leave upper-cased (`mes` and `MES` are one instrument to a receiver).
 pub fn signal(out: &mut Vec<u8>, s: &Signal<'_>, id: Option<u64>) {
-    let _ = write!(out, "{}|", s.action.as_str());
+    // Byte pushes and `num`, not `write!`: this runs once per signal on the loop, and the
+    // formatting machinery was most of its cost (2,400 instructions, 300 now; callgrind).
+    out.extend_from_slice(s.action.as_str().as_bytes());
+    out.push(b'|');
     out.extend(s.symbol.bytes().map(|b| b.to_ascii_uppercase()));
-    let _ = write!(out, "|{}", s.qty);
+    out.push(b'|');
+    push_int(out, s.qty);
     if let Some(tp) = s.tp {
-        let _ = write!(out, "|TP:{tp}");
+        out.extend_from_slice(b"|TP:");
+        push_f64(out, tp);
     }
     if let Some(sl) = s.sl {
-        let _ = write!(out, "|SL:{sl}");
+        out.extend_from_slice(b"|SL:");
+        push_f64(out, sl);
     }
     if let Some(tif) = s.tif {
-        let _ = write!(out, "|TIF:{tif}");
+        out.extend_from_slice(b"|TIF:");
+        out.extend_from_slice(tif.as_bytes());
     }
     for e in s.extras() {
         out.push(b'|');
         out.extend_from_slice(e.as_bytes());
     }
     if let Some(id) = id {
-        let _ = write!(out, "|ID:{id}");
+        out.extend_from_slice(b"|ID:");
+        push_int(out, id);
     }
     out.push(b'\n');
 }
@@ -84,7 +93,11 @@ impl fmt::Write for Sanitized<'_> {
 
 /// `SIGNAL_ACK|ID|RECEIVERS\n`
 pub fn signal_ack(out: &mut Vec<u8>, id: u64, receivers: u32) {
-    let _ = writeln!(out, "SIGNAL_ACK|{id}|{receivers}");
+    out.extend_from_slice(b"SIGNAL_ACK|");
+    push_int(out, id);
+    out.push(b'|');
+    push_int(out, receivers);
+    out.push(b'\n');
 }
 
 /// `CONNECT|NAME|Account_Count:N[|META]\n`

@@ -7,3 +7,4 @@ pub mod codec;
 pub mod encode;
 pub(super) mod escape;
 pub mod frame;
+pub mod num;

@@ -281,3 +281,39 @@ fn encoders_round_trip() {
     encode::ready(&mut out, "1.0", "Receiver", 3, 7);
     assert!(matches!(parse(&out[..out.len() - 1]), Ok(Message::Ready { version: "1.0", .. })));
 }
+
+#[test]
+fn the_field_splitter_cuts_where_split_does() {
+    for s in ["", "|", "a", "a|b", "a||b|", "|a|", "LONG|MES|1|TP:4700.25|", "é|ü|"] {
+        let ours: Vec<&str> = Pipes(Some(s)).collect();
+        let std: Vec<&str> = s.split('|').collect();
+        assert_eq!(ours, std, "{s:?}");
+    }
+}
+
+#[test]
+fn prices_read_as_str_parse_reads_them() {
+    let mut texts: Vec<String> = ["0", ".5", "5.", ".", "", "1.2.3", "000.000", "-0", "+4700.25"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    for i in 0..100_000u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let digits = (x % 19) as usize; // up to 18 digits: past the fast path's 15
+        let all = format!("{:019}", x % 10_000_000_000_000_000_000);
+        let cut = (i as usize) % (digits + 1);
+        let d = &all[19 - digits..];
+        texts.push(format!("{}.{}", &d[..cut], &d[cut..]));
+        texts.push(format!("-{}", &d[..cut]));
+    }
+    for t in &texts {
+        let std = t.parse::<f64>().ok().filter(|v| v.is_finite());
+        let ok = t.strip_prefix(['+', '-']).unwrap_or(t);
+        let ok = !ok.is_empty() && ok.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        let want = if ok { std } else { None };
+        assert_eq!(parse_signed(t).map(f64::to_bits), want.map(f64::to_bits), "{t:?}");
+    }
+}
