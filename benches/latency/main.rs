@@ -5,7 +5,8 @@
 //! `target/latency`: .hgrm files, latency.svg, results.md), `V9B_BENCH_ENGINE_CORE=N` (the
 //! engine's core; default the last), `V9B_BENCH_CHROMIUM_PRIORITY=idle` (the ops rows' browser
 //! under `SCHED_IDLE`), `V9B_BENCH_FANOUT=1,20` / `V9B_BENCH_RATE` / `V9B_BENCH_COUNT` (which
-//! broadcast rows, at what rate, how many signals: e.g. a slow run under callgrind).
+//! broadcast rows, at what rate, how many signals: e.g. a slow run under callgrind),
+//! `V9B_BENCH_JOURNAL=DIR` (every row journalled to DIR).
 
 mod ab;
 mod dtc;
@@ -120,6 +121,11 @@ impl Bench {
         c.engine.pin = self.engine_core.map_or(Pin::None, |c| Pin::Core(c.id));
         c.engine.report_interval_s = 0;
         c.journal.dir = "none".into(); // the journal rows set their own (a temp dir)
+        if let Ok(dir) = std::env::var("V9B_BENCH_JOURNAL") {
+            // Every row journalled there (fsync every_ms): for a callgrind count with it on.
+            c.journal.dir = dir.into();
+            c.journal.fsync = v9bridge::journal::FsyncPolicy::EveryMs;
+        }
         c.v9.max_output_bytes = 16 << 20;
         c.engine.busy_poll = std::env::var("V9B_BENCH_BUSY").is_ok_and(|v| v == "1");
         c
