@@ -30,6 +30,29 @@ pub fn pin_current_thread(pin: Pin) -> Option<usize> {
     }
 }
 
+/// The core the loop pins itself to under `pin` (helper threads keep off it).
+pub fn loop_core(pin: Pin) -> Option<usize> {
+    match pin {
+        Pin::Last => core_affinity::get_core_ids().unwrap_or_default().last().map(|c| c.id),
+        Pin::Core(n) => Some(n),
+        Pin::None => None,
+    }
+}
+
+/// Pins the calling helper thread (ops, journal sync) to the first core that is not the
+/// loop's, when the loop is pinned and there is another: such threads are spawned before the
+/// loop pins itself, and would otherwise run, and take their I/O completions, wherever the
+/// scheduler likes, the loop's core too. `who` names the thread in the debug line on failure.
+pub fn keep_off_core(loop_core: Option<usize>, who: &str) {
+    let Some(loop_core) = loop_core else { return };
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    if let Some(other) = cores.iter().find(|c| c.id != loop_core) {
+        if !core_affinity::set_for_current(*other) {
+            log::debug!("{who}: cannot pin to core {}", other.id);
+        }
+    }
+}
+
 /// Raises the soft open-files limit to the hard limit (1,000 clients need 1,000 descriptors).
 pub fn raise_fd_limit() {
     #[cfg(unix)]

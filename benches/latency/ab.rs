@@ -53,22 +53,47 @@ impl Bench {
         Ok(Run { written, last_read: r.to_last_read, allocs })
     }
 
-    /// Off, on, off, on (alternated so that drift hits both; `run(bench, on, round)`), then
-    /// the note and two rows whose ratio columns are the merged on runs over the merged off.
+    /// Off, on, off, on, ... (`V9B_BENCH_ROUNDS` pairs, default 2; alternated so that drift
+    /// hits both; `run(bench, on, round)`), then the notes and two rows whose ratio columns
+    /// are the merged on runs over the merged off. The notes give each round's on/off ratios
+    /// and the spread between the off rounds themselves: the same build twice, the noise floor
+    /// a ratio must be read against on this machine.
     pub(super) fn ab(
         &mut self,
         count: u64,
         run: &dyn Fn(&Bench, bool, usize) -> io::Result<Run>,
         ab: Ab<'_>,
     ) -> io::Result<()> {
+        let rounds = super::suite::knob("V9B_BENCH_ROUNDS").unwrap_or(2usize).max(1);
         let (mut off, mut on): (Option<Run>, Option<Run>) = (None, None);
-        for round in 0..2 {
-            merge(&mut off, run(self, false, round)?);
-            merge(&mut on, run(self, true, round)?);
+        let (mut per_round, mut off_p) = (Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let (a, b) = (run(self, false, round)?, run(self, true, round)?);
+            let q = |r: &Run, x: f64| r.written.quantile_ns(x) as f64;
+            per_round.push(format!(
+                "{:.2}/{:.2}",
+                q(&b, 0.5) / q(&a, 0.5).max(1.0),
+                q(&b, 0.99) / q(&a, 0.99).max(1.0)
+            ));
+            off_p.push((q(&a, 0.5), q(&a, 0.99)));
+            merge(&mut off, a);
+            merge(&mut on, b);
             std::thread::sleep(Duration::from_millis(20));
         }
         let (Some(off), Some(on)) = (off, on) else { return Ok(()) };
-        self.notes.push((ab.note)(2 * count, on.allocs, off.allocs));
+        self.notes.push((ab.note)(rounds as u64 * count, on.allocs, off.allocs));
+        let spread = |f: fn(&(f64, f64)) -> f64| {
+            let v: Vec<f64> = off_p.iter().map(f).collect();
+            v.iter().cloned().fold(0.0, f64::max) / v.iter().cloned().fold(f64::MAX, f64::min)
+        };
+        self.notes.push(format!(
+            "{}: read → written on/off per round (p50/p99): {}; off rounds among themselves \
+             (max/min, the noise floor): p50 {:.2}×, p99 {:.2}×",
+            ab.label,
+            per_round.join(", "),
+            spread(|p| p.0),
+            spread(|p| p.1)
+        ));
         self.rows.push(Row {
             hop: format!("publisher read → written to 20, {}", ab.label),
             engine: on.written,

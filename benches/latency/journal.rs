@@ -14,7 +14,13 @@ impl Bench {
             let mut cfg = b.config();
             if on {
                 cfg.journal.dir = tmp.path().join(format!("j{round}"));
-                cfg.journal.fsync = FsyncPolicy::EveryMs;
+                // `V9B_BENCH_FSYNC=never|always` (default every_ms): which part of the cost is
+                // the append and which the syncs beside it.
+                cfg.journal.fsync = match std::env::var("V9B_BENCH_FSYNC").as_deref() {
+                    Ok("never") => FsyncPolicy::Never,
+                    Ok("always") => FsyncPolicy::Always,
+                    _ => FsyncPolicy::EveryMs,
+                };
             }
             b.ab_run(cfg, if on { "journal_on" } else { "journal_off" }, count, &|_| String::new())
         };

@@ -6,7 +6,9 @@
 //! engine's core; default the last), `V9B_BENCH_CHROMIUM_PRIORITY=idle` (the ops rows' browser
 //! under `SCHED_IDLE`), `V9B_BENCH_FANOUT=1,20` / `V9B_BENCH_RATE` / `V9B_BENCH_COUNT` (which
 //! broadcast rows, at what rate, how many signals: e.g. a slow run under callgrind),
-//! `V9B_BENCH_JOURNAL=DIR` (every row journalled to DIR).
+//! `V9B_BENCH_JOURNAL=DIR` (every row journalled to DIR), `V9B_BENCH_ROUNDS=N` (off/on pairs
+//! of the journal, risk and routing rows, default 2; of the ops rows, default 4),
+//! `V9B_BENCH_OPS_MODE=on|off` (the ops rows in one mode only).
 
 mod ab;
 mod dtc;
@@ -308,7 +310,9 @@ impl Bench {
                 };
                 let _ = e.handle.call(tick, Duration::from_secs(5));
                 std::thread::sleep(Duration::from_millis(100)); // a snapshot with MES in it
-                ops_consumers(a, stop.clone())?
+                let c = ops_consumers(a, stop.clone())?;
+                ops::await_dashboard(a);
+                c
             }
             None => ops::Consumers::none(),
         };

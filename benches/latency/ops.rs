@@ -9,8 +9,11 @@ impl Bench {
     pub(super) fn broadcast_ops(&mut self) -> io::Result<()> {
         // Short runs, alternating off/on, so that load from elsewhere on the machine falls on
         // both alike; the per-round ratios are reported too.
-        let rounds = 4;
-        let (n, rate, count) = (20, 2000.0, self.n(20_000) / rounds);
+        let rounds = super::suite::knob("V9B_BENCH_ROUNDS").unwrap_or(4u64).max(1);
+        let count = super::suite::knob("V9B_BENCH_COUNT").unwrap_or(self.n(20_000) / rounds);
+        let (n, rate) = (20, 2000.0);
+        // `V9B_BENCH_OPS_MODE=on|off`: one mode only (a callgrind count of the loop thread).
+        let mode = std::env::var("V9B_BENCH_OPS_MODE").unwrap_or_default();
         let mut last = [
             LatencyHist::new("ops_off.send_to_last_of_20_read"),
             LatencyHist::new("ops_on.send_to_last_of_20_read"),
@@ -23,6 +26,9 @@ impl Bench {
         for _ in 0..rounds {
             let mut p50 = [0u64; 2];
             for on in [false, true] {
+                if mode == if on { "off" } else { "on" } {
+                    continue;
+                }
                 let (w, l) = self.broadcast_once(n, rate, count, on)?;
                 p50[on as usize] = w.quantile_ns(0.5);
                 written[on as usize].merge(&w);
@@ -219,6 +225,19 @@ fn http_get(ops: std::net::SocketAddr, path: &str) -> Option<String> {
     let mut text = String::new();
     io::Read::read_to_string(&mut s, &mut text).ok()?;
     Some(text)
+}
+
+/// Waits (at most 30 s) until the dashboard and the WebSocket are connected, then 2 s more:
+/// the rows measure the page open, not a browser starting (Chromium's start and first layout
+/// take a core for about a second, longer than the warm-up).
+pub(super) fn await_dashboard(ops: std::net::SocketAddr) {
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while ops_metrics(ops).is_none_or(|(_, _, streams)| streams < 2.0)
+        && std::time::Instant::now() < until
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
 }
 
 /// `v9bridge_ops_fill_seconds`, `v9bridge_ops_fill_max_seconds` and `v9bridge_ops_streams`

@@ -99,7 +99,7 @@ pub(super) fn write_report(b: &Bench, out: &Path, fifo: Option<&LatencyHist>) ->
 
 /// A number from the environment (`V9B_BENCH_RATE=100`, `V9B_BENCH_COUNT=2000`: e.g. a slow run
 /// under callgrind, whose instruction counts per signal do not depend on the machine's noise).
-fn knob<T: std::str::FromStr>(name: &str) -> Option<T> {
+pub(super) fn knob<T: std::str::FromStr>(name: &str) -> Option<T> {
     std::env::var(name).ok().and_then(|v| v.parse().ok())
 }
 

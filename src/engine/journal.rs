@@ -18,18 +18,19 @@ pub(crate) fn open_pipeline(
     risk: impl FnOnce(&Recovered) -> io::Result<crate::risk::Risk>,
 ) -> io::Result<(Pipeline, Recovered)> {
     let settings = Settings::of(cfg);
-    let (writer, rec) = Journal::open_beside(&cfg.dir, cfg, loop_core(pin)).map_err(|e| {
-        // Say how to go on: the operator reads this once, at a failed start.
-        let hint = match e {
-            crate::journal::Error::Corrupt { .. } => {
-                "; to start anyway, setting the damaged segment aside, run once with \
+    let (writer, rec) =
+        Journal::open_beside(&cfg.dir, cfg, crate::sys::loop_core(pin)).map_err(|e| {
+            // Say how to go on: the operator reads this once, at a failed start.
+            let hint = match e {
+                crate::journal::Error::Corrupt { .. } => {
+                    "; to start anyway, setting the damaged segment aside, run once with \
                  --journal-fresh-segment (journal.fresh_segment = true)"
-            }
-            _ => "",
-        };
-        let dir = cfg.dir.display();
-        io::Error::new(io::ErrorKind::InvalidData, format!("journal {dir}: {e}{hint}"))
-    })?;
+                }
+                _ => "",
+            };
+            let dir = cfg.dir.display();
+            io::Error::new(io::ErrorKind::InvalidData, format!("journal {dir}: {e}{hint}"))
+        })?;
     if !cfg.enabled() {
         let epoch = crate::pipeline::epoch_without_journal(crate::clock::unix_nanos());
         info!("journal: off (dir = \"none\"); epoch {epoch}, ids from 1");
@@ -65,16 +66,6 @@ pub(crate) fn open_pipeline(
         rec.last_id
     );
     Ok((p, rec))
-}
-
-/// The core the loop will pin itself to (the journal's sync thread keeps off it).
-fn loop_core(pin: crate::config::Pin) -> Option<usize> {
-    use crate::config::Pin;
-    match pin {
-        Pin::Last => core_affinity::get_core_ids().unwrap_or_default().last().map(|c| c.id),
-        Pin::Core(n) => Some(n),
-        Pin::None => None,
-    }
 }
 
 /// Feeds every journalled signal to the pipeline's memory; damage is logged and skipped (the

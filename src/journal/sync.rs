@@ -97,7 +97,7 @@ impl Syncer {
     /// loop no futex wake and no cross-core interrupt (they were most of the journal's cost on
     /// the loop). `always` and `never` wait for the writer's messages.
     pub(super) fn run(mut self, rx: Receiver<Msg>) {
-        self.keep_off_the_loop_core();
+        crate::sys::keep_off_core(self.loop_core, "journal sync");
         let mut rotated = VecDeque::new();
         self.retain();
         let mut stop = false;
@@ -138,19 +138,6 @@ impl Syncer {
             // The next tick counts from the end of this sync (as before): a sync slower than
             // the interval is followed by a pause, not at once by another.
             next_tick = Instant::now() + self.every;
-        }
-    }
-
-    /// Pins this thread to a core other than the loop's (when the loop is pinned and there is
-    /// another core): the thread is spawned before the loop pins itself, so it would otherwise
-    /// run, and take its I/O completions, wherever the scheduler likes, the loop's core too.
-    fn keep_off_the_loop_core(&self) {
-        let Some(loop_core) = self.loop_core else { return };
-        let cores = core_affinity::get_core_ids().unwrap_or_default();
-        if let Some(other) = cores.iter().find(|c| c.id != loop_core) {
-            if !core_affinity::set_for_current(*other) {
-                log::debug!("journal: cannot pin the sync thread to core {}", other.id);
-            }
         }
     }
 

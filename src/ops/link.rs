@@ -75,7 +75,7 @@ impl OpsLink {
         let thread_shared = shared.clone();
         let pin = cfg.engine.pin;
         let thread = std::thread::Builder::new().name("v9bridge-ops".into()).spawn(move || {
-            keep_off_the_loop_core(pin);
+            crate::sys::keep_off_core(crate::sys::loop_core(pin), "ops");
             server.run(thread_shared)
         })?;
         log::info!("ops: dashboard and API on http://{addr}/");
@@ -166,21 +166,6 @@ impl OpsLink {
             }
         }
         now + self.period
-    }
-}
-
-/// Pins the ops thread to the first core the engine loop is not pinned to (when it is pinned
-/// and there is another), so serving HTTP never competes with the loop for its core.
-fn keep_off_the_loop_core(pin: crate::config::Pin) {
-    use crate::config::Pin;
-    let cores = core_affinity::get_core_ids().unwrap_or_default();
-    let engine = match pin {
-        Pin::Last => cores.last().map(|c| c.id),
-        Pin::Core(n) => Some(n),
-        Pin::None => None,
-    };
-    if let Some(other) = engine.and_then(|e| cores.iter().find(|c| c.id != e)) {
-        core_affinity::set_for_current(*other);
     }
 }
 
