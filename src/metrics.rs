@@ -14,6 +14,10 @@ const MAX_NS: u64 = 60_000_000_000;
 pub struct LatencyHist {
     name: String,
     hist: Histogram<u64>,
+    /// Sum of the recorded values, for an O(1) mean (hdrhistogram's walks every bucket, and
+    /// the ops snapshot asks for each histogram's mean on the loop). None once a corrected
+    /// record added samples the sum does not know.
+    sum_ns: Option<u128>,
 }
 
 impl LatencyHist {
@@ -23,7 +27,7 @@ impl LatencyHist {
             Ok(h) => h,
             Err(e) => unreachable!("constant histogram bounds are valid: {e}"),
         };
-        LatencyHist { name: name.into(), hist }
+        LatencyHist { name: name.into(), hist, sum_ns: Some(0) }
     }
 
     /// Its name (e.g. `v9.broadcast_written`).
@@ -45,12 +49,17 @@ impl LatencyHist {
     /// Records nanoseconds; never fails, never allocates.
     #[inline]
     pub fn record_ns(&mut self, ns: u64) {
-        self.hist.saturating_record(ns.clamp(1, MAX_NS));
+        let v = ns.clamp(1, MAX_NS);
+        self.hist.saturating_record(v);
+        if let Some(sum) = &mut self.sum_ns {
+            *sum += u128::from(v);
+        }
     }
 
     /// Records with coordinated-omission correction for a load sent every `interval_ns`.
     pub fn record_corrected_ns(&mut self, ns: u64, interval_ns: u64) {
         let v = ns.clamp(1, MAX_NS);
+        self.sum_ns = None;
         if self.hist.record_correct(v, interval_ns).is_err() {
             self.hist.saturating_record(v);
         }
@@ -74,11 +83,22 @@ impl LatencyHist {
     /// Clears the samples, keeping the allocation.
     pub fn reset(&mut self) {
         self.hist.reset();
+        self.sum_ns = Some(0);
+    }
+
+    /// Mean in ns (0 when empty): exact and O(1) unless corrected records were added.
+    pub fn mean_ns(&self) -> f64 {
+        match self.sum_ns {
+            _ if self.hist.is_empty() => 0.0,
+            Some(sum) => sum as f64 / self.hist.len() as f64,
+            None => self.hist.mean(),
+        }
     }
 
     /// Adds another histogram's samples.
     pub fn merge(&mut self, other: &LatencyHist) {
         let _ = self.hist.add(&other.hist);
+        self.sum_ns = self.sum_ns.zip(other.sum_ns).map(|(a, b)| a + b);
     }
 
     /// `name n=… p50=…µs p99=… p99.9=… max=…` on one line.
@@ -223,6 +243,25 @@ pub fn percentile_table<'a>(hists: impl IntoIterator<Item = &'a LatencyHist>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mean_is_exact_and_survives_merge_and_reset() {
+        let mut a = LatencyHist::new("a");
+        assert_eq!(a.mean_ns(), 0.0);
+        for ns in [1_000, 2_000, 6_000] {
+            a.record_ns(ns);
+        }
+        assert_eq!(a.mean_ns(), 3_000.0);
+        let mut b = LatencyHist::new("b");
+        b.record_ns(7_000);
+        a.merge(&b);
+        assert_eq!(a.mean_ns(), 4_000.0);
+        a.reset();
+        assert_eq!(a.mean_ns(), 0.0);
+        // Corrected records add samples the sum does not see: the histogram's own mean then.
+        a.record_corrected_ns(10_000, 1_000);
+        assert_eq!(a.mean_ns(), a.hist().mean());
+    }
 
     #[test]
     fn records_and_reports() {

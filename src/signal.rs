@@ -134,11 +134,16 @@ impl Symbol {
         std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
     }
 
+    /// The symbol's bytes, upper case (no UTF-8 check: for comparisons).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
     /// True for `ALL` (every symbol).
     pub fn is_all(&self) -> bool {
         // The bytes, not `as_str`: this runs per receiver per signal, and its UTF-8 check
         // was a third of the expected-position update (callgrind).
-        self.bytes[..usize::from(self.len)] == *b"ALL"
+        self.as_bytes() == b"ALL"
     }
 }
 

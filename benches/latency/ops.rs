@@ -11,7 +11,7 @@ impl Bench {
         // both alike; the per-round ratios are reported too.
         let rounds = super::suite::knob("V9B_BENCH_ROUNDS").unwrap_or(4u64).max(1);
         let count = super::suite::knob("V9B_BENCH_COUNT").unwrap_or(self.n(20_000) / rounds);
-        let (n, rate) = (20, 2000.0);
+        let (n, rate) = (20, super::suite::knob("V9B_BENCH_RATE").unwrap_or(2000.0));
         // `V9B_BENCH_OPS_MODE=on|off`: one mode only (a callgrind count of the loop thread).
         let mode = std::env::var("V9B_BENCH_OPS_MODE").unwrap_or_default();
         let mut last = [

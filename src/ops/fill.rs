@@ -172,8 +172,12 @@ fn fill_receiver(
 ) {
     r.key = key;
     set(&mut r.name, peer.name());
-    r.peer.clear();
-    let _ = write!(r.peer, "{}", peer.addr());
+    if r.peer_addr != Some(peer.addr()) {
+        // Formatted only when the row's connection changes, not on every snapshot.
+        r.peer_addr = Some(peer.addr());
+        r.peer.clear();
+        let _ = write!(r.peer, "{}", peer.addr());
+    }
     r.role = if peer.role() == Role::Receiver { "receiver" } else { "publisher" };
     r.state = match peer.state() {
         State::AwaitConnect => "await_connect",
@@ -235,35 +239,38 @@ fn fill_position(
     row.pnl = p.pnl;
     row.age_ms = age_ms(cx.now, p.updated);
     row.pending_flat = p.needs_flat;
-    row.why.clear();
     let oos = peer.book().out_of_sync();
     let late = oos.iter().find(|o| names_position(o, &p.account, &p.symbol));
     row.out_of_sync = late.is_some();
     if let Some(o) = late {
         let at_check = o.split_once(' ').map_or("", |(_, rest)| rest);
-        let _ = write!(
-            row.why,
-            "not FLAT after the FLATTEN check (held {at_check}; now {} {})",
-            p.direction.as_str(),
-            p.qty
-        );
+        let (direction, qty) = (p.direction.as_str(), p.qty);
+        // The kept String is overwritten in place: no allocation once it has grown.
+        match &mut row.why {
+            Why::NotFlat { at_check: kept, direction: d, qty: q } => {
+                set(kept, at_check);
+                (*d, *q) = (direction, qty);
+            }
+            why => *why = Why::NotFlat { at_check: at_check.into(), direction, qty },
+        }
         return;
     }
     // Reconciliation: what the engine sent adds up to another position than the one reported.
+    // Values only: the text is formatted when the ops thread serializes the snapshot.
     let expected = peer.book().expected();
     let drift = expected.diffs().iter().find(|d| {
-        d.flagged && d.symbol.as_str() == &*p.symbol && expected.account_of(d) == &*p.account
+        d.flagged
+            && expected.account_of(d) == &*p.account
+            && d.symbol.as_bytes() == p.symbol.as_bytes()
     });
-    if let Some(d) = drift {
-        row.out_of_sync = true;
-        let _ = write!(
-            row.why,
-            "expected {} from the signals sent, reported {} (for {:.1}s)",
-            d.expected,
-            d.reported,
-            cx.now.saturating_duration_since(d.since).as_secs_f64()
-        );
-    }
+    row.why = match drift {
+        Some(d) => {
+            row.out_of_sync = true;
+            let for_s = cx.now.saturating_duration_since(d.since).as_secs_f64();
+            Why::Drift { expected: d.expected, reported: d.reported, for_s }
+        }
+        None => Why::InSync,
+    };
 }
 
 /// Copies the signals written and summaries back since `seen` (written, answers) into `snap`
@@ -371,7 +378,7 @@ fn fill_latency(snap: &mut Snapshot, eps: &Endpoints, loop_turn: &LatencyHist) {
             r.human = human_name(h.name());
         }
         r.count = h.len();
-        r.mean_ns = if h.is_empty() { 0.0 } else { h.hist().mean() };
+        r.mean_ns = h.mean_ns();
         r.percentiles_ns = [0; QUANTILES.len()];
         if !h.is_empty() {
             // One pass over the counts for every quantile (not one per quantile).

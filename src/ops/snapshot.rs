@@ -105,6 +105,9 @@ pub struct ReceiverRow {
     pub name: String,
     /// Remote address.
     pub peer: String,
+    /// The address `peer` was formatted from (the loop formats it only when it changes).
+    #[serde(skip)]
+    pub peer_addr: Option<std::net::SocketAddr>,
     /// `receiver` or `publisher`.
     pub role: &'static str,
     /// `await_connect`, `ready` or `closing`.
@@ -189,8 +192,70 @@ pub struct PositionRow {
     pub pending_flat: bool,
     /// Out of sync (see `why`).
     pub out_of_sync: bool,
-    /// Why it is out of sync; empty when in sync.
-    pub why: String,
+    /// Why it is out of sync; empty when in sync (serialized as text, see [`Why`]).
+    pub why: Why,
+}
+
+/// Why a position is out of sync, as values: the loop copies them, and the text the API shows
+/// (`why`) is formatted when the snapshot is serialized, on the ops thread (formatting 400 of
+/// these per snapshot on the loop was most of a snapshot's cost there: callgrind).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Why {
+    /// In sync.
+    #[default]
+    InSync,
+    /// Not FLAT after the FLATTEN check: what it held at the check, what it holds now.
+    NotFlat {
+        /// `DIR QTY` held at the check (from the book's out-of-sync entry).
+        at_check: String,
+        /// Direction now.
+        direction: &'static str,
+        /// Contracts now.
+        qty: u32,
+    },
+    /// The signals sent add up to another position than the one reported, for `for_s`.
+    Drift {
+        /// From the signals sent.
+        expected: i64,
+        /// As reported.
+        reported: i64,
+        /// Seconds the difference has lasted.
+        for_s: f64,
+    },
+}
+
+impl std::fmt::Display for Why {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Why::InSync => Ok(()),
+            Why::NotFlat { at_check, direction, qty } => write!(
+                f,
+                "not FLAT after the FLATTEN check (held {at_check}; now {direction} {qty})"
+            ),
+            Why::Drift { expected, reported, for_s } => write!(
+                f,
+                "expected {expected} from the signals sent, reported {reported} (for {for_s:.1}s)"
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn why_serializes_as_the_text_it_always_was() {
+    let drift = Why::Drift { expected: 3, reported: 1, for_s: 2.25 };
+    let text = "expected 3 from the signals sent, reported 1 (for 2.2s)";
+    assert_eq!(serde_json::to_string(&drift).ok(), Some(format!("\"{text}\"")));
+    let late = Why::NotFlat { at_check: "LONG 2".into(), direction: "SHORT", qty: 1 };
+    let text = "not FLAT after the FLATTEN check (held LONG 2; now SHORT 1)";
+    assert_eq!(late.to_string(), text);
+    assert_eq!(serde_json::to_string(&Why::InSync).ok(), Some("\"\"".into()));
+}
+
+impl Serialize for Why {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The last quote of one symbol.
