@@ -179,9 +179,9 @@ impl Bench {
     #[cfg(unix)]
     fn pipe_ticks(&mut self, fifo_base: Option<LatencyHist>) -> io::Result<()> {
         let (e, mut w) = self.start_with_fifo("engine.fifo")?;
-        let rate = 2000.0;
+        let rate = suite::knob("V9B_BENCH_RATE").unwrap_or(2000.0);
         let interval = Duration::from_secs_f64(1.0 / rate);
-        let count = self.n(20_000);
+        let count = suite::knob("V9B_BENCH_COUNT").unwrap_or(self.n(20_000));
         let (base, wall) = (Instant::now(), v9bridge::clock::unix_nanos());
         let mut msg = Vec::with_capacity(128);
         let t0 = Instant::now() + Duration::from_millis(5);
