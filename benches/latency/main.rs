@@ -347,7 +347,7 @@ fn split_cores(
     if cores.len() < 2 {
         return (None, None);
     }
-    let wanted = std::env::var("V9B_BENCH_ENGINE_CORE").ok().and_then(|v| v.parse::<usize>().ok());
+    let wanted: Option<usize> = suite::knob("V9B_BENCH_ENGINE_CORE");
     let engine = wanted.and_then(|n| cores.iter().find(|c| c.id == n)).or(cores.last()).copied();
     let peers = cores.iter().find(|c| Some(c.id) != engine.map(|e| e.id)).copied();
     (engine, peers)
